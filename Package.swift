@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "hookscope",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hookscope", targets: ["hookscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // C shim over ncursesw: macros and globals Swift cannot import.
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        // zlib, to decode gzip/deflate bodies for display.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Pure Swift terminal rendering: cells, grid, widths, sanitizer, widgets.
+        .target(name: "TermUI"),
+        // The only importer of CNcurses: blits a CellGrid, reads keys, owns the terminal.
+        .target(name: "TermCurses", dependencies: ["CNcurses", "TermUI"]),
+        // The captured request model, body formatters, exporters.
+        .target(name: "HookCore", dependencies: ["CZlib"]),
+        // Signature schemes, provider table, diagnosis.
+        .target(name: "HookSignatures", dependencies: [
+            "HookCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // RequestStore protocol, SQLite (GRDB) and in-memory stores.
+        .target(name: "HookStore", dependencies: [
+            "HookCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The SwiftNIO listener.
+        .target(name: "HookServer", dependencies: [
+            "HookCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // App state, keymap, screens and the runtime that ties them together.
+        .target(name: "HookApp", dependencies: [
+            "HookCore", "HookStore", "HookSignatures", "TermUI",
+        ]),
+        .executableTarget(name: "hookscope", dependencies: [
+            "HookCore", "HookStore", "HookServer", "HookSignatures", "HookApp", "TermUI", "TermCurses",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "HookCoreTests", dependencies: ["HookCore"]),
+        .testTarget(name: "HookSignaturesTests", dependencies: ["HookSignatures", "HookCore"]),
+        .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore"]),
+        .testTarget(name: "HookServerTests", dependencies: ["HookServer", "HookCore", "HookStore"]),
+        .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
+        .testTarget(name: "HookAppTests", dependencies: ["HookApp", "HookCore", "HookStore", "TermUI"]),
+        .testTarget(name: "hookscopeTests", dependencies: ["hookscope", "HookCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// HookApp: see docs/architecture.md
+public enum HookAppModule {}

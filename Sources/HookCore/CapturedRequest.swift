@@ -1,0 +1,253 @@
+import Foundation
+
+/// One header line exactly as received: the name with its original case and the value's exact bytes.
+public struct HeaderField: Sendable, Hashable {
+    /// The field name as sent (HTTP restricts names to token characters, so this is ASCII).
+    public var name: String
+    /// The value's bytes exactly as received (obs-text and invalid UTF-8 included), without surrounding whitespace.
+    public var rawValue: [UInt8]
+
+    public init(name: String, rawValue: [UInt8]) {
+        self.name = name
+        self.rawValue = rawValue
+    }
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.rawValue = Array(value.utf8)
+    }
+
+    /// The value decoded as UTF-8; invalid sequences become U+FFFD. Use `rawValue` where bytes matter.
+    public var value: String { String(decoding: rawValue, as: UTF8.self) }
+}
+
+extension Array where Element == HeaderField {
+    /// The first value of a header, compared case-insensitively.
+    public func first(named name: String) -> HeaderField? {
+        first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+
+    /// The decoded value of the first header with this name.
+    public func value(named name: String) -> String? {
+        first(named: name)?.value
+    }
+
+    /// Every header with this name, in received order.
+    public func all(named name: String) -> [HeaderField] {
+        filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+}
+
+/// Nanoseconds since the Unix epoch: the high-resolution receive time of a capture.
+public struct CaptureTime: Sendable, Hashable, Comparable, Codable {
+    public var nanosecondsSince1970: Int64
+
+    public init(nanosecondsSince1970: Int64) {
+        self.nanosecondsSince1970 = nanosecondsSince1970
+    }
+
+    public static func now() -> CaptureTime {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return CaptureTime(nanosecondsSince1970: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))
+    }
+
+    public init(date: Date) {
+        nanosecondsSince1970 = Int64((date.timeIntervalSince1970 * 1_000_000_000).rounded())
+    }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(nanosecondsSince1970) / 1_000_000_000) }
+    public var secondsSince1970: Int64 { nanosecondsSince1970 / 1_000_000_000 }
+
+    public static func < (lhs: CaptureTime, rhs: CaptureTime) -> Bool {
+        lhs.nanosecondsSince1970 < rhs.nanosecondsSince1970
+    }
+
+    /// RFC 3339 in UTC with microsecond precision, e.g. `2026-11-29T04:40:03.123456Z`.
+    public var rfc3339: String {
+        var seconds = time_t(nanosecondsSince1970 / 1_000_000_000)
+        var micros = (nanosecondsSince1970 % 1_000_000_000) / 1000
+        if micros < 0 { micros += 1_000_000; seconds -= 1 }
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let s = String(value)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        let microText = String(micros)
+        let fraction = String(repeating: "0", count: 6 - microText.count) + microText
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(fraction)Z"
+    }
+
+    /// Local wall-clock time `HH:MM:SS.mmm`, for the TUI's list.
+    public var localClockText: String {
+        var seconds = time_t(nanosecondsSince1970 / 1_000_000_000)
+        let millis = Int((nanosecondsSince1970 % 1_000_000_000) / 1_000_000)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let s = String(value)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(millis, 3))"
+    }
+}
+
+/// Why the listener did not capture a request in full.
+public enum Refusal: String, Sendable, Hashable, CaseIterable {
+    /// The body was larger than `--max-body`: answered 413, body not kept.
+    case bodyTooLarge = "body-too-large"
+    /// The global in-flight body budget was exhausted: answered 503, body not kept.
+    case overloaded = "overloaded"
+}
+
+/// What the listener answered.
+public struct CapturedResponse: Sendable, Hashable {
+    public var status: Int
+    public var headers: [HeaderField]
+    public var body: Data
+
+    public init(status: Int, headers: [HeaderField] = [], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The verdict words of SPEC.md.
+public enum VerdictStatus: String, Sendable, Hashable, CaseIterable, Codable {
+    case valid
+    case invalid
+    case noSecret = "no-secret"
+    case unsigned
+
+    /// The word shown on screen (`no secret` with a space; JSON uses the raw value `no-secret`).
+    public var screenWord: String {
+        switch self {
+        case .valid: "valid"
+        case .invalid: "invalid"
+        case .noSecret: "no secret"
+        case .unsigned: "unsigned"
+        }
+    }
+}
+
+/// The stored outcome of a signature check: what the list, the filter and JSON lines show.
+public struct SignatureSummary: Sendable, Hashable {
+    /// Provider id as `hookscope providers` prints it, or nil when no scheme was recognised.
+    public var provider: String?
+    public var status: VerdictStatus
+    /// One line saying why.
+    public var detail: String
+
+    public init(provider: String?, status: VerdictStatus, detail: String) {
+        self.provider = provider
+        self.status = status
+        self.detail = detail
+    }
+
+    public static let unsigned = SignatureSummary(provider: nil, status: .unsigned, detail: "no signature header recognised")
+}
+
+/// One request as it reached the listener, byte-exact, plus what was answered.
+public struct CapturedRequest: Sendable, Hashable {
+    /// Assigned by the store; 0 until the request is stored.
+    public var id: Int64
+    public var receivedAt: CaptureTime
+    public var method: String
+    /// The request target exactly as received (percent-encoding and any non-UTF-8 bytes untouched).
+    public var rawTarget: [UInt8]
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    public var httpVersion: String
+    /// Headers in received order, original case, duplicates kept.
+    public var headers: [HeaderField]
+    /// "ip:port" of the peer.
+    public var remoteAddress: String
+    /// The body bytes exactly as received (de-chunked when sent chunked). Empty when refused.
+    public var body: Data
+    /// The body arrived with `Transfer-Encoding: chunked` and is stored de-chunked.
+    public var bodyWasChunked: Bool
+    /// Size of the body as received; equals `body.count` unless the request was refused.
+    public var bodySize: Int
+    /// Set when the request was refused and its body not kept.
+    public var refusal: Refusal?
+    public var response: CapturedResponse
+    public var signature: SignatureSummary
+
+    public init(
+        id: Int64 = 0,
+        receivedAt: CaptureTime,
+        method: String,
+        rawTarget: [UInt8],
+        httpVersion: String = "HTTP/1.1",
+        headers: [HeaderField],
+        remoteAddress: String,
+        body: Data,
+        bodyWasChunked: Bool = false,
+        bodySize: Int? = nil,
+        refusal: Refusal? = nil,
+        response: CapturedResponse,
+        signature: SignatureSummary = .unsigned
+    ) {
+        self.id = id
+        self.receivedAt = receivedAt
+        self.method = method
+        self.rawTarget = rawTarget
+        self.httpVersion = httpVersion
+        self.headers = headers
+        self.remoteAddress = remoteAddress
+        self.body = body
+        self.bodyWasChunked = bodyWasChunked
+        self.bodySize = bodySize ?? body.count
+        self.refusal = refusal
+        self.response = response
+        self.signature = signature
+    }
+
+    /// The target decoded as UTF-8 (invalid bytes become U+FFFD); use `rawTarget` where bytes matter.
+    public var target: String { String(decoding: rawTarget, as: UTF8.self) }
+
+    /// The path part of the target (before `?`), decoded leniently.
+    public var path: String {
+        let t = target
+        if let q = t.firstIndex(of: "?") { return String(t[..<q]) }
+        return t
+    }
+
+    /// The summary the list and the filter work with.
+    public var summary: RequestSummary {
+        RequestSummary(
+            id: id, receivedAt: receivedAt, method: method, rawTarget: rawTarget,
+            bodySize: bodySize, responseStatus: response.status, refusal: refusal, signature: signature
+        )
+    }
+}
+
+/// What the request list needs of a capture, without headers and body.
+public struct RequestSummary: Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var receivedAt: CaptureTime
+    public var method: String
+    public var rawTarget: [UInt8]
+    public var bodySize: Int
+    public var responseStatus: Int
+    public var refusal: Refusal?
+    public var signature: SignatureSummary
+
+    public init(
+        id: Int64, receivedAt: CaptureTime, method: String, rawTarget: [UInt8], bodySize: Int,
+        responseStatus: Int, refusal: Refusal?, signature: SignatureSummary
+    ) {
+        self.id = id
+        self.receivedAt = receivedAt
+        self.method = method
+        self.rawTarget = rawTarget
+        self.bodySize = bodySize
+        self.responseStatus = responseStatus
+        self.refusal = refusal
+        self.signature = signature
+    }
+
+    public var target: String { String(decoding: rawTarget, as: UTF8.self) }
+}

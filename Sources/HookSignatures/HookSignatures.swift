@@ -1,0 +1,2 @@
+// HookSignatures: see docs/architecture.md
+public enum HookSignaturesModule {}

@@ -1,0 +1,100 @@
+import Foundation
+import HookCore
+import Synchronization
+
+/// A store that keeps captures in memory only (`--memory`, tests). Honours the same retention cap.
+public final class InMemoryRequestStore: RequestStore {
+    private struct State {
+        var requests: [CapturedRequest] = []  // id order
+        var nextID: Int64 = 1
+    }
+
+    private let state = Mutex(State())
+    private let keep: Int?
+
+    /// - Parameter keep: keep at most this many captures, dropping the oldest first.
+    public init(keep: Int? = nil) {
+        self.keep = keep
+    }
+
+    public func insert(_ request: CapturedRequest) async throws -> CapturedRequest {
+        state.withLock { state in
+            var stored = request
+            stored.id = state.nextID
+            state.nextID += 1
+            state.requests.append(stored)
+            if let keep, state.requests.count > keep {
+                state.requests.removeFirst(state.requests.count - keep)
+            }
+            return stored
+        }
+    }
+
+    public func request(id: Int64) async throws -> CapturedRequest? {
+        state.withLock { state in
+            Self.index(of: id, in: state.requests).map { state.requests[$0] }
+        }
+    }
+
+    public func count() async throws -> Int {
+        state.withLock { $0.requests.count }
+    }
+
+    public func summaries(offset: Int, limit: Int) async throws -> [RequestSummary] {
+        state.withLock { state in
+            let start = max(0, min(offset, state.requests.count))
+            let end = min(state.requests.count, start + max(0, limit))
+            return state.requests[start..<end].map(\.summary)
+        }
+    }
+
+    public func summaries(afterID: Int64, limit: Int) async throws -> [RequestSummary] {
+        try await requests(afterID: afterID, limit: limit).map(\.summary)
+    }
+
+    public func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] {
+        state.withLock { state in
+            let start = state.requests.partitioningIndex { $0.id > afterID }
+            let end = min(state.requests.count, start + max(0, limit))
+            return Array(state.requests[start..<end])
+        }
+    }
+
+    public func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {
+        state.withLock { state in
+            if let index = Self.index(of: id, in: state.requests) {
+                state.requests[index].signature = signature
+            }
+        }
+    }
+
+    public func delete(id: Int64) async throws {
+        state.withLock { state in
+            if let index = Self.index(of: id, in: state.requests) {
+                state.requests.remove(at: index)
+            }
+        }
+    }
+
+    public func deleteAll() async throws {
+        state.withLock { $0.requests.removeAll() }
+    }
+
+    private static func index(of id: Int64, in requests: [CapturedRequest]) -> Int? {
+        let index = requests.partitioningIndex { $0.id >= id }
+        return index < requests.count && requests[index].id == id ? index : nil
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies a predicate that is false then true along the array.
+    func partitioningIndex(where belongsInSecondPartition: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if belongsInSecondPartition(self[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+}

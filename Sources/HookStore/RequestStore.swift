@@ -1,0 +1,30 @@
+import Foundation
+import HookCore
+
+/// Where captures live. The listener, the TUI and the CLI speak only to this protocol.
+public protocol RequestStore: Sendable {
+    /// Stores a capture durably and returns it with its id. Returns only once the capture is committed.
+    func insert(_ request: CapturedRequest) async throws -> CapturedRequest
+    /// One capture with its headers and body, or nil when there is no such id.
+    func request(id: Int64) async throws -> CapturedRequest?
+    /// How many captures the store holds.
+    func count() async throws -> Int
+    /// Summaries in id order, starting at the `offset`-th oldest capture: the virtualized list reads windows of this.
+    func summaries(offset: Int, limit: Int) async throws -> [RequestSummary]
+    /// Summaries with an id greater than `afterID`, oldest first: how a live view catches up.
+    func summaries(afterID: Int64, limit: Int) async throws -> [RequestSummary]
+    /// Whole captures with an id greater than `afterID`, oldest first, in batches: for scans (filter, export, re-verify).
+    func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest]
+    /// Replaces the stored signature verdict (after a secret changed).
+    func updateSignature(id: Int64, _ signature: SignatureSummary) async throws
+    /// Removes one capture; no error when it does not exist.
+    func delete(id: Int64) async throws
+    /// Removes every capture.
+    func deleteAll() async throws
+}
+
+/// A store error with a message meant for the user.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

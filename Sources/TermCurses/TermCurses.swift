@@ -1,0 +1,3 @@
+// TermCurses: see docs/architecture.md
+public enum TermCursesModule {}
+import CNcurses

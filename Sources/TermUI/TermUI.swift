@@ -1,0 +1,2 @@
+// TermUI: see docs/architecture.md
+public enum TermUIModule {}
