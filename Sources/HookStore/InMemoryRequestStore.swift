@@ -11,10 +11,14 @@ public final class InMemoryRequestStore: RequestStore {
 
     private let state = Mutex(State())
     private let keep: Int?
+    private let onCommit: (@Sendable ([CapturedRequest]) -> Void)?
 
-    /// - Parameter keep: keep at most this many captures, dropping the oldest first.
-    public init(keep: Int? = nil) {
+    /// - Parameters:
+    ///   - keep: keep at most this many captures, dropping the oldest first.
+    ///   - onCommit: called with each stored capture, in id order.
+    public init(keep: Int? = nil, onCommit: (@Sendable ([CapturedRequest]) -> Void)? = nil) {
         self.keep = keep
+        self.onCommit = onCommit
     }
 
     public func insert(_ request: CapturedRequest) async throws -> CapturedRequest {
@@ -26,6 +30,7 @@ public final class InMemoryRequestStore: RequestStore {
             if let keep, state.requests.count > keep {
                 state.requests.removeFirst(state.requests.count - keep)
             }
+            onCommit?([stored])
             return stored
         }
     }

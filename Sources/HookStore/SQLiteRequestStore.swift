@@ -1,0 +1,298 @@
+import Foundation
+import GRDB
+import HookCore
+import Synchronization
+
+/// Captures in an SQLite file (WAL), through GRDB.
+///
+/// Writes go through a group committer: concurrent `insert` calls that arrive while a transaction
+/// is being committed are written together in the next one, so durability (each request is
+/// committed before its response is sent) does not cost one fsync-free transaction per request.
+public final class SQLiteRequestStore: RequestStore {
+    private typealias Waiter = CheckedContinuation<CapturedRequest, any Error>
+
+    private struct WriterState {
+        var pending: [(CapturedRequest, Waiter)] = []
+        var writing = false
+        var count = 0
+    }
+
+    private let pool: DatabasePool
+    private let keep: Int?
+    private let onCommit: (@Sendable ([CapturedRequest]) -> Void)?
+    private let writer = Mutex(WriterState())
+    private let writeQueue = DispatchQueue(label: "hookscope.store.writer")
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// - Parameters:
+    ///   - keep: retention cap: keep at most this many captures, dropping the oldest first.
+    ///   - onCommit: called with each committed batch, in id order, on the writer thread.
+    public init(path: String, keep: Int? = nil, onCommit: (@Sendable ([CapturedRequest]) -> Void)? = nil) throws {
+        self.path = path
+        self.keep = keep
+        self.onCommit = onCommit
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError("cannot create the directory for the capture database \(path): \(error.localizedDescription)")
+            }
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "hookscope"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            let count = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM request") ?? 0 }
+            writer.withLock { $0.count = count }
+        } catch let error as DatabaseError {
+            throw StoreError("cannot open the capture database \(path): \(Self.describe(error)); move it aside or choose another with --db")
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError("cannot open the capture database \(path): \(error)")
+        }
+    }
+
+    static func describe(_ error: DatabaseError) -> String {
+        switch error.resultCode {
+        case .SQLITE_NOTADB: "the file is not an SQLite database"
+        case .SQLITE_CORRUPT: "the database file is damaged"
+        case .SQLITE_CANTOPEN: "the file cannot be opened"
+        case .SQLITE_READONLY: "the file is read-only"
+        case .SQLITE_PERM: "permission denied"
+        case .SQLITE_FULL: "the disk is full"
+        default: error.message ?? "SQLite error \(error.resultCode.rawValue)"
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE request (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    received_at INTEGER NOT NULL,
+                    method TEXT NOT NULL,
+                    target BLOB NOT NULL,
+                    http_version TEXT NOT NULL,
+                    remote TEXT NOT NULL,
+                    body_size INTEGER NOT NULL,
+                    chunked INTEGER NOT NULL,
+                    refusal TEXT,
+                    response_status INTEGER NOT NULL,
+                    sig_provider TEXT,
+                    sig_status TEXT NOT NULL,
+                    sig_detail TEXT NOT NULL,
+                    headers BLOB NOT NULL,
+                    response_headers BLOB NOT NULL,
+                    response_body BLOB NOT NULL,
+                    body BLOB NOT NULL
+                )
+                """)
+        }
+        return migrator
+    }
+
+    private static let summaryColumns =
+        "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail"
+
+    // MARK: writing
+
+    public func insert(_ request: CapturedRequest) async throws -> CapturedRequest {
+        try await withCheckedThrowingContinuation { (waiter: Waiter) in
+            let startWriter = writer.withLock { state -> Bool in
+                state.pending.append((request, waiter))
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            if startWriter {
+                writeQueue.async { self.drain() }
+            }
+        }
+    }
+
+    /// Commits pending inserts in batches until none are left. Runs on `writeQueue` only.
+    private func drain() {
+        while true {
+            let batch = writer.withLock { state -> [(CapturedRequest, Waiter)] in
+                if state.pending.isEmpty {
+                    state.writing = false
+                    return []
+                }
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                return state.pending
+            }
+            if batch.isEmpty { return }
+            do {
+                let excess = writer.withLock { state in
+                    keep.map { max(0, state.count + batch.count - $0) } ?? 0
+                }
+                let stored = try pool.write { db -> [CapturedRequest] in
+                    var stored: [CapturedRequest] = []
+                    stored.reserveCapacity(batch.count)
+                    let statement = try db.cachedStatement(sql: """
+                        INSERT INTO request (received_at, method, target, http_version, remote, body_size, chunked,
+                            refusal, response_status, sig_provider, sig_status, sig_detail, headers,
+                            response_headers, response_body, body)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    for (request, _) in batch {
+                        try statement.execute(arguments: Self.arguments(for: request))
+                        var copy = request
+                        copy.id = db.lastInsertedRowID
+                        stored.append(copy)
+                    }
+                    if excess > 0 {
+                        try db.execute(
+                            sql: "DELETE FROM request WHERE id IN (SELECT id FROM request ORDER BY id LIMIT ?)",
+                            arguments: [excess])
+                    }
+                    return stored
+                }
+                writer.withLock { state in
+                    state.count += stored.count - excess
+                }
+                onCommit?(stored)
+                for (index, (_, waiter)) in batch.enumerated() {
+                    waiter.resume(returning: stored[index])
+                }
+            } catch {
+                let failure = (error as? DatabaseError).map { StoreError("cannot store the capture: \(Self.describe($0))") }
+                for (_, waiter) in batch {
+                    waiter.resume(throwing: failure ?? error)
+                }
+            }
+        }
+    }
+
+    private static func arguments(for request: CapturedRequest) -> StatementArguments {
+        [
+            request.receivedAt.nanosecondsSince1970,
+            request.method,
+            Data(request.rawTarget),
+            request.httpVersion,
+            request.remoteAddress,
+            request.bodySize,
+            request.bodyWasChunked,
+            request.refusal?.rawValue,
+            request.response.status,
+            request.signature.provider,
+            request.signature.status.rawValue,
+            request.signature.detail,
+            HeaderCoding.encode(request.headers),
+            HeaderCoding.encode(request.response.headers),
+            request.response.body,
+            request.body,
+        ]
+    }
+
+    public func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE request SET sig_provider = ?, sig_status = ?, sig_detail = ? WHERE id = ?",
+                arguments: [signature.provider, signature.status.rawValue, signature.detail, id])
+        }
+    }
+
+    public func delete(id: Int64) async throws {
+        let removed = try await pool.write { db in
+            try db.execute(sql: "DELETE FROM request WHERE id = ?", arguments: [id])
+            return db.changesCount
+        }
+        writer.withLock { $0.count -= removed }
+    }
+
+    public func deleteAll() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM request")
+        }
+        writer.withLock { $0.count = 0 }
+    }
+
+    // MARK: reading
+
+    public func count() async throws -> Int {
+        writer.withLock { $0.count }
+    }
+
+    public func request(id: Int64) async throws -> CapturedRequest? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM request WHERE id = ?", arguments: [id]).map(Self.request(from:))
+        }
+    }
+
+    public func summaries(offset: Int, limit: Int) async throws -> [RequestSummary] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.summaryColumns) FROM request ORDER BY id LIMIT ? OFFSET ?",
+                arguments: [max(0, limit), max(0, offset)]
+            ).map(Self.summary(from:))
+        }
+    }
+
+    public func summaries(afterID: Int64, limit: Int) async throws -> [RequestSummary] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.summaryColumns) FROM request WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [afterID, max(0, limit)]
+            ).map(Self.summary(from:))
+        }
+    }
+
+    public func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM request WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, max(0, limit)]
+            ).map(Self.request(from:))
+        }
+    }
+
+    /// Runs SQLite's integrity check; returns "ok" when the database is sound.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
+    private static func signature(from row: Row) -> SignatureSummary {
+        SignatureSummary(
+            provider: row["sig_provider"],
+            status: VerdictStatus(rawValue: row["sig_status"] ?? "") ?? .unsigned,
+            detail: row["sig_detail"] ?? "")
+    }
+
+    private static func summary(from row: Row) -> RequestSummary {
+        RequestSummary(
+            id: row["id"],
+            receivedAt: CaptureTime(nanosecondsSince1970: row["received_at"]),
+            method: row["method"],
+            rawTarget: [UInt8]((row["target"] as Data?) ?? Data()),
+            bodySize: row["body_size"],
+            responseStatus: row["response_status"],
+            refusal: (row["refusal"] as String?).flatMap(Refusal.init(rawValue:)),
+            signature: signature(from: row))
+    }
+
+    private static func request(from row: Row) throws -> CapturedRequest {
+        CapturedRequest(
+            id: row["id"],
+            receivedAt: CaptureTime(nanosecondsSince1970: row["received_at"]),
+            method: row["method"],
+            rawTarget: [UInt8]((row["target"] as Data?) ?? Data()),
+            httpVersion: row["http_version"],
+            headers: try HeaderCoding.decode(row["headers"] ?? Data()),
+            remoteAddress: row["remote"],
+            body: row["body"] ?? Data(),
+            bodyWasChunked: row["chunked"],
+            bodySize: row["body_size"],
+            refusal: (row["refusal"] as String?).flatMap(Refusal.init(rawValue:)),
+            response: CapturedResponse(
+                status: row["response_status"],
+                headers: try HeaderCoding.decode(row["response_headers"] ?? Data()),
+                body: row["response_body"] ?? Data()),
+            signature: signature(from: row))
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import HookCore
+import Testing
+
+@testable import HookStore
+
+func sampleRequest(_ n: Int, body: Data? = nil) -> CapturedRequest {
+    CapturedRequest(
+        receivedAt: CaptureTime(nanosecondsSince1970: 1_700_000_000_123_456_789 + Int64(n)),
+        method: n % 2 == 0 ? "POST" : "PUT",
+        rawTarget: Array("/hook/\(n)?a=%20b".utf8) + [0xff],
+        headers: [
+            HeaderField("Content-Type", "application/json"),
+            HeaderField(name: "X-Dup", rawValue: [0x61]),
+            HeaderField(name: "x-dup", rawValue: [0xc3, 0x28, 0x00]),
+        ],
+        remoteAddress: "127.0.0.1:5\(n)",
+        body: body ?? Data("{\"n\":\(n)}".utf8),
+        bodyWasChunked: n % 3 == 0,
+        response: CapturedResponse(status: 200 + n % 5, headers: [HeaderField("X-Reply", "yes")], body: Data("ok".utf8)),
+        signature: SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch")
+    )
+}
+
+func temporaryDatabasePath() -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookscope-tests-\(UUID().uuidString)")
+    return dir.appendingPathComponent("captures.sqlite").path
+}
+
+enum StoreKind: String, CaseIterable, CustomStringConvertible {
+    case memory, sqlite
+    var description: String { rawValue }
+
+    func make(keep: Int? = nil) throws -> any RequestStore {
+        switch self {
+        case .memory: InMemoryRequestStore(keep: keep)
+        case .sqlite: try SQLiteRequestStore(path: temporaryDatabasePath(), keep: keep)
+        }
+    }
+}
+
+@Suite struct RequestStoreTests {
+    @Test(arguments: StoreKind.allCases)
+    func roundTripsEveryFieldExactly(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var binary = Data((0...255).map { UInt8($0) })
+        binary.append(contentsOf: [0xff, 0xfe, 0x00])
+        let original = sampleRequest(3, body: binary)
+        let stored = try await store.insert(original)
+        #expect(stored.id > 0)
+        let loaded = try #require(try await store.request(id: stored.id))
+        var expected = original
+        expected.id = stored.id
+        #expect(loaded == expected)
+        #expect(loaded.headers.map(\.name) == ["Content-Type", "X-Dup", "x-dup"])
+        #expect(loaded.body == binary)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func idsIncreaseAndSummariesPage(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var ids: [Int64] = []
+        for n in 0..<25 { ids.append(try await store.insert(sampleRequest(n)).id) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == 25)
+        #expect(try await store.count() == 25)
+        let page = try await store.summaries(offset: 10, limit: 5)
+        #expect(page.map(\.id) == Array(ids[10..<15]))
+        #expect(page[0].method == sampleRequest(10).method)
+        #expect(page[0].signature.status == .invalid)
+        let after = try await store.summaries(afterID: ids[20], limit: 100)
+        #expect(after.map(\.id) == Array(ids[21...]))
+        let full = try await store.requests(afterID: ids[22], limit: 1)
+        #expect(full.map(\.id) == [ids[23]])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func retentionDropsTheOldestFirst(kind: StoreKind) async throws {
+        let store = try kind.make(keep: 10)
+        var ids: [Int64] = []
+        for n in 0..<35 { ids.append(try await store.insert(sampleRequest(n)).id) }
+        #expect(try await store.count() == 10)
+        let remaining = try await store.summaries(offset: 0, limit: 100).map(\.id)
+        #expect(remaining == Array(ids.suffix(10)))
+        #expect(try await store.request(id: ids[0]) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func deleteUpdateAndClear(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let a = try await store.insert(sampleRequest(1))
+        let b = try await store.insert(sampleRequest(2))
+        try await store.updateSignature(id: b.id, SignatureSummary(provider: "github", status: .valid, detail: "ok"))
+        #expect(try await store.request(id: b.id)?.signature.status == .valid)
+        try await store.delete(id: a.id)
+        try await store.delete(id: 999_999)
+        #expect(try await store.count() == 1)
+        #expect(try await store.request(id: a.id) == nil)
+        try await store.deleteAll()
+        #expect(try await store.count() == 0)
+        let c = try await store.insert(sampleRequest(3))
+        #expect(c.id > b.id)
+    }
+
+    @Test func concurrentInsertsAreAllCommittedWithDistinctIDs() async throws {
+        let path = temporaryDatabasePath()
+        let committed = Mutexed<[Int64]>([])
+        let store = try SQLiteRequestStore(path: path, onCommit: { batch in committed.mutate { $0 += batch.map(\.id) } })
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for n in 0..<500 { group.addTask { try await store.insert(sampleRequest(n)).id } }
+            return try await group.reduce(into: [Int64]()) { $0.append($1) }
+        }
+        #expect(Set(ids).count == 500)
+        #expect(committed.value == committed.value.sorted())
+        #expect(Set(committed.value) == Set(ids))
+        #expect(try await store.count() == 500)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func reopeningAfterAnUncleanStopKeepsCommittedCaptures() async throws {
+        let path = temporaryDatabasePath()
+        var ids: [Int64] = []
+        do {
+            // The store is dropped without any close or checkpoint, as after a crash: the WAL file stays.
+            let store = try SQLiteRequestStore(path: path)
+            for n in 0..<20 { ids.append(try await store.insert(sampleRequest(n)).id) }
+        }
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        let reopened = try SQLiteRequestStore(path: path)
+        #expect(try await reopened.count() == 20)
+        #expect(try await reopened.summaries(offset: 0, limit: 100).map(\.id) == ids)
+        #expect(try await reopened.request(id: ids[7])?.body == sampleRequest(7).body)
+        let next = try await reopened.insert(sampleRequest(99))
+        #expect(next.id > ids.last!)
+    }
+
+    @Test func aFileThatIsNotADatabaseGivesAClearError() throws {
+        let path = temporaryDatabasePath()
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try SQLiteRequestStore(path: path)
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains(path) && text.contains("not an SQLite database")
+        }
+    }
+
+    @Test func defaultLocationFollowsXDG() {
+        #expect(StoreLocation.defaultPath(environment: ["XDG_DATA_HOME": "/x/data", "HOME": "/home/u"])
+            == "/x/data/hookscope/captures.sqlite")
+        #expect(StoreLocation.defaultPath(environment: ["HOME": "/home/u"])
+            == "/home/u/.local/share/hookscope/captures.sqlite")
+    }
+}
+
+/// A tiny lock-protected box for collecting values from callbacks in tests.
+final class Mutexed<Value: Sendable>: @unchecked Sendable {
+    private var stored: Value
+    private let lock = NSLock()
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func mutate(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
+}
