@@ -1,1 +1,28 @@
-print("hookscope")
+import ArgumentParser
+import Foundation
+
+// Entry point. Errors get one line on stderr (`hookscope: ...`) and a non-zero exit;
+// `--help` and `--version` print in full and exit 0.
+signal(SIGPIPE, SIG_IGN)
+do {
+    var command = try Hookscope.parseAsRoot()
+    if let asyncCommand = command as? any AsyncParsableCommand {
+        try await runCommand(asyncCommand)
+    } else {
+        try command.run()
+    }
+} catch {
+    let code = Hookscope.exitCode(for: error)
+    if code == .success {
+        print(Hookscope.fullMessage(for: error))
+    } else if !(error is ExitCode) {
+        let message = Hookscope.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        FileHandle.standardError.write(Data("hookscope: \(message)\n".utf8))
+    }
+    exit(code.rawValue)
+}
+
+func runCommand<Command: AsyncParsableCommand>(_ command: Command) async throws {
+    var command = command
+    try await command.run()
+}

@@ -1,0 +1,271 @@
+import Foundation
+import HookCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Turns decoded request parts into a `CapturedRequest`, has it committed, then answers.
+final class CaptureHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private struct Pending {
+        var capture: CapturedRequest
+        var body: ByteBuffer?
+        var bodyBytes = 0
+        var reserved = 0
+        var keepAlive: Bool
+        var isHeadRequest: Bool
+        /// Set once the request was refused (413/503): the rest of its body is read and discarded.
+        var refused = false
+        var discarded = 0
+        var responded = false
+    }
+
+    private let configuration: ListenerConfiguration
+    private let sink: any CaptureSink
+    private let budget: BodyBudget
+    private let state: ConnectionState
+    private let logger: Logger
+    private var pending: Pending?
+    /// A refused request whose response is written: close once its body stops coming.
+    private var closeWhenRequestEnds = false
+
+    init(configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger) {
+        self.configuration = configuration
+        self.sink = sink
+        self.budget = budget
+        self.state = state
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            receivedHead(head, context: context)
+        case .body(let buffer):
+            receivedBody(buffer, context: context)
+        case .end:
+            receivedEnd(context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let pending, !pending.responded {
+            budget.release(pending.reserved)
+        }
+        pending = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        if pending == nil || pending?.responded == false && pending?.refused == false {
+            if let pending { budget.release(pending.reserved) }
+            pending = nil
+            state.connectionGuard?.refuse(status: "400 Bad Request", message: "malformed HTTP request: \(Self.describe(error))")
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let parserError = error as? HTTPParserError { return "\(parserError)" }
+        return "\(type(of: error))"
+    }
+
+    // MARK: request parts
+
+    private func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let raw = state.popRawHead()
+        let method = raw?.method ?? head.method.rawValue
+        let target = raw?.target ?? Array(head.uri.utf8)
+        let headers = raw?.headers ?? head.headers.map { HeaderField($0.name, $0.value) }
+        if method == "CONNECT" || !(target.first == UInt8(ascii: "/") || target == Array("*".utf8)) {
+            state.connectionGuard?.refuse(
+                status: "400 Bad Request", message: "hookscope captures webhooks; proxy requests (CONNECT, absolute URLs) are refused")
+            return
+        }
+        let hasUpgrade = headers.first(named: "Upgrade") != nil
+        let capture = CapturedRequest(
+            receivedAt: .now(),
+            method: method,
+            rawTarget: target,
+            httpVersion: "HTTP/\(head.version.major).\(head.version.minor)",
+            headers: headers,
+            remoteAddress: Self.format(context.channel.remoteAddress),
+            body: Data(),
+            bodyWasChunked: raw?.framing == .chunked || head.headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" },
+            response: configuration.response)
+        pending = Pending(
+            capture: capture, keepAlive: head.isKeepAlive && !state.framingLost && !hasUpgrade,
+            isHeadRequest: method == "HEAD")
+
+        if let lengthText = head.headers.first(name: "content-length"), let length = Int(lengthText) {
+            if length > configuration.maxBodySize {
+                refuse(.bodyTooLarge, size: length, context: context)
+                return
+            }
+            if budget.reserve(length) {
+                pending?.reserved = length
+                pending?.body = context.channel.allocator.buffer(capacity: length)
+            } else {
+                refuse(.overloaded, size: length, context: context)
+                return
+            }
+        }
+        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+    }
+
+    private func receivedBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        guard var current = pending else { return }
+        let bytes = buffer.readableBytes
+        if current.refused {
+            current.discarded += bytes
+            pending = current
+            if current.discarded > configuration.refusedBodyDrainLimit && current.responded {
+                context.close(promise: nil)
+            }
+            return
+        }
+        let total = current.bodyBytes + bytes
+        if total > configuration.maxBodySize {
+            refuse(.bodyTooLarge, size: total, context: context)
+            return
+        }
+        if total > current.reserved {
+            let extra = total - current.reserved
+            guard budget.reserve(extra) else {
+                refuse(.overloaded, size: total, context: context)
+                return
+            }
+            current.reserved += extra
+        }
+        current.bodyBytes = total
+        pending = nil  // avoid a copy-on-write of the buffer while appending
+        var body = current.body ?? context.channel.allocator.buffer(capacity: bytes)
+        var incoming = buffer
+        body.writeBuffer(&incoming)
+        current.body = body
+        pending = current
+    }
+
+    private func receivedEnd(context: ChannelHandlerContext) {
+        guard var current = pending else { return }
+        if current.refused {
+            if current.responded {
+                context.close(promise: nil)
+            } else {
+                closeWhenRequestEnds = true
+            }
+            return
+        }
+        if let body = current.body {
+            current.capture.body = body.withUnsafeReadableBytes { Data($0) }
+            current.body = nil
+        }
+        current.capture.bodySize = current.capture.body.count
+        if let handshake = sink.handshakeResponse(for: current.capture) {
+            current.capture.response = handshake
+        }
+        pending = current
+        commitAndRespond(current, context: context)
+    }
+
+    /// Refuses the current request (413 or 503): it is kept without its body, and answered at once.
+    private func refuse(_ refusal: Refusal, size: Int, context: ChannelHandlerContext) {
+        guard var current = pending else { return }
+        budget.release(current.reserved)
+        current.reserved = 0
+        current.body = nil
+        current.refused = true
+        current.keepAlive = false
+        current.capture.refusal = refusal
+        current.capture.bodySize = size
+        switch refusal {
+        case .bodyTooLarge:
+            current.capture.response = CapturedResponse(
+                status: 413, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
+                body: Data("body larger than --max-body (\(configuration.maxBodySize) bytes)\n".utf8))
+        case .overloaded:
+            current.capture.response = CapturedResponse(
+                status: 503, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8"), HeaderField("Retry-After", "1")],
+                body: Data("too many request bodies in flight; retry later\n".utf8))
+        }
+        pending = current
+        commitAndRespond(current, context: context)
+    }
+
+    private func commitAndRespond(_ current: Pending, context: ChannelHandlerContext) {
+        let capture = current.capture
+        let sink = self.sink
+        let loop = context.eventLoop
+        let promise = loop.makePromise(of: CapturedRequest.self)
+        promise.completeWithTask { try await sink.record(capture) }
+        promise.futureResult.assumeIsolated().whenComplete { [self] result in
+            budget.release(current.reserved)
+            var response = capture.response
+            var keepAlive = current.keepAlive
+            if case .failure(let error) = result {
+                logger.error("could not store a capture", metadata: ["error": "\(error)"])
+                response = CapturedResponse(
+                    status: 500, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
+                    body: Data("hookscope could not store this request: \(error)\n".utf8))
+                keepAlive = false
+            }
+            let delay = TimeAmount(configuration.delay)
+            if delay > .zero {
+                loop.assumeIsolated().scheduleTask(in: delay) { [self] in
+                    self.write(response, keepAlive: keepAlive, isHeadRequest: current.isHeadRequest, refused: current.refused, context: context)
+                }
+            } else {
+                write(response, keepAlive: keepAlive, isHeadRequest: current.isHeadRequest, refused: current.refused, context: context)
+            }
+        }
+    }
+
+    private func write(_ response: CapturedResponse, keepAlive: Bool, isHeadRequest: Bool, refused: Bool, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders()
+        for field in response.headers where !["content-length", "connection", "transfer-encoding"].contains(field.name.lowercased()) {
+            headers.add(name: field.name, value: field.value)
+        }
+        let status = response.status
+        let bodyAllowed = !(100..<200).contains(status) && status != 204 && status != 304
+        if bodyAllowed {
+            headers.add(name: "Content-Length", value: String(response.body.count))
+        }
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if bodyAllowed && !isHeadRequest && !response.body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let channel = context.channel
+        let connectionGuard = state.connectionGuard
+        let closeNow = !keepAlive && (!refused || closeWhenRequestEnds || pending?.discarded ?? 0 > configuration.refusedBodyDrainLimit)
+        if refused {
+            pending?.responded = true
+        } else {
+            pending = nil
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            connectionGuard?.responseFinished()
+            if closeNow { channel.close(promise: nil) }
+        }
+    }
+
+    static func format(_ address: SocketAddress?) -> String {
+        guard let address else { return "unknown" }
+        let ip = address.ipAddress ?? "unknown"
+        let port = address.port.map(String.init) ?? "0"
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import HookCore
+import NIOCore
+
+/// How the listener binds, answers and defends itself.
+public struct ListenerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 9777
+    /// What every captured request is answered with (unless a handshake answers it).
+    public var response = CapturedResponse(status: 200, headers: [], body: Data())
+    /// Wait this long before answering.
+    public var delay: Duration = .zero
+    /// Larger bodies are answered 413 and kept without their body.
+    public var maxBodySize = 25 * 1024 * 1024
+    /// Bodies of all requests in flight together may not exceed this; beyond it requests get 503.
+    public var inFlightBodyBudget = 512 * 1024 * 1024
+    /// The request line plus headers may not exceed this (431).
+    public var maxHeadSize = 64 * 1024
+    /// The request target may not exceed this (414).
+    public var maxTargetLength = 16 * 1024
+    /// At most this many header fields (431).
+    public var maxHeaderCount = 1000
+    /// Time allowed to receive a whole request head, from its first byte.
+    public var headTimeout: Duration = .seconds(10)
+    /// Longest pause allowed between two pieces of a body.
+    public var bodyIdleTimeout: Duration = .seconds(20)
+    /// An idle keep-alive connection is closed after this.
+    public var idleTimeout: Duration = .seconds(30)
+    /// At most this many open connections; at the cap the longest-idle one is closed for a new one.
+    public var maxConnections = 1000
+    /// After a 413, read and discard at most this much of the refused body before closing.
+    public var refusedBodyDrainLimit = 1024 * 1024
+    /// Number of event loop threads.
+    public var threads = System.coreCount
+
+    public init() {}
+}

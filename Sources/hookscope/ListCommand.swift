@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import HookCore
+import HookStore
+
+struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The captured requests in the store, one line each (--json for JSON lines).")
+
+    @OptionGroup var store: StoreOptions
+
+    @Flag(help: "JSON lines, as in headless mode.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Only the newest N captures.", valueName: "n"))
+    var last: Int?
+
+    func validate() throws {
+        if let last, last < 1 { throw ValidationError("--last must be at least 1") }
+    }
+
+    func run() async throws {
+        let requestStore = try store.openExisting()
+        let total = try await requestStore.count()
+        let skip = last.map { max(0, total - $0) } ?? 0
+        var afterID: Int64 = 0
+        if skip > 0, let first = try await requestStore.summaries(offset: skip, limit: 1).first {
+            afterID = first.id - 1
+        }
+        while true {
+            var text = ""
+            let lastID: Int64?
+            if json {
+                let batch = try await requestStore.requests(afterID: afterID, limit: 200)
+                for request in batch { text += CaptureJSON.line(for: request) + "\n" }
+                lastID = batch.last?.id
+            } else {
+                let batch = try await requestStore.summaries(afterID: afterID, limit: 2000)
+                for summary in batch { text += CaptureLine.readable(summary) + "\n" }
+                lastID = batch.last?.id
+            }
+            guard let lastID else { break }
+            guard writeStdout(text) else { throw ExitCode(1) }
+            afterID = lastID
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import HookCore
+import HookStore
+
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One request: request line, headers, pretty body, signature verdict.")
+
+    @Argument(help: "The capture's id (see `hookscope list`).")
+    var id: Int64
+
+    @OptionGroup var store: StoreOptions
+
+    @Flag(help: "Write the exact body bytes to stdout (a pipe or a file; refused on a terminal).")
+    var raw = false
+
+    func run() async throws {
+        if raw && isTerminal(1) {
+            throw CLIError("refusing to write raw body bytes to a terminal; redirect to a file or pipe (hookscope show \(id) --raw > body.bin)")
+        }
+        let requestStore = try store.openExisting()
+        guard let request = try await requestStore.request(id: id) else {
+            throw CLIError("no capture with id \(id) in \(store.path)")
+        }
+        if raw {
+            guard writeAll(fd: 1, [UInt8](request.body)) else { throw ExitCode(1) }
+            return
+        }
+        guard writeStdout(Self.render(request)) else { throw ExitCode(1) }
+    }
+
+    /// The human-readable form: every captured byte escaped so nothing can act on the terminal.
+    static func render(_ request: CapturedRequest) -> String {
+        var out = "#\(request.id) received \(request.receivedAt.rfc3339) from \(TerminalSafety.escape(Array(request.remoteAddress.utf8)))\n"
+        out += "\(TerminalSafety.escape(Array(request.method.utf8))) \(TerminalSafety.escape(request.rawTarget)) \(request.httpVersion)\n"
+        for header in request.headers {
+            out += "\(TerminalSafety.escape(Array(header.name.utf8))): \(TerminalSafety.escape(header.rawValue))\n"
+        }
+        out += "\n"
+        if let refusal = request.refusal {
+            out += "[body not kept: refused (\(refusal.rawValue)), \(request.bodySize) bytes announced or received]\n"
+        } else if request.body.isEmpty {
+            out += "[empty body]\n"
+        } else {
+            let view = BodyFormatterRegistry.views(for: request).first ?? .raw
+            let formatted = BodyFormatterRegistry.format(request, as: view)
+            var header = "[body: \(request.bodySize) bytes, \(view.rawValue) view"
+            if request.bodyWasChunked { header += ", received chunked" }
+            if let note = formatted.note { header += ", \(TerminalSafety.escape(Array(note.utf8)))" }
+            out += header + "]\n"
+            for index in 0..<formatted.lineCount {
+                out += formatted.line(at: index).map { TerminalSafety.escape($0.bytes) }.joined() + "\n"
+            }
+        }
+        out += "\nresponse: \(request.response.status)\n"
+        let signature = request.signature
+        out += "signature: \(signature.provider.map { TerminalSafety.escape(Array($0.utf8)) + " " } ?? "")\(signature.status.screenWord)"
+        out += " - \(TerminalSafety.escape(Array(signature.detail.utf8)))\n"
+        return out
+    }
+}
