@@ -255,9 +255,15 @@ final class CaptureHandler: ChannelInboundHandler {
         } else {
             pending = nil
         }
+        let drainTime = TimeAmount(configuration.refusedBodyDrainTime)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             connectionGuard?.responseFinished()
-            if closeNow { channel.close(promise: nil) }
+            if closeNow {
+                channel.close(promise: nil)
+            } else if refused {
+                // Let the sender read the refusal rather than a reset, but not for long.
+                channel.eventLoop.scheduleTask(in: drainTime) { channel.close(promise: nil) }
+            }
         }
     }
 

@@ -30,6 +30,8 @@ public struct ListenerConfiguration: Sendable {
     public var maxConnections = 1000
     /// After a 413, read and discard at most this much of the refused body before closing.
     public var refusedBodyDrainLimit = 1024 * 1024
+    /// ... and for at most this long after the refusal was answered.
+    public var refusedBodyDrainTime: Duration = .seconds(2)
     /// Number of event loop threads.
     public var threads = System.coreCount
 

@@ -1,0 +1,306 @@
+import Foundation
+import HookCore
+import HookStore
+import Testing
+
+@testable import HookServer
+
+@Suite struct HTTPListenerTests {
+    @Test func binaryBodyDuplicateHeadersAndTargetRoundTripExactly() async throws {
+        try await withListener { listener, sink in
+            var body = Data((0...255).map { UInt8($0) })
+            body += Data([0xff, 0xfe, 0xc3, 0x28, 0x00, 0x0d, 0x0a])
+            let result = try await curl([
+                "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                "-H", "Content-Type: application/octet-stream", "-H", "X-Dup: one", "-H", "x-dup: two", "-H", "X-DUP: three",
+                "--data-binary", "@-", "\(listener.url)/hook/path?q=%20a%2Fb&x=1",
+            ], stdin: body)
+            #expect(result.output == "200")
+            let captures = try await sink.all()
+            let capture = try #require(captures.first)
+            #expect(captures.count == 1)
+            #expect(capture.method == "POST")
+            #expect(capture.rawTarget == Array("/hook/path?q=%20a%2Fb&x=1".utf8))
+            #expect(capture.body == body)
+            #expect(capture.bodySize == body.count)
+            #expect(capture.headers.filter { $0.name.lowercased() == "x-dup" }.map(\.name) == ["X-Dup", "x-dup", "X-DUP"])
+            #expect(capture.headers.filter { $0.name.lowercased() == "x-dup" }.map(\.value) == ["one", "two", "three"])
+            #expect(capture.httpVersion == "HTTP/1.1")
+            #expect(capture.remoteAddress.hasPrefix("127.0.0.1:"))
+            #expect(capture.response.status == 200)
+            #expect(!capture.bodyWasChunked)
+        }
+    }
+
+    @Test func headerValuesKeepInvalidUTF8Bytes() async throws {
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send(Array("POST /utf HTTP/1.1\r\nHost: x\r\nX-Raw: ".utf8) + [0xff, 0xc3, 0x28, 0x41] + Array("\r\nContent-Length: 2\r\n\r\n".utf8) + [0xff, 0x00])
+            let responses = await client.readResponses(1)
+            #expect(responses.first?.status == 200)
+            let capture = try #require(try await sink.all().first)
+            #expect(capture.headers.first(named: "x-raw")?.rawValue == [0xff, 0xc3, 0x28, 0x41])
+            #expect(capture.body == Data([0xff, 0x00]))
+        }
+    }
+
+    @Test func chunkedBodiesAreStoredDechunkedWithANote() async throws {
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n")
+            #expect(await client.readResponses(1).first?.status == 200)
+            let capture = try #require(try await sink.all().first)
+            #expect(capture.body == Data("hello, world".utf8))
+            #expect(capture.bodyWasChunked)
+            #expect(capture.headers.first(named: "transfer-encoding")?.value == "chunked")
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nAGET /b HTTP/1.1\r\nHost: x\r\n\r\nPOST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nC\r\n0\r\n\r\n")
+            let responses = await client.readResponses(3)
+            #expect(responses.map(\.status) == [200, 200, 200])
+            let captures = try await sink.all()
+            #expect(captures.map(\.target) == ["/a", "/b", "/c"])
+            #expect(captures.map { String(decoding: $0.body, as: UTF8.self) } == ["A", "", "C"])
+        }
+    }
+
+    @Test func configuredResponseIsSentAndRecorded() async throws {
+        try await withListener({ config in
+            config.response = CapturedResponse(status: 202, headers: [HeaderField("X-Reply", "yes")], body: Data("accepted".utf8))
+        }) { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("GET /r HTTP/1.1\r\nHost: x\r\n\r\nHEAD /h HTTP/1.1\r\nHost: x\r\n\r\n")
+            let responses = await client.readResponses(1)
+            #expect(responses.first?.status == 202)
+            #expect(responses.first?.header("X-Reply") == "yes")
+            #expect(responses.first?.body == Array("accepted".utf8))
+            let captures = try await sink.all()
+            #expect(captures.first?.response.status == 202)
+            #expect(captures.first?.response.body == Data("accepted".utf8))
+        }
+    }
+
+    @Test func oversizedBodyIsRefusedWith413AndKeptWithoutItsBody() async throws {
+        try await withListener({ config in
+            config.maxBodySize = 1000
+            config.refusedBodyDrainTime = .milliseconds(100)
+        }) { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "a", count: 100))
+            let (bytes, closed) = await client.readUntilClosed()
+            let response = try #require(TestResponse.parse(bytes)?.0)
+            #expect(response.status == 413)
+            #expect(closed)
+            let capture = try #require(try await sink.all().first)
+            #expect(capture.refusal == .bodyTooLarge)
+            #expect(capture.body.isEmpty)
+            #expect(capture.bodySize == 5000)
+            #expect(capture.response.status == 413)
+
+            // A chunked body that grows past the limit is refused too.
+            let chunked = try RawClient(port: listener.port)
+            chunked.send("POST /big2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + String(repeating: "b", count: 1024) + "\r\n")
+            #expect(TestResponse.parse(await chunked.readUntilClosed().bytes)?.0.status == 413)
+
+            // And the listener keeps serving.
+            let next = try RawClient(port: listener.port)
+            next.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await next.readResponses(1).first?.status == 200)
+            #expect(try await sink.all().map(\.target) == ["/big", "/big2", "/after"])
+        }
+    }
+
+    @Test func bodyBudgetExhaustionAnswers503() async throws {
+        try await withListener({ config in
+            config.inFlightBodyBudget = 100
+            config.refusedBodyDrainTime = .milliseconds(100)
+        }) { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /flood HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n")
+            let response = try #require(TestResponse.parse(await client.readUntilClosed().bytes)?.0)
+            #expect(response.status == 503)
+            #expect(try await sink.all().first?.refusal == .overloaded)
+        }
+    }
+
+    @Test(arguments: [
+        "GARBAGE\r\n\r\n",
+        "GET / HTTP/1.1\nHost: bare-lf\n\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n folded\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
+        "GET /\u{1b}[2J HTTP/1.1\r\nHost: x\r\n\r\n",
+    ])
+    func malformedRequestsGet400AndTheListenerKeepsServing(request: String) async throws {
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send(request)
+            let (bytes, closed) = await client.readUntilClosed()
+            #expect(TestResponse.parse(bytes)?.0.status == 400)
+            #expect(closed)
+            let next = try RawClient(port: listener.port)
+            next.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await next.readResponses(1).first?.status == 200)
+            #expect(try await sink.all().map(\.target) == ["/ok"])
+        }
+    }
+
+    @Test(arguments: ["CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n", "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"])
+    func proxyRequestsAreRefused(request: String) async throws {
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send(request)
+            #expect(TestResponse.parse(await client.readUntilClosed().bytes)?.0.status == 400)
+            #expect(try await sink.all().isEmpty)
+        }
+    }
+
+    @Test func oversizedHeadsAndTargetsAreRefused() async throws {
+        try await withListener({ config in
+            config.maxHeadSize = 4096
+            config.maxTargetLength = 100
+            config.maxHeaderCount = 20
+        }) { listener, _ in
+            let big = try RawClient(port: listener.port)
+            big.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 5000) + "\r\n\r\n")
+            #expect(TestResponse.parse(await big.readUntilClosed().bytes)?.0.status == 431)
+            let many = try RawClient(port: listener.port)
+            many.send("GET / HTTP/1.1\r\n" + (0..<30).map { "X-\($0): v\r\n" }.joined() + "\r\n")
+            #expect(TestResponse.parse(await many.readUntilClosed().bytes)?.0.status == 431)
+            let long = try RawClient(port: listener.port)
+            long.send("GET /" + String(repeating: "p", count: 200) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(TestResponse.parse(await long.readUntilClosed().bytes)?.0.status == 414)
+        }
+    }
+
+    @Test func expectContinueIsAnswered() async throws {
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+            let interim = await client.readResponses(1)
+            #expect(interim.first?.status == 100)
+            client.send("ok")
+            #expect(await client.readResponses(1).first?.status == 200)
+            #expect(try await sink.all().first?.body == Data("ok".utf8))
+        }
+    }
+
+    @Test func aSlowHeadIsClosedByTheTimeout() async throws {
+        try await withListener({ $0.headTimeout = .milliseconds(200) }) { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /slow HTTP/1.1\r\nHost: x\r\nX-Slow")
+            let (bytes, closed) = await client.readUntilClosed()
+            #expect(TestResponse.parse(bytes)?.0.status == 408)
+            #expect(closed)
+            #expect(try await sink.all().isEmpty)
+        }
+    }
+
+    @Test func aStalledBodyAndAnIdleConnectionAreClosed() async throws {
+        try await withListener({ config in
+            config.bodyIdleTimeout = .milliseconds(200)
+            config.idleTimeout = .milliseconds(200)
+        }) { listener, _ in
+            let stalled = try RawClient(port: listener.port)
+            stalled.send("POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+            #expect(await stalled.readUntilClosed().closed)
+            let idle = try RawClient(port: listener.port)
+            idle.send("GET /once HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await idle.readResponses(1).first?.status == 200)
+            #expect(await idle.readUntilClosed().closed)
+        }
+    }
+
+    @Test func atTheConnectionCapTheLongestIdleConnectionMakesRoom() async throws {
+        try await withListener({ $0.maxConnections = 2 }) { listener, sink in
+            let first = try RawClient(port: listener.port)
+            first.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await first.readResponses(1).first?.status == 200)
+            let second = try RawClient(port: listener.port)
+            second.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await second.readResponses(1).first?.status == 200)
+            let third = try RawClient(port: listener.port)
+            third.send("GET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await third.readResponses(1).first?.status == 200)
+            #expect(await first.readUntilClosed().closed)
+            #expect(listener.connectionCount == 2)
+            #expect(try await sink.all().map(\.target) == ["/1", "/2", "/3"])
+        }
+    }
+
+    @Test func aFailedCommitAnswers500SoTheSenderRetries() async throws {
+        try await withListener(sink: RecordingSink(failing: true)) { listener, _ in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx")
+            let response = try #require(TestResponse.parse(await client.readUntilClosed().bytes)?.0)
+            #expect(response.status == 500)
+        }
+    }
+
+    @Test func http10RequestsAreAnsweredAndClosed() async throws {
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("GET /old HTTP/1.0\r\n\r\n")
+            let (bytes, closed) = await client.readUntilClosed()
+            #expect(TestResponse.parse(bytes)?.0.status == 200)
+            #expect(closed)
+            #expect(try await sink.all().first?.httpVersion == "HTTP/1.0")
+        }
+    }
+}
+
+@Suite struct RequestFramerTests {
+    func feed(_ text: String, in pieces: Int = 1) -> ([RequestFramer.Event], RequestFramer) {
+        var framer = RequestFramer(maxHeadSize: 1024, maxTargetLength: 100, maxHeaderCount: 10)
+        let bytes = Array(text.utf8)
+        var events: [RequestFramer.Event] = []
+        let size = max(1, bytes.count / pieces)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + size)
+            events += bytes[start..<end].withUnsafeBytes { framer.feed($0) }
+            start = end
+        }
+        return (events, framer)
+    }
+
+    @Test(arguments: [1, 3, 17, 1000])
+    func followsLengthAndChunkedFramingInAnyPieces(pieces: Int) {
+        let stream = "POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello\r\n\r\nPOST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n\r\nGET /c HTTP/1.1\r\nhost: h\r\n\r\n"
+        let (events, framer) = feed(stream, in: pieces)
+        let targets = events.compactMap { event -> String? in
+            if case .head(let head) = event { return String(decoding: head.target, as: UTF8.self) }
+            return nil
+        }
+        #expect(targets == ["/a", "/b", "/c"])
+        #expect(framer.phase == .betweenRequests)
+    }
+
+    @Test func keepsHeaderCaseOrderAndRawBytes() throws {
+        let head = try #require(RawRequestHead.parse(Array("PUT /p?q=%41 HTTP/1.1\r\nX-A:  one \r\nx-a: two\r\nContent-Length: 0\r\n\r\n".utf8)[...]))
+        #expect(head.method == "PUT")
+        #expect(head.target == Array("/p?q=%41".utf8))
+        #expect(head.headers.map(\.name) == ["X-A", "x-a", "Content-Length"])
+        #expect(head.headers.map(\.value) == ["one", "two", "0"])
+        #expect(head.framing == .length(0))
+    }
+
+    @Test func ambiguousFramingIsNotFollowed() {
+        #expect(RawRequestHead.parse(Array("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)[...])?.framing == .unknown)
+        #expect(RawRequestHead.parse(Array("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n".utf8)[...])?.framing == .unknown)
+        #expect(RawRequestHead.parse(Array("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n".utf8)[...])?.framing == .unknown)
+        #expect(RawRequestHead.parse(Array("POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n".utf8)[...])?.framing == .unknown)
+    }
+
+    @Test func limitsAreReported() {
+        #expect(feed("GET /" + String(repeating: "a", count: 200) + " HTTP/1.1\r\n\r\n").0 == [.targetTooLong])
+        #expect(feed("GET / HTTP/1.1\r\n" + String(repeating: "X: y\r\n", count: 11) + "\r\n").0 == [.tooManyHeaders])
+        #expect(feed("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 2000)).0 == [.headTooLarge])
+    }
+}
