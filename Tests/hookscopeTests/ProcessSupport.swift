@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// The built `hookscope` binary, next to the test bundle in the build folder.
+func hookscopeBinary() throws -> URL {
+    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = testBinary.deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("hookscope")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    throw ProcessTestError("hookscope binary not found near \(testBinary.path)")
+}
+
+struct ProcessTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("hookscope-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Runs blocking work on a dedicated thread and waits for it without blocking the concurrency pool.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: work()) }.start()
+    }
+}
+
+/// Runs hookscope to completion and returns its exit status, stdout and stderr.
+func runHookscope(_ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, stdout: Data, stderr: String) {
+    let binary = try hookscopeBinary()
+    return try await onOwnThread {
+        Result { () throws -> (Int32, Data, String) in
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            if let environment { process.environment = environment }
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
+        }
+    }.get()
+}
+
+/// A hookscope listener running as a child process in headless mode.
+final class ListenerProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    private let output: Pipe
+
+    /// Starts `hookscope listen --headless --port 0 ARGS` and waits for its `listening on` line.
+    init(_ arguments: [String]) async throws {
+        process.executableURL = try hookscopeBinary()
+        process.arguments = ["listen", "--headless", "--port", "0"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
+        output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let handle = output.fileHandleForReading
+        let firstLine = await onOwnThread { () -> String in
+            var bytes: [UInt8] = []
+            while true {
+                let chunk = handle.readData(ofLength: 1)
+                if chunk.isEmpty || chunk.first == 0x0A { break }
+                bytes += chunk
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        guard firstLine.hasPrefix("listening on http://127.0.0.1:"), let port = Int(firstLine.split(separator: ":").last ?? "") else {
+            process.terminate()
+            throw ProcessTestError("unexpected first line: \(firstLine)")
+        }
+        self.port = port
+    }
+
+    /// Reads the rest of stdout until the process exits.
+    func remainingOutput() async -> String {
+        let handle = output.fileHandleForReading
+        return await onOwnThread { String(decoding: handle.readDataToEndOfFile(), as: UTF8.self) }
+    }
+
+    func kill(_ signal: Int32) {
+        Glibc.kill(process.processIdentifier, signal)
+    }
+
+    func waitForExit() async -> Int32 {
+        let process = self.process
+        return await onOwnThread {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
+
+/// A minimal blocking HTTP/1.1 client over one keep-alive connection.
+final class KeepAliveClient {
+    let fd: Int32
+
+    init?(port: Int) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if result != 0 {
+            close(fd)
+            return nil
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one POST and waits for its status; nil when the connection broke.
+    func post(path: String, body: String) -> Int? {
+        let request = "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let bytes = Array(request.utf8)
+        let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == bytes.count else { return nil }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return nil }
+            data += buffer[0..<n]
+            let text = String(decoding: data, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n") {
+                let head = text[..<end.lowerBound]
+                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                if text.utf8.count >= text.utf8.distance(from: text.utf8.startIndex, to: end.upperBound) + length {
+                    return Int(head.split(separator: " ")[1])
+                }
+            }
+        }
+    }
+}
