@@ -128,7 +128,7 @@ public struct SignatureVerifier: Sendable {
     private func report(_ outcome: SchemeOutcome, alternatives: [String]) -> SignatureReport {
         var lines = outcome.lines
         if !alternatives.isEmpty {
-            lines.append("also possible from the headers: \(alternatives.joined(separator: ", "))" + (outcome.status == .valid ? "" : " (none of their configured secrets verify)"))
+            lines.append("also possible from the headers: \(alternatives.joined(separator: ", "))" + (outcome.status == .invalid ? " (none of their configured secrets verify)" : ""))
         }
         return SignatureReport(summary: SignatureSummary(provider: outcome.provider, status: outcome.status, detail: outcome.detail), lines: lines)
     }
