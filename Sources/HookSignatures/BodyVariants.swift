@@ -1,0 +1,154 @@
+import Foundation
+import HookCore
+
+/// Bodies close to the received one that a sender or a proxy may have signed instead:
+/// used to say *why* a signature does not match.
+enum BodyVariants {
+    struct Variant {
+        var bytes: [UInt8]
+        /// Completes "the signature matches the body …".
+        var label: String
+        /// What it means.
+        var meaning: String
+    }
+
+    static func of(_ body: [UInt8]) -> [Variant] {
+        var out: [Variant] = []
+        let changedInTransit = "the body changed after signing (a proxy, framework or test script rewrote it)"
+        if body.last == 0x0A {
+            var trimmed = body
+            trimmed.removeLast()
+            if trimmed.last == 0x0D {
+                var both = trimmed
+                both.removeLast()
+                out.append(Variant(bytes: both, label: "without its trailing CRLF", meaning: "a line break was added after signing (or the sender signed trimmed text)"))
+            }
+            out.append(Variant(bytes: trimmed, label: "without its trailing newline", meaning: "a newline was added after signing (or the sender signed trimmed text)"))
+        } else {
+            out.append(Variant(bytes: body + [0x0A], label: "with a trailing newline added", meaning: "the sender signed a body ending in a newline and it was stripped on the way"))
+            out.append(Variant(bytes: body + [0x0D, 0x0A], label: "with a trailing CRLF added", meaning: "the sender signed a body ending in CRLF and it was stripped on the way"))
+        }
+        if let first = body.firstIndex(where: { !isSpace($0) }), first > 0 || body.lastIndex(where: { !isSpace($0) }).map({ $0 < body.count - 1 }) == true {
+            let last = body.lastIndex(where: { !isSpace($0) })!
+            out.append(Variant(bytes: Array(body[first...last]), label: "with surrounding whitespace trimmed", meaning: changedInTransit))
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
+              JSONSerialization.isValidJSONObject(object) else {
+            return out
+        }
+        let reserialized = "the sender signed re-serialized JSON, not the bytes it sent (or something re-encoded the JSON on the way)"
+        var seen: Set<[UInt8]> = [body]
+        func add(_ bytes: [UInt8]?, _ label: String, _ meaning: String = reserialized) {
+            guard let bytes, seen.insert(bytes).inserted else { return }
+            out.append(Variant(bytes: bytes, label: label, meaning: meaning))
+        }
+        func serialize(_ options: JSONSerialization.WritingOptions) -> [UInt8]? {
+            (try? JSONSerialization.data(withJSONObject: object, options: options)).map(Array.init)
+        }
+        let compact = serialize([.withoutEscapingSlashes])
+        add(compact, "re-serialized as compact JSON")
+        add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
+        add(serialize([]), "re-serialized as compact JSON with `/` escaped as `\\/`")
+        add(serialize([.prettyPrinted, .withoutEscapingSlashes]), "re-serialized as pretty-printed JSON")
+        add(compact.map { spacedJSON($0) }, "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
+        add(compact.flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII characters escaped as \\uXXXX")
+        add(serialize([]).flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
+        add(unescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
+        add(changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
+        add(changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
+        return out
+    }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+
+    /// Escapes every non-ASCII character of JSON text as `\uXXXX` (surrogate pairs above U+FFFF).
+    static func asciiEscaped(_ bytes: [UInt8], upper: Bool) -> [UInt8]? {
+        guard let text = String(bytes: bytes, encoding: .utf8) else { return nil }
+        var out = ""
+        for unit in text.unicodeScalars {
+            if unit.isASCII {
+                out.unicodeScalars.append(unit)
+            } else {
+                for u16 in String(unit).utf16 {
+                    let hex = String(u16, radix: 16, uppercase: upper)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                }
+            }
+        }
+        return Array(out.utf8)
+    }
+
+    /// Compact JSON with `": "` and `", "` outside strings.
+    static func spacedJSON(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var inString = false
+        var escaped = false
+        for b in bytes {
+            out.append(b)
+            if inString {
+                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+            } else if b == 0x22 {
+                inString = true
+            } else if b == 0x3A || b == 0x2C {
+                out.append(0x20)
+            }
+        }
+        return out
+    }
+
+    /// Rewrites the hex digits of `\uXXXX` escapes to one case; nil when there is none to change.
+    static func changeEscapeCase(_ bytes: [UInt8], upper: Bool) -> [UInt8]? {
+        var out = bytes
+        var changed = false
+        var i = 0
+        while i + 5 < out.count {
+            if out[i] == 0x5C {
+                if out[i + 1] == 0x75 {
+                    for j in (i + 2)...(i + 5) {
+                        let c = out[j]
+                        if upper, c >= 0x61 && c <= 0x66 { out[j] = c - 32; changed = true }
+                        if !upper, c >= 0x41 && c <= 0x46 { out[j] = c + 32; changed = true }
+                    }
+                    i += 6
+                    continue
+                }
+                i += 2
+                continue
+            }
+            i += 1
+        }
+        return changed ? out : nil
+    }
+
+    /// Replaces `\uXXXX` escapes of non-ASCII characters by the UTF-8 characters; nil when none.
+    static func unescapedNonASCII(_ bytes: [UInt8]) -> [UInt8]? {
+        guard let text = String(bytes: bytes, encoding: .utf8), text.contains("\\u") else { return nil }
+        var out = ""
+        var chars = Substring(text)
+        var changed = false
+        var pendingHigh: UInt16?
+        while !chars.isEmpty {
+            if chars.hasPrefix("\\\\") {
+                out += "\\\\"
+                chars = chars.dropFirst(2)
+                continue
+            }
+            if chars.hasPrefix("\\u"), chars.count >= 6, let v = UInt16(chars.dropFirst(2).prefix(4), radix: 16), v >= 0x80 {
+                if v >= 0xD800 && v < 0xDC00 {
+                    pendingHigh = v
+                } else if v >= 0xDC00 && v < 0xE000, let high = pendingHigh {
+                    out += String(decoding: [high, v], as: UTF16.self)
+                    pendingHigh = nil
+                    changed = true
+                } else if let scalar = Unicode.Scalar(v) {
+                    out.unicodeScalars.append(scalar)
+                    changed = true
+                }
+                chars = chars.dropFirst(6)
+                continue
+            }
+            out.append(chars.removeFirst())
+        }
+        return changed ? Array(out.utf8) : nil
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import HookCore
+
+/// Everything a scheme needs from one verification.
+struct VerifyContext: Sendable {
+    var request: CapturedRequest
+    var body: [UInt8]
+    var now: CaptureTime
+    /// URLs accepted for URL-signed schemes, preferred first.
+    var urls: [String]
+    /// URLs tried only to diagnose a mismatch (other port, other origin).
+    var alternativeURLs: [String]
+    /// Set when the URLs come from `--public-url`.
+    var publicURL: String?
+
+    init(request: CapturedRequest, now: CaptureTime, publicURL: String?) {
+        self.request = request
+        self.body = Array(request.body)
+        self.now = now
+        self.publicURL = publicURL
+        let built = URLCandidates.build(request: request, publicURL: publicURL)
+        self.urls = built.primary
+        self.alternativeURLs = built.alternatives
+    }
+
+    func rawHeader(_ name: String) -> [UInt8]? {
+        request.headers.first(named: name)?.rawValue
+    }
+
+    func header(_ name: String) -> String? {
+        request.headers.value(named: name)
+    }
+}
+
+enum URLCandidates {
+    static func build(request: CapturedRequest, publicURL: String?) -> (primary: [String], alternatives: [String]) {
+        let target = request.target
+        var hostBased: [String] = []
+        if target.hasPrefix("http://") || target.hasPrefix("https://") {
+            hostBased = [target]
+        } else if let host = request.headers.value(named: "Host")?.trimmingCharacters(in: .whitespaces), !host.isEmpty {
+            hostBased = ["https://\(host)\(target)", "http://\(host)\(target)"]
+        }
+        var primary: [String]
+        var alternatives: [String] = []
+        if let publicURL, !publicURL.isEmpty {
+            var base = publicURL
+            while base.hasSuffix("/") { base.removeLast() }
+            primary = [base + target]
+            alternatives = hostBased + [publicURL]
+            if let q = target.firstIndex(of: "?") { alternatives.append(base + String(target[..<q])) }
+        } else {
+            primary = hostBased
+        }
+        for url in primary + alternatives {
+            if let variant = portVariant(url) { alternatives.append(variant) }
+        }
+        var seen = Set(primary)
+        alternatives = alternatives.filter { seen.insert($0).inserted }
+        return (primary, alternatives)
+    }
+
+    /// The same URL with the default port added when absent, or removed when present.
+    static func portVariant(_ url: String) -> String? {
+        let schemes: [(String, String)] = [("https://", "443"), ("http://", "80")]
+        for (scheme, port) in schemes where url.hasPrefix(scheme) {
+            let rest = url.dropFirst(scheme.count)
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            let tail = rest[authorityEnd...]
+            if authority.hasSuffix(":" + port) {
+                return scheme + authority.dropLast(port.count + 1) + tail
+            }
+            if authority.contains(":") && !authority.hasSuffix("]") { return nil }
+            return scheme + authority + ":" + port + tail
+        }
+        return nil
+    }
+}
+
+/// What one scheme concluded about a request.
+struct SchemeOutcome: Sendable {
+    var provider: String
+    var status: VerdictStatus
+    var detail: String
+    var lines: [String]
+}
+
+/// A parsed timestamp and what its age means.
+struct TimestampCheck {
+    var ok: Bool
+    var problem: String?
+    var lines: [String]
+
+    static func evaluate(
+        raw: String, unit: TimestampUnit, tolerance: Int?, checkFuture: Bool, receivedAt: CaptureTime, now: CaptureTime
+    ) -> TimestampCheck {
+        guard let seconds = parseTimestamp(raw, unit: unit) else {
+            return TimestampCheck(ok: false, problem: "timestamp '\(abbreviate(raw, max: 40))' is not a valid time", lines: ["timestamp: '\(abbreviate(raw, max: 40))' cannot be read as a time"])
+        }
+        let when = CaptureTime(nanosecondsSince1970: seconds * 1_000_000_000).rfc3339
+        let age = receivedAt.secondsSince1970 - seconds
+        let ageNow = now.secondsSince1970 - seconds
+        let relation = age >= 0 ? "\(describeDuration(age)) old when received" : "\(describeDuration(age)) in the future when received"
+        var lines = ["timestamp: \(raw) (\(when.prefix(19))Z), \(relation)" + (tolerance.map { ", tolerance \(describeDuration(Int64($0)))" } ?? ", no tolerance check")]
+        var ok = true
+        var problem: String?
+        if let tolerance {
+            let tol = Int64(tolerance)
+            if age > tol {
+                ok = false
+                problem = "timestamp too old: \(describeDuration(age)) old when received, \(describeDuration(age - tol)) past the \(describeDuration(tol)) tolerance"
+            } else if age < -tol {
+                let text = "timestamp in the future: \(describeDuration(-age)) ahead of the receive time, \(describeDuration(-age - tol)) beyond the \(describeDuration(tol)) tolerance (clock skew?)"
+                if checkFuture {
+                    ok = false
+                    problem = text
+                } else {
+                    lines.append("note: \(text); this provider's SDK does not check future timestamps")
+                }
+            }
+            if ageNow > tol {
+                lines.append("now: \(describeDuration(ageNow)) old; a replay of this request would be rejected as too old unless re-signed")
+            } else {
+                lines.append("now: \(describeDuration(ageNow)) old; a replay would still be inside the tolerance")
+            }
+        } else {
+            lines.append("now: \(describeDuration(ageNow)) old (the scheme has no replay window)")
+        }
+        if let problem { lines.append("problem: \(problem)") }
+        return TimestampCheck(ok: ok, problem: problem, lines: lines)
+    }
+
+    static func parseTimestamp(_ raw: String, unit: TimestampUnit) -> Int64? {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        let isDigits = !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber }
+        switch unit {
+        case .seconds: return isDigits ? Int64(text) : nil
+        case .milliseconds: return isDigits ? Int64(text).map { $0 / 1000 } : nil
+        case .rfc3339: return parseRFC3339(text)
+        case .auto:
+            if isDigits, let n = Int64(text) { return n > 100_000_000_000 ? n / 1000 : n }
+            return parseRFC3339(text)
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` to whole seconds since the epoch.
+    static func parseRFC3339(_ text: String) -> Int64? {
+        let c = Array(text.utf8)
+        guard c.count >= 20 else { return nil }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + len) {
+                guard c[i] >= 48 && c[i] <= 57 else { return nil }
+                v = v * 10 + Int(c[i] - 48)
+            }
+            return v
+        }
+        guard let y = num(0, 4), c[4] == 45, let mo = num(5, 2), c[7] == 45, let d = num(8, 2),
+              c[10] == 84 || c[10] == 116 || c[10] == 32, let h = num(11, 2), c[13] == 58, let mi = num(14, 2),
+              c[16] == 58, let s = num(17, 2) else { return nil }
+        var i = 19
+        if i < c.count, c[i] == 46 {
+            i += 1
+            while i < c.count, c[i] >= 48 && c[i] <= 57 { i += 1 }
+        }
+        guard i < c.count else { return nil }
+        var offset = 0
+        if c[i] == 90 || c[i] == 122 {
+            guard i + 1 == c.count else { return nil }
+        } else if c[i] == 43 || c[i] == 45, c.count == i + 6, let oh = num(i + 1, 2), c[i + 3] == 58, let om = num(i + 4, 2) {
+            offset = (oh * 3600 + om * 60) * (c[i] == 43 ? 1 : -1)
+        } else {
+            return nil
+        }
+        var parts = tm()
+        parts.tm_year = Int32(y - 1900)
+        parts.tm_mon = Int32(mo - 1)
+        parts.tm_mday = Int32(d)
+        parts.tm_hour = Int32(h)
+        parts.tm_min = Int32(mi)
+        parts.tm_sec = Int32(s)
+        return Int64(timegm(&parts)) - Int64(offset)
+    }
+}

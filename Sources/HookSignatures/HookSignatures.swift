@@ -1,2 +1,0 @@
-// HookSignatures: see docs/architecture.md
-public enum HookSignaturesModule {}

@@ -1,0 +1,116 @@
+import Foundation
+import HookCore
+
+/// Why a request cannot be re-signed. The message never contains a secret.
+public struct ResignError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension SignatureVerifier {
+    /// New headers for replaying `request` at `now`: the timestamp refreshed and the signature
+    /// recomputed with the configured secret (the first one for the provider). Returns the full
+    /// header list in the original order. `targetURL` is the URL the replay goes to, for schemes that
+    /// sign the URL (Square, Trello, HubSpot v3, custom `{url}`); without it the URL the original was
+    /// verified against is used.
+    public func resign(_ request: CapturedRequest, now: CaptureTime, targetURL: String? = nil) -> Result<[HeaderField], ResignError> {
+        let candidates = candidates(for: request)
+        guard !candidates.isEmpty else {
+            return .failure(ResignError("no signature scheme recognised: nothing to re-sign"))
+        }
+        let ctx = VerifyContext(request: request, now: now, publicURL: publicURL)
+        // Prefer the scheme whose secret verifies the original, then any scheme with a secret.
+        let withSecret = candidates.filter { !secrets.secrets(for: $0.provider).isEmpty }
+        guard !withSecret.isEmpty else {
+            let ids = Array(Set(candidates.map(\.provider))).sorted()
+            return .failure(ResignError("cannot re-sign: no secret for \(ids.joined(separator: " or ")) (set --secret \(ids[0])=… or \(SecretBook.environmentVariable(for: ids[0])))"))
+        }
+        let chosen = withSecret.first { evaluate($0, ctx)?.status == .valid } ?? withSecret[0]
+        let secret = secrets.secrets(for: chosen.provider)[0]
+        switch chosen {
+        case .hmac(let spec):
+            return resignHMAC(spec, request: request, ctx: ctx, secret: secret, now: now, targetURL: targetURL)
+        case .discord, .sendgrid:
+            return .failure(ResignError("cannot re-sign \(chosen.provider): the scheme is asymmetric and only the provider holds the private key"))
+        case .mailgun:
+            return .failure(ResignError("cannot re-sign mailgun: the signature and timestamp are inside the body; replay it unchanged (tokens should be single-use)"))
+        case .twilio:
+            return .failure(ResignError("cannot re-sign twilio: not supported (the signature has no timestamp, so the original stays valid for the same URL)"))
+        case .hubspotLegacy:
+            return .failure(ResignError("cannot re-sign hubspot v1/v2: legacy signatures have no timestamp, the original stays valid"))
+        case .gitlabToken:
+            return .success(request.headers)
+        }
+    }
+
+    private func resignHMAC(
+        _ spec: HMACSpec, request: CapturedRequest, ctx: VerifyContext, secret: String, now: CaptureTime, targetURL: String?
+    ) -> Result<[HeaderField], ResignError> {
+        guard let parsed = HMACEngine.parse(spec, ctx) else {
+            return .failure(ResignError("cannot re-sign \(spec.provider): the request has no \(spec.headers[0]) header"))
+        }
+        guard let key = spec.keyFormat.key(from: secret) else {
+            return .failure(ResignError("cannot re-sign \(spec.provider): the configured secret is not valid base64 after `whsec_`"))
+        }
+        if case .jsonBodyField = spec.timestamp, parsed.timestamp != nil {
+            return .failure(ResignError("cannot re-sign \(spec.provider): its timestamp is inside the signed body and would stay old"))
+        }
+        if spec.parts.contains(.id), parsed.id == nil {
+            return .failure(ResignError("cannot re-sign \(spec.provider): the message id header \(spec.idHeader ?? "") is missing"))
+        }
+        var url: String?
+        if spec.signsURL {
+            url = targetURL ?? ctx.urls.first
+            guard url != nil else {
+                return .failure(ResignError("cannot re-sign \(spec.provider): the signed URL is unknown (no Host header, --public-url or target URL)"))
+            }
+        }
+        var timestamp: [UInt8]?
+        if spec.parts.contains(.timestamp) || spec.timestamp == .signatureField {
+            timestamp = Array(Self.format(now, unit: spec.timestampUnit, like: parsed.timestamp).utf8)
+        }
+        let mac = spec.algorithm.mac(key: key, message: HMACEngine.message(spec, body: ctx.body, timestamp: timestamp, id: parsed.id, url: url, method: request.method))
+        let encoded = spec.encoding.encode(mac)
+        let ts = timestamp.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let signatureValue: String = switch spec.format {
+        case .single(let prefix, _): (prefix ?? "") + encoded
+        case .keyed(let separator, let timestampKey, let signatureKey):
+            (timestampKey.map { ["\($0)=\(ts)"] } ?? []).appending("\(signatureKey)=\(encoded)").joined(separator: String(separator))
+        case .versionedList(let version): "\(version),\(encoded)"
+        }
+        var headers: [HeaderField] = []
+        var wroteSignature = false
+        for field in request.headers {
+            if field.name.caseInsensitiveCompare(parsed.headerName) == .orderedSame {
+                if !wroteSignature { headers.append(HeaderField(field.name, signatureValue)) }
+                wroteSignature = true
+            } else if case .header(let name) = spec.timestamp, field.name.caseInsensitiveCompare(name) == .orderedSame {
+                headers.append(HeaderField(field.name, ts))
+            } else {
+                headers.append(field)
+            }
+        }
+        return .success(headers)
+    }
+
+    /// A timestamp in the unit a scheme uses, shaped like the original value when there is one.
+    static func format(_ time: CaptureTime, unit: TimestampUnit, like original: [UInt8]?) -> String {
+        let seconds = time.secondsSince1970
+        switch unit {
+        case .seconds: return String(seconds)
+        case .milliseconds: return String(time.nanosecondsSince1970 / 1_000_000)
+        case .rfc3339:
+            let nanos = String(time.nanosecondsSince1970 % 1_000_000_000)
+            return String(time.rfc3339.prefix(19)) + "." + String(repeating: "0", count: 9 - nanos.count) + nanos + "Z"
+        case .auto:
+            let text = original.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if !text.isEmpty, !text.allSatisfy(\.isNumber) { return format(time, unit: .rfc3339, like: nil) }
+            if text.count >= 13 { return String(time.nanosecondsSince1970 / 1_000_000) }
+            return String(seconds)
+        }
+    }
+}
+
+private extension Array {
+    func appending(_ element: Element) -> [Element] { self + [element] }
+}

@@ -1,0 +1,151 @@
+import Crypto
+import HookCore
+import Foundation
+
+/// The MAC algorithms a scheme can use.
+public enum MACAlgorithm: String, Sendable, Hashable, CaseIterable {
+    case hmacSHA1
+    case hmacSHA256
+    case hmacSHA512
+
+    /// The name shown in reports, e.g. `HMAC-SHA256`.
+    public var displayName: String {
+        switch self {
+        case .hmacSHA1: "HMAC-SHA1"
+        case .hmacSHA256: "HMAC-SHA256"
+        case .hmacSHA512: "HMAC-SHA512"
+        }
+    }
+
+    func mac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        let symmetricKey = SymmetricKey(data: key)
+        switch self {
+        case .hmacSHA1: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: symmetricKey))
+        case .hmacSHA256: return Array(HMAC<SHA256>.authenticationCode(for: message, using: symmetricKey))
+        case .hmacSHA512: return Array(HMAC<SHA512>.authenticationCode(for: message, using: symmetricKey))
+        }
+    }
+}
+
+/// How a signature's bytes are written in a header.
+public enum SignatureEncoding: String, Sendable, Hashable, CaseIterable {
+    case hex
+    case base64
+
+    func encode(_ bytes: [UInt8]) -> String {
+        switch self {
+        case .hex: Hex.encode(bytes)
+        case .base64: Data(bytes).base64EncodedString()
+        }
+    }
+
+    func decode(_ text: String) -> [UInt8]? {
+        switch self {
+        case .hex: Hex.decode(text)
+        case .base64: Base64.decode(text)
+        }
+    }
+}
+
+enum Hex {
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}
+
+enum Base64 {
+    /// Decodes standard or URL-safe base64, padded or not.
+    static func decode(_ text: String) -> [UInt8]? {
+        var s = text.trimmingCharacters(in: .whitespaces)
+        s = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.hasSuffix("=") { s.removeLast() }
+        guard s.utf8.count % 4 != 1 else { return nil }
+        s += String(repeating: "=", count: (4 - s.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: s) else { return nil }
+        return Array(data)
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for i in 0..<a.count { diff |= a[i] ^ b[i] }
+    return diff == 0
+}
+
+func sha256Hex(_ bytes: [UInt8]) -> String {
+    Hex.encode(SHA256.hash(data: bytes))
+}
+
+/// Shortens a long value for a report line.
+func abbreviate(_ text: String, max: Int = 72) -> String {
+    guard text.count > max else { return text }
+    return String(text.prefix(max - 1)) + "…"
+}
+
+/// A human duration, e.g. `3s`, `4m 10s`, `2h 5m`, `3d 4h`.
+func describeDuration(_ seconds: Int64) -> String {
+    let s = abs(seconds)
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return "\(s / 60)m \(s % 60)s" }
+    if s < 86400 { return "\(s / 3600)h \(s % 3600 / 60)m" }
+    return "\(s / 86400)d \(s % 86400 / 3600)h"
+}
+
+/// Parses `application/x-www-form-urlencoded` bytes into name/value pairs in order.
+func parseForm(_ body: [UInt8]) -> [(String, String)]? {
+    guard let text = String(bytes: body, encoding: .utf8) else { return nil }
+    if text.isEmpty { return [] }
+    var pairs: [(String, String)] = []
+    for piece in text.split(separator: "&", omittingEmptySubsequences: true) {
+        let kv = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        func dec(_ s: Substring) -> String? {
+            String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        guard let name = dec(kv[0]) else { return nil }
+        let value = kv.count > 1 ? dec(kv[1]) : ""
+        guard let value else { return nil }
+        pairs.append((name, value))
+    }
+    return pairs
+}
+
+/// Splits a header value `a=1,b=2` into pairs, on the first `=` of each element.
+func parseKeyedList(_ value: String, separator: Character) -> [(key: String, value: String)] {
+    value.split(separator: separator).map { element in
+        let trimmed = element.trimmingCharacters(in: .whitespaces)
+        if let eq = trimmed.firstIndex(of: "=") {
+            return (String(trimmed[..<eq]), String(trimmed[trimmed.index(after: eq)...]))
+        }
+        return (trimmed, "")
+    }
+}
