@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C shim over ncursesw: macros and globals Swift cannot import.
@@ -43,13 +45,22 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Replay and forward (AsyncHTTPClient), re-signing.
+        .target(name: "HookReplay", dependencies: [
+            "HookCore", "HookSignatures",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // App state, keymap, screens and the runtime that ties them together.
         .target(name: "HookApp", dependencies: [
             "HookCore", "HookStore", "HookSignatures", "TermUI",
         ]),
         .executableTarget(name: "hookscope", dependencies: [
-            "HookCore", "HookStore", "HookServer", "HookSignatures", "HookApp", "TermUI", "TermCurses",
+            "HookCore", "HookStore", "HookServer", "HookSignatures", "HookReplay", "HookApp", "TermUI", "TermCurses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -57,6 +68,12 @@ let package = Package(
         .testTarget(name: "HookSignaturesTests", dependencies: ["HookSignatures", "HookCore"]),
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore"]),
         .testTarget(name: "HookServerTests", dependencies: ["HookServer", "HookCore", "HookStore"]),
+        .testTarget(name: "HookReplayTests", dependencies: [
+            "HookReplay", "HookCore", "HookSignatures",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
         .testTarget(name: "HookAppTests", dependencies: ["HookApp", "HookCore", "HookStore", "TermUI"]),
         .testTarget(name: "hookscopeTests", dependencies: ["hookscope", "HookCore"]),

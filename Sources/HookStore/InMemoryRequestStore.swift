@@ -7,6 +7,8 @@ public final class InMemoryRequestStore: RequestStore {
     private struct State {
         var requests: [CapturedRequest] = []  // id order
         var nextID: Int64 = 1
+        var replays: [ReplayAttempt] = []
+        var nextReplayID: Int64 = 1
     }
 
     private let state = Mutex(State())
@@ -28,7 +30,9 @@ public final class InMemoryRequestStore: RequestStore {
             state.nextID += 1
             state.requests.append(stored)
             if let keep, state.requests.count > keep {
+                let dropped = Set(state.requests.prefix(state.requests.count - keep).map(\.id))
                 state.requests.removeFirst(state.requests.count - keep)
+                state.replays.removeAll { dropped.contains($0.requestID) }
             }
             onCommit?([stored])
             return stored
@@ -78,11 +82,34 @@ public final class InMemoryRequestStore: RequestStore {
             if let index = Self.index(of: id, in: state.requests) {
                 state.requests.remove(at: index)
             }
+            state.replays.removeAll { $0.requestID == id }
         }
     }
 
     public func deleteAll() async throws {
-        state.withLock { $0.requests.removeAll() }
+        state.withLock { state in
+            state.requests.removeAll()
+            state.replays.removeAll()
+        }
+    }
+
+    public func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt {
+        state.withLock { state in
+            var stored = attempt
+            stored.id = state.nextReplayID
+            state.nextReplayID += 1
+            state.replays.append(stored)
+            return stored
+        }
+    }
+
+    public func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt] {
+        state.withLock { $0.replays.filter { $0.requestID == requestID } }
+    }
+
+    public func replayedIDs(among ids: [Int64]) async throws -> Set<Int64> {
+        let wanted = Set(ids)
+        return state.withLock { Set($0.replays.map(\.requestID).filter(wanted.contains)) }
     }
 
     private static func index(of id: Int64, in requests: [CapturedRequest]) -> Int? {

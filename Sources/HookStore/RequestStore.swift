@@ -21,6 +21,12 @@ public protocol RequestStore: Sendable {
     func delete(id: Int64) async throws
     /// Removes every capture.
     func deleteAll() async throws
+    /// Stores one replay of a capture; returns it with its id.
+    func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt
+    /// The replays of one capture, oldest first.
+    func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt]
+    /// Ids of the captures (among `ids`) that have been replayed at least once.
+    func replayedIDs(among ids: [Int64]) async throws -> Set<Int64>
 }
 
 /// A store error with a message meant for the user.

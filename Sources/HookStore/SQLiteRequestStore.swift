@@ -94,6 +94,24 @@ public final class SQLiteRequestStore: RequestStore {
                 )
                 """)
         }
+        migrator.registerMigration("v2-replays") { db in
+            try db.execute(sql: """
+                CREATE TABLE replay (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    request_id INTEGER NOT NULL REFERENCES request(id) ON DELETE CASCADE,
+                    started_at INTEGER NOT NULL,
+                    target_url TEXT NOT NULL,
+                    resigned INTEGER NOT NULL,
+                    changed_headers TEXT NOT NULL,
+                    response_status INTEGER,
+                    response_headers BLOB,
+                    response_body BLOB,
+                    error TEXT,
+                    duration_ns INTEGER NOT NULL
+                );
+                CREATE INDEX replay_request ON replay(request_id);
+                """)
+        }
         return migrator
     }
 
@@ -212,6 +230,55 @@ public final class SQLiteRequestStore: RequestStore {
             try db.execute(sql: "DELETE FROM request")
         }
         writer.withLock { $0.count = 0 }
+    }
+
+    public func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO replay (request_id, started_at, target_url, resigned, changed_headers, response_status,
+                        response_headers, response_body, error, duration_ns)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    attempt.requestID, attempt.startedAt.nanosecondsSince1970, attempt.targetURL, attempt.resigned,
+                    attempt.changedHeaders.joined(separator: "\n"), attempt.response?.status,
+                    attempt.response.map { HeaderCoding.encode($0.headers) }, attempt.response?.body, attempt.error,
+                    attempt.durationNanoseconds,
+                ])
+            var stored = attempt
+            stored.id = db.lastInsertedRowID
+            return stored
+        }
+    }
+
+    public func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM replay WHERE request_id = ? ORDER BY id", arguments: [requestID]).map { row in
+                let status: Int? = row["response_status"]
+                let changed: String = row["changed_headers"]
+                return ReplayAttempt(
+                    id: row["id"], requestID: row["request_id"],
+                    startedAt: CaptureTime(nanosecondsSince1970: row["started_at"]), targetURL: row["target_url"],
+                    resigned: row["resigned"], changedHeaders: changed.isEmpty ? [] : changed.components(separatedBy: "\n"),
+                    response: try status.map { status in
+                        CapturedResponse(
+                            status: status, headers: try HeaderCoding.decode(row["response_headers"] ?? Data()),
+                            body: row["response_body"] ?? Data())
+                    },
+                    error: row["error"], durationNanoseconds: row["duration_ns"])
+            }
+        }
+    }
+
+    public func replayedIDs(among ids: [Int64]) async throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            return Set(try Int64.fetchAll(
+                db, sql: "SELECT DISTINCT request_id FROM replay WHERE request_id IN (\(placeholders))",
+                arguments: StatementArguments(ids)))
+        }
     }
 
     // MARK: reading

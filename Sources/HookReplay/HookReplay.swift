@@ -1,0 +1,2 @@
+// HookReplay: replay and forward
+public enum HookReplayModule {}
