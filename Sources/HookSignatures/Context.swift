@@ -60,6 +60,16 @@ enum URLCandidates {
         return (primary, alternatives)
     }
 
+    /// The URL without any explicit port (Twilio's SDK removes whatever port the app saw).
+    static func withoutPort(_ url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard !authority.hasSuffix("]"), let colon = authority.lastIndex(of: ":") else { return nil }
+        return String(url[..<schemeEnd.upperBound]) + authority[..<colon] + rest[authorityEnd...]
+    }
+
     /// The same URL with the default port added when absent, or removed when present.
     static func portVariant(_ url: String) -> String? {
         let schemes: [(String, String)] = [("https://", "443"), ("http://", "80")]

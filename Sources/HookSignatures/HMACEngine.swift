@@ -166,6 +166,9 @@ enum HMACEngine {
         let keys = secrets.map { spec.keyFormat.key(from: $0) }
         var urls: [String?] = spec.signsURL ? ctx.urls : [nil]
         if spec.signsURL, spec.acceptsPortVariants { urls += ctx.alternativeURLs.filter { u in ctx.urls.contains { UrlsEqualIgnoringPort.same($0, u) } } }
+        if spec.signsURL, spec.acceptsDecodedURL {
+            urls += ctx.urls.compactMap { $0.removingPercentEncoding }.filter { decoded in !urls.contains(decoded) }
+        }
         let method = ctx.request.method
         for (si, key) in keys.enumerated() {
             let label = secrets.count > 1 ? "expected (secret #\(si + 1) \(maskSecret(secrets[si])))" : "expected (secret \(maskSecret(secrets[si])))"

@@ -59,7 +59,33 @@ public struct SecretBook: Sendable, Hashable {
         guard !secret.isEmpty else {
             throw SecretError("--secret \(provider)= has an empty secret")
         }
+        if let problem = formatProblem(provider: provider, secret: secret) {
+            throw SecretError("--secret \(provider)=…: \(problem)")
+        }
         return (provider, secret)
+    }
+
+    /// Why a secret cannot be in the format the provider hands out, or nil when it can.
+    /// The text never contains the secret.
+    public static func formatProblem(provider: String, secret: String) -> String? {
+        switch provider {
+        case "standardwebhooks", "svix", "clerk", "resend":
+            if KeyFormat.whsecBase64.key(from: secret) == nil {
+                return "expected the signing secret as shown in the dashboard, `whsec_<base64>`; the part after `whsec_` is not base64"
+            }
+        case "discord":
+            let trimmed = secret.trimmingCharacters(in: .whitespaces)
+            if Hex.decode(trimmed)?.count != 32 {
+                return "expected the application's Public Key: 64 hex characters (Developer Portal > General Information)"
+            }
+        case "sendgrid":
+            if OtherSchemes.sendgridKey(secret) == nil {
+                return "expected the verification public key: base64 DER of a P-256 key (Mail Settings > Event Webhook > Signature Verification)"
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     /// The environment variable for a provider id: `HOOKSCOPE_SECRET_` + the id in upper case,
