@@ -183,7 +183,7 @@ enum BuiltinSpecs {
     static let coinbase = bodyOnly("coinbase", header: "X-CC-Webhook-Signature")
     static let gitlabSigned: HMACSpec = {
         var spec = standardWebhooks("gitlab")
-        spec.keyFormat = .utf8
+        spec.keyFormat = .whsecIfPrefixed
         return spec
     }()
 }

@@ -131,6 +131,8 @@ enum KeyFormat: Sendable, Hashable {
     case utf8
     /// `whsec_` + base64: the key is the decoded bytes (Standard Webhooks, Svix). Unpadded is fine.
     case whsecBase64
+    /// Decoded when the secret starts with `whsec_`, else the text as is (GitLab signing tokens: unconfirmed).
+    case whsecIfPrefixed
 
     func key(from secret: String) -> [UInt8]? {
         switch self {
@@ -140,6 +142,8 @@ enum KeyFormat: Sendable, Hashable {
             var s = Substring(secret)
             if s.hasPrefix("whsec_") { s = s.dropFirst(6) }
             return Base64.decode(String(s))
+        case .whsecIfPrefixed:
+            return secret.hasPrefix("whsec_") ? KeyFormat.whsecBase64.key(from: secret) : Array(secret.utf8)
         }
     }
 
@@ -147,7 +151,7 @@ enum KeyFormat: Sendable, Hashable {
     var alternative: KeyFormat {
         switch self {
         case .utf8: .whsecBase64
-        case .whsecBase64: .utf8
+        case .whsecBase64, .whsecIfPrefixed: .utf8
         }
     }
 
@@ -155,6 +159,7 @@ enum KeyFormat: Sendable, Hashable {
         switch self {
         case .utf8: "the secret's text used as is (UTF-8)"
         case .whsecBase64: "the base64-decoded part after `whsec_`"
+        case .whsecIfPrefixed: "the decoded part after `whsec_` (or the text as is without that prefix)"
         }
     }
 }
