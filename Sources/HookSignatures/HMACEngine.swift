@@ -119,6 +119,14 @@ enum HMACEngine {
         for value in parsed.headerValues {
             lines.append("header: \(parsed.headerName): \(abbreviate(value, max: 160))")
         }
+        var extraHeaders: [String] = []
+        if let idHeader = spec.idHeader { extraHeaders.append(idHeader) }
+        if case .header(let name) = spec.timestamp { extraHeaders.append(name) }
+        for name in extraHeaders {
+            if let field = ctx.request.headers.first(named: name) {
+                lines.append("header: \(field.name): \(abbreviate(field.value, max: 160))")
+            }
+        }
         lines.append("signed string: \(spec.shape)  (\(spec.algorithm.displayName), \(spec.encoding.rawValue)\(spec.writtenPrefix.isEmpty ? "" : ", written `\(spec.writtenPrefix)<sig>`"))")
         lines += parsed.notes.map { "note: \($0)" }
         func outcome(_ status: VerdictStatus, _ detail: String) -> SchemeOutcome {
