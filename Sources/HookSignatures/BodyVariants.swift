@@ -32,6 +32,20 @@ enum BodyVariants {
             let last = body.lastIndex(where: { !isSpace($0) })!
             out.append(Variant(bytes: Array(body[first...last]), label: "with surrounding whitespace trimmed", meaning: changedInTransit))
         }
+        // Charset and JSON variants are only tried for bodies of reasonable size.
+        guard body.count <= 2_000_000 else { return out }
+        if let text = String(bytes: body, encoding: .utf8), text.unicodeScalars.contains(where: { !$0.isASCII }),
+           let latin1 = text.data(using: .isoLatin1) {
+            out.append(Variant(bytes: Array(latin1), label: "encoded as Latin-1 instead of UTF-8", meaning: "the body was transcoded from Latin-1 to UTF-8 after signing (charset conversion by a proxy or framework)"))
+        }
+        if body.contains(where: { $0 >= 0x80 }) {
+            var reencoded: [UInt8] = []
+            reencoded.reserveCapacity(body.count + body.count / 4)
+            for b in body {
+                if b < 0x80 { reencoded.append(b) } else { reencoded += [0xC0 | (b >> 6), 0x80 | (b & 0x3F)] }
+            }
+            out.append(Variant(bytes: reencoded, label: "read as Latin-1 and re-encoded as UTF-8", meaning: "a charset conversion happened between signing and delivery (UTF-8 text turned into Latin-1 bytes, or a body decoded as Latin-1 before signing)"))
+        }
         guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
               JSONSerialization.isValidJSONObject(object) else {
             return out

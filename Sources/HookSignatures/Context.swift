@@ -38,6 +38,12 @@ enum URLCandidates {
         var hostBased: [String] = []
         if target.hasPrefix("http://") || target.hasPrefix("https://") {
             hostBased = [target]
+        } else if let forwarded = forwardedOrigin(request.headers) {
+            // A tunnel or proxy in front of the listener says which URL the sender called.
+            hostBased = [forwarded + target]
+            if let host = request.headers.value(named: "Host")?.trimmingCharacters(in: .whitespaces), !host.isEmpty {
+                for url in ["https://\(host)\(target)", "http://\(host)\(target)"] where !hostBased.contains(url) { hostBased.append(url) }
+            }
         } else if let host = request.headers.value(named: "Host")?.trimmingCharacters(in: .whitespaces), !host.isEmpty {
             hostBased = ["https://\(host)\(target)", "http://\(host)\(target)"]
         }
@@ -58,6 +64,40 @@ enum URLCandidates {
         var seen = Set(primary)
         alternatives = alternatives.filter { seen.insert($0).inserted }
         return (primary, alternatives)
+    }
+
+    /// `proto://host` from `Forwarded` or `X-Forwarded-Proto`/`X-Forwarded-Host`, when a proxy set them.
+    static func forwardedOrigin(_ headers: [HeaderField]) -> String? {
+        var proto: String?
+        var host: String?
+        if let forwarded = headers.value(named: "Forwarded") {
+            let first = forwarded.split(separator: ",").first.map(String.init) ?? ""
+            for (key, value) in parseKeyedList(first, separator: ";") {
+                let v = value.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                if key.lowercased() == "proto" { proto = v }
+                if key.lowercased() == "host" { host = v }
+            }
+        }
+        func firstValue(_ name: String) -> String? {
+            headers.value(named: name)?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        proto = proto ?? firstValue("X-Forwarded-Proto")
+        host = host ?? firstValue("X-Forwarded-Host")
+        guard proto != nil || host != nil else { return nil }
+        guard let host = host ?? headers.value(named: "Host")?.trimmingCharacters(in: .whitespaces), !host.isEmpty else { return nil }
+        let scheme = (proto ?? "https").lowercased()
+        guard scheme == "http" || scheme == "https" else { return nil }
+        return "\(scheme)://\(host)"
+    }
+
+    /// The URL without any explicit port (Twilio's SDK removes whatever port the app saw).
+    static func withoutPort(_ url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard !authority.hasSuffix("]"), let colon = authority.lastIndex(of: ":") else { return nil }
+        return String(url[..<schemeEnd.upperBound]) + authority[..<colon] + rest[authorityEnd...]
     }
 
     /// The same URL with the default port added when absent, or removed when present.

@@ -119,6 +119,14 @@ enum HMACEngine {
         for value in parsed.headerValues {
             lines.append("header: \(parsed.headerName): \(abbreviate(value, max: 160))")
         }
+        var extraHeaders: [String] = []
+        if let idHeader = spec.idHeader { extraHeaders.append(idHeader) }
+        if case .header(let name) = spec.timestamp { extraHeaders.append(name) }
+        for name in extraHeaders {
+            if let field = ctx.request.headers.first(named: name) {
+                lines.append("header: \(field.name): \(abbreviate(field.value, max: 160))")
+            }
+        }
         lines.append("signed string: \(spec.shape)  (\(spec.algorithm.displayName), \(spec.encoding.rawValue)\(spec.writtenPrefix.isEmpty ? "" : ", written `\(spec.writtenPrefix)<sig>`"))")
         lines += parsed.notes.map { "note: \($0)" }
         func outcome(_ status: VerdictStatus, _ detail: String) -> SchemeOutcome {
@@ -166,6 +174,9 @@ enum HMACEngine {
         let keys = secrets.map { spec.keyFormat.key(from: $0) }
         var urls: [String?] = spec.signsURL ? ctx.urls : [nil]
         if spec.signsURL, spec.acceptsPortVariants { urls += ctx.alternativeURLs.filter { u in ctx.urls.contains { UrlsEqualIgnoringPort.same($0, u) } } }
+        if spec.signsURL, spec.acceptsDecodedURL {
+            urls += ctx.urls.compactMap { $0.removingPercentEncoding }.filter { decoded in !urls.contains(decoded) }
+        }
         let method = ctx.request.method
         for (si, key) in keys.enumerated() {
             let label = secrets.count > 1 ? "expected (secret #\(si + 1) \(maskSecret(secrets[si])))" : "expected (secret \(maskSecret(secrets[si])))"

@@ -74,6 +74,10 @@ enum OtherSchemes {
         // The SDK accepts the URL with and without the default port.
         var urls = ctx.urls
         urls += ctx.alternativeURLs.filter { u in ctx.urls.contains { UrlsEqualIgnoringPort.same($0, u) } }
+        for stripped in ctx.urls.compactMap(URLCandidates.withoutPort) where !urls.contains(stripped) {
+            urls.append(stripped)
+            if let withDefault = URLCandidates.portVariant(stripped), !urls.contains(withDefault) { urls.append(withDefault) }
+        }
         func match(_ alg: MACAlgorithm, _ urls: [String], _ body: [UInt8]) -> (Int, String)? {
             for (si, secret) in secrets.enumerated() {
                 for url in urls {

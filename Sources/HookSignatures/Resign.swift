@@ -35,7 +35,7 @@ extension SignatureVerifier {
         case .mailgun:
             return .failure(ResignError("cannot re-sign mailgun: the signature and timestamp are inside the body; replay it unchanged (tokens should be single-use)"))
         case .twilio:
-            return .failure(ResignError("cannot re-sign twilio: not supported (the signature has no timestamp, so the original stays valid for the same URL)"))
+            return resignTwilio(request, ctx: ctx, secret: secret, targetURL: targetURL)
         case .hubspotLegacy:
             return .failure(ResignError("cannot re-sign hubspot v1/v2: legacy signatures have no timestamp, the original stays valid"))
         case .gitlabToken:
@@ -91,6 +91,19 @@ extension SignatureVerifier {
             }
         }
         return .success(headers)
+    }
+
+    private func resignTwilio(_ request: CapturedRequest, ctx: VerifyContext, secret: String, targetURL: String?) -> Result<[HeaderField], ResignError> {
+        guard let url = targetURL ?? ctx.urls.first else {
+            return .failure(ResignError("cannot re-sign twilio: the signed URL is unknown (no Host header, --public-url or target URL)"))
+        }
+        let settings = ctx.header("X-Twilio-Webhooks-Signature-Settings") ?? ""
+        let algorithm: MACAlgorithm = settings.uppercased().contains("HMAC_SHA256") ? .hmacSHA256 : .hmacSHA1
+        let contentType = ctx.header("Content-Type")?.lowercased() ?? ""
+        let isForm = !url.contains("bodySHA256=") && (contentType.contains("x-www-form-urlencoded") || (contentType.isEmpty && parseForm(ctx.body) != nil))
+        let mac = algorithm.mac(key: Array(secret.utf8), message: OtherSchemes.twilioMessage(url: url, body: ctx.body, isForm: isForm))
+        let value = Data(mac).base64EncodedString()
+        return .success(request.headers.map { $0.name.caseInsensitiveCompare("X-Twilio-Signature") == .orderedSame ? HeaderField($0.name, value) : $0 })
     }
 
     /// A timestamp in the unit a scheme uses, shaped like the original value when there is one.

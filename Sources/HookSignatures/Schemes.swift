@@ -46,6 +46,8 @@ struct HMACSpec: Sendable, Hashable {
     var keyFormat: KeyFormat
     /// URL-signed schemes whose SDK accepts the URL with and without the default port (Twilio).
     var acceptsPortVariants = false
+    /// HubSpot v3 signs the URI with percent-escapes decoded (per its docs); accept both.
+    var acceptsDecodedURL = false
 
     var shape: String { parts.map(\.placeholder).joined() }
     var signsURL: Bool { parts.contains(.url) }
@@ -128,7 +130,7 @@ enum BuiltinSpecs {
         provider: "hubspot", headers: ["X-HubSpot-Signature-v3"], format: .single(prefix: nil, prefixOptional: false),
         parts: [.method, .url, .body, .timestamp], algorithm: .hmacSHA256, encoding: .base64,
         timestamp: .header("X-HubSpot-Request-Timestamp"), timestampUnit: .milliseconds, idHeader: nil,
-        tolerance: 300, checkFuture: false, keyFormat: .utf8)
+        tolerance: 300, checkFuture: false, keyFormat: .utf8, acceptsDecodedURL: true)
 
     static let square = HMACSpec(
         provider: "square", headers: ["x-square-hmacsha256-signature"], format: .single(prefix: nil, prefixOptional: false),
@@ -181,7 +183,7 @@ enum BuiltinSpecs {
     static let coinbase = bodyOnly("coinbase", header: "X-CC-Webhook-Signature")
     static let gitlabSigned: HMACSpec = {
         var spec = standardWebhooks("gitlab")
-        spec.keyFormat = .utf8
+        spec.keyFormat = .whsecIfPrefixed
         return spec
     }()
 }
@@ -265,7 +267,7 @@ enum Candidate: Sendable, Hashable {
         func has(_ name: String) -> Bool { h.first(named: name) != nil }
         var out: [Candidate] = []
         if has("svix-signature") {
-            out += ["svix", "clerk", "resend"].map { .hmac(BuiltinSpecs.standardWebhooks($0, prefix: "svix")) }
+            out += ["svix", "clerk", "resend", "standardwebhooks"].map { .hmac(BuiltinSpecs.standardWebhooks($0, prefix: "svix")) }
         }
         if has("webhook-signature") {
             if has("X-Gitlab-Event") || has("X-Gitlab-Instance") { out.append(.hmac(BuiltinSpecs.gitlabSigned)) }

@@ -59,7 +59,33 @@ public struct SecretBook: Sendable, Hashable {
         guard !secret.isEmpty else {
             throw SecretError("--secret \(provider)= has an empty secret")
         }
+        if let problem = formatProblem(provider: provider, secret: secret) {
+            throw SecretError("--secret \(provider)=…: \(problem)")
+        }
         return (provider, secret)
+    }
+
+    /// Why a secret cannot be in the format the provider hands out, or nil when it can.
+    /// The text never contains the secret.
+    public static func formatProblem(provider: String, secret: String) -> String? {
+        switch provider {
+        case "standardwebhooks", "svix", "clerk", "resend":
+            if KeyFormat.whsecBase64.key(from: secret) == nil {
+                return "expected the signing secret as shown in the dashboard, `whsec_<base64>`; the part after `whsec_` is not base64"
+            }
+        case "discord":
+            let trimmed = secret.trimmingCharacters(in: .whitespaces)
+            if Hex.decode(trimmed)?.count != 32 {
+                return "expected the application's Public Key: 64 hex characters (Developer Portal > General Information)"
+            }
+        case "sendgrid":
+            if OtherSchemes.sendgridKey(secret) == nil {
+                return "expected the verification public key: base64 DER of a P-256 key (Mail Settings > Event Webhook > Signature Verification)"
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     /// The environment variable for a provider id: `HOOKSCOPE_SECRET_` + the id in upper case,
@@ -105,6 +131,8 @@ enum KeyFormat: Sendable, Hashable {
     case utf8
     /// `whsec_` + base64: the key is the decoded bytes (Standard Webhooks, Svix). Unpadded is fine.
     case whsecBase64
+    /// Decoded when the secret starts with `whsec_`, else the text as is (GitLab signing tokens: unconfirmed).
+    case whsecIfPrefixed
 
     func key(from secret: String) -> [UInt8]? {
         switch self {
@@ -114,6 +142,8 @@ enum KeyFormat: Sendable, Hashable {
             var s = Substring(secret)
             if s.hasPrefix("whsec_") { s = s.dropFirst(6) }
             return Base64.decode(String(s))
+        case .whsecIfPrefixed:
+            return secret.hasPrefix("whsec_") ? KeyFormat.whsecBase64.key(from: secret) : Array(secret.utf8)
         }
     }
 
@@ -121,7 +151,7 @@ enum KeyFormat: Sendable, Hashable {
     var alternative: KeyFormat {
         switch self {
         case .utf8: .whsecBase64
-        case .whsecBase64: .utf8
+        case .whsecBase64, .whsecIfPrefixed: .utf8
         }
     }
 
@@ -129,6 +159,7 @@ enum KeyFormat: Sendable, Hashable {
         switch self {
         case .utf8: "the secret's text used as is (UTF-8)"
         case .whsecBase64: "the base64-decoded part after `whsec_`"
+        case .whsecIfPrefixed: "the decoded part after `whsec_` (or the text as is without that prefix)"
         }
     }
 }

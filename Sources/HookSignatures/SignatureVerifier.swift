@@ -128,7 +128,12 @@ public struct SignatureVerifier: Sendable {
     private func report(_ outcome: SchemeOutcome, alternatives: [String]) -> SignatureReport {
         var lines = outcome.lines
         if !alternatives.isEmpty {
-            lines.append("also possible from the headers: \(alternatives.joined(separator: ", "))" + (outcome.status == .invalid ? " (none of their configured secrets verify)" : ""))
+            let withSecret = alternatives.filter { !secrets.secrets(for: $0).isEmpty }
+            let without = alternatives.filter { secrets.secrets(for: $0).isEmpty }
+            var parts: [String] = []
+            if !withSecret.isEmpty { parts.append("\(withSecret.joined(separator: ", ")) (their secrets do not verify either)") }
+            if !without.isEmpty { parts.append("\(without.joined(separator: ", ")) (no secret configured)") }
+            lines.append("also possible from the headers: " + parts.joined(separator: "; "))
         }
         return SignatureReport(summary: SignatureSummary(provider: outcome.provider, status: outcome.status, detail: outcome.detail), lines: lines)
     }

@@ -90,7 +90,12 @@ import Testing
 
     @Test func hubSignature256AloneIsMeta() {
         let request = makeRequest(headers: [("X-Hub-Signature-256", "sha256=" + hex)], body: body)
-        #expect(SignatureVerifier(secrets: SecretBook()).verify(request).summary.provider == "meta")
+        let report = SignatureVerifier(secrets: SecretBook()).verify(request)
+        #expect(report.summary.provider == "meta")
+        #expect(report.text.contains("also possible from the headers: github (no secret configured)"))
+        let both = SignatureVerifier(secrets: SecretBook([("meta", "nope_nope_nope"), ("github", "nada_nada_nada")])).verify(request)
+        #expect(both.summary.status == .invalid)
+        #expect(both.text.contains("github (their secrets do not verify either)"))
     }
 
     @Test func theSecretThatVerifiesDecides() {
