@@ -65,7 +65,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "HookCoreTests", dependencies: ["HookCore"]),
-        .testTarget(name: "HookSignaturesTests", dependencies: ["HookSignatures", "HookCore"]),
+        .testTarget(name: "HookSignaturesTests", dependencies: [
+            "HookSignatures", "HookCore", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore"]),
         .testTarget(name: "HookServerTests", dependencies: ["HookServer", "HookCore", "HookStore"]),
         .testTarget(name: "HookReplayTests", dependencies: [

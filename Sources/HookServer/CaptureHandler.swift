@@ -208,7 +208,11 @@ final class CaptureHandler: ChannelInboundHandler {
             budget.release(current.reserved)
             var response = capture.response
             var keepAlive = current.keepAlive
-            if case .failure(let error) = result {
+            switch result {
+            case .success(let stored):
+                // The sink may answer with something else (e.g. the forward target's response).
+                response = stored.response
+            case .failure(let error):
                 logger.error("could not store a capture", metadata: ["error": "\(error)"])
                 response = CapturedResponse(
                     status: 500, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],

@@ -117,15 +117,15 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(try store.integrityCheck() == "ok")
     }
 
-    @Test func reopeningAfterAnUncleanStopKeepsCommittedCaptures() async throws {
+    /// Reopening a file store finds every committed capture and continues the ids. (A real crash,
+    /// `kill -9` of the listener process, is exercised by `CrashSafetyTests` in hookscopeTests.)
+    @Test func reopeningKeepsCommittedCapturesAndContinuesIDs() async throws {
         let path = temporaryDatabasePath()
         var ids: [Int64] = []
         do {
-            // The store is dropped without any close or checkpoint, as after a crash: the WAL file stays.
             let store = try SQLiteRequestStore(path: path)
             for n in 0..<20 { ids.append(try await store.insert(sampleRequest(n)).id) }
         }
-        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         let reopened = try SQLiteRequestStore(path: path)
         #expect(try await reopened.count() == 20)
         #expect(try await reopened.summaries(offset: 0, limit: 100).map(\.id) == ids)
@@ -145,6 +145,33 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
             let text = String(describing: error)
             return text.contains(path) && text.contains("not an SQLite database")
         }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func replayAttemptsAreStoredWithTheirCaptureAndGoWithIt(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let a = try await store.insert(sampleRequest(1))
+        let b = try await store.insert(sampleRequest(2))
+        let ok = ReplayAttempt(
+            requestID: a.id, startedAt: CaptureTime(nanosecondsSince1970: 5), targetURL: "http://127.0.0.1:3000/hook",
+            resigned: true, changedHeaders: ["Stripe-Signature", "Host"],
+            response: CapturedResponse(status: 204, headers: [HeaderField("X-A", "1")], body: Data([0xff])),
+            error: nil, durationNanoseconds: 1_500_000)
+        let failed = ReplayAttempt(
+            requestID: a.id, startedAt: CaptureTime(nanosecondsSince1970: 6), targetURL: "http://127.0.0.1:1/",
+            resigned: false, changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 10)
+        let storedOK = try await store.addReplay(ok)
+        let storedFailed = try await store.addReplay(failed)
+        #expect(storedOK.id > 0 && storedFailed.id > storedOK.id)
+        var expectedOK = ok
+        expectedOK.id = storedOK.id
+        var expectedFailed = failed
+        expectedFailed.id = storedFailed.id
+        #expect(try await store.replays(ofRequest: a.id) == [expectedOK, expectedFailed])
+        #expect(try await store.replays(ofRequest: b.id).isEmpty)
+        #expect(try await store.replayedIDs(among: [a.id, b.id]) == [a.id])
+        try await store.delete(id: a.id)
+        #expect(try await store.replays(ofRequest: a.id).isEmpty)
     }
 
     @Test func defaultLocationFollowsXDG() {
