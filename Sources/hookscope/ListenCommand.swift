@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookCore
 import HookServer
+import HookSignatures
 import HookStore
 import Logging
 import Synchronization
@@ -10,11 +11,11 @@ struct Listen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start the listener and the TUI (headless when stdout is not a terminal, or with --headless).")
 
-    @Option(help: ArgumentHelp("Bind address; 127.0.0.1 unless you ask for another.", valueName: "addr"))
-    var host = "127.0.0.1"
+    @Option(help: ArgumentHelp("Bind address (default 127.0.0.1; never all interfaces unless you ask).", valueName: "addr"))
+    var host: String?
 
-    @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one.", valueName: "n"))
-    var port = 9777
+    @Option(help: ArgumentHelp("Port to listen on (default 9777); 0 picks a free one.", valueName: "n"))
+    var port: Int?
 
     @OptionGroup var store: StoreOptions
 
@@ -24,20 +25,31 @@ struct Listen: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep at most this many captures, dropping the oldest first.", valueName: "n"))
     var keep: Int?
 
-    @Option(help: ArgumentHelp("Status code of the listener's answer.", valueName: "n"))
-    var status = 200
+    @Option(help: ArgumentHelp("Status code of the listener's answer (default 200).", valueName: "n"))
+    var status: Int?
 
     @Option(name: .customLong("response-body"), help: ArgumentHelp("Body of the listener's answer.", valueName: "text"))
-    var responseBody = ""
+    var responseBody: String?
 
     @Option(name: .customLong("response-header"), help: ArgumentHelp("A header of the listener's answer, 'Name: value' (repeatable).", valueName: "header"))
     var responseHeaders: [String] = []
 
     @Option(help: ArgumentHelp("Wait this many milliseconds before answering.", valueName: "ms"))
-    var delay = 0
+    var delay: Int?
 
-    @Option(name: .customLong("max-body"), help: ArgumentHelp("Larger bodies are refused with 413 and shown as refused.", valueName: "bytes"))
-    var maxBody = 25 * 1024 * 1024
+    @Option(name: .customLong("max-body"), help: ArgumentHelp("Larger bodies are refused with 413 and shown as refused (default 25 MiB).", valueName: "bytes"))
+    var maxBody: Int?
+
+    @OptionGroup var signatures: SignatureOptions
+
+    @Flag(name: .customLong("no-handshakes"), help: "Do not answer provider handshakes (Slack, Zoom, Twitch, Meta, Discord PING, Trello HEAD) by ourselves.")
+    var noHandshakes = false
+
+    @Option(name: .customLong("meta-verify-token"), help: ArgumentHelp("The verify token of Meta's hub.challenge subscription check.", valueName: "token"))
+    var metaVerifyToken: String?
+
+    @Option(name: .customLong("replay-to"), help: ArgumentHelp("Default target of the replay key.", valueName: "url"))
+    var replayTo: String?
 
     @Flag(help: "No TUI: one line per request on stdout.")
     var headless = false
@@ -46,10 +58,10 @@ struct Listen: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
-        guard (100...599).contains(status) else { throw ValidationError("--status must be an HTTP status between 100 and 599, not \(status)") }
-        guard delay >= 0 else { throw ValidationError("--delay must be 0 or more milliseconds") }
-        guard maxBody >= 0 else { throw ValidationError("--max-body must be 0 or more bytes") }
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+        if let status, !(100...599).contains(status) { throw ValidationError("--status must be an HTTP status between 100 and 599, not \(status)") }
+        if let delay, delay < 0 { throw ValidationError("--delay must be 0 or more milliseconds") }
+        if let maxBody, maxBody < 0 { throw ValidationError("--max-body must be 0 or more bytes") }
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1") }
         if memory && store.db != nil { throw ValidationError("--memory and --db exclude each other") }
         for header in responseHeaders { _ = try Self.parseHeader(header) }
@@ -71,36 +83,53 @@ struct Listen: AsyncParsableCommand {
         return HeaderField(name, value)
     }
 
-    func listenerConfiguration() throws -> ListenerConfiguration {
+    /// The listener's settings: flags first, then the config file, then the defaults.
+    func listenerConfiguration(_ config: ConfigFile) throws -> ListenerConfiguration {
         var configuration = ListenerConfiguration()
-        configuration.host = host
-        configuration.port = port
+        configuration.host = host ?? config.host ?? "127.0.0.1"
+        configuration.port = port ?? config.port ?? 9777
+        let status = status ?? config.status ?? 200
+        let headerTexts = responseHeaders.isEmpty ? (config.responseHeaders ?? []) : responseHeaders
+        let headers = try headerTexts.map { text in
+            do { return try Self.parseHeader(text) } catch { throw CLIError("response header: \(error)") }
+        }
         configuration.response = CapturedResponse(
-            status: status, headers: try responseHeaders.map(Self.parseHeader), body: Data(responseBody.utf8))
-        configuration.delay = .milliseconds(delay)
-        configuration.maxBodySize = maxBody
+            status: status, headers: headers, body: Data((responseBody ?? config.responseBody ?? "").utf8))
+        configuration.delay = .milliseconds(delay ?? config.delay ?? 0)
+        configuration.maxBodySize = maxBody ?? config.maxBody ?? configuration.maxBodySize
+        guard (0...65535).contains(configuration.port) else { throw CLIError("port must be between 0 and 65535, not \(configuration.port)") }
+        guard (100...599).contains(status) else { throw CLIError("status must be between 100 and 599, not \(status)") }
         return configuration
     }
 
     func run() async throws {
+        let config = try signatures.loadConfig()
+        let verifier = try signatures.verifier(config: config)
+        let listenerSettings = try listenerConfiguration(config)
+        let keep = keep ?? config.keep
+        let useMemory = memory || (store.db == nil && config.memory == true)
+        let dbPath = store.db.map(expandTilde) ?? config.db.map(expandTilde) ?? store.path
+
         let printer = HeadlessPrinter(json: json)
         let onCommit: @Sendable ([CapturedRequest]) -> Void = { batch in printer.print(batch) }
         let requestStore: any RequestStore
-        if memory {
+        if useMemory {
             requestStore = InMemoryRequestStore(keep: keep, onCommit: onCommit)
         } else {
             do {
-                requestStore = try SQLiteRequestStore(path: store.path, keep: keep, onCommit: onCommit)
+                requestStore = try SQLiteRequestStore(path: dbPath, keep: keep, onCommit: onCommit)
             } catch {
                 throw CLIError("\(error)")
             }
         }
         var logger = Logger(label: "hookscope")
         logger.logLevel = .warning
-        let sink = StoreSink(store: requestStore)
+        let sink = StoreSink(
+            store: requestStore, verifier: verifier, handshakes: !noHandshakes && config.handshakes != false,
+            metaVerifyToken: metaVerifyToken ?? config.metaVerifyToken)
         let listener: HTTPListener
         do {
-            listener = try await HTTPListener.start(configuration: try listenerConfiguration(), sink: sink, logger: logger)
+            listener = try await HTTPListener.start(configuration: listenerSettings, sink: sink, logger: logger)
         } catch let error as ListenerError {
             throw CLIError(error.description)
         }
@@ -110,14 +139,27 @@ struct Listen: AsyncParsableCommand {
     }
 }
 
-/// Hands captures to the store (the signature verdict is added here once verification is wired).
+/// Verifies each capture's signature (against the time it arrived), answers provider handshakes,
+/// and stores the capture.
 struct StoreSink: CaptureSink {
     let store: any RequestStore
+    let verifier: SignatureVerifier
+    let handshakes: Bool
+    let metaVerifyToken: String?
 
-    func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? { nil }
+    func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
+        guard handshakes else { return nil }
+        return HandshakeResponder.response(for: request, verifier: verifier, metaVerifyToken: metaVerifyToken)
+    }
 
     func record(_ request: CapturedRequest) async throws -> CapturedRequest {
-        try await store.insert(request)
+        var request = request
+        if request.refusal == nil {
+            request.signature = verifier.verify(request, now: request.receivedAt).summary
+        } else {
+            request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
+        }
+        return try await store.insert(request)
     }
 }
 

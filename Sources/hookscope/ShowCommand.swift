@@ -54,6 +54,12 @@ struct Show: AsyncParsableCommand {
             }
         }
         out += "\nresponse: \(request.response.status)\n"
+        for header in request.response.headers {
+            out += "  \(TerminalSafety.escape(Array(header.name.utf8))): \(TerminalSafety.escape(header.rawValue))\n"
+        }
+        if !request.response.body.isEmpty {
+            out += "  " + TerminalSafety.escape(request.response.body.prefix(2000)) + (request.response.body.count > 2000 ? "…" : "") + "\n"
+        }
         let signature = request.signature
         out += "signature: \(signature.provider.map { TerminalSafety.escape(Array($0.utf8)) + " " } ?? "")\(signature.status.screenWord)"
         out += " - \(TerminalSafety.escape(Array(signature.detail.utf8)))\n"

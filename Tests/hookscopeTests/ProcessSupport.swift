@@ -136,8 +136,18 @@ final class KeepAliveClient {
     deinit { close(fd) }
 
     /// Sends one POST and waits for its status; nil when the connection broke.
-    func post(path: String, body: String) -> Int? {
-        let request = "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    func post(path: String, body: String, headers: [String] = []) -> Int? {
+        postForResponse(path: path, body: body, headers: headers)?.status
+    }
+
+    /// Sends one POST and returns the response body as text.
+    func postReturningBody(path: String, body: String, headers: [String] = []) -> String? {
+        postForResponse(path: path, body: body, headers: headers)?.body
+    }
+
+    private func postForResponse(path: String, body: String, headers: [String]) -> (status: Int, body: String)? {
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        let request = "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let bytes = Array(request.utf8)
         let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == bytes.count else { return nil }
@@ -152,8 +162,10 @@ final class KeepAliveClient {
                 let head = text[..<end.lowerBound]
                 let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-                if text.utf8.count >= text.utf8.distance(from: text.utf8.startIndex, to: end.upperBound) + length {
-                    return Int(head.split(separator: " ")[1])
+                let headLength = text.utf8.distance(from: text.utf8.startIndex, to: end.upperBound)
+                if data.count >= headLength + length {
+                    let status = Int(head.split(separator: " ")[1]) ?? 0
+                    return (status, String(decoding: data[headLength..<(headLength + length)], as: UTF8.self))
                 }
             }
         }
