@@ -140,7 +140,7 @@ public enum RawHTTPExporter {
         out += Array(request.method.utf8) + [0x20] + request.rawTarget + [0x20] + Array(request.httpVersion.utf8) + [0x0D, 0x0A]
         for header in request.headers {
             let h = redact.apply(header)
-            out += Array(h.name.utf8) + Array(": ".utf8) + h.rawValue + [0x0D, 0x0A]
+            out += Array(h.name.utf8) + (h.rawValue.isEmpty ? [UInt8(ascii: ":")] : Array(": ".utf8)) + h.rawValue + [0x0D, 0x0A]
         }
         out += [0x0D, 0x0A]
         if isChunked(request.headers) {
