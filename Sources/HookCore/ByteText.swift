@@ -21,6 +21,33 @@ enum ByteText {
         return n
     }
 
+    /// Longest line, in bytes, that a formatter hands out; longer lines end with a muted marker.
+    /// Keeps a pane responsive with giant one-line bodies; `raw` output of the CLI uses the stored bytes.
+    static let maxLineBytes = 256 * 1024
+
+    /// Cuts a line to `maxLineBytes` (at a UTF-8 boundary) and says how much was left out.
+    static func capped(_ line: StyledLine, limit: Int = maxLineBytes) -> StyledLine {
+        var total = 0
+        for span in line { total += span.bytes.count }
+        guard total > limit else { return line }
+        var out: StyledLine = []
+        var used = 0
+        for span in line {
+            if used + span.bytes.count <= limit {
+                out.append(span)
+                used += span.bytes.count
+                continue
+            }
+            var cut = limit - used
+            while cut > 0 && cut < span.bytes.count && span.bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+            if cut > 0 { out.append(StyledSpan(Array(span.bytes[0..<cut]), span.role)) }
+            used += cut
+            break
+        }
+        out.append(StyledSpan(" \u{2026} \(total - used) more bytes on this line", .muted))
+        return out
+    }
+
     /// Spans for bytes that may hold tab, CR or LF: those become visible muted escapes so
     /// that a line never carries them.
     static func safeSpans(_ bytes: ArraySlice<UInt8>, _ role: TextRole) -> [StyledSpan] {

@@ -21,7 +21,7 @@ public struct JSONBody: FormattedBody {
         let packed = lines[index]
         let offset = Int(packed & 0xFF_FFFF_FFFF)
         let depth = Int(packed >> 40)
-        return bytes.withUnsafeBufferPointer { JSONBody.render(JSONScanner(buf: $0), offset: offset, depth: depth) }
+        return ByteText.capped(bytes.withUnsafeBufferPointer { JSONBody.render(JSONScanner(buf: $0), offset: offset, depth: depth) })
     }
 
     static func render(_ s: JSONScanner, offset: Int, depth: Int) -> StyledLine {

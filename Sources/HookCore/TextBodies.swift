@@ -18,14 +18,15 @@ public struct TextBody: FormattedBody {
         self.bytes = bytes
         self.mode = mode
         self.view = view
-        self.note = note
         var starts: [UInt32] = []
+        var crlf = false
         if !bytes.isEmpty {
             starts.reserveCapacity(bytes.count / 40 + 1)
             starts.append(0)
             bytes.withUnsafeBufferPointer { buf in
-                for i in 0..<buf.count where buf[i] == ByteText.lf && i + 1 < buf.count {
-                    starts.append(UInt32(truncatingIfNeeded: i + 1))
+                for i in 0..<buf.count where buf[i] == ByteText.lf {
+                    if i > 0 && buf[i - 1] == ByteText.cr { crlf = true }
+                    if i + 1 < buf.count { starts.append(UInt32(truncatingIfNeeded: i + 1)) }
                 }
             }
             // A final LF ends the last line rather than opening an empty one, except in raw mode
@@ -33,6 +34,12 @@ public struct TextBody: FormattedBody {
             if mode == .raw, bytes.last == ByteText.lf { starts.append(UInt32(truncatingIfNeeded: bytes.count)) }
         }
         self.lineStarts = starts
+        // Text mode drops the CR of CRLF; say that it was there.
+        if mode == .text && crlf && view == .text {
+            self.note = [note, "CRLF line endings"].compactMap { $0 }.joined(separator: "; ")
+        } else {
+            self.note = note
+        }
         if let offset {
             let line = TextBody.lineIndex(of: offset, in: starts)
             mark = (offset, line, message)
@@ -63,6 +70,10 @@ public struct TextBody: FormattedBody {
     }
 
     public func line(at index: Int) -> StyledLine {
+        ByteText.capped(uncappedLine(at: index))
+    }
+
+    func uncappedLine(at index: Int) -> StyledLine {
         guard let mark else { return plainLine(index) }
         if index <= mark.line {
             if index < mark.line { return plainLine(index) }

@@ -38,6 +38,21 @@ import Testing
         }
     }
 
+    @Test func textNotesCRLFLineEndings() {
+        #expect(BodyFormatterRegistry.format(makeRequest(text: "a\r\nb\r\n"), as: .text).note == "CRLF line endings")
+        #expect(BodyFormatterRegistry.format(makeRequest(text: "a\nb\n"), as: .text).note == nil)
+    }
+
+    @Test func giantLinesAreCutWithAMarker() {
+        let line = [UInt8](repeating: UInt8(ascii: "x"), count: ByteText.maxLineBytes - 1) + Array("é".utf8) + [UInt8](repeating: 0x79, count: 999)
+        let body = BodyFormatterRegistry.format(makeRequest(body: line), as: .text)
+        #expect(body.lineCount == 1)
+        let spans = body.line(at: 0)
+        #expect(spans.dropLast().reduce(0) { $0 + $1.bytes.count } == ByteText.maxLineBytes - 1)
+        #expect(text([spans.last!]) == " \u{2026} 1001 more bytes on this line")
+        #expect(spans.last?.role == .muted)
+    }
+
     @Test func rawKeepsExactBytesSplitAtLFOnly() {
         let bytes: [UInt8] = [0x61, 0x09, 0x0D, 0x0A, 0xFF, 0x00, 0x0A]
         let body = BodyFormatterRegistry.format(makeRequest(body: bytes), as: .raw)
