@@ -235,7 +235,9 @@ enum JSONLayout {
         @inline(__always) func add(_ offset: Int, _ depth: Int) {
             lines.append(UInt64(offset) | (UInt64(min(depth, 0xFF_FFFF)) << 40))
         }
-        var i = s.skipWS(0)
+        // A UTF-8 byte order mark is tolerated before the document.
+        let bom = n >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF
+        var i = s.skipWS(bom ? 3 : 0)
         guard i < n else { throw JSONScanError(offset: n, message: "unexpected end of input, expected a value") }
         add(i, 0)
         while true {

@@ -219,6 +219,9 @@ enum MultipartFormatter {
             let textual = partType == nil ? ByteText.looksTextual(part.content) : (MediaType.isTextual(essence) && ByteText.looksTextual(part.content))
             if part.content.isEmpty {
                 lines.append([StyledSpan("(empty)", .muted)])
+            } else if textual, MediaType.isJSON(essence), case .success(let layout) = JSONLayout.layout(Array(part.content)) {
+                let json = JSONBody(note: nil, bytes: Array(part.content), lines: layout)
+                for k in 0..<json.lineCount { lines.append(json.line(at: k)) }
             } else if textual {
                 var start = part.content.startIndex
                 while start <= part.content.endIndex {

@@ -212,6 +212,13 @@ import Testing
         #expect(lines.count == 15)
     }
 
+    @Test func multipartJSONPartsArePrettyPrinted() {
+        let request = makeRequest(headers: [("Content-Type", "multipart/related; boundary=b")],
+                                  text: "--b\r\nContent-Type: application/json\r\n\r\n{\"a\":[1]}\r\n--b--\r\n")
+        let lines = allLines(BodyFormatterRegistry.format(request, as: .multipart))
+        #expect(Array(lines.suffix(5)) == ["{", #"  "a": ["#, "    1", "  ]", "}"])
+    }
+
     @Test func multipartWithLFOnlyAndMissingClose() {
         let request = makeRequest(headers: [("Content-Type", "multipart/mixed; boundary=b")],
                                   text: "--b\nContent-Type: text/plain\n\none\n--b\n\ntwo")

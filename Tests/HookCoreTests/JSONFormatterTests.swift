@@ -135,6 +135,33 @@ import Testing
         #expect(text(body.line(at: 3 * (count - 1) + 3)) == "  }")
     }
 
+    @Test func toleratesAByteOrderMark() {
+        let body = BodyFormatterRegistry.format(makeRequest(body: [0xEF, 0xBB, 0xBF] + Array("[1]".utf8)), as: .json)
+        #expect(body.note == nil)
+        #expect(allLines(body) == ["[", "  1", "]"])
+    }
+
+    @Test func twentyFiveMebibyteBody() {
+        // [{"i":"xxxx…"},{"i":"xxxx…"},…] of about 25 MiB, built as bytes.
+        let element = Array(#"{"i":""#.utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 1000) + Array(#""}"#.utf8)
+        let count = (25 << 20) / (element.count + 1)
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        bytes.reserveCapacity(count * (element.count + 1) + 2)
+        for k in 0..<count {
+            if k > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += element
+        }
+        bytes.append(UInt8(ascii: "]"))
+        #expect(bytes.count > 25_000_000)
+        let body = BodyFormatterRegistry.format(makeRequest(headers: [("Content-Type", "application/json")], body: bytes), as: .json)
+        #expect(body.note == nil)
+        #expect(body.lineCount == count * 3 + 2)
+        let last = body.line(at: body.lineCount - 3)
+        #expect(spans(last, .key) == [#""i""#])
+        #expect(spans(last, .string).first?.utf8.count == 1002)
+        #expect(text(body.line(at: body.lineCount - 2)) == "  }")
+    }
+
     @Test func linesNeverHoldTabsOrLineBreaks() {
         let body = format("{\t\"a\"\r\n:\t[1,\n2]\r\n}")
         for i in 0..<body.lineCount {
