@@ -1,27 +1,238 @@
 import Foundation
 
-/// The filter language of the TUI's `/` and `export --filter`. PROVISIONAL: only plain text
-/// terms are implemented here; the full parser (method:, path:, status:, sig:, header:) replaces this file.
+/// The filter language of the TUI's `/` and `export --filter`.
+///
+/// Whitespace-separated terms, all of which must match (AND):
+/// - `word` or `"two words"`: case-insensitive text in the target, a header name or value, or the body
+/// - `method:POST`: the method (case-insensitive)
+/// - `path:/stripe`: the path starts with this (case-insensitive)
+/// - `status:404`, `status:4xx`, `status:40x`: the listener's response status
+/// - `sig:valid|invalid|no-secret|unsigned` (also `sig:"no secret"`), or `sig:stripe`: verdict or provider id
+/// - `header:stripe-signature` (present), `header:name=value` (a value contains this, case-insensitive)
+/// - a leading `-` negates a term; quotes may wrap a whole term or a field's value.
 public struct RequestFilter: Sendable, Hashable {
+    /// The filter text as typed.
     public var text: String
+    /// The parsed terms.
+    public var terms: [Term]
+
+    public struct Term: Sendable, Hashable {
+        public var negated: Bool
+        public var predicate: Predicate
+    }
+
+    public enum Predicate: Sendable, Hashable {
+        case text(ByteNeedle)
+        case method(String)
+        case pathPrefix(ByteNeedle)
+        /// Three characters, each a digit or `x` (any digit).
+        case status(String)
+        case verdict(VerdictStatus)
+        case provider(String)
+        case headerPresent(String)
+        case headerContains(String, ByteNeedle)
+
+        /// Whether the predicate can be decided from a `RequestSummary`.
+        var needsDetails: Bool {
+            switch self {
+            case .text, .headerPresent, .headerContains: true
+            default: false
+            }
+        }
+    }
+
+    /// A case-insensitive byte pattern with a linear-time matcher.
+    public struct ByteNeedle: Sendable, Hashable {
+        public var text: String
+        let searcher: ByteSearcher
+        init(_ text: String) {
+            self.text = text
+            searcher = ByteSearcher(Array(text.utf8), ignoreCase: true)
+        }
+    }
+
+    public static let fields = ["method", "path", "status", "sig", "header"]
 
     /// Parses filter text; throws a `FilterError` whose description says what is wrong.
-    public static func parse(_ text: String) throws -> RequestFilter {
-        RequestFilter(text: text)
+    public static func parse(_ text: String) throws(FilterError) -> RequestFilter {
+        var terms: [Term] = []
+        for token in try tokenize(text) {
+            terms.append(try term(token))
+        }
+        return RequestFilter(text: text, terms: terms)
     }
 
     /// Whether a whole capture matches (terms combine with AND).
     public func matches(_ request: CapturedRequest) -> Bool {
-        let needle = text.lowercased()
-        if needle.isEmpty { return true }
-        return request.target.lowercased().contains(needle)
+        terms.allSatisfy { term in
+            evaluate(term.predicate, request: request) != term.negated
+        }
+    }
+
+    /// Whether a summary matches, or nil when the answer needs the headers or the body.
+    /// A term that can be decided and fails makes the answer `false` even if others need details.
+    public func matchesSummary(_ s: RequestSummary) -> Bool? {
+        var undecided = false
+        for term in terms {
+            if term.predicate.needsDetails { undecided = true; continue }
+            if evaluate(term.predicate, summary: s) == term.negated { return false }
+        }
+        return undecided ? nil : true
     }
 
     /// True when the filter matches everything.
-    public var isEmpty: Bool { text.isEmpty }
+    public var isEmpty: Bool { terms.isEmpty }
+
+    // MARK: evaluation
+
+    private func evaluate(_ p: Predicate, summary s: RequestSummary) -> Bool {
+        switch p {
+        case .method(let m): return s.method.caseInsensitiveCompare(m) == .orderedSame
+        case .pathPrefix(let needle):
+            let target = s.rawTarget
+            let pathEnd = target.firstIndex(of: UInt8(ascii: "?")) ?? target.count
+            return needle.searcher.firstIndex(in: Array(target[0..<pathEnd])) == 0
+        case .status(let pattern): return RequestFilter.statusMatches(s.responseStatus, pattern)
+        case .verdict(let v): return s.signature.status == v
+        case .provider(let id): return s.signature.provider?.lowercased() == id
+        case .text, .headerPresent, .headerContains: return false
+        }
+    }
+
+    private func evaluate(_ p: Predicate, request r: CapturedRequest) -> Bool {
+        switch p {
+        case .text(let needle):
+            let s = needle.searcher
+            if s.occurs(in: r.rawTarget) { return true }
+            for h in r.headers where s.occurs(in: Array(h.name.utf8)) || s.occurs(in: h.rawValue) { return true }
+            return s.occurs(in: r.body)
+        case .headerPresent(let name):
+            return r.headers.first(named: name) != nil
+        case .headerContains(let name, let needle):
+            return r.headers.all(named: name).contains { needle.searcher.occurs(in: $0.rawValue) }
+        default:
+            return evaluate(p, summary: r.summary)
+        }
+    }
+
+    static func statusMatches(_ status: Int, _ pattern: String) -> Bool {
+        let digits = Array(String(status).utf8)
+        let p = Array(pattern.utf8)
+        guard digits.count == p.count else { return false }
+        for (d, c) in zip(digits, p) where c != UInt8(ascii: "x") && c != d { return false }
+        return true
+    }
+
+    // MARK: parsing
+
+    struct Token {
+        var negated: Bool
+        /// The field name when the term is `field:value` with an unquoted field.
+        var field: String?
+        var value: String
+        var position: Int
+    }
+
+    static func tokenize(_ text: String) throws(FilterError) -> [Token] {
+        var tokens: [Token] = []
+        let chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            if chars[i].isWhitespace { i += 1; continue }
+            let start = i
+            var negated = false
+            if chars[i] == "-", i + 1 < chars.count, !chars[i + 1].isWhitespace {
+                negated = true
+                i += 1
+            }
+            var field: String?
+            var value = ""
+            var sawQuote = false
+            while i < chars.count, !chars[i].isWhitespace {
+                let c = chars[i]
+                if c == "\"" {
+                    sawQuote = true
+                    guard let close = chars[(i + 1)...].firstIndex(of: "\"") else {
+                        throw FilterError("unterminated quote starting at column \(i + 1)")
+                    }
+                    value += String(chars[(i + 1)..<close])
+                    i = close + 1
+                } else if c == ":", field == nil, !sawQuote, !value.isEmpty, isFieldName(value) {
+                    field = value.lowercased()
+                    value = ""
+                    i += 1
+                } else {
+                    value.append(c)
+                    i += 1
+                }
+            }
+            tokens.append(Token(negated: negated, field: field, value: value, position: start + 1))
+        }
+        return tokens
+    }
+
+    /// Letters, digits, `-` and `_`, starting with a letter: `foo:` looks like a field; `10:30` does not.
+    static func isFieldName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII else { return false }
+        return s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
+    }
+
+    static func term(_ token: Token) throws(FilterError) -> Term {
+        guard let field = token.field else {
+            return Term(negated: token.negated, predicate: .text(ByteNeedle(token.value)))
+        }
+        let value = token.value
+        guard !value.isEmpty else { throw FilterError("\(field): needs a value (column \(token.position))") }
+        let predicate: Predicate
+        switch field {
+        case "method":
+            guard value.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-" || $0 == "_") }) else {
+                throw FilterError("bad method '\(value)': expected a word such as POST")
+            }
+            predicate = .method(value.uppercased())
+        case "path":
+            predicate = .pathPrefix(ByteNeedle(value))
+        case "status":
+            let p = value.lowercased()
+            let ok = p.count == 3 && p.first.map { ("1"..."5").contains($0) } == true
+                && p.allSatisfy { ("0"..."9").contains($0) || $0 == "x" }
+            guard ok else { throw FilterError("bad status pattern '\(value)': expected a code like 404 or a class like 4xx") }
+            predicate = .status(p)
+        case "sig":
+            let v = value.lowercased()
+            switch v {
+            case "valid": predicate = .verdict(.valid)
+            case "invalid": predicate = .verdict(.invalid)
+            case "no-secret", "no secret", "nosecret", "no_secret": predicate = .verdict(.noSecret)
+            case "unsigned": predicate = .verdict(.unsigned)
+            default:
+                guard isFieldName(v) else {
+                    throw FilterError("bad sig: value '\(value)': expected valid, invalid, no-secret, unsigned or a provider id")
+                }
+                predicate = .provider(v)
+            }
+        case "header":
+            let name: String
+            var needle: String?
+            if let eq = value.firstIndex(of: "=") {
+                name = String(value[..<eq])
+                needle = String(value[value.index(after: eq)...])
+            } else {
+                name = value
+            }
+            let tokenChars = Set("!#$%&'*+-.^_`|~")
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || tokenChars.contains($0)) }) else {
+                throw FilterError("bad header name '\(name)' in header:\(value)")
+            }
+            if let needle { predicate = .headerContains(name, ByteNeedle(needle)) } else { predicate = .headerPresent(name) }
+        default:
+            throw FilterError("unknown field '\(field):' (known: \(fields.map { $0 + ":" }.joined(separator: ", ")); quote the term to search for it as text)")
+        }
+        return Term(negated: token.negated, predicate: predicate)
+    }
 }
 
-public struct FilterError: Error, Sendable, CustomStringConvertible {
+public struct FilterError: Error, Sendable, CustomStringConvertible, Hashable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,287 @@
+import Foundation
+
+/// HAR 1.2 documents (the types follow the spec's field names).
+public struct HARDocument: Codable, Sendable, Hashable {
+    public var log: HARLog
+}
+
+public struct HARLog: Codable, Sendable, Hashable {
+    public var version: String
+    public var creator: HARCreator
+    public var entries: [HAREntry]
+}
+
+public struct HARCreator: Codable, Sendable, Hashable {
+    public var name: String
+    public var version: String
+}
+
+public struct HARNameValue: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: String
+    /// The exact bytes of the value, base64, when they are not valid UTF-8.
+    public var _base64: String?
+}
+
+public struct HARPostData: Codable, Sendable, Hashable {
+    public var mimeType: String
+    /// The body as text, when it is valid UTF-8.
+    public var text: String?
+    /// The exact body bytes, base64 (a hookscope extension; always written, optional on import).
+    public var _base64: String?
+}
+
+public struct HARRequest: Codable, Sendable, Hashable {
+    public var method: String
+    public var url: String
+    public var httpVersion: String
+    public var cookies: [HARNameValue]
+    public var headers: [HARNameValue]
+    public var queryString: [HARNameValue]
+    public var postData: HARPostData?
+    public var headersSize: Int
+    public var bodySize: Int
+}
+
+public struct HARContent: Codable, Sendable, Hashable {
+    public var size: Int
+    public var mimeType: String
+    public var text: String?
+    public var encoding: String?
+}
+
+public struct HARResponse: Codable, Sendable, Hashable {
+    public var status: Int
+    public var statusText: String
+    public var httpVersion: String
+    public var cookies: [HARNameValue]
+    public var headers: [HARNameValue]
+    public var content: HARContent
+    public var redirectURL: String
+    public var headersSize: Int
+    public var bodySize: Int
+}
+
+public struct HARTimings: Codable, Sendable, Hashable {
+    public var send: Double
+    public var wait: Double
+    public var receive: Double
+}
+
+/// What HAR has no field for, kept so that an import restores the capture exactly.
+public struct HARCaptureInfo: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var receivedAtNanoseconds: Int64
+    /// The request target exactly as received, base64.
+    public var targetBase64: String
+    public var remoteAddress: String
+    public var bodyWasChunked: Bool
+    public var bodySize: Int
+    public var refusal: String?
+    public var signatureProvider: String?
+    public var signatureStatus: String
+    public var signatureDetail: String
+}
+
+public struct HAREntry: Codable, Sendable, Hashable {
+    public var startedDateTime: String
+    public var time: Double
+    public var request: HARRequest
+    public var response: HARResponse
+    public var cache: [String: String]
+    public var timings: HARTimings
+    public var _hookscope: HARCaptureInfo?
+}
+
+/// Writes captures as HAR 1.2. Text bodies appear as `postData.text`; the exact bytes are always in
+/// `postData._base64`, header values that are not UTF-8 in `_base64`, and what HAR cannot say
+/// (raw target, remote address, verdict) in `_hookscope`, so `HARImporter` restores captures byte-exact.
+public enum HARExporter {
+    public static func document(for requests: [CapturedRequest], baseURL: String, redact: Redaction = .default,
+                                creatorVersion: String = "0.1.0") -> HARDocument {
+        HARDocument(log: HARLog(version: "1.2", creator: HARCreator(name: "hookscope", version: creatorVersion),
+                                entries: requests.map { entry(for: $0, baseURL: baseURL, redact: redact) }))
+    }
+
+    /// The document as pretty-printed JSON.
+    public static func data(for requests: [CapturedRequest], baseURL: String, redact: Redaction = .default) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(document(for: requests, baseURL: baseURL, redact: redact))
+    }
+
+    static func nameValue(_ header: HeaderField) -> HARNameValue {
+        let valid = ByteText.isValidUTF8(header.rawValue[...])
+        return HARNameValue(name: header.name, value: header.value, _base64: valid ? nil : Data(header.rawValue).base64EncodedString())
+    }
+
+    public static func entry(for request: CapturedRequest, baseURL: String, redact: Redaction = .default) -> HAREntry {
+        let headers = request.headers.map { nameValue(redact.apply($0)) }
+        let url = String(decoding: CurlExporter.url(baseURL: baseURL, rawTarget: request.rawTarget), as: UTF8.self)
+        var query: [HARNameValue] = []
+        if let q = request.rawTarget.firstIndex(of: UInt8(ascii: "?")) {
+            query = FormFormatter.pairs(Array(request.rawTarget[(q + 1)...])).map {
+                HARNameValue(name: String(decoding: $0.name, as: UTF8.self), value: String(decoding: $0.value ?? [], as: UTF8.self), _base64: nil)
+            }
+        }
+        let body = [UInt8](request.body)
+        let contentType = request.headers.value(named: "Content-Type") ?? ""
+        var postData: HARPostData?
+        if !body.isEmpty {
+            let isText = ByteText.isValidUTF8(body[...])
+            postData = HARPostData(mimeType: contentType, text: isText ? String(decoding: body, as: UTF8.self) : nil,
+                                   _base64: request.body.base64EncodedString())
+        }
+        let responseBody = [UInt8](request.response.body)
+        let responseText = ByteText.isValidUTF8(responseBody[...])
+        let response = HARResponse(
+            status: request.response.status, statusText: HTTPStatusText.text(for: request.response.status),
+            httpVersion: "HTTP/1.1", cookies: [], headers: request.response.headers.map(nameValue),
+            content: HARContent(size: responseBody.count, mimeType: request.response.headers.value(named: "Content-Type") ?? "",
+                                text: responseBody.isEmpty ? nil : (responseText ? String(decoding: responseBody, as: UTF8.self) : request.response.body.base64EncodedString()),
+                                encoding: responseBody.isEmpty || responseText ? nil : "base64"),
+            redirectURL: "", headersSize: -1, bodySize: responseBody.count
+        )
+        let info = HARCaptureInfo(
+            id: request.id, receivedAtNanoseconds: request.receivedAt.nanosecondsSince1970,
+            targetBase64: Data(request.rawTarget).base64EncodedString(), remoteAddress: request.remoteAddress,
+            bodyWasChunked: request.bodyWasChunked, bodySize: request.bodySize, refusal: request.refusal?.rawValue,
+            signatureProvider: request.signature.provider, signatureStatus: request.signature.status.rawValue,
+            signatureDetail: request.signature.detail
+        )
+        return HAREntry(
+            startedDateTime: request.receivedAt.rfc3339, time: 0,
+            request: HARRequest(method: request.method, url: url, httpVersion: request.httpVersion, cookies: [],
+                                headers: headers, queryString: query, postData: postData, headersSize: -1, bodySize: request.bodySize),
+            response: response, cache: [:], timings: HARTimings(send: 0, wait: 0, receive: 0), _hookscope: info
+        )
+    }
+}
+
+/// Reads HAR back into captures. Entries written by `HARExporter` come back byte-exact; entries from
+/// other tools are taken as far as HAR allows (text bodies, URL path and query).
+public enum HARImporter {
+    public struct ImportError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func requests(from data: Data) throws(ImportError) -> [CapturedRequest] {
+        let document: HARDocument
+        do {
+            document = try JSONDecoder().decode(HARDocument.self, from: data)
+        } catch {
+            throw ImportError(description: "not a HAR 1.2 document: \(error)")
+        }
+        var result: [CapturedRequest] = []
+        for (index, entry) in document.log.entries.enumerated() {
+            result.append(try request(from: entry, index: index))
+        }
+        return result
+    }
+
+    static func bytes(_ nv: HARNameValue) -> [UInt8] {
+        if let b64 = nv._base64, let data = Data(base64Encoded: b64) { return [UInt8](data) }
+        return Array(nv.value.utf8)
+    }
+
+    static func parseDate(_ text: String) -> Date? {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+    }
+
+    static func request(from entry: HAREntry, index: Int) throws(ImportError) -> CapturedRequest {
+        let info = entry._hookscope
+        var target: [UInt8]
+        if let b64 = info?.targetBase64, let data = Data(base64Encoded: b64) {
+            target = [UInt8](data)
+        } else {
+            // Path and query of the URL.
+            var url = Array(entry.request.url.utf8)
+            if let scheme = ByteSearcher(Array("://".utf8), ignoreCase: false).firstIndex(in: url) {
+                url = Array(url[(scheme + 3)...])
+                target = url.firstIndex(of: UInt8(ascii: "/")).map { Array(url[$0...]) } ?? [UInt8(ascii: "/")]
+            } else {
+                target = url
+            }
+        }
+        var body = Data()
+        if let post = entry.request.postData {
+            if let b64 = post._base64 {
+                guard let data = Data(base64Encoded: b64) else {
+                    throw ImportError(description: "entry \(index): postData._base64 is not base64")
+                }
+                body = data
+            } else if let text = post.text {
+                body = Data(text.utf8)
+            }
+        }
+        let responseBody: Data
+        if let text = entry.response.content.text {
+            if entry.response.content.encoding == "base64" {
+                guard let data = Data(base64Encoded: text) else { throw ImportError(description: "entry \(index): response content is not base64") }
+                responseBody = data
+            } else {
+                responseBody = Data(text.utf8)
+            }
+        } else {
+            responseBody = Data()
+        }
+        let receivedAt: CaptureTime
+        if let nanos = info?.receivedAtNanoseconds {
+            receivedAt = CaptureTime(nanosecondsSince1970: nanos)
+        } else if let date = parseDate(entry.startedDateTime) {
+            receivedAt = CaptureTime(date: date)
+        } else {
+            throw ImportError(description: "entry \(index): startedDateTime '\(entry.startedDateTime)' is not RFC 3339")
+        }
+        let signature: SignatureSummary
+        if let info, let status = VerdictStatus(rawValue: info.signatureStatus) {
+            signature = SignatureSummary(provider: info.signatureProvider, status: status, detail: info.signatureDetail)
+        } else {
+            signature = .unsigned
+        }
+        return CapturedRequest(
+            id: info?.id ?? 0, receivedAt: receivedAt, method: entry.request.method, rawTarget: target,
+            httpVersion: entry.request.httpVersion.uppercased() == "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1",
+            headers: entry.request.headers.map { HeaderField(name: $0.name, rawValue: bytes($0)) },
+            remoteAddress: info?.remoteAddress ?? "", body: body, bodyWasChunked: info?.bodyWasChunked ?? false,
+            bodySize: info?.bodySize ?? body.count, refusal: info?.refusal.flatMap(Refusal.init(rawValue:)),
+            response: CapturedResponse(status: entry.response.status,
+                                       headers: entry.response.headers.map { HeaderField(name: $0.name, rawValue: bytes($0)) },
+                                       body: responseBody),
+            signature: signature
+        )
+    }
+}
+
+/// Reason phrases for common status codes.
+public enum HTTPStatusText {
+    public static func text(for status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 202: "Accepted"
+        case 204: "No Content"
+        case 301: "Moved Permanently"
+        case 302: "Found"
+        case 304: "Not Modified"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 413: "Content Too Large"
+        case 415: "Unsupported Media Type"
+        case 422: "Unprocessable Content"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: ""
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import HookCore
+
+@Suite struct HARTests {
+    func sample() -> CapturedRequest {
+        var request = CapturedRequest(
+            id: 42, receivedAt: CaptureTime(nanosecondsSince1970: 1_764_390_003_123_456_789), method: "POST",
+            rawTarget: [UInt8]("/hook/%ZZ?a=1&b=x+y".utf8) + [0xFF],
+            headers: [HeaderField("Content-Type", "application/octet-stream"), HeaderField("X-Dup", "1"), HeaderField("X-Dup", "2"),
+                      HeaderField(name: "X-Bin", rawValue: [0xC3, 0x28]), HeaderField("Authorization", "Bearer abc")],
+            remoteAddress: "127.0.0.1:50000", body: Data([0x00, 0xFF, 0x7B, 0x0A]), bodyWasChunked: true,
+            response: CapturedResponse(status: 202, headers: [HeaderField("Content-Type", "text/plain")], body: Data("ok".utf8)),
+            signature: SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch")
+        )
+        request.bodySize = 4
+        return request
+    }
+
+    @Test func exportsHAR12WithExactBytes() throws {
+        let data = try HARExporter.data(for: [sample()], baseURL: "http://127.0.0.1:9777", redact: .none)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let log = try #require(json["log"] as? [String: Any])
+        #expect(log["version"] as? String == "1.2")
+        let entry = try #require((log["entries"] as? [[String: Any]])?.first)
+        #expect(entry["startedDateTime"] as? String == "2025-11-29T04:20:03.123456Z")
+        let request = try #require(entry["request"] as? [String: Any])
+        #expect(request["method"] as? String == "POST")
+        let post = try #require(request["postData"] as? [String: Any])
+        #expect(post["text"] == nil)   // not UTF-8: only the exact bytes
+        #expect(post["_base64"] as? String == "AP97Cg==")
+        let headers = try #require(request["headers"] as? [[String: Any]])
+        #expect(headers.map { $0["name"] as? String } == ["Content-Type", "X-Dup", "X-Dup", "X-Bin", "Authorization"])
+        #expect(headers[3]["_base64"] as? String == "wyg=")
+        let response = try #require(entry["response"] as? [String: Any])
+        #expect(response["status"] as? Int == 202)
+        #expect((response["content"] as? [String: Any])?["text"] as? String == "ok")
+        #expect(entry["timings"] != nil)
+    }
+
+    @Test func textBodiesAppearAsText() throws {
+        let request = makeRequest(headers: [("Content-Type", "application/json")], text: #"{"a":"é"}"#)
+        let entry = HARExporter.entry(for: request, baseURL: "http://h")
+        #expect(entry.request.postData?.text == #"{"a":"é"}"#)
+        #expect(entry.request.postData?.mimeType == "application/json")
+        #expect(entry.request.url == "http://h/hook")
+    }
+
+    @Test func importRestoresCapturesByteExact() throws {
+        let original = sample()
+        let data = try HARExporter.data(for: [original, makeRequest(text: "second")], baseURL: "http://127.0.0.1:9777", redact: .none)
+        let restored = try HARImporter.requests(from: data)
+        #expect(restored.count == 2)
+        #expect(restored[0] == original)
+        #expect(restored[1].body == Data("second".utf8))
+    }
+
+    @Test func redactsByDefault() throws {
+        let data = try HARExporter.data(for: [sample()], baseURL: "http://h")
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(!text.contains("Bearer abc"))
+        #expect(text.contains("<redacted>"))
+    }
+
+    @Test func importsForeignHARWithoutExtensions() throws {
+        let har = #"""
+        {"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[{"startedDateTime":"2024-01-02T03:04:05.500Z","time":1,
+        "request":{"method":"PUT","url":"https://example.com/a/b?c=d","httpVersion":"HTTP/1.1","cookies":[],"headers":[{"name":"A","value":"b"}],
+        "queryString":[],"postData":{"mimeType":"text/plain","text":"hi"},"headersSize":-1,"bodySize":2},
+        "response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","cookies":[],"headers":[],"content":{"size":0,"mimeType":""},
+        "redirectURL":"","headersSize":-1,"bodySize":0},"cache":{},"timings":{"send":0,"wait":0,"receive":0}}]}}
+        """#
+        let restored = try HARImporter.requests(from: Data(har.utf8))
+        #expect(restored.count == 1)
+        #expect(restored[0].method == "PUT")
+        #expect(restored[0].target == "/a/b?c=d")
+        #expect(restored[0].headers == [HeaderField("A", "b")])
+        #expect(restored[0].body == Data("hi".utf8))
+        #expect(restored[0].receivedAt.rfc3339 == "2024-01-02T03:04:05.500000Z")
+    }
+
+    @Test func rejectsNonHAR() {
+        #expect(throws: HARImporter.ImportError.self) { try HARImporter.requests(from: Data("{}".utf8)) }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+@testable import HookCore
+
+@Suite struct RequestFilterTests {
+    let stripe = makeRequest(
+        method: "POST", target: "/stripe/events?x=1",
+        headers: [("Content-Type", "application/json"), ("Stripe-Signature", "t=1,v1=abc"), ("X-Trace", "Alpha Beta")],
+        body: Array(#"{"type":"invoice.paid","amount":4200}"#.utf8),
+        status: 200,
+        signature: SignatureSummary(provider: "stripe", status: .valid, detail: "ok")
+    )
+    let github = makeRequest(
+        method: "GET", target: "/github",
+        headers: [("X-GitHub-Event", "push")],
+        body: [],
+        status: 404,
+        signature: SignatureSummary(provider: "github", status: .noSecret, detail: "no secret")
+    )
+
+    func matches(_ filter: String, _ request: CapturedRequest) throws -> Bool {
+        try RequestFilter.parse(filter).matches(request)
+    }
+
+    @Test(arguments: [
+        ("", true, true),
+        ("invoice", true, false),
+        ("INVOICE.PAID", true, false),
+        ("stripe", true, false),               // target
+        ("alpha", true, false),                // header value
+        ("x-github", false, true),             // header name
+        ("\"alpha beta\"", true, false),
+        ("\"alpha  beta\"", false, false),
+        ("method:post", true, false),
+        ("method:GET", false, true),
+        ("path:/stripe", true, false),
+        ("path:/STRIPE/ev", true, false),
+        ("path:/events", false, false),
+        ("path:/stripe/events?x", false, false), // the query is not part of the path
+        ("status:200", true, false),
+        ("status:4xx", false, true),
+        ("status:40X", false, true),
+        ("status:2xx", true, false),
+        ("sig:valid", true, false),
+        ("sig:no-secret", false, true),
+        ("sig:\"no secret\"", false, true),
+        ("sig:invalid", false, false),
+        ("sig:unsigned", false, false),
+        ("sig:stripe", true, false),
+        ("sig:GitHub", false, true),
+        ("header:stripe-signature", true, false),
+        ("header:Stripe-Signature=V1=ABC", true, false),
+        ("header:stripe-signature=v2", false, false),
+        ("header:x-trace=\"alpha beta\"", true, false),
+        ("-sig:valid", false, true),
+        ("-invoice", false, true),
+        ("method:post -status:4xx invoice", true, false),
+        ("method:post status:4xx", false, false),
+        ("10:30", false, false),              // not a field: plain text
+        ("4200", true, false),
+    ])
+    func matchesEveryField(filter: String, matchesStripe: Bool, matchesGithub: Bool) throws {
+        #expect(try matches(filter, stripe) == matchesStripe)
+        #expect(try matches(filter, github) == matchesGithub)
+    }
+
+    @Test(arguments: [
+        ("foo:bar", "unknown field 'foo:' (known: method:, path:, status:, sig:, header:; quote the term to search for it as text)"),
+        ("status:abc", "bad status pattern 'abc': expected a code like 404 or a class like 4xx"),
+        ("status:4xxx", "bad status pattern '4xxx': expected a code like 404 or a class like 4xx"),
+        ("status:", "status: needs a value (column 1)"),
+        ("invoice \"unterminated", "unterminated quote starting at column 9"),
+        ("header:=x", "bad header name '' in header:=x"),
+        ("sig:$(x)", "bad sig: value '$(x)': expected valid, invalid, no-secret, unsigned or a provider id"),
+        ("method:\"P O\"", "bad method 'P O': expected a word such as POST"),
+    ])
+    func reportsErrorsOnOneLine(filter: String, message: String) {
+        do {
+            _ = try RequestFilter.parse(filter)
+            Issue.record("expected an error for \(filter)")
+        } catch {
+            #expect(error.description == message)
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func quotedTermsMaySearchForFieldLikeText() throws {
+        let request = makeRequest(text: "see http://example.com")
+        #expect(try matches("\"http://example.com\"", request))
+        #expect(throws: FilterError.self) { try RequestFilter.parse("http://example.com") }
+    }
+
+    @Test func isEmptyOnlyWithoutTerms() throws {
+        #expect(try RequestFilter.parse("   ").isEmpty)
+        #expect(try !RequestFilter.parse("a").isEmpty)
+    }
+
+    @Test func summaryMatchingDecidesWhatItCan() throws {
+        let s = stripe.summary
+        #expect(try RequestFilter.parse("method:POST status:2xx sig:stripe path:/stripe").matchesSummary(s) == true)
+        #expect(try RequestFilter.parse("method:GET").matchesSummary(s) == false)
+        // Needs the body or headers: undecided unless another term already fails.
+        #expect(try RequestFilter.parse("invoice").matchesSummary(s) == nil)
+        #expect(try RequestFilter.parse("header:x-trace").matchesSummary(s) == nil)
+        #expect(try RequestFilter.parse("invoice method:GET").matchesSummary(s) == false)
+        #expect(try RequestFilter.parse("-sig:valid").matchesSummary(s) == false)
+    }
+
+    @Test func searchesLargeBodiesWithoutQuadraticBlowUp() throws {
+        // A body of 'a's and a needle of 'a's ending in 'b' is the worst case for naive search.
+        var body = [UInt8](repeating: UInt8(ascii: "a"), count: 8 << 20)
+        let needle = String(repeating: "a", count: 2000) + "b"
+        let request = makeRequest(body: body)
+        #expect(try !matches("\"\(needle)\"", request))
+        body.append(UInt8(ascii: "B"))
+        #expect(try matches("\"\(needle)\"", makeRequest(body: body)))
+    }
+
+    @Test func byteSearcherFindsOverlappingPrefixes() {
+        let s = ByteSearcher(Array("abab c".utf8), ignoreCase: true)
+        #expect(s.firstIndex(in: Array("ababab ABAB C".utf8)) == 7)
+        #expect(ByteSearcher(Array("aab".utf8), ignoreCase: false).firstIndex(in: Array("aaab".utf8)) == 1)
+        #expect(ByteSearcher([], ignoreCase: false).firstIndex(in: [1, 2]) == 0)
+    }
+}
