@@ -145,11 +145,19 @@ final class KeepAliveClient {
         postForResponse(path: path, body: body, headers: headers)?.body
     }
 
+    /// Sends exact request bytes and returns the response status.
+    func exchange(_ bytes: [UInt8]) -> Int? {
+        roundTrip(bytes)?.status
+    }
+
     private func postForResponse(path: String, body: String, headers: [String]) -> (status: Int, body: String)? {
         let extra = headers.map { $0 + "\r\n" }.joined()
         let request = "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-        let bytes = Array(request.utf8)
-        let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        return roundTrip(Array(request.utf8))
+    }
+
+    private func roundTrip(_ bytes: [UInt8]) -> (status: Int, body: String)? {
+        let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == bytes.count else { return nil }
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

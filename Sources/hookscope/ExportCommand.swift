@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import HookCore
+import HookSignatures
+import HookStore
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write captures as HAR 1.2 (--har, the default), curl commands (--curl) or raw HTTP (--raw).",
+        discussion: """
+            Authorization, Cookie, Set-Cookie, Proxy-Authorization, API-key style headers and the configured \
+            signing secrets are redacted unless --include-secrets is given.
+            """)
+
+    enum Format: String, EnumerableFlag {
+        case har, curl, raw
+        static func help(for value: Format) -> ArgumentHelp? {
+            switch value {
+            case .har: "HAR 1.2 (opens in browser devtools; exact bytes in _base64 fields, which `import` prefers)."
+            case .curl: "One curl command per capture, byte-exact and safe to paste into bash."
+            case .raw: "The requests as raw HTTP/1.1 bytes, one after the other."
+            }
+        }
+    }
+
+    @Flag var format: Format = .har
+
+    @Option(name: .customLong("id"), help: ArgumentHelp("Export only this capture (repeatable).", valueName: "id"))
+    var ids: [Int64] = []
+
+    @Option(help: ArgumentHelp("Export the captures matching a filter, in the TUI's syntax (e.g. 'method:POST sig:invalid').", valueName: "filter"))
+    var filter: String?
+
+    @Flag(name: .customLong("include-secrets"), help: "Keep credentials and signing secrets in the export.")
+    var includeSecrets = false
+
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("Scheme and host for the URLs in HAR and curl output.", valueName: "url"))
+    var baseURL = "http://127.0.0.1:9777"
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var signatures: SignatureOptions
+
+    func validate() throws {
+        if let filter { _ = try Self.parseFilter(filter) }
+        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+            throw ValidationError("--base-url must be an http:// or https:// URL")
+        }
+    }
+
+    static func parseFilter(_ text: String) throws -> RequestFilter {
+        do {
+            return try RequestFilter.parse(text)
+        } catch {
+            throw ValidationError("--filter: \(error)")
+        }
+    }
+
+    func run() async throws {
+        if output == nil && format == .raw && isTerminal(1) {
+            throw CLIError("refusing to write raw HTTP to a terminal; use --output FILE or a pipe")
+        }
+        let config = try signatures.loadConfig()
+        let verifier = try signatures.verifier(config: config)
+        let secrets = verifier.secrets.providers.flatMap { verifier.secrets.secrets(for: $0) }
+        let redaction = Redaction(includeSecrets: includeSecrets, secrets: secrets)
+        let requestStore = try store.openExisting()
+        let requests = try await selectedRequests(from: requestStore)
+
+        var data = Data()
+        switch format {
+        case .har:
+            data = try HARExporter.data(for: requests, baseURL: baseURL, redact: redaction)
+            data.append(0x0A)
+        case .curl:
+            for request in requests {
+                data.append(Data("# capture #\(request.id), \(request.receivedAt.rfc3339)\n".utf8))
+                data.append(Data(CurlExporter.command(for: request, baseURL: baseURL, redact: redaction).utf8))
+                data.append(Data("\n\n".utf8))
+            }
+        case .raw:
+            for request in requests {
+                data.append(RawHTTPExporter.data(for: request, redact: redaction))
+            }
+        }
+        if let output {
+            do {
+                try data.write(to: URL(fileURLWithPath: expandTilde(output)))
+            } catch {
+                throw CLIError("cannot write \(output): \(error.localizedDescription)")
+            }
+            FileHandle.standardError.write(Data("exported \(requests.count) capture(s) to \(output)\n".utf8))
+        } else {
+            guard writeAll(fd: 1, [UInt8](data)) else { throw ExitCode(1) }
+        }
+    }
+
+    private func selectedRequests(from requestStore: some RequestStore) async throws -> [CapturedRequest] {
+        var selected: [CapturedRequest] = []
+        if !ids.isEmpty {
+            for id in ids {
+                guard let request = try await requestStore.request(id: id) else {
+                    throw CLIError("no capture with id \(id) in \(store.path)")
+                }
+                selected.append(request)
+            }
+            return selected
+        }
+        let matcher = try filter.map(Self.parseFilter)
+        var afterID: Int64 = 0
+        while true {
+            let batch = try await requestStore.requests(afterID: afterID, limit: 500)
+            guard let last = batch.last else { break }
+            selected += batch.filter { matcher?.matches($0) ?? true }
+            afterID = last.id
+        }
+        return selected
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Bring captures back from a HAR file (exact bytes from hookscope's _base64 fields when present).")
+
+    @Argument(help: "The HAR file.")
+    var file: String
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: expandTilde(file)))
+        } catch {
+            throw CLIError("cannot read \(file): \(error.localizedDescription)")
+        }
+        let requests: [CapturedRequest]
+        do {
+            requests = try HARImporter.requests(from: data)
+        } catch {
+            throw CLIError("\(file): \(error)")
+        }
+        let requestStore: SQLiteRequestStore
+        do {
+            requestStore = try SQLiteRequestStore(path: store.path)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        var ids: [Int64] = []
+        for request in requests {
+            ids.append(try await requestStore.insert(request).id)
+        }
+        if let first = ids.first, let last = ids.last {
+            writeStdout("imported \(ids.count) capture(s) into \(store.path) as #\(first)–#\(last)\n")
+        } else {
+            writeStdout("the file holds no requests; nothing imported\n")
+        }
+    }
+}

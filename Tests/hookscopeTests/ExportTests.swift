@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+
+@Suite struct ExportTests {
+    /// Hostile requests: quotes, $(...), backticks, newlines, NUL, invalid UTF-8, binary, a credential.
+    static let hostileBodies: [[UInt8]] = [
+        Array("{\"q\":\"it's $(touch /tmp/hookscope-pwned) `id` \\\"quoted\\\"\"}\n".utf8),
+        [0x00, 0x01, 0xff, 0xfe, 0x0a, 0x0d, 0x27, 0x22, 0x24, 0x60, 0x5c] + Array(0...255),
+        Array("line1\nline2\r\n'single' \"double\" $HOME ${PATH} !event".utf8),
+    ]
+
+    func capture(into db: String, extra: [String] = []) async throws -> ListenerProcess {
+        let listener = try await ListenerProcess(["--db", db] + extra)
+        let port = listener.port
+        let statuses = await onOwnThread { () -> [Int?] in
+            guard let client = RawSocket(port: port) else { return [] }
+            var results: [Int?] = []
+            for (index, body) in Self.hostileBodies.enumerated() {
+                var head = Array("POST /hook/\(index)?a='b'&c=$(x)&d=%0A HTTP/1.1\r\nHost: test\r\n".utf8)
+                head += Array("X-Quote: it's \"x\" $(id) `id`\r\nX-Raw: ".utf8) + [0xff, 0xc3, 0x28] + Array("\r\n".utf8)
+                head += Array("Authorization: Bearer sk_live_topsecret_value\r\nX-Dup: 1\r\nx-dup: 2\r\n".utf8)
+                head += Array("Content-Length: \(body.count)\r\n\r\n".utf8)
+                results.append(client.exchange(head + body))
+            }
+            return results
+        }
+        #expect(statuses == [200, 200, 200])
+        return listener
+    }
+
+    func jsonLines(_ db: String) async throws -> [[String: Any]] {
+        let list = try await runHookscope(["list", "--json", "--db", db])
+        #expect(list.status == 0)
+        return String(decoding: list.stdout, as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// The fields of a JSON line that describe the request itself (not its id, nor who sent it).
+    func requestFields(_ line: [String: Any]) -> String {
+        let keys = ["method", "target", "headers", "body_base64", "body_size", "received_at", "response_status"]
+        let picked = keys.map { key in "\(key)=\(String(describing: line[key] ?? "nil"))" }
+        return picked.joined(separator: "|")
+    }
+
+    @Test func harExportThenImportKeepsEveryByte() async throws {
+        let directory = try temporaryDirectory()
+        let source = directory.appendingPathComponent("source.sqlite").path
+        let listener = try await capture(into: source)
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        let har = directory.appendingPathComponent("captures.har").path
+        let export = try await runHookscope(["export", "--har", "--include-secrets", "--db", source, "--output", har])
+        #expect(export.status == 0, "\(export.stderr)")
+        let target = directory.appendingPathComponent("target.sqlite").path
+        let imported = try await runHookscope(["import", har, "--db", target])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let before = try await jsonLines(source).map(requestFields)
+        let after = try await jsonLines(target).map(requestFields)
+        #expect(before.count == Self.hostileBodies.count)
+        #expect(after == before)
+    }
+
+    @Test func harFollowsTheHAR12Shape() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await capture(into: db)
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        let export = try await runHookscope(["export", "--db", db])
+        #expect(export.status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: export.stdout) as? [String: Any])
+        let log = try #require(document["log"] as? [String: Any])
+        #expect(log["version"] as? String == "1.2")
+        #expect((log["creator"] as? [String: Any])?["name"] as? String == "hookscope")
+        let entries = try #require(log["entries"] as? [[String: Any]])
+        #expect(entries.count == Self.hostileBodies.count)
+        for entry in entries {
+            // Required members of HAR 1.2 entries, requests, responses, content and timings.
+            for key in ["startedDateTime", "time", "request", "response", "cache", "timings"] {
+                #expect(entry[key] != nil, "entry lacks \(key)")
+            }
+            let request = try #require(entry["request"] as? [String: Any])
+            for key in ["method", "url", "httpVersion", "cookies", "headers", "queryString", "headersSize", "bodySize"] {
+                #expect(request[key] != nil, "request lacks \(key)")
+            }
+            #expect((request["url"] as? String)?.hasPrefix("http://127.0.0.1:9777/hook/") == true)
+            let response = try #require(entry["response"] as? [String: Any])
+            for key in ["status", "statusText", "httpVersion", "cookies", "headers", "content", "redirectURL", "headersSize", "bodySize"] {
+                #expect(response[key] != nil, "response lacks \(key)")
+            }
+            let content = try #require(response["content"] as? [String: Any])
+            #expect(content["size"] is Int && content["mimeType"] is String)
+            let timings = try #require(entry["timings"] as? [String: Any])
+            for key in ["send", "wait", "receive"] { #expect(timings[key] is Int || timings[key] is Double) }
+            for header in try #require(request["headers"] as? [[String: Any]]) {
+                #expect(header["name"] is String && header["value"] is String)
+            }
+        }
+    }
+
+    @Test func curlCommandsReproduceTheCapturesByteForByte() async throws {
+        let directory = try temporaryDirectory()
+        let source = directory.appendingPathComponent("source.sqlite").path
+        let sourceListener = try await capture(into: source)
+        sourceListener.kill(SIGTERM)
+        _ = await sourceListener.waitForExit()
+
+        let replayDB = directory.appendingPathComponent("replayed.sqlite").path
+        let recorder = try await ListenerProcess(["--db", replayDB])
+        let export = try await runHookscope([
+            "export", "--curl", "--include-secrets", "--db", source, "--base-url", "http://127.0.0.1:\(recorder.port)",
+        ])
+        #expect(export.status == 0)
+        let script = String(decoding: export.stdout, as: UTF8.self)
+        let marker = "/tmp/hookscope-pwned"
+        try? FileManager.default.removeItem(atPath: marker)
+        let run = try await runProcess("/bin/bash", ["-c", script + "\n"])
+        #expect(run == 0)
+        #expect(!FileManager.default.fileExists(atPath: marker), "a captured byte ran a shell command")
+        recorder.kill(SIGTERM)
+        _ = await recorder.waitForExit()
+
+        func comparable(_ line: [String: Any]) -> String {
+            ["method", "target", "headers", "body_base64"].map { "\($0)=\(String(describing: line[$0] ?? "nil"))" }.joined(separator: "|")
+        }
+        let original = try await jsonLines(source).map(comparable)
+        let replayed = try await jsonLines(replayDB).map(comparable)
+        #expect(replayed.count == original.count)
+        #expect(replayed == original)
+    }
+
+    @Test func redactionHoldsInEveryFormat() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await capture(into: db)
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        for format in ["--har", "--curl", "--raw"] {
+            let export = try await runHookscope(["export", format, "--db", db])
+            #expect(export.status == 0)
+            let bytes = [UInt8](export.stdout)
+            let secret = Array("sk_live_topsecret_value".utf8)
+            #expect(!contains(bytes, secret), "\(format) leaked the Authorization value")
+            #expect(!contains(bytes, Array(Data(secret).base64EncodedString().utf8)), "\(format) leaked it in base64")
+            #expect(contains(bytes, Array("<redacted>".utf8)))
+            let kept = try await runHookscope(["export", format, "--include-secrets", "--db", db])
+            #expect(contains([UInt8](kept.stdout), secret) || contains([UInt8](kept.stdout), Array(Data(secret).base64EncodedString().utf8)))
+        }
+    }
+
+    @Test func badSelectionsGetClearErrors() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await capture(into: db)
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        let badFilter = try await runHookscope(["export", "--db", db, "--filter", "colour:red"])
+        #expect(badFilter.status != 0)
+        #expect(badFilter.stderr.hasPrefix("hookscope: --filter:"))
+        let missing = try await runHookscope(["export", "--db", db, "--id", "42"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("no capture with id 42"))
+        let filtered = try await runHookscope(["export", "--curl", "--db", db, "--filter", "path:/hook/1"])
+        #expect(String(decoding: filtered.stdout, as: UTF8.self).components(separatedBy: "# capture #").count == 2)
+    }
+}
+
+func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard needle.count <= haystack.count else { return false }
+    return (0...(haystack.count - needle.count)).contains { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
+}
+
+func runProcess(_ path: String, _ arguments: [String]) async throws -> Int32 {
+    try await onOwnThread {
+        Result { () throws -> Int32 in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }.get()
+}
+
+/// Sends exact bytes over one connection and reads one response's status.
+final class RawSocket {
+    let client: KeepAliveClient
+    init?(port: Int) {
+        guard let client = KeepAliveClient(port: port) else { return nil }
+        self.client = client
+    }
+    func exchange(_ bytes: [UInt8]) -> Int? { client.exchange(bytes) }
+}
