@@ -1,3 +1,4 @@
+import Foundation
 import HookCore
 import TermUI
 
@@ -56,6 +57,8 @@ public struct StatusMessage: Sendable, Hashable {
 public enum PromptKind: Sendable, Hashable {
     case filter
     case search
+    /// The replay target URL, pre-filled with `--replay-to` or the last one used.
+    case replayURL(id: Int64)
 }
 
 /// The app's whole state. `apply` is the only mutation; drawing reads it and never changes it.
@@ -72,6 +75,10 @@ public struct AppState: Sendable {
     public var status: StatusMessage?
     public var confirmingClearAll = false
     public var prompt: PromptKind?
+    /// Text of the replay URL prompt while it is open.
+    public var replayURLText = ""
+    /// The last replay target entered.
+    public var lastReplayTarget: String?
 
     // The list, virtualized over the store.
     public var total = 0
@@ -352,12 +359,12 @@ public struct AppState: Sendable {
             }
             return switchView(detail)
         case .replay:
-            if selectedSummary == nil {
+            guard let summary = selectedSummary else {
                 status = StatusMessage(text: "replay: no request selected", isError: false)
-            } else {
-                let target = replayTo.map { " (target \($0))" } ?? ""
-                status = StatusMessage(text: "replay is not available yet\(target): use `hookscope replay ID --to URL`", isError: false)
+                return []
             }
+            replayURLText = lastReplayTarget ?? replayTo ?? ""
+            prompt = .replayURL(id: summary.id)
         case .deleteSelected:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "delete: no request selected", isError: false)
@@ -429,6 +436,27 @@ public struct AppState: Sendable {
     // MARK: - Prompt
 
     mutating func handlePrompt(_ kind: PromptKind, _ key: Key) -> [Effect] {
+        if case .replayURL(let id) = kind {
+            switch keymap.action(for: key, in: .prompt) {
+            case .promptAccept:
+                prompt = nil
+                let target = replayURLText.trimmingCharacters(in: .whitespaces)
+                guard !target.isEmpty else {
+                    status = StatusMessage(text: "replay: no target URL given", isError: true)
+                    return []
+                }
+                lastReplayTarget = target
+                status = StatusMessage(text: "replay is not available yet in the TUI: run `hookscope replay \(id) --to \(target)`", isError: false)
+            case .promptCancel:
+                prompt = nil
+                status = StatusMessage(text: "replay cancelled", isError: false)
+            case .promptDeleteBackward:
+                if !replayURLText.isEmpty { replayURLText.removeLast() }
+            default:
+                if case .character(let c) = key { replayURLText.append(c) }
+            }
+            return []
+        }
         switch keymap.action(for: key, in: .prompt) {
         case .promptAccept:
             prompt = nil

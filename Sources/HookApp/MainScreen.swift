@@ -282,6 +282,10 @@ public enum MainScreen {
             left.append(state.body.query + "▏", Style(.statusBar))
             left.append(" \(state.body.matches.count) match\(state.body.matches.count == 1 ? "" : "es")", Style(.statusBar))
         }
+        if case .replayURL(let id) = state.prompt {
+            left.append(" │ replay #\(id) to: ", Style(.statusBar, bold: true))
+            left.append(state.replayURLText + "▏", Style(.prompt))
+        }
         var x = grid.draw(left, x: rect.x, y: rect.y, maxX: rect.maxX)
         x += 1
         if state.confirmingClearAll {
