@@ -101,6 +101,8 @@ public struct AppState: Sendable {
     public var detail: CapturedRequest?
     var loadingID: Int64?
     public var headersScroll = 0
+    /// Horizontal scroll of the text panes, in columns.
+    public var horizontalScroll: [Pane: Int] = [:]
     public var signatureScroll = 0
     public var signatureLines: [String] = []
     public var body = BodyState()
@@ -156,6 +158,7 @@ public struct AppState: Sendable {
             detail = request
             headersScroll = 0
             signatureScroll = 0
+            horizontalScroll = [:]
             signatureLines = []
             let keepView = body.currentView
             body = BodyState()
@@ -306,6 +309,13 @@ public struct AppState: Sendable {
         case .moveTop: move(by: Int.min / 2)
         case .moveBottom:
             move(by: Int.max / 2)
+        case .scrollLeft, .scrollRight:
+            guard focus != .list else {
+                status = StatusMessage(text: "the list does not scroll sideways: focus a pane with Tab", isError: false)
+                return []
+            }
+            let step = max(4, layout[focus].width / 2)
+            horizontalScroll[focus] = max(0, (horizontalScroll[focus] ?? 0) + (action == .scrollLeft ? -step : step))
         case .focusNext:
             focus = Pane.allCases[(Pane.allCases.firstIndex(of: focus)! + 1) % Pane.allCases.count]
         case .focusPrevious:
@@ -418,6 +428,7 @@ public struct AppState: Sendable {
     mutating func switchView(_ request: CapturedRequest) -> [Effect] {
         body.formatted = nil
         body.scroll = 0
+        horizontalScroll[.body] = 0
         body.matches = []
         body.currentMatch = nil
         guard let view = body.currentView else { return [] }

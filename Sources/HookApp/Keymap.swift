@@ -8,6 +8,8 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case moveBottom = "cursor.bottom"
     case pageUp = "cursor.page-up"
     case pageDown = "cursor.page-down"
+    case scrollLeft = "cursor.left"
+    case scrollRight = "cursor.right"
     case focusNext = "focus.next"
     case focusPrevious = "focus.previous"
     case zoom = "pane.zoom"
@@ -86,6 +88,8 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("G"), .end], action: .moveBottom, help: "last request (or bottom of the pane)", context: .global),
         KeyBinding(chords: [.pageUp], action: .pageUp, help: "one page up", context: .global),
         KeyBinding(chords: [.pageDown], action: .pageDown, help: "one page down", context: .global),
+        KeyBinding(chords: [.left, .character("h")], action: .scrollLeft, help: "scroll the focused pane left", context: .global),
+        KeyBinding(chords: [.right, .character("l")], action: .scrollRight, help: "scroll the focused pane right (long lines)", context: .global),
         KeyBinding(chords: [.tab], action: .focusNext, help: "focus the next pane", context: .global, hint: "pane"),
         KeyBinding(chords: [.backTab], action: .focusPrevious, help: "focus the previous pane", context: .global),
         KeyBinding(chords: [.enter], action: .zoom, help: "zoom the focused pane (again to go back)", context: .global, hint: "zoom"),

@@ -144,7 +144,8 @@ public enum MainScreen {
         }
         let start = min(max(0, scroll), max(0, lines.count - 1))
         for i in 0..<inner.height where start + i < lines.count {
-            grid.draw(lines[start + i], x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body)
+            grid.draw(lines[start + i], x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body,
+                      skipColumns: state.horizontalScroll[pane] ?? 0)
         }
     }
 
@@ -188,6 +189,7 @@ public enum MainScreen {
         if lineCount > rect.height - 2, rect.height > 2 {
             title.append(" \(min(body.scroll + 1, lineCount))/\(lineCount)", Style(.muted))
         }
+        if let shift = state.horizontalScroll[.body], shift > 0 { title.append(" →\(shift)", Style(.muted)) }
         let inner = Frame(title: title, focused: state.focus == .body, glyphs: glyphs).render(in: rect, into: &grid)
         guard inner.height > 0 else { return }
         guard let detail = state.detail else {
@@ -214,7 +216,7 @@ public enum MainScreen {
             guard index < formatted.lineCount else { break }
             var line = styledLine(formatted.line(at: index))
             if !query.isEmpty { line = highlight(line, query: query, current: index == current) }
-            grid.draw(line, x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body)
+            grid.draw(line, x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body, skipColumns: state.horizontalScroll[.body] ?? 0)
         }
     }
 

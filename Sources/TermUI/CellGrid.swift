@@ -83,15 +83,16 @@ public struct CellGrid: Sendable, Hashable {
         draw(pieces: Sanitizer.pieces(ofBytes: bytes, mode: mode), x: x, y: y, maxX: maxX, style: style, truncation: truncation)
     }
 
-    /// Draws a line of styled spans.
+    /// Draws a line of styled spans. `skipColumns` scrolls the line horizontally: its first columns are not drawn.
     @discardableResult
     public mutating func draw(_ line: TextLine, x: Int, y: Int, maxX: Int? = nil,
-                              mode: Sanitizer.Mode = .singleLine, truncation: Truncation = .ellipsis) -> Int {
-        var column = x
+                              mode: Sanitizer.Mode = .singleLine, truncation: Truncation = .ellipsis, skipColumns: Int = 0) -> Int {
+        let origin = x - max(0, skipColumns)
+        var column = origin
         let limit = min(maxX ?? width, width)
         for span in line.spans {
-            let pieces = Sanitizer.pieces(ofBytes: span.bytes, mode: mode, startColumn: column - x)
-            let (next, overflow) = drawPieces(pieces, x: column, y: y, limit: limit, style: span.style)
+            let pieces = Sanitizer.pieces(ofBytes: span.bytes, mode: mode, startColumn: column - origin)
+            let (next, overflow) = drawPieces(pieces, x: column, y: y, limit: limit, style: span.style, minX: x)
             column = next
             if overflow {
                 if truncation == .ellipsis, limit > x { placeEllipsis(at: limit - 1, y: y, style: span.style) }
@@ -110,8 +111,9 @@ public struct CellGrid: Sendable, Hashable {
         return column
     }
 
-    private mutating func drawPieces(_ pieces: [Sanitizer.Piece], x: Int, y: Int, limit: Int, style: Style) -> (Int, Bool) {
+    private mutating func drawPieces(_ pieces: [Sanitizer.Piece], x: Int, y: Int, limit: Int, style: Style, minX: Int = 0) -> (Int, Bool) {
         guard y >= 0, y < height else { return (x, false) }
+        let minX = max(0, minX)
         var column = x
         var lastLead: Int? = nil
         for piece in pieces {
@@ -130,7 +132,11 @@ public struct CellGrid: Sendable, Hashable {
                     }
                     return (min(column, limit), true)
                 }
-                if column >= 0 {
+                if column < minX && column + w > minX {
+                    // A wide character cut by the left edge: show the visible half as a blank.
+                    put(Cell(text: " ", style: style, isEscape: false, width: 1), x: minX, y: y)
+                    lastLead = nil
+                } else if column >= minX {
                     put(Cell(text: String(scalar), style: style, isEscape: piece.isEscape, width: UInt8(w)), x: column, y: y)
                     if w == 2 {
                         put(Cell(text: "", style: style, isEscape: piece.isEscape, width: 0), x: column + 1, y: y)

@@ -196,6 +196,18 @@ import TermUI
         #expect(h.state.body.currentView == .hex)
     }
 
+    @Test func longBodyLinesScrollSideways() async throws {
+        let long = String(repeating: "a", count: 100) + "TAIL"
+        var h = await AppHarness(store: try await Sample.store([Sample.request("/long", body: long)]))
+        #expect(!h.screenText().contains("TAIL"))
+        await h.type("l")
+        #expect(h.state.status?.text.contains("does not scroll sideways") == true)
+        await h.type("<tab><tab>ll")
+        #expect(h.screenText().contains("TAIL"))
+        await h.type("hh")
+        #expect(h.state.horizontalScroll[.body] == 0)
+    }
+
     @Test func deleteAndClearAllWithConfirmation() async throws {
         var h = await AppHarness(store: try await threeRequests())
         await h.type("d")

@@ -46,6 +46,16 @@ import Testing
         #expect(grid.row(0) == "cde")
     }
 
+    @Test func horizontalScrollSkipsColumnsWithoutDrawingLeftOfTheStart() {
+        var grid = CellGrid(width: 8, height: 2)
+        grid.draw("|", x: 0, y: 0)
+        grid.draw(TextLine("abcdefghij"), x: 1, y: 0, maxX: 7, skipColumns: 3)
+        #expect(grid.row(0) == "|defgh… ")
+        grid.draw("|", x: 0, y: 1)
+        grid.draw(TextLine("a日本x"), x: 1, y: 1, maxX: 8, skipColumns: 2)
+        #expect(grid.row(1) == "| 本x   ")
+    }
+
     @Test func spansKeepTheirStyles() {
         var grid = CellGrid(width: 10, height: 1)
         var line = TextLine("ab", Style(.key))
