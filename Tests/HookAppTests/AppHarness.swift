@@ -71,8 +71,8 @@ struct AppHarness {
 }
 
 enum Sample {
-    static func request(_ path: String, method: String = "POST", body: String = "{\"type\":\"ping\"}",
-                        headers: [HeaderField] = [HeaderField("Content-Type", "application/json")],
+    static func request(_ path: String, method: String = "POST", body: String = "ping body",
+                        headers: [HeaderField] = [HeaderField("Content-Type", "text/plain")],
                         status: Int = 200, signature: SignatureSummary = .unsigned, second: Int64 = 0) -> CapturedRequest {
         CapturedRequest(
             receivedAt: CaptureTime(nanosecondsSince1970: 1_795_000_000_000_000_000 + second * 1_000_000_000),
