@@ -44,6 +44,9 @@ public enum Effect: Sendable {
         case .searchBody: "search"
         case .formatBody: "format"
         case .loadWindow: "window"
+        // Only the newest selection matters: a flood of captures while following cancels older loads.
+        case .loadRequest: "request"
+        case .explainSignature: "explain"
         default: nil
         }
     }
@@ -100,6 +103,8 @@ public struct AppState: Sendable {
     // The selected capture.
     public var detail: CapturedRequest?
     var loadingID: Int64?
+    /// A capture the list showed but the store no longer has.
+    var unavailableID: Int64?
     public var headersScroll = 0
     /// Horizontal scroll of the text panes, in columns.
     public var horizontalScroll: [Pane: Int] = [:]
@@ -169,7 +174,11 @@ public struct AppState: Sendable {
             if let view = body.currentView { effects.append(.formatBody(request, view)) }
             effects.append(.explainSignature(request))
         case .requestMissing(let id):
+            // Gone from the store (deleted elsewhere, or dropped by retention): refresh the list once,
+            // and do not ask for this id again.
             if loadingID == id { loadingID = nil }
+            unavailableID = id
+            effects.append(.loadCount)
         case .bodyFormatted(let requestID, let view, let formatted):
             guard requestID == detail?.id, view == body.currentView else { break }
             body.formatted = formatted
@@ -243,7 +252,7 @@ public struct AppState: Sendable {
             }
         }
         if let summary = selectedSummary {
-            if detail?.id != summary.id, loadingID != summary.id {
+            if detail?.id != summary.id, loadingID != summary.id, unavailableID != summary.id {
                 loadingID = summary.id
                 effects.append(.loadRequest(id: summary.id))
             }

@@ -73,14 +73,14 @@ public struct CellGrid: Sendable, Hashable {
     @discardableResult
     public mutating func draw(_ text: String, x: Int, y: Int, maxX: Int? = nil, style: Style = .normal,
                               mode: Sanitizer.Mode = .singleLine, truncation: Truncation = .ellipsis) -> Int {
-        draw(pieces: Sanitizer.pieces(of: text, mode: mode), x: x, y: y, maxX: maxX, style: style, truncation: truncation)
+        draw(TextLine([TextSpan(text, style)]), x: x, y: y, maxX: maxX, mode: mode, truncation: truncation)
     }
 
     /// Draws bytes (possibly invalid UTF-8) as one line of text.
     @discardableResult
     public mutating func draw(bytes: some Collection<UInt8>, x: Int, y: Int, maxX: Int? = nil, style: Style = .normal,
                               mode: Sanitizer.Mode = .singleLine, truncation: Truncation = .ellipsis) -> Int {
-        draw(pieces: Sanitizer.pieces(ofBytes: bytes, mode: mode), x: x, y: y, maxX: maxX, style: style, truncation: truncation)
+        draw(TextLine([TextSpan(bytes: Array(bytes), style)]), x: x, y: y, maxX: maxX, mode: mode, truncation: truncation)
     }
 
     /// Draws a line of styled spans. `skipColumns` scrolls the line horizontally: its first columns are not drawn.
@@ -91,22 +91,19 @@ public struct CellGrid: Sendable, Hashable {
         var column = origin
         let limit = min(maxX ?? width, width)
         for span in line.spans {
-            let pieces = Sanitizer.pieces(ofBytes: span.bytes, mode: mode, startColumn: column - origin)
-            let (next, overflow) = drawPieces(pieces, x: column, y: y, limit: limit, style: span.style, minX: x)
+            // Only the bytes that can reach the visible columns are sanitized: a megabyte-long line costs
+            // no more to draw than a short one. Every drawn column needs at least one byte, so a budget
+            // of several bytes per column leaves room for multi-byte and zero-width scalars.
+            let budget = max(0, limit - column) * 16 + 64
+            let cut = span.bytes.count > budget
+            let pieces = Sanitizer.pieces(ofBytes: cut ? span.bytes[..<budget] : span.bytes[...], mode: mode, startColumn: column - origin)
+            var (next, overflow) = drawPieces(pieces, x: column, y: y, limit: limit, style: span.style, minX: x)
+            if cut { overflow = true }
             column = next
             if overflow {
                 if truncation == .ellipsis, limit > x { placeEllipsis(at: limit - 1, y: y, style: span.style) }
                 break
             }
-        }
-        return column
-    }
-
-    mutating func draw(pieces: [Sanitizer.Piece], x: Int, y: Int, maxX: Int?, style: Style, truncation: Truncation) -> Int {
-        let limit = min(maxX ?? width, width)
-        let (column, overflow) = drawPieces(pieces, x: x, y: y, limit: limit, style: style)
-        if overflow, truncation == .ellipsis, limit > x {
-            placeEllipsis(at: limit - 1, y: y, style: style)
         }
         return column
     }

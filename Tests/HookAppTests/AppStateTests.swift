@@ -272,6 +272,18 @@ import TermUI
         #expect(h.state.focus == .body)
     }
 
+    @Test func captureDeletedElsewhereRefreshesTheListInsteadOfLooping() async throws {
+        let store = try await threeRequests()
+        var h = await AppHarness(store: store)
+        await h.type("k")
+        #expect(h.state.detail?.id == 2)
+        try await store.delete(id: 1)
+        await h.type("k")  // the window still lists #1; loading it finds nothing
+        #expect(h.state.total == 2)
+        #expect(!h.screenText().contains("/hooks/stripe "))
+        #expect(h.state.selectedSummary?.id == 2)
+    }
+
     @Test func resizeRelaysOutAndTerminationQuits() async throws {
         var h = await AppHarness(store: try await threeRequests())
         await h.send(.input(.resize(Size(width: 120, height: 40))))

@@ -56,6 +56,17 @@ import Testing
         #expect(grid.row(1) == "| 本x   ")
     }
 
+    @Test func hugeLinesAreCutWithoutSanitizingEveryByte() {
+        var grid = CellGrid(width: 10, height: 1)
+        let huge = [UInt8](repeating: UInt8(ascii: "x"), count: 5_000_000)
+        grid.draw(bytes: huge, x: 0, y: 0)
+        #expect(grid.row(0) == "xxxxxxxxx…")
+        // Zero-width scalars beyond the byte budget are simply not shown; the cut is marked.
+        var marks = CellGrid(width: 4, height: 1)
+        marks.draw("a" + String(repeating: "\u{301}", count: 10_000), x: 0, y: 0)
+        #expect(marks[3, 0].text == "…")
+    }
+
     @Test func spansKeepTheirStyles() {
         var grid = CellGrid(width: 10, height: 1)
         var line = TextLine("ab", Style(.key))
