@@ -235,6 +235,13 @@ final class CursesTerminal {
         case "─": return UInt32(UInt8(ascii: "-"))
         case "│": return UInt32(UInt8(ascii: "|"))
         case "┌", "┐", "└", "┘": return UInt32(UInt8(ascii: "+"))
+        case "…": return UInt32(UInt8(ascii: "~"))
+        case "▐", "▏": return UInt32(UInt8(ascii: "|"))
+        case "·": return UInt32(UInt8(ascii: "."))
+        case "✓": return UInt32(UInt8(ascii: "v"))
+        case "✗": return UInt32(UInt8(ascii: "x"))
+        case "→": return UInt32(UInt8(ascii: ">"))
+        case "↑", "↓": return UInt32(UInt8(ascii: "^"))
         default: return UInt32(UInt8(ascii: "?"))
         }
     }
