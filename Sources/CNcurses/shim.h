@@ -7,6 +7,23 @@
 #include <wchar.h>
 #include <termios.h>
 #include <sys/ioctl.h>
+#include <signal.h>
+#include <string.h>
+
+/* sigaction without the struct/function name clash Swift sees. */
+typedef struct sigaction hs_sigaction_t;
+
+static inline int hs_set_handler(int signo, void (*handler)(int), hs_sigaction_t *previous) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    return sigaction(signo, &action, previous);
+}
+
+static inline int hs_restore_action(int signo, const hs_sigaction_t *action) {
+    return sigaction(signo, action, NULL);
+}
 #include <ncursesw/curses.h>
 
 /* Attribute and mouse macros Swift cannot import. */

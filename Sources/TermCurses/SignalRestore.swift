@@ -1,3 +1,4 @@
+import CNcurses
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,6 +34,7 @@ enum SignalState {
         signal(SIGTERM, notify)
         signal(SIGHUP, notify)
         signal(SIGWINCH, notify)
+        installCrashHandlers()
         if !atexitInstalled {
             atexitInstalled = true
             atexit {
@@ -41,7 +43,38 @@ enum SignalState {
         }
     }
 
+    /// Dispositions that were in place before the crash handlers (the Swift backtracer's, usually).
+    nonisolated(unsafe) static var previousCrashActions = [hs_sigaction_t](repeating: hs_sigaction_t(), count: 65)
+    nonisolated(unsafe) static var crashHandlersInstalled = false
+    static let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
+
+    /// On a crash: restore the terminal, put the previous handler back and return. The faulting
+    /// instruction runs again and faults into the previous handler (the Swift backtracer, or the
+    /// default action), so the crash is still reported with its real context; `abort()` re-raises by itself.
+    static func installCrashHandlers() {
+        guard !crashHandlersInstalled else { return }
+        crashHandlersInstalled = true
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            SignalState.emergencyRestore()
+            if signal >= 0, signal < 65 {
+                _ = hs_restore_action(signal, &SignalState.previousCrashActions[Int(signal)])
+            }
+        }
+        for signal in crashSignals {
+            _ = hs_set_handler(signal, handler, &previousCrashActions[Int(signal)])
+        }
+    }
+
+    static func uninstallCrashHandlers() {
+        guard crashHandlersInstalled else { return }
+        crashHandlersInstalled = false
+        for signal in crashSignals {
+            _ = hs_restore_action(signal, &previousCrashActions[Int(signal)])
+        }
+    }
+
     static func uninstall() {
+        uninstallCrashHandlers()
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
         signal(SIGHUP, SIG_DFL)
