@@ -97,7 +97,7 @@ final class CursesTerminal {
             for byte in buffer[0..<n] {
                 switch byte {
                 case SignalState.frameByte:
-                    if let grid = shared.mailbox.withLock({ slot in defer { slot = nil }; return slot }) { blit(grid) }
+                    if let grid = shared.mailbox.take() { blit(grid) }
                 case SignalState.quitByte:
                     running = false
                 case SignalState.resizeByte:

@@ -13,7 +13,7 @@ public struct TerminalError: Error, CustomStringConvertible, Sendable {
 
 /// State shared between the app side and the terminal thread.
 final class SharedTerminalState: Sendable {
-    let mailbox = Mutex<CellGrid?>(nil)
+    let mailbox = FrameMailbox()
     let continuation: AsyncStream<InputEvent>.Continuation
     let wakeRead: Int32
     let wakeWrite: Int32
@@ -121,11 +121,7 @@ public final class TerminalSession: Sendable {
 
     /// Hands a frame to the terminal thread. Never blocks; an older frame not yet drawn is dropped.
     public func present(_ grid: CellGrid) {
-        let wasEmpty = shared.mailbox.withLock { slot in
-            defer { slot = grid }
-            return slot == nil
-        }
-        if wasEmpty { shared.wake(SignalState.frameByte) }
+        if shared.mailbox.put(grid) { shared.wake(SignalState.frameByte) }
     }
 
     /// Restores the terminal and waits until the terminal thread has finished.

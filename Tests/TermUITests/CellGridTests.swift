@@ -102,4 +102,17 @@ import Testing
         #expect(Theme.choose(environment: ["NO_COLOR": ""], terminalHasColors: true).usesColor)
         #expect(Theme.choose(environment: [:], terminalHasColors: false).usesColor == false)
     }
+
+    @Test func mailboxKeepsOnlyTheNewestFrameAndWakesOnce() {
+        let mailbox = FrameMailbox()
+        var a = CellGrid(width: 2, height: 1); a.draw("a", x: 0, y: 0)
+        var b = CellGrid(width: 2, height: 1); b.draw("b", x: 0, y: 0)
+        var c = CellGrid(width: 2, height: 1); c.draw("c", x: 0, y: 0)
+        #expect(mailbox.put(a) == true)
+        #expect(mailbox.put(b) == false)
+        #expect(mailbox.put(c) == false)
+        #expect(mailbox.take()?.row(0) == "c ")
+        #expect(mailbox.take() == nil)
+        #expect(mailbox.put(a) == true)
+    }
 }
