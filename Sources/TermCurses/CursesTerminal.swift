@@ -142,18 +142,7 @@ final class CursesTerminal {
     }
 
     private func character(_ wch: wint_t) {
-        switch wch {
-        case 9: shared.continuation.yield(.key(.tab))
-        case 10, 13: shared.continuation.yield(.key(.enter))
-        case 27: shared.continuation.yield(.key(.escape))
-        case 8, 127: shared.continuation.yield(.key(.backspace))
-        case 1...26:
-            let letter = Character(Unicode.Scalar(UInt8(wch) + 96))
-            shared.continuation.yield(.key(.control(letter)))
-        default:
-            guard let scalar = Unicode.Scalar(wch), wch >= 32 else { return }
-            shared.continuation.yield(.key(.character(Character(scalar))))
-        }
+        if let key = Key.fromTerminalCharacter(UInt32(wch)) { shared.continuation.yield(.key(key)) }
     }
 
     private func functionKey(_ code: Int32) {

@@ -63,6 +63,22 @@ public enum InputEvent: Sendable, Hashable {
 }
 
 extension Key {
+    /// The key for a character code read from the terminal (not a function key): Tab, Enter (LF or CR),
+    /// Esc, Backspace (BS or DEL), Ctrl-letters, otherwise the printable character; nil for other controls.
+    public static func fromTerminalCharacter(_ value: UInt32) -> Key? {
+        switch value {
+        case 9: return .tab
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 8, 127: return .backspace
+        case 1...26: return .control(Character(Unicode.Scalar(UInt8(value) + 96)))
+        case 0..<32, 0x80..<0xA0: return nil
+        default:
+            guard let scalar = Unicode.Scalar(value) else { return nil }
+            return .character(Character(scalar))
+        }
+    }
+
     /// Parses a scripted key sequence: plain characters, and `<enter>`, `<esc>`, `<tab>`, `<s-tab>`, `<up>`,
     /// `<down>`, `<left>`, `<right>`, `<home>`, `<end>`, `<pgup>`, `<pgdn>`, `<bs>`, `<del>`, `<space>`,
     /// `<lt>` (a literal `<`), `<c-x>`. Used by tests and scripted sessions.

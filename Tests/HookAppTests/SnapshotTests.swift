@@ -20,29 +20,29 @@ import TermUI
         var h = await AppHarness(store: try await store(), size: Size(width: 120, height: 40),
                                  explain: { r in ["expected header X-Hub-Signature-256", "computed sha256=… over \(r.body.count) bytes"] })
         await h.type("k")
-        try Snapshot.check(h.screen(), named: "main-120x40")
+        try Snapshot.check(h.screen(), named: "main_120x40", expected: Snapshots.main_120x40)
     }
 
     @Test func mainScreenAt80x24WithFilterPrompt() async throws {
         var h = await AppHarness(store: try await store())
         await h.type("/hooks")
-        try Snapshot.check(h.screen(), named: "filter-80x24")
+        try Snapshot.check(h.screen(), named: "filter_80x24", expected: Snapshots.filter_80x24)
     }
 
     @Test func zoomedBodyAt80x24() async throws {
         var h = await AppHarness(store: try await store())
         await h.type("k<tab><tab><enter>")
-        try Snapshot.check(h.screen(), named: "zoomed-body-80x24")
+        try Snapshot.check(h.screen(), named: "zoomed_body_80x24", expected: Snapshots.zoomed_body_80x24)
     }
 
     @Test func helpAt80x24() async throws {
         var h = await AppHarness(store: try await store())
         await h.type("?")
-        try Snapshot.check(h.screen(), named: "help-80x24")
+        try Snapshot.check(h.screen(), named: "help_80x24", expected: Snapshots.help_80x24)
     }
 
     @Test func tinyTerminal() async throws {
         let h = await AppHarness(store: try await store(), size: Size(width: 39, height: 9))
-        try Snapshot.check(h.screen(), named: "tiny-39x9")
+        try Snapshot.check(h.screen(), named: "tiny_39x9", expected: Snapshots.tiny_39x9)
     }
 }

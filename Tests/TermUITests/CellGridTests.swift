@@ -96,6 +96,20 @@ import Testing
         ])
     }
 
+    @Test func terminalCharactersMapToKeys() {
+        #expect(Key.fromTerminalCharacter(9) == .tab)
+        #expect(Key.fromTerminalCharacter(13) == .enter)
+        #expect(Key.fromTerminalCharacter(10) == .enter)
+        #expect(Key.fromTerminalCharacter(27) == .escape)
+        #expect(Key.fromTerminalCharacter(127) == .backspace)
+        #expect(Key.fromTerminalCharacter(3) == .control("c"))
+        #expect(Key.fromTerminalCharacter(0) == nil)
+        #expect(Key.fromTerminalCharacter(0x9B) == nil)
+        #expect(Key.fromTerminalCharacter(0xD800) == nil)
+        #expect(Key.fromTerminalCharacter(UInt32(UInt8(ascii: "j"))) == .character("j"))
+        #expect(Key.fromTerminalCharacter(0x65E5) == .character("日"))
+    }
+
     @Test func noColorPicksMonochrome() {
         #expect(Theme.choose(environment: ["NO_COLOR": "1"], terminalHasColors: true).usesColor == false)
         #expect(Theme.choose(environment: [:], terminalHasColors: true).usesColor)

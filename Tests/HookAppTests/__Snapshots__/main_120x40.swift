@@ -1,3 +1,6 @@
+// Recorded by `RECORD_SNAPSHOTS=1 swift test --filter SnapshotTests`: the expected screen, times masked.
+extension Snapshots {
+    static let main_120x40 = #"""
 ┌ Requests 3 ──────────────────────────────────────────────────────────────────────────────────────────────────────────┐
 │     ID TIME         METHOD  TARGET                                                                 SIZE ST  SIGNATURE│
 │      1 hh:mm:ss.mmm POST    /hooks/stripe                                                            9B 200 valid    │
@@ -38,3 +41,5 @@
 │                                              ││                                                                      │
 └──────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────────┘
 http://127.0.0.1:9777 │ 3 captures                 ↑↓/jk move Tab pane Enter zoom / filter v view r replay ? help q quit
+"""#
+}

@@ -1,3 +1,6 @@
+// Recorded by `RECORD_SNAPSHOTS=1 swift test --filter SnapshotTests`: the expected screen, times masked.
+extension Snapshots {
+    static let filter_80x24 = #"""
 ┌ Requests 2 of 3 following ───────────────────────────────────────────────────┐
 │     ID TIME         METHOD  TARGET                         SIZE ST  SIGNATURE│
 │      1 hh:mm:ss.mmm POST    /hooks/stripe                    9B 200 valid    │
@@ -22,3 +25,5 @@
 │X-Hub-Signature-256 does not match                                            │
 └──────────────────────────────────────────────────────────────────────────────┘
 http://127.0.0.1:9777 │ 3 captures │ filter: hooks▏         Enter keep Esc clear
+"""#
+}

@@ -1,3 +1,6 @@
+// Recorded by `RECORD_SNAPSHOTS=1 swift test --filter SnapshotTests`: the expected screen, times masked.
+extension Snapshots {
+    static let help_80x24 = #"""
 ┌ Requests 3 following ────────────────────────────────────────────────────────┐
 │┌ Help: keys (Esc closes) ───────────────────────────────────────────────────┐│
 ││ Everywhere                                                                 ││
@@ -22,3 +25,5 @@
 ││   ?             this help                                                  ││
 └└────────────────────────────────────────────────────────────────────────────┘┘
 http://127.0.0.1:9777 │ 3 captures                                     Esc close
+"""#
+}
