@@ -165,11 +165,12 @@ public struct AppState: Sendable {
             signatureScroll = 0
             horizontalScroll = [:]
             signatureLines = []
-            let keepView = body.currentView
+            let keepView = body.chosenByUser ? body.currentView : nil
             body = BodyState()
             body.views = BodyFormatterRegistry.views(for: request)
             if let keepView, keepView == .raw || keepView == .hex, let index = body.views.firstIndex(of: keepView) {
                 body.viewIndex = index
+                body.chosenByUser = true
             }
             if let view = body.currentView { effects.append(.formatBody(request, view)) }
             effects.append(.explainSignature(request))
@@ -364,6 +365,7 @@ public struct AppState: Sendable {
                 return []
             }
             body.viewIndex = (body.viewIndex + 1) % body.views.count
+            body.chosenByUser = true
             return switchView(detail)
         case .rawView:
             guard let detail, let rawIndex = body.views.firstIndex(of: .raw) else {
@@ -376,6 +378,7 @@ public struct AppState: Sendable {
                 body.previousViewIndex = body.viewIndex
                 body.viewIndex = rawIndex
             }
+            body.chosenByUser = true
             return switchView(detail)
         case .replay:
             guard let summary = selectedSummary else {
@@ -623,6 +626,8 @@ public struct BodyState: Sendable {
     public var views: [BodyView] = []
     public var viewIndex = 0
     var previousViewIndex: Int?
+    /// The user picked the current view (v or b); raw and hex then stay picked for the next request.
+    var chosenByUser = false
     public var formatted: (any FormattedBody)?
     public var scroll = 0
     public var query = ""

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HookApp
 import HookCore
 import HookServer
 import HookSignatures
@@ -110,8 +111,16 @@ struct Listen: AsyncParsableCommand {
         let useMemory = memory || (store.db == nil && config.memory == true)
         let dbPath = store.db.map(expandTilde) ?? config.db.map(expandTilde) ?? store.path
 
+        // The TUI when both ends are a terminal and nothing asks for lines; headless otherwise.
+        let interactive = !headless && !json && isTerminal(0) && isTerminal(1)
         let printer = HeadlessPrinter(json: json)
-        let onCommit: @Sendable ([CapturedRequest]) -> Void = { batch in printer.print(batch) }
+        let (captures, capturesContinuation) = AsyncStream.makeStream(of: RequestSummary.self, bufferingPolicy: .bufferingNewest(50_000))
+        let onCommit: @Sendable ([CapturedRequest]) -> Void
+        if interactive {
+            onCommit = { batch in for request in batch { capturesContinuation.yield(request.summary) } }
+        } else {
+            onCommit = { batch in printer.print(batch) }
+        }
         let requestStore: any RequestStore
         if useMemory {
             requestStore = InMemoryRequestStore(keep: keep, onCommit: onCommit)
@@ -133,8 +142,22 @@ struct Listen: AsyncParsableCommand {
         } catch let error as ListenerError {
             throw CLIError(error.description)
         }
-        printer.start(url: listener.url)
-        _ = await TerminationSignal.wait()
+        if interactive {
+            let environment = AppEnvironment(
+                store: requestStore, listenURL: listener.url, captures: captures,
+                explainSignature: { request in verifier.verify(request, now: .now()).lines },
+                replayTo: replayTo ?? config.replayTo)
+            do {
+                try await runTUI(environment)
+            } catch {
+                await listener.shutdown()
+                throw CLIError("cannot start the terminal interface: \(error) (use --headless)")
+            }
+            capturesContinuation.finish()
+        } else {
+            printer.start(url: listener.url)
+            _ = await TerminationSignal.wait()
+        }
         await listener.shutdown()
     }
 }

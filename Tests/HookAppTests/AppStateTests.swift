@@ -103,6 +103,26 @@ import TermUI
         ])
     }
 
+    @Test func eachRequestGetsItsBestViewUnlessTheUserPickedRawOrHex() async throws {
+        let json = Sample.request("/json", body: "{\"a\":1}", headers: [HeaderField("Content-Type", "application/json")], second: 0)
+        let binary = Sample.request("/bin", body: "\u{1b}[2J\u{0}\u{1}binary", headers: [], second: 1)
+        var h = await AppHarness(store: try await Sample.store([json, binary]))
+        // The newest (binary) is shown as hex because that is its best view...
+        #expect(h.state.detail?.id == 2)
+        let binaryView = h.state.body.currentView
+        #expect(binaryView == BodyFormatterRegistry.views(for: binary).first)
+        // ...which must not stick to the JSON request.
+        await h.type("k")
+        #expect(h.state.detail?.id == 1)
+        #expect(h.state.body.currentView == .json)
+        // A view the user picks (raw) stays for the next request.
+        await h.type("b")
+        #expect(h.state.body.currentView == .raw)
+        await h.type("j")
+        #expect(h.state.detail?.id == 2)
+        #expect(h.state.body.currentView == .raw)
+    }
+
     @Test func followsTheNewestAndMovesWithJK() async throws {
         var h = await AppHarness(store: try await threeRequests())
         #expect(h.state.selected == 2 && h.state.follow)
@@ -318,6 +338,9 @@ import TermUI
         func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {}
         func delete(id: Int64) async throws {}
         func deleteAll() async throws {}
+        func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt { attempt }
+        func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt] { [] }
+        func replayedIDs(among ids: [Int64]) async throws -> Set<Int64> { [] }
     }
 
     @Test func millionCapturesLoadOnlyTheVisibleWindow() async throws {

@@ -3,7 +3,7 @@ extension Snapshots {
     static let zoomed_body_80x24 = #"""
 ┌ Body 31B [text 1/3] ─────────────────────────────────────────────────────────┐
 │línea uno                                                                     │
-│    indented 🎉                                                               │
+│        indented 🎉                                                           │
 │third                                                                         │
 │                                                                              │
 │                                                                              │

@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+
+/// A private tmux server running one command in a detached session of a fixed size.
+final class TmuxSession: @unchecked Sendable {
+    let socket = "hookscope-test-\(UUID().uuidString.prefix(8))"
+
+    init(width: Int, height: Int, command: String) async throws {
+        // The server tmux forks here would keep a captured stdout open forever: capture nothing from this one.
+        let status = try await tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", command], captureOutput: false)
+        guard status.code == 0 else { throw ProcessTestError("tmux new-session failed: \(status.output)") }
+    }
+
+    @discardableResult
+    func tmux(_ arguments: [String], captureOutput: Bool = true) async throws -> (code: Int32, output: String) {
+        let socket = self.socket
+        return try await onOwnThread {
+            Result { try spawnAndWait(["tmux", "-L", socket, "-f", "/dev/null"] + arguments, captureOutput: captureOutput) }
+        }.get()
+    }
+
+    func screen() async throws -> String {
+        try await tmux(["capture-pane", "-p"]).output
+    }
+
+    func send(_ keys: String...) async throws {
+        try await tmux(["send-keys"] + keys)
+    }
+
+    /// Polls the screen until `condition` holds (or ten seconds pass); returns the last screen.
+    func waitFor(_ what: String, _ condition: (String) -> Bool) async throws -> String {
+        let deadline = Date().addingTimeInterval(10)
+        var last = ""
+        while Date() < deadline {
+            last = try await screen()
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out waiting for \(what); screen:\n\(last)")
+        return last
+    }
+
+    func close() async {
+        _ = try? await tmux(["kill-server"])
+    }
+}
+
+@Suite(.serialized) struct TUITmuxTests {
+    /// Runs hookscope's TUI in tmux; the shell prints `EXITED <status>` when it returns.
+    func start(width: Int = 120, height: Int = 40, extra: String = "") async throws -> (TmuxSession, Int) {
+        let binary = try hookscopeBinary().path
+        let command = "env SWIFT_BACKTRACE=enable=no TERM=xterm-256color HOOKSCOPE_LOG=/dev/null \(binary) --port 0 --memory \(extra); echo EXITED $?; sleep 60"
+        let session = try await TmuxSession(width: width, height: height, command: command)
+        let screen = try await session.waitFor("the status bar") { $0.contains("http://127.0.0.1:") }
+        let port = screen.split(separator: "\n").lazy.compactMap { line -> Int? in
+            guard let range = line.range(of: "http://127.0.0.1:") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }.first
+        guard let port else {
+            await session.close()
+            throw ProcessTestError("no port on screen:\n\(screen)")
+        }
+        return (session, port)
+    }
+
+    @Test func capturesAppearLiveHostileBytesAreEscapedAndQuitRestoresTheTerminal() async throws {
+        let (tmux, port) = try await start()
+        let hostileBody = "\u{1b}]0;pwned\u{07}\u{1b}[2Jhi"
+        let statuses = await onOwnThread { () -> [Int?] in
+            guard let client = KeepAliveClient(port: port) else { return [] }
+            return [
+                client.post(path: "/stripe/webhook", body: "{\"id\":\"evt_1\",\"amount\":2000}", headers: ["Content-Type: application/json"]),
+                client.exchange(Array("POST /evil HTTP/1.1\r\nHost: test\r\nX-Note: \u{202E}gnp.exe\r\nContent-Length: \(hostileBody.utf8.count)\r\n\r\n\(hostileBody)".utf8)),
+            ]
+        }
+        #expect(statuses == [200, 200])
+        var screen = try await tmux.waitFor("two captures") { $0.contains("2 captures") && $0.contains("/evil") }
+        #expect(screen.contains("/stripe/webhook"))
+        #expect(screen.contains("POST"))
+        // The newest (the hostile one) is selected: its header shows the bidi override escaped.
+        screen = try await tmux.waitFor("the escaped header") { $0.contains("X-Note: \\u{202E}gnp.exe") }
+        #expect(!screen.contains("pwned\u{07}"))
+        #expect(!screen.contains("\u{202E}"))
+        // k selects the first request; its JSON body is pretty-printed.
+        try await tmux.send("k")
+        screen = try await tmux.waitFor("the pretty JSON body") { $0.contains("\"amount\": 2000") }
+        #expect(screen.contains("\"id\": \"evt_1\""))
+        try await tmux.send("q")
+        screen = try await tmux.waitFor("the exit") { $0.contains("EXITED 0") }
+        #expect(!screen.contains("captures"), "the TUI's screen should be gone after quitting")
+        await tmux.close()
+    }
+
+    @Test func filterHelpResizeAndSIGTERM() async throws {
+        let (tmux, port) = try await start()
+        let statuses = await onOwnThread { () -> [Int?] in
+            guard let client = KeepAliveClient(port: port) else { return [] }
+            return [
+                client.post(path: "/stripe/a", body: "{}"),
+                client.post(path: "/github/b", body: "{}"),
+                client.post(path: "/stripe/c", body: "{}"),
+            ]
+        }
+        #expect(statuses == [200, 200, 200])
+        _ = try await tmux.waitFor("three captures") { $0.contains("3 captures") }
+        try await tmux.send("/")
+        try await tmux.send("-l", "path:/github")
+        try await tmux.send("Enter")
+        var screen = try await tmux.waitFor("the filtered list") { !$0.contains("/stripe/a") && $0.contains("/github/b") }
+        #expect(screen.contains("path:/github"))
+        try await tmux.send("Escape")
+        _ = try await tmux.waitFor("the filter cleared") { $0.contains("/stripe/a") && $0.contains("/github/b") }
+        try await tmux.send("?")
+        screen = try await tmux.waitFor("the help screen") { $0.lowercased().contains("replay") && $0.lowercased().contains("quit") }
+        try await tmux.send("Escape")
+        try await tmux.tmux(["resize-window", "-x", "80", "-y", "24"])
+        screen = try await tmux.waitFor("the 80x24 layout") { screen in
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return screen.contains("3 captures") && lines.allSatisfy { $0.count <= 80 }
+        }
+        try await tmux.tmux(["resize-window", "-x", "30", "-y", "8"])
+        _ = try await tmux.waitFor("the too-small notice") { $0.lowercased().contains("small") }
+        try await tmux.tmux(["resize-window", "-x", "120", "-y", "40"])
+        _ = try await tmux.waitFor("the full layout again") { $0.contains("3 captures") }
+        let pid = try await tmux.tmux(["display-message", "-p", "#{pane_pid}"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The pane's process is the shell; hookscope is its child.
+        let child = try await onOwnThread { Result { try String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) } }.get()
+        let hookscopePID = try #require(Int32(child.split(separator: " ").first ?? ""))
+        kill(hookscopePID, SIGTERM)
+        screen = try await tmux.waitFor("the exit after SIGTERM") { $0.contains("EXITED") }
+        #expect(!screen.contains("captures"))
+        await tmux.close()
+    }
+}
+
+/// Runs a program found on PATH with posix_spawn, optionally capturing stdout and stderr, and
+/// reaps it with waitpid (Foundation's Process can lose the exit of tmux's short-lived client).
+func spawnAndWait(_ arguments: [String], captureOutput: Bool) throws -> (code: Int32, output: String) {
+    var fileActions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&fileActions)
+    defer { posix_spawn_file_actions_destroy(&fileActions) }
+    var pipeFDs: [Int32] = [-1, -1]
+    posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+    if captureOutput {
+        guard pipe(&pipeFDs) == 0 else { throw ProcessTestError("pipe failed") }
+        posix_spawn_file_actions_adddup2(&fileActions, pipeFDs[1], 1)
+        posix_spawn_file_actions_adddup2(&fileActions, pipeFDs[1], 2)
+        posix_spawn_file_actions_addclose(&fileActions, pipeFDs[0])
+        posix_spawn_file_actions_addclose(&fileActions, pipeFDs[1])
+    } else {
+        posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
+    }
+    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, arguments[0], &fileActions, nil, &argv, environ)
+    guard spawned == 0 else { throw ProcessTestError("cannot run \(arguments[0]): error \(spawned)") }
+    var output: [UInt8] = []
+    if captureOutput {
+        close(pipeFDs[1])
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(pipeFDs[0], $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            output += buffer[0..<n]
+        }
+        close(pipeFDs[0])
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return (code, String(decoding: output, as: UTF8.self))
+}
