@@ -150,7 +150,9 @@ public final class HTTPReplayer: Sendable {
     static func findResolutionFailure(in value: Any, depth: Int = 0) -> Bool {
         if value is SocketAddressError { return true }
         let typeName = String(reflecting: type(of: value))
-        if typeName.contains("Resolver") || typeName.contains("Getaddrinfo") || typeName.contains("DNS") { return true }
+        for marker in ["SocketAddressError", "UnknownHost", "Resolver", "Getaddrinfo", "DNS"] where typeName.contains(marker) {
+            return true
+        }
         guard depth < 6 else { return false }
         return Mirror(reflecting: value).children.contains { findResolutionFailure(in: $0.value, depth: depth + 1) }
     }
