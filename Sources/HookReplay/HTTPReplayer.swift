@@ -131,9 +131,28 @@ public final class HTTPReplayer: Sendable {
         }
         let typeName = String(reflecting: type(of: error))
         if typeName.contains("SSL") || typeName.contains("TLS") {
-            return "TLS handshake failed with \(target.endpoint): \(error)"
+            return "TLS handshake failed with \(target.endpoint): \(tlsReason(String(describing: error)))"
         }
         return "request to \(target.endpoint) failed: \(error)"
+    }
+
+    /// The useful part of a BoringSSL/NIOSSL error text, with a hint for the common cases.
+    static func tlsReason(_ text: String) -> String {
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("HTTP_REQUEST") {
+            return "the target does not speak TLS (plain http?)"
+        }
+        let lower = text.lowercased()
+        if lower.contains("certificate") || lower.contains("verify") || lower.contains("unable to get local issuer") {
+            var reason = "certificate not trusted"
+            if let range = text.range(of: "OPENSSL_internal:") {
+                reason += " (" + text[range.upperBound...].prefix { $0 != " " && $0 != "]" } + ")"
+            }
+            return reason + "; use --insecure to accept self-signed certificates"
+        }
+        if let range = text.range(of: "OPENSSL_internal:") {
+            return String(text[range.upperBound...].prefix { $0 != " " && $0 != "]" })
+        }
+        return text
     }
 
     /// The errno of the first `IOError` inside an error (NIO wraps connect failures in aggregate errors).

@@ -9,12 +9,15 @@ import Synchronization
 final class RecordingServer: Sendable {
     let respond: Bool
     let response: [UInt8]
+    /// When set, written to every new connection at once, which is then closed (a non-TLS, non-HTTP peer).
+    let greeting: [UInt8]?
     private let recorded = Mutex<[[UInt8]]>([])
     private let children = Mutex<[any Channel]>([])
     private let serverChannel = Mutex<(any Channel)?>(nil)
 
-    init(respond: Bool = true, status: String = "201 Created", headers: [(String, String)] = [("X-Reply", "yes"), ("x-REPLY", "twice")], body: [UInt8] = Array("ok\n".utf8)) {
+    init(respond: Bool = true, status: String = "201 Created", headers: [(String, String)] = [("X-Reply", "yes"), ("x-REPLY", "twice")], body: [UInt8] = Array("ok\n".utf8), greeting: [UInt8]? = nil) {
         self.respond = respond
+        self.greeting = greeting
         var text = "HTTP/1.1 \(status)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         text += "Content-Length: \(body.count)\r\n\r\n"
@@ -58,6 +61,14 @@ final class RecordingHandler: ChannelInboundHandler {
     var pending: [UInt8] = []
 
     init(server: RecordingServer) { self.server = server }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let greeting = server.greeting {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: greeting))).whenComplete { _ in channel.close(promise: nil) }
+        }
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
