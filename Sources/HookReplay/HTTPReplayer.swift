@@ -141,6 +141,9 @@ public final class HTTPReplayer: Sendable {
         if text.contains("WRONG_VERSION_NUMBER") || text.contains("HTTP_REQUEST") {
             return "the target does not speak TLS (plain http?)"
         }
+        if text.contains("EOF during handshake") {
+            return "the target closed the connection during the handshake"
+        }
         let lower = text.lowercased()
         if lower.contains("certificate") || lower.contains("verify") || lower.contains("unable to get local issuer") {
             var reason = "certificate not trusted"

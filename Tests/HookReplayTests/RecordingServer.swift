@@ -9,7 +9,7 @@ import Synchronization
 final class RecordingServer: Sendable {
     let respond: Bool
     let response: [UInt8]
-    /// When set, written to every new connection at once, which is then closed (a non-TLS, non-HTTP peer).
+    /// When set, written to every new connection at once (a peer that speaks neither TLS nor HTTP first).
     let greeting: [UInt8]?
     private let recorded = Mutex<[[UInt8]]>([])
     private let children = Mutex<[any Channel]>([])
@@ -64,8 +64,7 @@ final class RecordingHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         if let greeting = server.greeting {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: greeting))).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: greeting)), promise: nil)
         }
         context.fireChannelActive()
     }
