@@ -1,2 +1,0 @@
-// HookReplay: replay and forward
-public enum HookReplayModule {}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import HookCore
+import HookReplay
+import HookSignatures
+import HookStore
+
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send a captured request again; prints the target's status, headers, body and the time taken.",
+        discussion: """
+            The body and headers go out byte for byte, in the captured order and case. Hop-by-hop and \
+            framing headers (Connection and what it names, Keep-Alive, TE, Transfer-Encoding, Upgrade, \
+            Proxy-*, Trailer) are dropped, Content-Length is recomputed, and Host is set to the target's \
+            unless --keep-host. When the URL has a path other than "/", it is used as given; otherwise \
+            the captured path and query are appended. Exits 1 when the target cannot be reached or \
+            answers 5xx.
+            """)
+
+    @Argument(help: "The capture's id (see `hookscope list`).")
+    var id: Int64
+
+    @Option(name: .long, help: ArgumentHelp("Where to send it, e.g. http://127.0.0.1:3000.", valueName: "url"))
+    var to: String
+
+    @Flag(help: "Refresh the timestamp and recompute the signature with the configured secret.")
+    var resign = false
+
+    @Flag(name: .customLong("keep-host"), help: "Send the captured Host header instead of the target's.")
+    var keepHost = false
+
+    @Flag(help: "Accept any TLS certificate (self-signed targets).")
+    var insecure = false
+
+    @Option(name: .long, help: ArgumentHelp("Give up after this many seconds.", valueName: "seconds"))
+    var timeout: Double = 30
+
+    @Option(name: .long, help: ArgumentHelp("A signing secret, repeatable; also HOOKSCOPE_SECRET_<PROVIDER>.", valueName: "provider=secret"))
+    var secret: [String] = []
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+    }
+
+    func run() async throws {
+        var secrets = SecretBook()
+        do {
+            secrets = SecretBook(try secret.map { try SecretBook.parseFlag($0) })
+        } catch {
+            throw CLIError("\(error)")
+        }
+        secrets = secrets.merging(SecretBook.fromEnvironment(ProcessInfo.processInfo.environment))
+
+        let requestStore = try store.openExisting()
+        guard let request = try await requestStore.request(id: id) else {
+            throw CLIError("no capture with id \(id) in \(store.path)")
+        }
+
+        let replayer = HTTPReplayer(insecure: insecure, timeout: .milliseconds(Int64((timeout * 1000).rounded())))
+        let options = ReplayOptions(resign: resign, keepHost: keepHost, verifier: SignatureVerifier(secrets: secrets))
+        let attempt = await replayer.replay(request, to: to, options: options)
+        await replayer.shutdown()
+
+        do {
+            _ = try await requestStore.addReplay(attempt)
+        } catch {
+            FileHandle.standardError.write(Data("hookscope: warning: the replay was not stored: \(error)\n".utf8))
+        }
+
+        guard let response = attempt.response else {
+            throw CLIError(attempt.error ?? "no response")
+        }
+        guard writeStdout(Self.render(request: request, attempt: attempt, response: response)) else { throw ExitCode(1) }
+        if response.status >= 500 { throw ExitCode(1) }
+    }
+
+    /// What the target answered, every byte from it escaped so nothing can act on the terminal.
+    static func render(request: CapturedRequest, attempt: ReplayAttempt, response: CapturedResponse) -> String {
+        var out = "replayed #\(request.id) \(TerminalSafety.escape(Array(request.method.utf8))) \(TerminalSafety.escape(Array(attempt.targetURL.utf8)))"
+        out += attempt.resigned ? " (re-signed)\n" : "\n"
+        if !attempt.changedHeaders.isEmpty {
+            out += "changed headers: \(attempt.changedHeaders.map { TerminalSafety.escape(Array($0.utf8)) }.joined(separator: ", "))\n"
+        }
+        out += "\nHTTP/1.1 \(response.status)\(reasonPhrase(response.status).map { " " + $0 } ?? "")\n"
+        for header in response.headers {
+            out += "\(TerminalSafety.escape(Array(header.name.utf8))): \(TerminalSafety.escape(header.rawValue))\n"
+        }
+        out += "\n"
+        if response.body.isEmpty {
+            out += "[empty body]\n"
+        } else {
+            let text = TerminalSafety.escape(response.body, keepNewlines: true)
+            out += text.hasSuffix("\n") ? text : text + "\n"
+        }
+        if let note = attempt.error {
+            out += "[\(TerminalSafety.escape(Array(note.utf8)))]\n"
+        }
+        out += "\n\(response.status) in \(durationText(attempt.durationNanoseconds))\n"
+        return out
+    }
+
+    static func durationText(_ nanoseconds: Int64) -> String {
+        let ms = Double(nanoseconds) / 1_000_000
+        return ms < 1000 ? String(format: "%.1f ms", ms) : String(format: "%.2f s", ms / 1000)
+    }
+
+    static func reasonPhrase(_ status: Int) -> String? {
+        let phrases: [Int: String] = [
+            200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found",
+            303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
+            400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+            409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
+            422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
+            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+        ]
+        return phrases[status]
+    }
+}

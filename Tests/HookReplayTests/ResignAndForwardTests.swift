@@ -1,0 +1,132 @@
+import Foundation
+import HookCore
+import HookReplay
+import HookSignatures
+import Synchronization
+import Testing
+
+@Suite("Re-signed replays verify at the target")
+struct ResignTests {
+    static let stripeSecret = "whsec_test_0123456789abcdef"
+    static let standardSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    @Test("Stripe: a stale capture re-signed now verifies; the original does not")
+    func stripe() async throws {
+        let verifier = SignatureVerifier(secrets: SecretBook([(provider: "stripe", secret: Self.stripeSecret)]))
+        let body = Array(#"{"id":"evt_1","type":"charge.succeeded"}"#.utf8)
+        let request = capture(
+            target: "/hooks/stripe",
+            headers: [
+                HeaderField("Host", "old.example"), HeaderField("Content-Type", "application/json"),
+                HeaderField("Stripe-Signature", "t=1600000000,v1=" + String(repeating: "ab", count: 32)),
+            ],
+            body: body)
+        #expect(verifier.verify(request, now: .now()).summary.status == .invalid)
+        try await roundTrip(request, verifier: verifier, signatureHeaders: ["Stripe-Signature"])
+    }
+
+    @Test("Standard Webhooks: a stale capture re-signed now verifies")
+    func standardWebhooks() async throws {
+        let verifier = SignatureVerifier(secrets: SecretBook([(provider: "standardwebhooks", secret: Self.standardSecret)]))
+        let body = Array(#"{"type":"user.created","data":{"id":1}}"#.utf8)
+        let request = capture(
+            target: "/hooks/std",
+            headers: [
+                HeaderField("webhook-id", "msg_2Lq1"), HeaderField("webhook-timestamp", "1600000000"),
+                HeaderField("webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+                HeaderField("Content-Type", "application/json"),
+            ],
+            body: body)
+        #expect(verifier.verify(request, now: .now()).summary.status == .invalid)
+        try await roundTrip(request, verifier: verifier, signatureHeaders: ["webhook-timestamp", "webhook-signature"])
+    }
+
+    func roundTrip(_ request: CapturedRequest, verifier: SignatureVerifier, signatureHeaders: Set<String>) async throws {
+        let server = RecordingServer()
+        let port = try await server.start()
+        let replayer = HTTPReplayer()
+        let attempt = await replayer.replay(request, to: "http://127.0.0.1:\(port)", options: ReplayOptions(resign: true, verifier: verifier))
+        await replayer.shutdown()
+        await server.stop()
+        #expect(attempt.error == nil)
+        #expect(attempt.resigned)
+        #expect(signatureHeaders.isSubset(of: Set(attempt.changedHeaders)))
+        let received = RawHTTP.capture(try #require(server.requests.first))
+        #expect(received.body == request.body)
+        let report = verifier.verify(received, now: .now())
+        #expect(report.summary.status == .valid, "\(report.summary.detail)")
+    }
+
+    @Test("without a secret nothing is sent and the error says why, without secrets")
+    func noSecret() async throws {
+        let server = RecordingServer()
+        let port = try await server.start()
+        let replayer = HTTPReplayer()
+        let verifier = SignatureVerifier(secrets: SecretBook([(provider: "github", secret: "gh-secret-value")]))
+        let request = capture(headers: [HeaderField("Stripe-Signature", "t=1600000000,v1=00")], body: Array("{}".utf8))
+        let attempt = await replayer.replay(request, to: "http://127.0.0.1:\(port)", options: ReplayOptions(resign: true, verifier: verifier))
+        await replayer.shutdown()
+        await server.stop()
+        #expect(attempt.response == nil)
+        #expect(attempt.error?.contains("no secret for stripe") == true)
+        #expect(attempt.error?.contains("gh-secret-value") == false)
+        #expect(server.requests.isEmpty)
+    }
+}
+
+@Suite("Forwarder")
+struct ForwarderTests {
+    @Test("a burst of 200 arrives complete and in order, and forwardAndWait keeps its place")
+    func burst() async throws {
+        let server = RecordingServer()
+        let port = try await server.start()
+        let replayer = HTTPReplayer()
+        let results = Mutex<[ReplayAttempt]>([])
+        let forwarder = Forwarder(target: "http://127.0.0.1:\(port)", replayer: replayer) { attempt in
+            results.withLock { $0.append(attempt) }
+        }
+        func numbered(_ n: Int) -> CapturedRequest {
+            capture(id: Int64(n), target: "/burst/\(n)", headers: [HeaderField("X-Seq", String(n))], body: Array("body \(n)".utf8))
+        }
+        for n in 1...100 { forwarder.forward(numbered(n)) }
+        let answered = await forwarder.forwardAndWait(numbered(101))
+        #expect(answered.requestID == 101)
+        #expect(answered.response?.status == 201)
+        // Everything queued before it has been sent by the time it is answered.
+        #expect(server.requests.count == 101)
+        for n in 102...200 { forwarder.forward(numbered(n)) }
+        await forwarder.shutdown()
+        await replayer.shutdown()
+        await server.stop()
+
+        let seen = server.requests.map { RawHTTP.capture($0).headers.value(named: "X-Seq") ?? "" }
+        #expect(seen == (1...200).map(String.init))
+        let attempts = results.withLock { $0 }
+        #expect(attempts.map(\.requestID) == (1...200).map(Int64.init))
+        #expect(attempts.allSatisfy { $0.error == nil && $0.response?.status == 201 })
+        #expect(forwarder.dropped == 0)
+    }
+
+    @Test("a dead target never blocks forward(): beyond the queue limit requests are dropped and reported")
+    func overflow() async throws {
+        let server = RecordingServer(respond: false)
+        let port = try await server.start()
+        let replayer = HTTPReplayer(timeout: .seconds(60))
+        let results = Mutex<[ReplayAttempt]>([])
+        let forwarder = Forwarder(target: "http://127.0.0.1:\(port)", replayer: replayer, queueLimit: 2) { attempt in
+            results.withLock { $0.append(attempt) }
+        }
+        for n in 1...10 { forwarder.forward(capture(id: Int64(n), headers: [], body: [])) }
+        // At most one request is in flight (the target never answers) and two wait: the rest were dropped.
+        #expect(forwarder.dropped >= 7)
+        let droppedReports = results.withLock { $0 }.filter { $0.error?.contains("forward queue full") == true }
+        #expect(droppedReports.count == forwarder.dropped)
+        // Closing the target fails the waiting ones quickly, so shutdown can drain.
+        await server.stop()
+        await forwarder.shutdown()
+        await replayer.shutdown()
+        #expect(results.withLock { $0.count } == 10)
+        let after = await forwarder.forwardAndWait(capture(id: 11, headers: [], body: []))
+        #expect(after.error?.contains("forwarding has stopped") == true)
+    }
+}
