@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookApp
 import HookCore
+import HookReplay
 import HookServer
 import HookSignatures
 import HookStore
@@ -52,6 +53,15 @@ struct Listen: AsyncParsableCommand {
     @Option(name: .customLong("replay-to"), help: ArgumentHelp("Default target of the replay key.", valueName: "url"))
     var replayTo: String?
 
+    @Option(name: .customLong("forward-to"), help: ArgumentHelp("Forward every captured request there as it arrives, in arrival order.", valueName: "url"))
+    var forwardTo: String?
+
+    @Flag(name: .customLong("proxy-response"), help: "With --forward-to: answer the sender with the target's response instead of the configured one.")
+    var proxyResponse = false
+
+    @Flag(help: "Accept self-signed certificates from the --forward-to target.")
+    var insecure = false
+
     @Flag(help: "No TUI: one line per request on stdout.")
     var headless = false
 
@@ -64,6 +74,10 @@ struct Listen: AsyncParsableCommand {
         if let delay, delay < 0 { throw ValidationError("--delay must be 0 or more milliseconds") }
         if let maxBody, maxBody < 0 { throw ValidationError("--max-body must be 0 or more bytes") }
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1") }
+        if proxyResponse && forwardTo == nil { throw ValidationError("--proxy-response needs --forward-to") }
+        if let forwardTo, case .failure(let error) = ReplayTarget.parse(forwardTo) {
+            throw ValidationError("--forward-to: \(error)")
+        }
         if memory && store.db != nil { throw ValidationError("--memory and --db exclude each other") }
         for header in responseHeaders { _ = try Self.parseHeader(header) }
     }
@@ -133,9 +147,23 @@ struct Listen: AsyncParsableCommand {
         }
         var logger = Logger(label: "hookscope")
         logger.logLevel = .warning
+        // Forwarding: one replayer and one ordered queue; results are stored as replay attempts.
+        var forwarding: (forwarder: Forwarder, replayer: HTTPReplayer, results: Task<Void, Never>, done: AsyncStream<ReplayAttempt>.Continuation)?
+        if let forwardTo {
+            let replayer = HTTPReplayer(insecure: insecure)
+            let (attempts, attemptsContinuation) = AsyncStream.makeStream(of: ReplayAttempt.self)
+            let forwarder = Forwarder(target: forwardTo, replayer: replayer) { attemptsContinuation.yield($0) }
+            let results = Task {
+                for await attempt in attempts where attempt.requestID > 0 {
+                    _ = try? await requestStore.addReplay(attempt)
+                }
+            }
+            forwarding = (forwarder, replayer, results, attemptsContinuation)
+        }
         let sink = StoreSink(
             store: requestStore, verifier: verifier, handshakes: !noHandshakes && config.handshakes != false,
-            metaVerifyToken: metaVerifyToken ?? config.metaVerifyToken)
+            metaVerifyToken: metaVerifyToken ?? config.metaVerifyToken,
+            forwarder: forwarding?.forwarder, proxyResponse: proxyResponse)
         let listener: HTTPListener
         do {
             listener = try await HTTPListener.start(configuration: listenerSettings, sink: sink, logger: logger)
@@ -159,6 +187,12 @@ struct Listen: AsyncParsableCommand {
             _ = await TerminationSignal.wait()
         }
         await listener.shutdown()
+        if let forwarding {
+            await forwarding.forwarder.shutdown()
+            await forwarding.replayer.shutdown()
+            forwarding.done.finish()
+            await forwarding.results.value
+        }
     }
 }
 
@@ -169,6 +203,8 @@ struct StoreSink: CaptureSink {
     let verifier: SignatureVerifier
     let handshakes: Bool
     let metaVerifyToken: String?
+    var forwarder: Forwarder?
+    var proxyResponse = false
 
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
         guard handshakes else { return nil }
@@ -182,7 +218,25 @@ struct StoreSink: CaptureSink {
         } else {
             request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
         }
-        return try await store.insert(request)
+        var stored = try await store.insert(request)
+        guard let forwarder, stored.refusal == nil else { return stored }
+        if proxyResponse {
+            // Answer the sender with the target's answer (framing headers are the listener's own).
+            let attempt = await forwarder.forwardAndWait(stored)
+            if let response = attempt.response {
+                stored.response = CapturedResponse(
+                    status: response.status,
+                    headers: response.headers.filter { !["content-length", "transfer-encoding", "connection", "keep-alive"].contains($0.name.lowercased()) },
+                    body: response.body)
+            } else {
+                stored.response = CapturedResponse(
+                    status: 502, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
+                    body: Data("hookscope could not forward this request: \(attempt.error ?? "no response")\n".utf8))
+            }
+        } else {
+            forwarder.forward(stored)
+        }
+        return stored
     }
 }
 

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@Suite struct ForwardTests {
+    @Test func everyCaptureIsForwardedInOrderAndRecordedAsAReplay() async throws {
+        let directory = try temporaryDirectory()
+        let targetDB = directory.appendingPathComponent("target.sqlite").path
+        let sourceDB = directory.appendingPathComponent("source.sqlite").path
+        let target = try await ListenerProcess(["--db", targetDB, "--status", "202"])
+        let source = try await ListenerProcess(["--db", sourceDB, "--forward-to", "http://127.0.0.1:\(target.port)"])
+        let statuses = await onOwnThread { () -> [Int?] in
+            guard let client = KeepAliveClient(port: source.port) else { return [] }
+            return (0..<50).map { client.post(path: "/burst/\($0)", body: "{\"n\":\($0)}") }
+        }
+        // The sender gets the listener's own answer (200), not the target's.
+        #expect(statuses == Array(repeating: 200, count: 50))
+        // SIGTERM drains the forward queue before exiting.
+        source.kill(SIGTERM)
+        #expect(await source.waitForExit() == 0)
+        target.kill(SIGTERM)
+        _ = await target.waitForExit()
+        let received = try await runHookscope(["list", "--json", "--db", targetDB])
+        let targets = String(decoding: received.stdout, as: UTF8.self).split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["target"] as? String
+        }
+        #expect(targets == (0..<50).map { "/burst/\($0)" })
+    }
+
+    @Test func proxyResponseAnswersWithTheTargetsResponse() async throws {
+        let directory = try temporaryDirectory()
+        let target = try await ListenerProcess(["--memory", "--status", "418", "--response-body", "from the target"])
+        let source = try await ListenerProcess([
+            "--db", directory.appendingPathComponent("s.sqlite").path,
+            "--forward-to", "http://127.0.0.1:\(target.port)", "--proxy-response",
+        ])
+        let answer = await onOwnThread { KeepAliveClient(port: source.port)?.postReturningBody(path: "/p", body: "x") }
+        #expect(answer == "from the target")
+        // With the target gone, the sender gets a 502 that says why.
+        target.kill(SIGTERM)
+        _ = await target.waitForExit()
+        let status = await onOwnThread { KeepAliveClient(port: source.port)?.post(path: "/p2", body: "y") }
+        #expect(status == 502)
+        source.kill(SIGTERM)
+        _ = await source.waitForExit()
+    }
+
+    @Test func replayCommandSendsTheCaptureAgain() async throws {
+        let directory = try temporaryDirectory()
+        let sourceDB = directory.appendingPathComponent("source.sqlite").path
+        let source = try await ListenerProcess(["--db", sourceDB])
+        let sent = await onOwnThread {
+            KeepAliveClient(port: source.port)?.exchange(Array("POST /hook?a=%41 HTTP/1.1\r\nHost: test\r\nX-Dup: 1\r\nx-dup: 2\r\nContent-Length: 4\r\n\r\n".utf8) + [0x00, 0xff, 0x0a, 0x41])
+        }
+        #expect(sent == 200)
+        source.kill(SIGTERM)
+        _ = await source.waitForExit()
+        let targetDB = directory.appendingPathComponent("target.sqlite").path
+        let target = try await ListenerProcess(["--db", targetDB, "--status", "503"])
+        let replay = try await runHookscope(["replay", "1", "--to", "http://127.0.0.1:\(target.port)", "--db", sourceDB])
+        // The target answered 5xx: the command says so and exits non-zero.
+        #expect(replay.status != 0)
+        #expect(String(decoding: replay.stdout, as: UTF8.self).contains("503"))
+        target.kill(SIGTERM)
+        _ = await target.waitForExit()
+        let original = try await runHookscope(["show", "1", "--raw", "--db", sourceDB])
+        let replayed = try await runHookscope(["show", "1", "--raw", "--db", targetDB])
+        #expect(replayed.stdout == original.stdout)
+        #expect(replayed.stdout == Data([0x00, 0xff, 0x0a, 0x41]))
+        let list = try await runHookscope(["list", "--json", "--db", targetDB])
+        let line = try #require(try JSONSerialization.jsonObject(with: list.stdout.split(separator: 0x0a).first.map { Data($0) } ?? Data()) as? [String: Any])
+        #expect(line["target"] as? String == "/hook?a=%41")
+        let headers = (line["headers"] as? [[String]] ?? []).filter { $0[0].lowercased() == "x-dup" }
+        #expect(headers == [["X-Dup", "1"], ["x-dup", "2"]])
+        let refused = try await runHookscope(["replay", "1", "--to", "http://127.0.0.1:1", "--db", sourceDB])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("refused"))
+    }
+}
