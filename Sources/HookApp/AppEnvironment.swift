@@ -12,18 +12,22 @@ public struct AppEnvironment: Sendable {
     public var explainSignature: @Sendable (CapturedRequest) -> [String]
     /// Default target of the replay key (`--replay-to`).
     public var replayTo: String?
+    /// Sends capture `id` to a URL and stores the attempt; nil when replay is not wired (tests).
+    public var replay: (@Sendable (_ id: Int64, _ target: String) async -> ReplayAttempt)?
 
     public init(
         store: any RequestStore,
         listenURL: String,
         captures: AsyncStream<RequestSummary>,
         explainSignature: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] },
-        replayTo: String? = nil
+        replayTo: String? = nil,
+        replay: (@Sendable (_ id: Int64, _ target: String) async -> ReplayAttempt)? = nil
     ) {
         self.store = store
         self.listenURL = listenURL
         self.captures = captures
         self.explainSignature = explainSignature
         self.replayTo = replayTo
+        self.replay = replay
     }
 }

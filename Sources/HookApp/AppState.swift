@@ -17,6 +17,7 @@ public enum AppEvent: Sendable {
     case searchFinished(generation: Int, matchingLines: [Int])
     case deleted(id: Int64)
     case clearedAll
+    case replayed(ReplayAttempt)
     case failed(String)
 }
 
@@ -36,6 +37,8 @@ public enum Effect: Sendable {
     case searchBody(generation: Int, body: any FormattedBody, query: [UInt8])
     case delete(id: Int64)
     case deleteAll
+    /// Sends a capture to a URL (the result comes back as `.replayed`).
+    case replay(id: Int64, target: String)
 
     /// Effects in the same slot replace each other: the runtime cancels the older task.
     public var slot: String? {
@@ -77,6 +80,12 @@ public struct AppState: Sendable {
     public var quitRequested = false
     public var status: StatusMessage?
     public var confirmingClearAll = false
+    /// A replay to a host that is not loopback, waiting for y/n (asked once per host).
+    public var confirmingReplay: (id: Int64, target: String, host: String)?
+    /// Hosts the user agreed to send captures to.
+    var confirmedHosts: Set<String> = []
+    /// The newest replay result, shown in the signature pane of its capture.
+    public var lastReplay: ReplayAttempt?
     public var prompt: PromptKind?
     /// Text of the replay URL prompt while it is open.
     public var replayURLText = ""
@@ -199,6 +208,17 @@ public struct AppState: Sendable {
             body.matches = lines
             body.currentMatch = lines.firstIndex { $0 >= body.scroll } ?? (lines.isEmpty ? nil : 0)
             revealCurrentMatch()
+        case .replayed(let attempt):
+            lastReplay = attempt
+            let took = String(format: "%.0f ms", Double(attempt.durationNanoseconds) / 1_000_000)
+            if let response = attempt.response {
+                let resigned = attempt.resigned ? " (re-signed)" : ""
+                status = StatusMessage(
+                    text: "replayed #\(attempt.requestID)\(resigned) → \(response.status) \(HTTPStatusText.text(for: response.status)) in \(took) from \(attempt.targetURL)",
+                    isError: response.status >= 500)
+            } else {
+                status = StatusMessage(text: "replay #\(attempt.requestID) failed: \(attempt.error ?? "no response") (\(took))", isError: true)
+            }
         case .deleted(let id):
             total = max(0, total - 1)
             window = ListWindow()
@@ -286,6 +306,16 @@ public struct AppState: Sendable {
             case .moveDown: helpScroll += key == .pageDown ? 10 : 1
             default: break
             }
+            return []
+        }
+        if let pending = confirmingReplay {
+            confirmingReplay = nil
+            if keymap.action(for: key, in: .confirm) == .confirmYes {
+                confirmedHosts.insert(pending.host)
+                status = StatusMessage(text: "replaying #\(pending.id) to \(pending.target)…", isError: false)
+                return [.replay(id: pending.id, target: pending.target)]
+            }
+            status = StatusMessage(text: "replay cancelled: nothing sent", isError: false)
             return []
         }
         if confirmingClearAll {
@@ -458,6 +488,18 @@ public struct AppState: Sendable {
 
     // MARK: - Prompt
 
+    /// The host of an http(s) URL, lower-cased, or nil when it is not one.
+    static func host(of target: String) -> String? {
+        guard let components = URLComponents(string: target),
+              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = components.host, !host.isEmpty else { return nil }
+        return host.lowercased()
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+
     mutating func handlePrompt(_ kind: PromptKind, _ key: Key) -> [Effect] {
         if case .replayURL(let id) = kind {
             switch keymap.action(for: key, in: .prompt) {
@@ -469,7 +511,17 @@ public struct AppState: Sendable {
                     return []
                 }
                 lastReplayTarget = target
-                status = StatusMessage(text: "replay is not available yet in the TUI: run `hookscope replay \(id) --to \(target)`", isError: false)
+                guard let host = Self.host(of: target) else {
+                    status = StatusMessage(text: "replay: '\(target)' is not an http:// or https:// URL", isError: true)
+                    return []
+                }
+                if !Self.isLoopback(host) && !confirmedHosts.contains(host) {
+                    // The request may carry secrets: ask once per host before sending it off this machine.
+                    confirmingReplay = (id, target, host)
+                    return []
+                }
+                status = StatusMessage(text: "replaying #\(id) to \(target)…", isError: false)
+                return [.replay(id: id, target: target)]
             case .promptCancel:
                 prompt = nil
                 status = StatusMessage(text: "replay cancelled", isError: false)

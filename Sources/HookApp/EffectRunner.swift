@@ -65,6 +65,12 @@ public struct EffectRunner: Sendable {
             case .deleteAll:
                 try await store.deleteAll()
                 emit(.clearedAll)
+            case .replay(let id, let target):
+                guard let replay = environment.replay else {
+                    emit(.failed("replay is not available here: run `hookscope replay \(id) --to \(target)`"))
+                    return
+                }
+                emit(.replayed(await replay(id, target)))
             }
         } catch is CancellationError {
             return

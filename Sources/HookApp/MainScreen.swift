@@ -290,6 +290,10 @@ public enum MainScreen {
         }
         var x = grid.draw(left, x: rect.x, y: rect.y, maxX: rect.maxX)
         x += 1
+        if let pending = state.confirmingReplay {
+            grid.draw(" send #\(pending.id) to \(pending.host)? it may carry secrets y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
+            return
+        }
         if state.confirmingClearAll {
             grid.draw(" delete all \(state.total) requests? y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
             return

@@ -171,13 +171,26 @@ struct Listen: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         if interactive {
+            let replayer = HTTPReplayer(insecure: insecure)
             let environment = AppEnvironment(
                 store: requestStore, listenURL: listener.url, captures: captures,
                 explainSignature: { request in verifier.verify(request, now: .now()).lines },
-                replayTo: replayTo ?? config.replayTo)
+                replayTo: replayTo ?? config.replayTo,
+                replay: { id, target in
+                    let started = CaptureTime.now()
+                    guard let request = try? await requestStore.request(id: id) else {
+                        return ReplayAttempt(
+                            requestID: id, startedAt: started, targetURL: target, resigned: false, changedHeaders: [],
+                            response: nil, error: "capture #\(id) is no longer in the store", durationNanoseconds: 0)
+                    }
+                    let attempt = await replayer.replay(request, to: target, options: ReplayOptions(verifier: verifier))
+                    return (try? await requestStore.addReplay(attempt)) ?? attempt
+                })
             do {
                 try await runTUI(environment)
+                await replayer.shutdown()
             } catch {
+                await replayer.shutdown()
                 await listener.shutdown()
                 throw CLIError("cannot start the terminal interface: \(error) (use --headless)")
             }

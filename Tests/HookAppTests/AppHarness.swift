@@ -13,11 +13,12 @@ struct AppHarness {
     let store: any RequestStore
 
     init(store: any RequestStore, size: Size = Size(width: 80, height: 24), replayTo: String? = nil,
-         explain: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] }, scanBatchSize: Int = 512) async {
+         explain: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] }, scanBatchSize: Int = 512,
+         replay: (@Sendable (Int64, String) async -> ReplayAttempt)? = nil) async {
         self.store = store
         let environment = AppEnvironment(
             store: store, listenURL: "http://127.0.0.1:9777", captures: AsyncStream { $0.finish() },
-            explainSignature: explain, replayTo: replayTo)
+            explainSignature: explain, replayTo: replayTo, replay: replay)
         runner = EffectRunner(environment: environment, scanBatchSize: scanBatchSize)
         state = AppState(listenURL: environment.listenURL, replayTo: replayTo, size: size)
         var initial = AppState.startEffects

@@ -256,7 +256,7 @@ import TermUI
         #expect(h2.state.prompt == .replayURL(id: 3))
         #expect(h2.screen()[23].contains("replay #3 to: http://localhost:3000/hook"))
         await h2.type("<bs><bs><bs><bs>x<enter>")
-        #expect(h2.state.status?.text.contains("replay is not available yet") == true)
+        #expect(h2.state.status?.text.contains("replay is not available here") == true)
         #expect(h2.state.lastReplayTarget == "http://localhost:3000/x")
         await h2.type("r")
         #expect(h2.state.replayURLText == "http://localhost:3000/x")
@@ -353,5 +353,67 @@ import TermUI
         await h.type("<pgdn><pgdn>")
         #expect(h.state.selected == 2 * (h.state.layout.listRows - 1))
         #expect(store.lock.withLock { store.summariesRead } < 1000)
+    }
+}
+
+@Suite struct ReplayKeyTests {
+    final class Recorder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var sent: [(Int64, String)] = []
+        func record(_ id: Int64, _ target: String) { lock.withLock { sent.append((id, target)) } }
+        var calls: [String] { lock.withLock { sent.map { "\($0.0) \($0.1)" } } }
+    }
+
+    func harness(_ recorder: Recorder, replayTo: String? = nil) async throws -> AppHarness {
+        let store = try await Sample.store([Sample.request("/hooks/stripe"), Sample.request("/hooks/github", second: 1)])
+        return await AppHarness(store: store, replayTo: replayTo, replay: { id, target in
+            recorder.record(id, target)
+            let response = target.contains("fail") ? nil : CapturedResponse(status: 204)
+            return ReplayAttempt(
+                requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target, resigned: false,
+                changedHeaders: ["Host"], response: response, error: response == nil ? "connection refused by 127.0.0.1:9" : nil,
+                durationNanoseconds: 3_000_000)
+        })
+    }
+
+    @Test func rSendsTheSelectedRequestToTheURLAndReportsTheAnswer() async throws {
+        let recorder = Recorder()
+        var h = try await harness(recorder, replayTo: "http://127.0.0.1:3000/hook")
+        _ = h.state
+        await h.type("r")
+        #expect(h.state.replayURLText == "http://127.0.0.1:3000/hook")
+        await h.type("<enter>")
+        #expect(recorder.calls == ["2 http://127.0.0.1:3000/hook"])
+        #expect(h.state.status?.text.contains("replayed #2 → 204") == true)
+        #expect(h.screenText().contains("replayed #2"))
+        // The last URL is offered next time; a failure is said in plain words.
+        await h.type("k")
+        await h.type("r")
+        #expect(h.state.replayURLText == "http://127.0.0.1:3000/hook")
+        await h.type("<bs><bs><bs><bs>")
+        await h.type("fail<enter>")
+        #expect(recorder.calls.last == "1 http://127.0.0.1:3000/fail")
+        #expect(h.state.status?.isError == true)
+        #expect(h.state.status?.text.contains("connection refused") == true)
+    }
+
+    @Test func aNonLoopbackTargetAsksOncePerHost() async throws {
+        let recorder = Recorder()
+        var h = try await harness(recorder)
+        await h.type("rhttps://example.com/hook<enter>")
+        #expect(recorder.calls.isEmpty)
+        #expect(h.state.confirmingReplay?.host == "example.com")
+        #expect(h.screen()[23].contains("example.com?"))
+        await h.type("n")
+        #expect(recorder.calls.isEmpty)
+        await h.type("r<enter>")
+        await h.type("y")
+        #expect(recorder.calls == ["2 https://example.com/hook"])
+        // Confirmed once: the same host is not asked again.
+        await h.type("r<enter>")
+        #expect(recorder.calls.count == 2)
+        #expect(h.state.confirmingReplay == nil)
+        await h.type("r" + String(repeating: "<bs>", count: 30) + "ftp://x<enter>")
+        #expect(h.state.status?.isError == true)
     }
 }
