@@ -8,7 +8,9 @@ final class ConnectionState {
     private var rawHeadIndex = 0
     /// The framer could not follow the stream: no raw heads any more, close after the current response.
     var framingLost = false
-    unowned(unsafe) var connectionGuard: ConnectionGuard?
+    /// Weak: the capture handler may see an error while the pipeline is being torn down, after the
+    /// guard is gone.
+    weak var connectionGuard: ConnectionGuard?
 
     func pushRawHead(_ head: RawRequestHead) {
         rawHeads.append(head)

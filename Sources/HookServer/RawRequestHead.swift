@@ -225,6 +225,12 @@ struct RequestFramer {
                     }
                     phase = value == 0 ? .trailer(lineHasContent: false, lineLength: 0) : .chunkData(remaining: value)
                 } else if !inExtension, let digit = Self.hexValue(byte) {
+                    // 15 hex digits fit in 60 bits; a longer size is not a chunk anyone sends.
+                    guard digits < 15 else {
+                        phase = .lost
+                        events.append(.lost)
+                        return events
+                    }
                     phase = .chunkSize(value: value * 16 + digit, digits: digits + 1, inExtension: false, lineLength: lineLength + 1)
                 } else {
                     phase = .chunkSize(value: value, digits: digits, inExtension: true, lineLength: lineLength + 1)
