@@ -192,8 +192,9 @@ func expectServed(port: Int, _ target: String = "/ok") async throws {
 
     @Test(arguments: [false, true])
     func a100MBBodyIsRefused413AndTheConnectionClosed(chunked: Bool) async throws {
-        try await withListener({ $0.refusedBodyDrainTime = .milliseconds(500) }) { listener, sink in
+        try await withListener { listener, sink in
             let client = try RawClient(port: listener.port)
+            client.setReadTimeout(seconds: 60)  // generous: the machine may be busy
             let total = 100 * 1024 * 1024
             let head = chunked
                 ? "POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -212,10 +213,14 @@ func expectServed(port: Int, _ target: String = "/ok") async throws {
                     return sent
                 }
             }
-            let (bytes, closed) = await client.readUntilClosed()
+            let (bytes, closed, error) = await onOwnThread { client.blockingReadAllWithError() }
             let sent = await sender.value
-            #expect(TestResponse.parse(bytes)?.0.status == 413)
-            #expect(closed)
+            // The 413 is written before the close, but a sender still pushing at full speed gets a reset
+            // once the listener closes with unread bytes, and a reset may discard the 413 (see
+            // docs/threat-model.md): either the 413 or nothing, never another answer.
+            let status = TestResponse.parse(bytes)?.0.status
+            #expect(status == 413 || bytes.isEmpty, "answered \(String(describing: status))")
+            #expect(closed, "read ended with errno \(error) after \(bytes.count) bytes")
             #expect(sent < total, "the server read the whole 100 MB instead of closing")
             let capture = try #require(try await sink.all().first)
             #expect(capture.refusal == .bodyTooLarge)
@@ -331,12 +336,22 @@ extension RawClient {
 
     /// Blocking: reads until the peer closes (or reads time out).
     func blockingReadAll() -> (bytes: [UInt8], closed: Bool) {
+        let (bytes, closed, _) = blockingReadAllWithError()
+        return (bytes, closed)
+    }
+
+    /// Same, with the errno of the read that ended it (0 for an orderly close).
+    func blockingReadAllWithError() -> (bytes: [UInt8], closed: Bool, error: Int32) {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n == 0 { return (out, true) }
-            if n < 0 { return (out, errno == ECONNRESET) }
+            if n == 0 { return (out, true, 0) }
+            if n < 0 {
+                let error = errno
+                if error == EINTR { continue }
+                return (out, error != EAGAIN && error != EWOULDBLOCK, error)  // a reset ends it too
+            }
             out += buffer[0..<n]
         }
     }

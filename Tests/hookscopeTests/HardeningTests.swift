@@ -20,9 +20,17 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let listener = try await SpawnedListener(["--memory"], in: directory)
         let port = listener.port
+        // The teardown crash depends on timing: try a few times, each on a fresh connection.
         await onOwnThread {
-            guard let client = KeepAliveClient(port: port) else { return }
-            _ = client.exchange(Array(request.utf8))
+            var clients: [KeepAliveClient] = []
+            for _ in 0..<40 {
+                guard let client = KeepAliveClient(port: port) else { return }
+                // Send without waiting, and leave the connection open while the listener tears it down.
+                _ = Array(request.utf8).withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                clients.append(client)
+            }
+            usleep(500_000)
+            withExtendedLifetime(clients) {}
         }
         let after = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/after", body: "x") }
         #expect(listener.process.isRunning, "the listener died (status \(listener.process.isRunning ? 0 : listener.process.terminationStatus))")
@@ -49,7 +57,8 @@ import Testing
 
         for chunked in [false, true] {
             let result = await onOwnThread { pushHugeBody(port: port, total: 100 * 1024 * 1024, chunked: chunked) }
-            #expect(result.status == 413, "chunked=\(chunked): got \(String(describing: result.status))")
+            // The 413 is sent before the close; a sender still pushing may see a reset instead.
+            #expect(result.status == 413 || result.status == nil, "chunked=\(chunked): got \(String(describing: result.status))")
             #expect(result.sent < 100 * 1024 * 1024, "chunked=\(chunked): the whole body was read instead of refused")
         }
         let after = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/after", body: "x") }
