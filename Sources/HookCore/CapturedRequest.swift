@@ -21,10 +21,29 @@ public struct HeaderField: Sendable, Hashable {
     public var value: String { String(decoding: rawValue, as: UTF8.self) }
 }
 
+extension HeaderField {
+    /// Whether the name equals `other` ignoring ASCII case (header names are ASCII tokens).
+    @inlinable
+    public func hasName(_ other: String) -> Bool {
+        var a = name.utf8.makeIterator()
+        var b = other.utf8.makeIterator()
+        while true {
+            switch (a.next(), b.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?):
+                let lx = (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x
+                let ly = (y >= 0x41 && y <= 0x5A) ? y | 0x20 : y
+                if lx != ly { return false }
+            default: return false
+            }
+        }
+    }
+}
+
 extension Array where Element == HeaderField {
     /// The first value of a header, compared case-insensitively.
     public func first(named name: String) -> HeaderField? {
-        first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        first { $0.hasName(name) }
     }
 
     /// The decoded value of the first header with this name.
@@ -34,7 +53,7 @@ extension Array where Element == HeaderField {
 
     /// Every header with this name, in received order.
     public func all(named name: String) -> [HeaderField] {
-        filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        filter { $0.hasName(name) }
     }
 }
 

@@ -26,7 +26,11 @@ public enum HandshakeResponder {
             }
             return json(["type": 1])
         }
-        guard let object = jsonObject(request) else { return nil }
+        // Cheap pre-check before parsing: this runs on the event loop for every captured POST.
+        let body = [UInt8](request.body)
+        guard body.count <= 64 * 1024,
+              contains(body, Array("url_verification".utf8)) || contains(body, Array("endpoint.url_validation".utf8)),
+              let object = jsonObject(request) else { return nil }
         if object["type"] as? String == "url_verification", let challenge = object["challenge"] as? String {
             return json(["challenge": challenge])
         }

@@ -292,7 +292,10 @@ struct MailgunFields {
     var source: String
 
     static func parse(_ body: [UInt8]) -> MailgunFields? {
-        guard !body.isEmpty else { return nil }
+        // Cheap pre-check first: this runs on every unsigned request's body.
+        guard !body.isEmpty, body.count <= 1 << 20, contains(body, Array("signature".utf8)), contains(body, Array("token".utf8)) else {
+            return nil
+        }
         if body.first == UInt8(ascii: "{"),
            let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
            let sig = object["signature"] as? [String: Any],
@@ -307,5 +310,23 @@ struct MailgunFields {
             }
         }
         return nil
+    }
+}
+
+/// Whether `needle` occurs in `haystack` (memchr on the first byte, then a compare).
+func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
+    return haystack.withUnsafeBufferPointer { hay in
+        needle.withUnsafeBufferPointer { ndl in
+            var index = 0
+            let last = hay.count - ndl.count
+            while index <= last {
+                guard let found = memchr(hay.baseAddress! + index, Int32(first), last - index + 1) else { return false }
+                let position = hay.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if memcmp(hay.baseAddress! + position, ndl.baseAddress!, ndl.count) == 0 { return true }
+                index = position + 1
+            }
+            return false
+        }
     }
 }

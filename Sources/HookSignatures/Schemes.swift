@@ -264,7 +264,9 @@ enum Candidate: Sendable, Hashable {
     /// The candidates a request's headers (and body) point at, most likely first.
     static func detect(_ request: CapturedRequest) -> [Candidate] {
         let h = request.headers
-        func has(_ name: String) -> Bool { h.first(named: name) != nil }
+        // One pass over the headers, then set lookups: detection runs for every captured request.
+        let names = Set(h.map { $0.name.lowercased() })
+        func has(_ name: String) -> Bool { names.contains(name.lowercased()) }
         var out: [Candidate] = []
         if has("svix-signature") {
             out += ["svix", "clerk", "resend", "standardwebhooks"].map { .hmac(BuiltinSpecs.standardWebhooks($0, prefix: "svix")) }

@@ -15,8 +15,12 @@ struct List: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only the newest N captures.", valueName: "n"))
     var last: Int?
 
+    @Option(help: ArgumentHelp("Only captures matching a filter, in the TUI's syntax (e.g. 'method:POST sig:invalid stripe').", valueName: "filter"))
+    var filter: String?
+
     func validate() throws {
         if let last, last < 1 { throw ValidationError("--last must be at least 1") }
+        if let filter { _ = try Export.parseFilter(filter) }
     }
 
     func run() async throws {
@@ -27,10 +31,17 @@ struct List: AsyncParsableCommand {
         if skip > 0, let first = try await requestStore.summaries(offset: skip, limit: 1).first {
             afterID = first.id - 1
         }
+        let matcher = try filter.map(Export.parseFilter)
         while true {
             var text = ""
             let lastID: Int64?
-            if json {
+            if let matcher {
+                let batch = try await requestStore.requests(afterID: afterID, limit: 500)
+                for request in batch where matcher.matches(request) {
+                    text += (json ? CaptureJSON.line(for: request) : CaptureLine.readable(request.summary)) + "\n"
+                }
+                lastID = batch.last?.id
+            } else if json {
                 let batch = try await requestStore.requests(afterID: afterID, limit: 200)
                 for request in batch { text += CaptureJSON.line(for: request) + "\n" }
                 lastID = batch.last?.id

@@ -50,6 +50,11 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
         #expect(String(decoding: noSecret.stdout, as: UTF8.self).contains("no secret"))
         let unsigned = try await runHookscope(["verify", "3", "--db", db])
         #expect(unsigned.status == 2)
+        // The stored verdicts drive `list --filter`.
+        let invalid = try await runHookscope(["list", "--db", db, "--filter", "sig:invalid"])
+        #expect(String(decoding: invalid.stdout, as: UTF8.self).split(separator: "\n").count == 2)
+        let unsignedOnly = try await runHookscope(["list", "--db", db, "--filter", "sig:unsigned path:/plain"])
+        #expect(String(decoding: unsignedOnly.stdout, as: UTF8.self).hasPrefix("#3 "))
         let unknown = try await runHookscope(["verify", "99", "--db", db])
         #expect(unknown.status == 3)
         #expect(unknown.stderr.contains("no capture with id 99"))

@@ -1,0 +1,29 @@
+import HookCore
+import HookStore
+
+/// What the TUI needs from the rest of hookscope. Every piece is a protocol or a closure, so tests pass fakes.
+public struct AppEnvironment: Sendable {
+    public var store: any RequestStore
+    /// The bound address as `http://HOST:PORT`, shown in the status bar.
+    public var listenURL: String
+    /// Each newly committed capture, in order.
+    public var captures: AsyncStream<RequestSummary>
+    /// Diagnosis lines for the signature pane.
+    public var explainSignature: @Sendable (CapturedRequest) -> [String]
+    /// Default target of the replay key (`--replay-to`).
+    public var replayTo: String?
+
+    public init(
+        store: any RequestStore,
+        listenURL: String,
+        captures: AsyncStream<RequestSummary>,
+        explainSignature: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] },
+        replayTo: String? = nil
+    ) {
+        self.store = store
+        self.listenURL = listenURL
+        self.captures = captures
+        self.explainSignature = explainSignature
+        self.replayTo = replayTo
+    }
+}

@@ -1,0 +1,116 @@
+import HookCore
+import Synchronization
+import TermUI
+
+/// Collects events from every source; the app loop drains them all at once and draws one frame.
+final class Inbox: Sendable {
+    private let queue = Mutex<[AppEvent]>([])
+    let signal: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init() {
+        (signal, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func post(_ event: AppEvent) {
+        queue.withLock { $0.append(event) }
+        continuation.yield()
+    }
+
+    func drain() -> [AppEvent] {
+        queue.withLock { events in
+            defer { events.removeAll(keepingCapacity: true) }
+            return events
+        }
+    }
+
+    func finish() { continuation.finish() }
+}
+
+/// The effect tasks in flight, so quitting can cancel them.
+final class TaskSet: Sendable {
+    private struct Entries {
+        var tasks: [Int: Task<Void, Never>] = [:]
+        /// Tasks that finished before they were inserted.
+        var done: Set<Int> = []
+    }
+    private let entries = Mutex(Entries())
+
+    func insert(_ id: Int, _ task: Task<Void, Never>) {
+        entries.withLock { e in
+            if e.done.remove(id) == nil { e.tasks[id] = task }
+        }
+    }
+
+    func remove(_ id: Int) {
+        entries.withLock { e in
+            if e.tasks.removeValue(forKey: id) == nil { e.done.insert(id) }
+        }
+    }
+
+    func cancelAll() { entries.withLock { $0.tasks.values.forEach { $0.cancel() } } }
+}
+
+/// The app loop: one task owns `AppState`, applies events, runs effects as child tasks and hands the
+/// newest frame to the terminal (which drops frames it has not sent yet).
+public enum AppRuntime {
+    /// Runs until the user quits, stdin closes or a termination signal arrives (reported through `input`).
+    /// - Parameters:
+    ///   - present: receives each new frame; must not block (a mailbox that keeps only the newest frame).
+    public static func run(
+        environment: AppEnvironment,
+        input: AsyncStream<InputEvent>,
+        initialSize: Size,
+        glyphs: BorderGlyphs = .unicode,
+        present: @escaping @Sendable (CellGrid) -> Void
+    ) async {
+        let inbox = Inbox()
+        let runner = EffectRunner(environment: environment)
+        var state = AppState(listenURL: environment.listenURL, replayTo: environment.replayTo, size: initialSize)
+        var slots: [String: Task<Void, Never>] = [:]
+        let running = TaskSet()
+        var nextTaskID = 0
+
+        let inputTask = Task {
+            for await event in input { inbox.post(.input(event)) }
+            inbox.post(.input(.endOfInput))
+        }
+        let capturesTask = Task {
+            for await summary in environment.captures { inbox.post(.captured(summary)) }
+        }
+
+        func launch(_ effect: Effect) {
+            if let slot = effect.slot {
+                slots[slot]?.cancel()
+                if case .cancelFilterScan = effect { slots[slot] = nil; return }
+            }
+            nextTaskID += 1
+            let id = nextTaskID
+            let task = Task {
+                await runner.run(effect) { inbox.post($0) }
+                running.remove(id)
+            }
+            running.insert(id, task)
+            if let slot = effect.slot { slots[slot] = task }
+        }
+
+        for effect in AppState.startEffects + state.reconcile() { launch(effect) }
+        var grid = CellGrid(size: state.size)
+        MainScreen.render(state, into: &grid, glyphs: glyphs)
+        present(grid)
+
+        for await _ in inbox.signal {
+            for event in inbox.drain() {
+                for effect in state.apply(event) { launch(effect) }
+            }
+            if state.quitRequested { break }
+            var frame = CellGrid(size: state.size)
+            MainScreen.render(state, into: &frame, glyphs: glyphs)
+            present(frame)
+        }
+        inputTask.cancel()
+        capturesTask.cancel()
+        running.cancelAll()
+        inbox.finish()
+    }
+}

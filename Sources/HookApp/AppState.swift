@@ -1,0 +1,634 @@
+import Foundation
+import HookCore
+import TermUI
+
+/// Every input to the app is a message.
+public enum AppEvent: Sendable {
+    case input(InputEvent)
+    case captured(RequestSummary)
+    case countLoaded(Int)
+    case windowLoaded(offset: Int, summaries: [RequestSummary])
+    case requestLoaded(CapturedRequest)
+    case requestMissing(id: Int64)
+    case bodyFormatted(requestID: Int64, view: BodyView, body: any FormattedBody)
+    case signatureExplained(requestID: Int64, lines: [String])
+    case filterBatch(generation: Int, matches: [RequestSummary], scanned: Int, done: Bool)
+    case filterChecked(generation: Int, summary: RequestSummary, matches: Bool)
+    case searchFinished(generation: Int, matchingLines: [Int])
+    case deleted(id: Int64)
+    case clearedAll
+    case failed(String)
+}
+
+/// Side effects the state asks for; the runtime runs them as child tasks and sends back events.
+public enum Effect: Sendable {
+    case loadCount
+    case loadWindow(offset: Int, limit: Int)
+    case loadRequest(id: Int64)
+    case formatBody(CapturedRequest, BodyView)
+    case explainSignature(CapturedRequest)
+    /// Scans the whole store in batches; a newer scan or `cancelFilterScan` cancels it.
+    case scanFilter(generation: Int, filter: RequestFilter)
+    case cancelFilterScan
+    /// Checks one new capture against the active filter.
+    case checkFilter(generation: Int, filter: RequestFilter, summary: RequestSummary)
+    /// Searches the formatted body; a newer search cancels it.
+    case searchBody(generation: Int, body: any FormattedBody, query: [UInt8])
+    case delete(id: Int64)
+    case deleteAll
+
+    /// Effects in the same slot replace each other: the runtime cancels the older task.
+    public var slot: String? {
+        switch self {
+        case .scanFilter, .cancelFilterScan: "filter"
+        case .searchBody: "search"
+        case .formatBody: "format"
+        case .loadWindow: "window"
+        // Only the newest selection matters: a flood of captures while following cancels older loads.
+        case .loadRequest: "request"
+        case .explainSignature: "explain"
+        default: nil
+        }
+    }
+}
+
+public struct StatusMessage: Sendable, Hashable {
+    public var text: String
+    public var isError: Bool
+}
+
+public enum PromptKind: Sendable, Hashable {
+    case filter
+    case search
+    /// The replay target URL, pre-filled with `--replay-to` or the last one used.
+    case replayURL(id: Int64)
+}
+
+/// The app's whole state. `apply` is the only mutation; drawing reads it and never changes it.
+public struct AppState: Sendable {
+    public var listenURL: String
+    public var replayTo: String?
+    public var keymap = Keymap.standard
+    public var size: Size
+    public var focus: Pane = .list
+    public var zoomed = false
+    public var showHelp = false
+    public var helpScroll = 0
+    public var quitRequested = false
+    public var status: StatusMessage?
+    public var confirmingClearAll = false
+    public var prompt: PromptKind?
+    /// Text of the replay URL prompt while it is open.
+    public var replayURLText = ""
+    /// The last replay target entered.
+    public var lastReplayTarget: String?
+
+    // The list, virtualized over the store.
+    public var total = 0
+    public var window = ListWindow()
+    var pendingWindowOffset: Int?
+    public var selected = 0
+    public var listTop = 0
+    public var follow = true
+
+    // Filter.
+    public var filterText = ""
+    public var filter: RequestFilter?
+    public var filterError: String?
+    public var filterGeneration = 0
+    public var filterMatches: [RequestSummary] = []
+    public var filterScanning = false
+    public var filterScanned = 0
+
+    // The selected capture.
+    public var detail: CapturedRequest?
+    var loadingID: Int64?
+    /// A capture the list showed but the store no longer has.
+    var unavailableID: Int64?
+    public var headersScroll = 0
+    /// Horizontal scroll of the text panes, in columns.
+    public var horizontalScroll: [Pane: Int] = [:]
+    public var signatureScroll = 0
+    public var signatureLines: [String] = []
+    public var body = BodyState()
+
+    public init(listenURL: String, replayTo: String? = nil, size: Size) {
+        self.listenURL = listenURL
+        self.replayTo = replayTo
+        self.size = size
+    }
+
+    public var layout: ScreenLayout { ScreenLayout(size: size, zoomed: zoomed ? focus : nil) }
+
+    public var isFiltering: Bool { filter != nil }
+
+    /// Rows in the list: every capture, or the matches of the active filter.
+    public var rowCount: Int { isFiltering ? filterMatches.count : total }
+
+    public func summary(atRow row: Int) -> RequestSummary? {
+        guard row >= 0, row < rowCount else { return nil }
+        return isFiltering ? filterMatches[row] : window.item(at: row)
+    }
+
+    public var selectedSummary: RequestSummary? { summary(atRow: selected) }
+
+    /// The effects to run once at start.
+    public static let startEffects: [Effect] = [.loadCount]
+
+    // MARK: - Update
+
+    public mutating func apply(_ event: AppEvent) -> [Effect] {
+        var effects: [Effect] = []
+        switch event {
+        case .input(let input):
+            effects += handle(input)
+        case .captured(let summary):
+            total += 1
+            if window.endOffset == total - 1 {
+                window.append(summary, maxCount: 4096)
+            }
+            if let filter {
+                effects.append(.checkFilter(generation: filterGeneration, filter: filter, summary: summary))
+            }
+        case .countLoaded(let count):
+            total = count
+            window = ListWindow()
+            pendingWindowOffset = nil
+        case .windowLoaded(let offset, let summaries):
+            if pendingWindowOffset == offset { pendingWindowOffset = nil }
+            window = ListWindow(offset: offset, items: summaries)
+        case .requestLoaded(let request):
+            guard request.id == selectedSummary?.id else { break }
+            loadingID = nil
+            detail = request
+            headersScroll = 0
+            signatureScroll = 0
+            horizontalScroll = [:]
+            signatureLines = []
+            let keepView = body.currentView
+            body = BodyState()
+            body.views = BodyFormatterRegistry.views(for: request)
+            if let keepView, keepView == .raw || keepView == .hex, let index = body.views.firstIndex(of: keepView) {
+                body.viewIndex = index
+            }
+            if let view = body.currentView { effects.append(.formatBody(request, view)) }
+            effects.append(.explainSignature(request))
+        case .requestMissing(let id):
+            // Gone from the store (deleted elsewhere, or dropped by retention): refresh the list once,
+            // and do not ask for this id again.
+            if loadingID == id { loadingID = nil }
+            unavailableID = id
+            effects.append(.loadCount)
+        case .bodyFormatted(let requestID, let view, let formatted):
+            guard requestID == detail?.id, view == body.currentView else { break }
+            body.formatted = formatted
+            if !body.query.isEmpty { effects += startSearch() }
+        case .signatureExplained(let requestID, let lines):
+            if requestID == detail?.id { signatureLines = lines }
+        case .filterBatch(let generation, let matches, let scanned, let done):
+            guard generation == filterGeneration else { break }
+            filterMatches += matches
+            filterScanned = scanned
+            filterScanning = !done
+        case .filterChecked(let generation, let summary, let matches):
+            guard generation == filterGeneration, matches else { break }
+            if filterMatches.last.map({ $0.id < summary.id }) ?? true { filterMatches.append(summary) }
+        case .searchFinished(let generation, let lines):
+            guard generation == body.searchGeneration else { break }
+            body.matches = lines
+            body.currentMatch = lines.firstIndex { $0 >= body.scroll } ?? (lines.isEmpty ? nil : 0)
+            revealCurrentMatch()
+        case .deleted(let id):
+            total = max(0, total - 1)
+            window = ListWindow()
+            pendingWindowOffset = nil
+            filterMatches.removeAll { $0.id == id }
+            if detail?.id == id { detail = nil }
+            status = StatusMessage(text: "deleted request #\(id)", isError: false)
+        case .clearedAll:
+            total = 0
+            window = ListWindow()
+            pendingWindowOffset = nil
+            filterMatches = []
+            detail = nil
+            selected = 0
+            listTop = 0
+            status = StatusMessage(text: "deleted all requests", isError: false)
+        case .failed(let message):
+            status = StatusMessage(text: message, isError: true)
+        }
+        effects += reconcile()
+        return effects
+    }
+
+    /// Keeps the selection, the scroll position, the loaded window and the loaded capture consistent.
+    mutating func reconcile() -> [Effect] {
+        var effects: [Effect] = []
+        let rows = layout.listRows
+        if rowCount == 0 {
+            selected = 0
+            listTop = 0
+            detail = nil
+            loadingID = nil
+            return effects
+        }
+        if follow { selected = rowCount - 1 }
+        selected = min(max(0, selected), rowCount - 1)
+        if selected < listTop { listTop = selected }
+        if rows > 0, selected >= listTop + rows { listTop = selected - rows + 1 }
+        listTop = max(0, min(listTop, max(0, rowCount - max(rows, 1))))
+
+        if !isFiltering {
+            let visibleEnd = min(total, listTop + max(rows, 1))
+            let needed = listTop..<max(visibleEnd, listTop + 1)
+            let covered = window.offset <= needed.lowerBound && window.endOffset >= min(needed.upperBound, total)
+                && !(window.items.isEmpty && total > 0)
+            if !covered {
+                let offset = max(0, listTop - max(rows, 16))
+                if pendingWindowOffset != offset {
+                    pendingWindowOffset = offset
+                    effects.append(.loadWindow(offset: offset, limit: max(rows, 16) * 3))
+                }
+            }
+        }
+        if let summary = selectedSummary {
+            if detail?.id != summary.id, loadingID != summary.id, unavailableID != summary.id {
+                loadingID = summary.id
+                effects.append(.loadRequest(id: summary.id))
+            }
+        }
+        return effects
+    }
+
+    // MARK: - Input
+
+    mutating func handle(_ input: InputEvent) -> [Effect] {
+        switch input {
+        case .key(let key):
+            return handle(key)
+        case .mouse(let mouse):
+            return handle(mouse)
+        case .resize(let newSize):
+            size = newSize
+            return []
+        case .endOfInput, .terminate:
+            quitRequested = true
+            return []
+        }
+    }
+
+    mutating func handle(_ key: Key) -> [Effect] {
+        if showHelp {
+            switch keymap.action(for: key, in: .help) {
+            case .closeHelp: showHelp = false
+            case .moveUp: helpScroll = max(0, helpScroll - (key == .pageUp ? 10 : 1))
+            case .moveDown: helpScroll += key == .pageDown ? 10 : 1
+            default: break
+            }
+            return []
+        }
+        if confirmingClearAll {
+            confirmingClearAll = false
+            if keymap.action(for: key, in: .confirm) == .confirmYes {
+                status = StatusMessage(text: "deleting all requests…", isError: false)
+                return [.deleteAll]
+            }
+            status = StatusMessage(text: "nothing deleted", isError: false)
+            return []
+        }
+        if let prompt {
+            return handlePrompt(prompt, key)
+        }
+        status = nil
+        guard let action = keymap.action(for: key, in: focus.keyContext) else {
+            if case .character(let c) = key, c != " " {
+                status = StatusMessage(text: "\(Sanitizer.displayText(String(c))) does nothing here: press ? for help", isError: false)
+            }
+            return []
+        }
+        return perform(action)
+    }
+
+    mutating func perform(_ action: Action) -> [Effect] {
+        switch action {
+        case .moveUp: move(by: -1)
+        case .moveDown: move(by: 1)
+        case .pageUp: move(by: -max(1, pageSize - 1))
+        case .pageDown: move(by: max(1, pageSize - 1))
+        case .moveTop: move(by: Int.min / 2)
+        case .moveBottom:
+            move(by: Int.max / 2)
+        case .scrollLeft, .scrollRight:
+            guard focus != .list else {
+                status = StatusMessage(text: "the list does not scroll sideways: focus a pane with Tab", isError: false)
+                return []
+            }
+            let step = max(4, layout[focus].width / 2)
+            horizontalScroll[focus] = max(0, (horizontalScroll[focus] ?? 0) + (action == .scrollLeft ? -step : step))
+        case .focusNext:
+            focus = Pane.allCases[(Pane.allCases.firstIndex(of: focus)! + 1) % Pane.allCases.count]
+        case .focusPrevious:
+            focus = Pane.allCases[(Pane.allCases.firstIndex(of: focus)! + Pane.allCases.count - 1) % Pane.allCases.count]
+        case .zoom:
+            zoomed.toggle()
+        case .filter:
+            focus = .list
+            prompt = .filter
+            if zoomed { zoomed = false }
+        case .clearFilter:
+            if isFiltering || !filterText.isEmpty {
+                return setFilterText("")
+            }
+            status = StatusMessage(text: "no filter to clear", isError: false)
+        case .follow:
+            follow.toggle()
+            status = StatusMessage(text: follow ? "following the newest request" : "stopped following", isError: false)
+        case .search:
+            guard body.formatted != nil else {
+                status = StatusMessage(text: "nothing to search: no body shown", isError: false)
+                return []
+            }
+            prompt = .search
+        case .nextMatch, .previousMatch:
+            guard !body.matches.isEmpty else {
+                status = StatusMessage(text: body.query.isEmpty ? "no search: press / in the body pane" : "no matches", isError: false)
+                return []
+            }
+            let count = body.matches.count
+            let current = body.currentMatch ?? (action == .nextMatch ? -1 : 0)
+            body.currentMatch = (current + (action == .nextMatch ? 1 : -1) + count) % count
+            revealCurrentMatch()
+        case .cycleView:
+            guard let detail, !body.views.isEmpty else {
+                status = StatusMessage(text: "no request selected", isError: false)
+                return []
+            }
+            body.viewIndex = (body.viewIndex + 1) % body.views.count
+            return switchView(detail)
+        case .rawView:
+            guard let detail, let rawIndex = body.views.firstIndex(of: .raw) else {
+                status = StatusMessage(text: "no request selected", isError: false)
+                return []
+            }
+            if body.viewIndex == rawIndex {
+                body.viewIndex = body.previousViewIndex ?? 0
+            } else {
+                body.previousViewIndex = body.viewIndex
+                body.viewIndex = rawIndex
+            }
+            return switchView(detail)
+        case .replay:
+            guard let summary = selectedSummary else {
+                status = StatusMessage(text: "replay: no request selected", isError: false)
+                return []
+            }
+            replayURLText = lastReplayTarget ?? replayTo ?? ""
+            prompt = .replayURL(id: summary.id)
+        case .deleteSelected:
+            guard let summary = selectedSummary else {
+                status = StatusMessage(text: "delete: no request selected", isError: false)
+                return []
+            }
+            return [.delete(id: summary.id)]
+        case .clearAll:
+            guard total > 0 else {
+                status = StatusMessage(text: "nothing to delete", isError: false)
+                return []
+            }
+            confirmingClearAll = true
+        case .help:
+            showHelp = true
+            helpScroll = 0
+        case .quit:
+            quitRequested = true
+        case .promptAccept, .promptCancel, .promptDeleteBackward, .confirmYes, .confirmNo, .closeHelp:
+            break
+        }
+        return []
+    }
+
+    var pageSize: Int {
+        focus == .list ? layout.listRows : layout.textRows(focus)
+    }
+
+    mutating func move(by delta: Int) {
+        switch focus {
+        case .list:
+            guard rowCount > 0 else { return }
+            let target = clampedAdd(selected, delta, upper: rowCount - 1)
+            follow = delta > 0 && target == rowCount - 1 && follow
+            selected = target
+        case .headers:
+            headersScroll = clampedAdd(headersScroll, delta, upper: max(0, headerLines().count - layout.textRows(.headers)))
+        case .signature:
+            signatureScroll = clampedAdd(signatureScroll, delta, upper: max(0, signatureLineCount - layout.textRows(.signature)))
+        case .body:
+            let count = body.formatted?.lineCount ?? 0
+            body.scroll = clampedAdd(body.scroll, delta, upper: max(0, count - layout.textRows(.body)))
+        }
+    }
+
+    func clampedAdd(_ value: Int, _ delta: Int, upper: Int) -> Int {
+        let (sum, overflow) = value.addingReportingOverflow(delta)
+        let result = overflow ? (delta > 0 ? upper : 0) : sum
+        return min(max(0, result), max(0, upper))
+    }
+
+    mutating func switchView(_ request: CapturedRequest) -> [Effect] {
+        body.formatted = nil
+        body.scroll = 0
+        horizontalScroll[.body] = 0
+        body.matches = []
+        body.currentMatch = nil
+        guard let view = body.currentView else { return [] }
+        return [.formatBody(request, view)]
+    }
+
+    mutating func revealCurrentMatch() {
+        guard let index = body.currentMatch, index < body.matches.count else { return }
+        let line = body.matches[index]
+        let rows = max(1, layout.textRows(.body))
+        if line < body.scroll || line >= body.scroll + rows {
+            body.scroll = max(0, line - rows / 3)
+        }
+    }
+
+    // MARK: - Prompt
+
+    mutating func handlePrompt(_ kind: PromptKind, _ key: Key) -> [Effect] {
+        if case .replayURL(let id) = kind {
+            switch keymap.action(for: key, in: .prompt) {
+            case .promptAccept:
+                prompt = nil
+                let target = replayURLText.trimmingCharacters(in: .whitespaces)
+                guard !target.isEmpty else {
+                    status = StatusMessage(text: "replay: no target URL given", isError: true)
+                    return []
+                }
+                lastReplayTarget = target
+                status = StatusMessage(text: "replay is not available yet in the TUI: run `hookscope replay \(id) --to \(target)`", isError: false)
+            case .promptCancel:
+                prompt = nil
+                status = StatusMessage(text: "replay cancelled", isError: false)
+            case .promptDeleteBackward:
+                if !replayURLText.isEmpty { replayURLText.removeLast() }
+            default:
+                if case .character(let c) = key { replayURLText.append(c) }
+            }
+            return []
+        }
+        switch keymap.action(for: key, in: .prompt) {
+        case .promptAccept:
+            prompt = nil
+            if kind == .filter, filterError != nil {
+                status = StatusMessage(text: "filter not applied: \(filterError ?? "")", isError: true)
+            }
+            return []
+        case .promptCancel:
+            prompt = nil
+            return kind == .filter ? setFilterText("") : setSearch("")
+        case .promptDeleteBackward:
+            let text = kind == .filter ? filterText : body.query
+            guard !text.isEmpty else { return [] }
+            return kind == .filter ? setFilterText(String(text.dropLast())) : setSearch(String(text.dropLast()))
+        default:
+            guard case .character(let c) = key else { return [] }
+            return kind == .filter ? setFilterText(filterText + String(c)) : setSearch(body.query + String(c))
+        }
+    }
+
+    mutating func setFilterText(_ text: String) -> [Effect] {
+        filterText = text
+        filterGeneration += 1
+        filterMatches = []
+        filterScanned = 0
+        if text.isEmpty {
+            filter = nil
+            filterError = nil
+            filterScanning = false
+            follow = true
+            return [.cancelFilterScan]
+        }
+        do {
+            let parsed = try RequestFilter.parse(text)
+            filterError = nil
+            filter = parsed
+            filterScanning = true
+            follow = true
+            return [.scanFilter(generation: filterGeneration, filter: parsed)]
+        } catch {
+            filterError = "\(error)"
+            filter = nil
+            filterScanning = false
+            return [.cancelFilterScan]
+        }
+    }
+
+    mutating func setSearch(_ query: String) -> [Effect] {
+        body.query = query
+        return startSearch()
+    }
+
+    mutating func startSearch() -> [Effect] {
+        body.searchGeneration += 1
+        body.matches = []
+        body.currentMatch = nil
+        guard !body.query.isEmpty, let formatted = body.formatted else { return [] }
+        return [.searchBody(generation: body.searchGeneration, body: formatted, query: Array(body.query.utf8))]
+    }
+
+    // MARK: - Mouse
+
+    mutating func handle(_ mouse: MouseEvent) -> [Effect] {
+        let layout = self.layout
+        guard !layout.tooSmall, !showHelp, let pane = layout.pane(atX: mouse.x, y: mouse.y) else { return [] }
+        switch mouse.button {
+        case .left:
+            focus = pane
+            if pane == .list {
+                let row = listTop + (mouse.y - layout.list.y - 2)
+                if mouse.y >= layout.list.y + 2, row < rowCount {
+                    selected = row
+                    follow = false
+                }
+            }
+        case .wheelUp, .wheelDown:
+            let previous = focus
+            focus = pane
+            move(by: mouse.button == .wheelUp ? -3 : 3)
+            if pane != .list { focus = previous }
+        case .middle, .right:
+            break
+        }
+        return []
+    }
+
+    // MARK: - Pane content
+
+    /// Lines of the headers pane for the selected capture.
+    public func headerLines() -> [TextLine] {
+        guard let request = detail else { return [] }
+        var lines: [TextLine] = []
+        var first = TextLine(request.method, Style(.method, bold: true))
+        first.append(" ")
+        first.append(bytes: request.rawTarget)
+        first.append(" " + request.httpVersion, Style(.muted))
+        lines.append(first)
+        var meta = "#\(request.id) from \(request.remoteAddress) at \(request.receivedAt.rfc3339)"
+        meta += " · answered \(request.response.status)"
+        if let refusal = request.refusal { meta += " · refused: \(refusal.rawValue)" }
+        if request.bodyWasChunked { meta += " · chunked" }
+        lines.append(TextLine(meta, Style(.muted)))
+        for header in request.headers {
+            var line = TextLine(header.name, Style(.key))
+            line.append(": ", Style(.punctuation))
+            line.append(bytes: header.rawValue)
+            lines.append(line)
+        }
+        return lines
+    }
+
+    var signatureLineCount: Int { detail == nil ? 0 : 2 + signatureLines.count }
+}
+
+/// A window of loaded summaries: rows `offset ..< offset + items.count` of the unfiltered list.
+public struct ListWindow: Sendable, Hashable {
+    public var offset = 0
+    public var items: [RequestSummary] = []
+
+    public init(offset: Int = 0, items: [RequestSummary] = []) {
+        self.offset = offset
+        self.items = items
+    }
+
+    public var endOffset: Int { offset + items.count }
+
+    public func item(at row: Int) -> RequestSummary? {
+        let index = row - offset
+        return index >= 0 && index < items.count ? items[index] : nil
+    }
+
+    mutating func append(_ summary: RequestSummary, maxCount: Int) {
+        items.append(summary)
+        if items.count > maxCount {
+            let drop = items.count - maxCount
+            items.removeFirst(drop)
+            offset += drop
+        }
+    }
+}
+
+/// The body pane: the views for the selected capture, the formatted body and the search.
+public struct BodyState: Sendable {
+    public var views: [BodyView] = []
+    public var viewIndex = 0
+    var previousViewIndex: Int?
+    public var formatted: (any FormattedBody)?
+    public var scroll = 0
+    public var query = ""
+    public var searchGeneration = 0
+    public var matches: [Int] = []
+    public var currentMatch: Int?
+
+    public var currentView: BodyView? { viewIndex < views.count ? views[viewIndex] : nil }
+}

@@ -1,0 +1,75 @@
+import HookCore
+import HookStore
+import TermUI
+
+/// Carries out effects against the environment and reports results as events.
+public struct EffectRunner: Sendable {
+    public var environment: AppEnvironment
+    /// Captures read per batch while scanning for a filter.
+    public var scanBatchSize: Int
+
+    public init(environment: AppEnvironment, scanBatchSize: Int = 512) {
+        self.environment = environment
+        self.scanBatchSize = scanBatchSize
+    }
+
+    public func run(_ effect: Effect, emit: @Sendable (AppEvent) -> Void) async {
+        let store = environment.store
+        do {
+            switch effect {
+            case .loadCount:
+                emit(.countLoaded(try await store.count()))
+            case .loadWindow(let offset, let limit):
+                let items = try await store.summaries(offset: offset, limit: limit)
+                if Task.isCancelled { return }
+                emit(.windowLoaded(offset: offset, summaries: items))
+            case .loadRequest(let id):
+                if let request = try await store.request(id: id) {
+                    emit(.requestLoaded(request))
+                } else {
+                    emit(.requestMissing(id: id))
+                }
+            case .formatBody(let request, let view):
+                let formatted = BodyFormatterRegistry.format(request, as: view)
+                if Task.isCancelled { return }
+                emit(.bodyFormatted(requestID: request.id, view: view, body: formatted))
+            case .explainSignature(let request):
+                emit(.signatureExplained(requestID: request.id, lines: environment.explainSignature(request)))
+            case .scanFilter(let generation, let filter):
+                var afterID: Int64 = 0
+                var scanned = 0
+                while true {
+                    if Task.isCancelled { return }
+                    let batch = try await store.requests(afterID: afterID, limit: scanBatchSize)
+                    if Task.isCancelled { return }
+                    scanned += batch.count
+                    let matches = batch.filter { filter.matches($0) }.map(\.summary)
+                    let done = batch.count < scanBatchSize
+                    emit(.filterBatch(generation: generation, matches: matches, scanned: scanned, done: done))
+                    if done { return }
+                    afterID = batch.last?.id ?? afterID
+                }
+            case .cancelFilterScan:
+                return
+            case .checkFilter(let generation, let filter, let summary):
+                if let request = try await store.request(id: summary.id) {
+                    emit(.filterChecked(generation: generation, summary: summary, matches: filter.matches(request)))
+                }
+            case .searchBody(let generation, let body, let query):
+                if let lines = BodySearch.matchingLines(in: body, query: query) {
+                    emit(.searchFinished(generation: generation, matchingLines: lines))
+                }
+            case .delete(let id):
+                try await store.delete(id: id)
+                emit(.deleted(id: id))
+            case .deleteAll:
+                try await store.deleteAll()
+                emit(.clearedAll)
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            emit(.failed("\(error)"))
+        }
+    }
+}

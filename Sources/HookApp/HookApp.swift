@@ -1,2 +1,0 @@
-// HookApp: see docs/architecture.md
-public enum HookAppModule {}

@@ -1,0 +1,197 @@
+import TermUI
+
+/// Named commands: a key, the help screen and the docs all refer to these.
+public enum Action: String, Sendable, Hashable, CaseIterable {
+    case moveUp = "cursor.up"
+    case moveDown = "cursor.down"
+    case moveTop = "cursor.top"
+    case moveBottom = "cursor.bottom"
+    case pageUp = "cursor.page-up"
+    case pageDown = "cursor.page-down"
+    case scrollLeft = "cursor.left"
+    case scrollRight = "cursor.right"
+    case focusNext = "focus.next"
+    case focusPrevious = "focus.previous"
+    case zoom = "pane.zoom"
+    case filter = "list.filter"
+    case clearFilter = "list.clear-filter"
+    case follow = "list.follow"
+    case search = "body.search"
+    case nextMatch = "body.next-match"
+    case previousMatch = "body.previous-match"
+    case cycleView = "body.cycle-view"
+    case rawView = "body.raw"
+    case replay = "request.replay"
+    case deleteSelected = "request.delete"
+    case clearAll = "request.clear-all"
+    case help = "app.help"
+    case quit = "app.quit"
+    case promptAccept = "prompt.accept"
+    case promptCancel = "prompt.cancel"
+    case promptDeleteBackward = "prompt.delete-backward"
+    case confirmYes = "confirm.yes"
+    case confirmNo = "confirm.no"
+    case closeHelp = "help.close"
+}
+
+/// Where a binding applies. Pane contexts take precedence over `global`.
+public enum KeyContext: String, Sendable, Hashable, CaseIterable {
+    case global
+    case list
+    case body
+    case prompt
+    case confirm
+    case help
+
+    public var title: String {
+        switch self {
+        case .global: "Everywhere"
+        case .list: "Request list"
+        case .body: "Body pane"
+        case .prompt: "While typing a filter or search"
+        case .confirm: "Confirmation"
+        case .help: "Help screen"
+        }
+    }
+}
+
+/// One key binding: the chords that trigger an action in a context, and the help text for it.
+public struct KeyBinding: Sendable, Hashable {
+    public var chords: [Key]
+    public var action: Action
+    public var help: String
+    public var context: KeyContext
+    /// Short label for the status bar hints; nil keeps the binding out of the footer.
+    public var hint: String?
+
+    public init(chords: [Key], action: Action, help: String, context: KeyContext, hint: String? = nil) {
+        self.chords = chords
+        self.action = action
+        self.help = help
+        self.context = context
+        self.hint = hint
+    }
+
+    public var chordText: String { chords.map(\.description).joined(separator: ", ") }
+}
+
+/// The one keymap: key handling, the `?` screen, the footer hints and docs/keybindings.md come from it.
+public struct Keymap: Sendable {
+    public var bindings: [KeyBinding]
+
+    public init(bindings: [KeyBinding]) { self.bindings = bindings }
+
+    public static let standard = Keymap(bindings: [
+        KeyBinding(chords: [.up, .character("k")], action: .moveUp, help: "previous request (or scroll the focused pane up)", context: .global, hint: "move"),
+        KeyBinding(chords: [.down, .character("j")], action: .moveDown, help: "next request (or scroll the focused pane down)", context: .global),
+        KeyBinding(chords: [.character("g"), .home], action: .moveTop, help: "first request (or top of the pane)", context: .global),
+        KeyBinding(chords: [.character("G"), .end], action: .moveBottom, help: "last request (or bottom of the pane)", context: .global),
+        KeyBinding(chords: [.pageUp], action: .pageUp, help: "one page up", context: .global),
+        KeyBinding(chords: [.pageDown], action: .pageDown, help: "one page down", context: .global),
+        KeyBinding(chords: [.left, .character("h")], action: .scrollLeft, help: "scroll the focused pane left", context: .global),
+        KeyBinding(chords: [.right, .character("l")], action: .scrollRight, help: "scroll the focused pane right (long lines)", context: .global),
+        KeyBinding(chords: [.tab], action: .focusNext, help: "focus the next pane", context: .global, hint: "pane"),
+        KeyBinding(chords: [.backTab], action: .focusPrevious, help: "focus the previous pane", context: .global),
+        KeyBinding(chords: [.enter], action: .zoom, help: "zoom the focused pane (again to go back)", context: .global, hint: "zoom"),
+        KeyBinding(chords: [.character("/")], action: .filter, help: "filter the list as you type (e.g. stripe, method:POST)", context: .global, hint: "filter"),
+        KeyBinding(chords: [.character("/")], action: .search, help: "search the body; Enter keeps the search", context: .body, hint: "search"),
+        KeyBinding(chords: [.character("n")], action: .nextMatch, help: "next search match", context: .body, hint: "next"),
+        KeyBinding(chords: [.character("N")], action: .previousMatch, help: "previous search match", context: .body),
+        KeyBinding(chords: [.escape], action: .clearFilter, help: "clear the filter", context: .list),
+        KeyBinding(chords: [.character("v")], action: .cycleView, help: "cycle the body views (json, form, text, hex, raw, ...)", context: .global, hint: "view"),
+        KeyBinding(chords: [.character("b")], action: .rawView, help: "raw body bytes (again to go back)", context: .global),
+        KeyBinding(chords: [.character("f")], action: .follow, help: "follow the newest request (toggle)", context: .global),
+        KeyBinding(chords: [.character("r")], action: .replay, help: "replay the selected request (prompts for the URL, pre-filled with --replay-to or the last one used)", context: .global, hint: "replay"),
+        KeyBinding(chords: [.character("d")], action: .deleteSelected, help: "delete the selected request", context: .global),
+        KeyBinding(chords: [.character("D")], action: .clearAll, help: "delete all requests (asks first)", context: .global),
+        KeyBinding(chords: [.character("?")], action: .help, help: "this help", context: .global, hint: "help"),
+        KeyBinding(chords: [.character("q")], action: .quit, help: "quit (restoring the terminal)", context: .global, hint: "quit"),
+        KeyBinding(chords: [.enter], action: .promptAccept, help: "keep the filter or search (or accept the replay URL) and return to the panes", context: .prompt, hint: "keep"),
+        KeyBinding(chords: [.escape], action: .promptCancel, help: "clear the filter or search (or cancel the replay)", context: .prompt, hint: "clear"),
+        KeyBinding(chords: [.backspace], action: .promptDeleteBackward, help: "delete the last character", context: .prompt),
+        KeyBinding(chords: [.character("y")], action: .confirmYes, help: "yes, do it", context: .confirm, hint: "yes"),
+        KeyBinding(chords: [.character("n"), .escape], action: .confirmNo, help: "no (any other key too)", context: .confirm, hint: "no"),
+        KeyBinding(chords: [.escape, .character("?"), .character("q")], action: .closeHelp, help: "close the help", context: .help, hint: "close"),
+        KeyBinding(chords: [.up, .character("k"), .pageUp], action: .moveUp, help: "scroll the help up", context: .help),
+        KeyBinding(chords: [.down, .character("j"), .pageDown], action: .moveDown, help: "scroll the help down", context: .help),
+    ])
+
+    /// The action for a key: the first binding of `context` that has it, then (for pane contexts) a global one.
+    public func action(for key: Key, in context: KeyContext) -> Action? {
+        if let binding = bindings.first(where: { $0.context == context && $0.chords.contains(key) }) {
+            return binding.action
+        }
+        switch context {
+        case .list, .body, .global:
+            return bindings.first(where: { $0.context == .global && $0.chords.contains(key) })?.action
+        case .prompt, .confirm, .help:
+            return nil
+        }
+    }
+
+    /// Footer hints for a context: its own hinted bindings, then the global ones it does not shadow.
+    public func hints(for context: KeyContext) -> [(keys: String, label: String)] {
+        var result: [(String, String)] = []
+        var seen = Set<Action>()
+        let own = bindings.filter { $0.context == context && $0.hint != nil }
+        let shadowed = Set(bindings.filter { $0.context == context }.flatMap(\.chords))
+        let global = (context == .list || context == .body || context == .global)
+            ? bindings.filter { $0.context == .global && $0.hint != nil && !$0.chords.contains(where: shadowed.contains) }
+            : []
+        for binding in own + global where !seen.contains(binding.action) {
+            seen.insert(binding.action)
+            var keys = binding.chords.first.map(\.description) ?? ""
+            if binding.action == .moveUp { keys = "↑↓/jk" }
+            result.append((keys, binding.hint ?? ""))
+        }
+        return result
+    }
+
+    /// The help screen's lines, grouped by context.
+    public func helpLines() -> [TextLine] {
+        var lines: [TextLine] = []
+        for context in KeyContext.allCases {
+            let group = bindings.filter { $0.context == context }
+            guard !group.isEmpty else { continue }
+            if !lines.isEmpty { lines.append(TextLine()) }
+            lines.append(TextLine(context.title, Style(.heading, bold: true)))
+            let width = max(12, group.map { DisplayWidth.columns($0.chordText) }.max() ?? 0)
+            for binding in group {
+                let pad = String(repeating: " ", count: max(1, width - DisplayWidth.columns(binding.chordText) + 2))
+                var line = TextLine("  " + binding.chordText, Style(.key))
+                line.append(pad + binding.help)
+                lines.append(line)
+            }
+        }
+        lines.append(TextLine())
+        lines.append(TextLine("Mouse", Style(.heading, bold: true)))
+        for (what, help) in Self.mouseHelp {
+            lines.append(TextLine("  \(what)" + String(repeating: " ", count: max(1, 14 - what.count)) + help))
+        }
+        return lines
+    }
+
+    public static let mouseHelp: [(String, String)] = [
+        ("click", "select a request or focus a pane"),
+        ("wheel", "scroll the pane under the pointer"),
+    ]
+
+    /// The Markdown of docs/keybindings.md, generated from this keymap.
+    public func markdown() -> String {
+        var out = "# Key bindings\n\n"
+        out += "Generated from `Keymap.standard` in `Sources/HookApp/Keymap.swift`; a test fails when this file is stale.\n"
+        out += "Regenerate with `UPDATE_KEYBINDINGS_DOC=1 swift test --filter KeymapTests`.\n"
+        for context in KeyContext.allCases {
+            let group = bindings.filter { $0.context == context }
+            guard !group.isEmpty else { continue }
+            out += "\n## \(context.title)\n\n| keys | action | what it does |\n| --- | --- | --- |\n"
+            for binding in group {
+                let keys = binding.chords.map { "`\($0.description == "|" ? "\\|" : $0.description)`" }.joined(separator: ", ")
+                out += "| \(keys) | `\(binding.action.rawValue)` | \(binding.help) |\n"
+            }
+        }
+        out += "\n## Mouse\n\n| input | what it does |\n| --- | --- |\n"
+        for (what, help) in Self.mouseHelp { out += "| \(what) | \(help) |\n" }
+        return out
+    }
+}

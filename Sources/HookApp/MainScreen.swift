@@ -1,0 +1,363 @@
+import HookCore
+import TermUI
+
+/// Draws the whole screen from the state. Pure: reads the state, writes only the grid.
+public enum MainScreen {
+    public static func render(_ state: AppState, into grid: inout CellGrid, glyphs: BorderGlyphs = .unicode) {
+        grid.fill(grid.bounds)
+        let layout = state.layout
+        if layout.tooSmall {
+            let min = ScreenLayout.minimumSize
+            let lines = ["Terminal too small", "\(grid.width)x\(grid.height), need \(min.width)x\(min.height)", "q quits"]
+            for (i, line) in lines.enumerated() where i < grid.height {
+                grid.draw(line, x: 0, y: i, style: Style(i == 0 ? .error : .normal, bold: i == 0))
+            }
+            return
+        }
+        if !layout.list.isEmpty { renderList(state, layout.list, &grid, glyphs) }
+        if !layout.headers.isEmpty { renderHeaders(state, layout.headers, &grid, glyphs) }
+        if !layout.body.isEmpty { renderBody(state, layout.body, &grid, glyphs) }
+        if !layout.signature.isEmpty { renderSignature(state, layout.signature, &grid, glyphs) }
+        renderStatus(state, layout.status, &grid)
+        if state.showHelp { renderHelp(state, &grid, glyphs) }
+    }
+
+    // MARK: list
+
+    static func renderList(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        var title = TextLine(Pane.list.title, Style(.title, bold: true))
+        if state.isFiltering {
+            title.append(" \(state.filterMatches.count) of \(state.total)", Style(.muted))
+        } else {
+            title.append(" \(state.total)", Style(.muted))
+        }
+        if state.follow { title.append(" following", Style(.muted)) }
+        let inner = Frame(title: title, focused: state.focus == .list, glyphs: glyphs).render(in: rect, into: &grid)
+        guard inner.height > 0 else { return }
+        let showTime = inner.width >= 60
+        let specs: [Int?] = showTime ? [7, 12, 7, nil, 6, 3, 9] : [7, 7, nil, 6, 3, 9]
+        let widths = ColumnLayout.widths(specs, total: inner.width)
+        let headers = showTime ? ["ID", "TIME", "METHOD", "TARGET", "SIZE", "ST", "SIGNATURE"] : ["ID", "METHOD", "TARGET", "SIZE", "ST", "SIGNATURE"]
+        let rightAligned: Set<Int> = showTime ? [0, 4] : [0, 3]
+        drawRow(headers.map { TextLine($0, Style(.muted, bold: true)) }, widths: widths, rightAligned: rightAligned, x: inner.x, y: inner.y, maxX: inner.maxX, &grid)
+        let rows = inner.height - 1
+        if state.rowCount == 0 {
+            let message: String
+            if state.filterError != nil {
+                message = "invalid filter: \(state.filterError ?? "")"
+            } else if state.isFiltering {
+                message = state.filterScanning ? "searching…" : "no request matches the filter"
+            } else {
+                message = "waiting for requests on \(state.listenURL)"
+            }
+            grid.draw(message, x: inner.x + 1, y: inner.y + 1, maxX: inner.maxX, style: Style(state.filterError != nil ? .error : .muted))
+            return
+        }
+        for i in 0..<rows {
+            let row = state.listTop + i
+            guard row < state.rowCount else { break }
+            let y = inner.y + 1 + i
+            guard let s = state.summary(atRow: row) else {
+                grid.draw("…", x: inner.x, y: y, maxX: inner.maxX, style: Style(.muted))
+                continue
+            }
+            var cells: [TextLine] = [TextLine("\(s.id)")]
+            if showTime { cells.append(TextLine(s.receivedAt.localClockText, Style(.muted))) }
+            cells.append(TextLine(s.method, Style(.method, bold: true)))
+            cells.append(TextLine([TextSpan(bytes: s.rawTarget)]))
+            cells.append(TextLine(formatSize(s.bodySize)))
+            cells.append(TextLine(s.refusal == nil ? "\(s.responseStatus)" : "\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
+            cells.append(TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status)))
+            drawRow(cells, widths: widths, rightAligned: rightAligned, x: inner.x, y: y, maxX: inner.maxX, &grid)
+            if row == state.selected {
+                let focused = state.focus == .list
+                grid.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1)) { style in
+                    style.reverse = true
+                    if focused { style.bold = true }
+                }
+            }
+        }
+        if state.rowCount > rows, rows > 0 {
+            let thumb = inner.y + 1 + min(rows - 1, state.selected * rows / max(1, state.rowCount))
+            grid.draw("▐", x: rect.maxX - 1, y: thumb, style: Style(.borderFocused), truncation: .cut)
+        }
+    }
+
+    static func drawRow(_ cells: [TextLine], widths: [Int], rightAligned: Set<Int>, x: Int, y: Int, maxX: Int, _ grid: inout CellGrid) {
+        var column = x
+        for (i, cell) in cells.enumerated() where i < widths.count {
+            let w = widths[i]
+            if w > 0 {
+                var start = column
+                if rightAligned.contains(i) {
+                    let text = cell.spans.map { Sanitizer.displayText(bytes: $0.bytes) }.joined()
+                    start = column + max(0, w - DisplayWidth.columns(text))
+                }
+                grid.draw(cell, x: start, y: y, maxX: min(column + w, maxX))
+            }
+            column += w + 1
+            if column >= maxX { break }
+        }
+    }
+
+    public static func formatSize(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes)B" }
+        let units = ["K", "M", "G", "T"]
+        var value = Double(bytes) / 1024
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        let rounded = (value * 10).rounded() / 10
+        return value >= 100 ? "\(Int(value))\(units[unit])" : "\(rounded)\(units[unit])"
+    }
+
+    public static func verdictStyle(_ status: VerdictStatus) -> Style {
+        switch status {
+        case .valid: Style(.verdictValid, bold: true)
+        case .invalid: Style(.verdictInvalid, bold: true)
+        case .noSecret: Style(.verdictNoSecret)
+        case .unsigned: Style(.verdictUnsigned)
+        }
+    }
+
+    public static func verdictSymbol(_ status: VerdictStatus) -> String {
+        switch status {
+        case .valid: "✓"
+        case .invalid: "✗"
+        case .noSecret: "?"
+        case .unsigned: "-"
+        }
+    }
+
+    // MARK: text panes
+
+    static func renderTextPane(title: TextLine, pane: Pane, state: AppState, lines: [TextLine], scroll: Int, placeholder: String,
+                               _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        var title = title
+        if lines.count > rect.height - 2, rect.height > 2 {
+            title.append(" \(min(scroll + 1, lines.count))/\(lines.count)", Style(.muted))
+        }
+        let inner = Frame(title: title, focused: state.focus == pane, glyphs: glyphs).render(in: rect, into: &grid)
+        guard inner.height > 0 else { return }
+        if lines.isEmpty {
+            grid.draw(placeholder, x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
+            return
+        }
+        let start = min(max(0, scroll), max(0, lines.count - 1))
+        for i in 0..<inner.height where start + i < lines.count {
+            grid.draw(lines[start + i], x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body,
+                      skipColumns: state.horizontalScroll[pane] ?? 0)
+        }
+    }
+
+    static func renderHeaders(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        var title = TextLine(Pane.headers.title, Style(.title, bold: true))
+        if let d = state.detail { title.append(" \(d.headers.count)", Style(.muted)) }
+        renderTextPane(title: title, pane: .headers, state: state, lines: state.headerLines(), scroll: state.headersScroll,
+                       placeholder: state.rowCount == 0 ? "no request selected" : "loading…", rect, &grid, glyphs)
+    }
+
+    static func renderSignature(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        var lines: [TextLine] = []
+        if let d = state.detail {
+            let sig = d.signature
+            var first = TextLine(verdictSymbol(sig.status) + " " + sig.status.screenWord, verdictStyle(sig.status))
+            first.append(" · ", Style(.muted))
+            first.append(sig.provider ?? "no provider recognised", Style(sig.provider == nil ? .muted : .key))
+            lines.append(first)
+            lines.append(TextLine(sig.detail))
+            for line in state.signatureLines { lines.append(TextLine(line, Style(.muted))) }
+        }
+        renderTextPane(title: TextLine(Pane.signature.title, Style(.title, bold: true)), pane: .signature, state: state, lines: lines,
+                       scroll: state.signatureScroll, placeholder: "no request selected", rect, &grid, glyphs)
+    }
+
+    static func renderBody(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        let body = state.body
+        var title = TextLine(Pane.body.title, Style(.title, bold: true))
+        if let d = state.detail {
+            title.append(" " + MainScreen.formatSize(d.bodySize), Style(.muted))
+        }
+        if let view = body.currentView {
+            title.append(" [\(view.rawValue) \(body.viewIndex + 1)/\(body.views.count)]", Style(.key))
+        }
+        if let note = body.formatted?.note { title.append(" " + note, Style(.muted)) }
+        if !body.query.isEmpty {
+            let position = body.currentMatch.map { "\($0 + 1)/\(body.matches.count)" } ?? "0/\(body.matches.count)"
+            title.append(" /\(body.query) \(position)", Style(.searchMatch))
+        }
+        let lineCount = body.formatted?.lineCount ?? 0
+        if lineCount > rect.height - 2, rect.height > 2 {
+            title.append(" \(min(body.scroll + 1, lineCount))/\(lineCount)", Style(.muted))
+        }
+        if let shift = state.horizontalScroll[.body], shift > 0 { title.append(" →\(shift)", Style(.muted)) }
+        let inner = Frame(title: title, focused: state.focus == .body, glyphs: glyphs).render(in: rect, into: &grid)
+        guard inner.height > 0 else { return }
+        guard let detail = state.detail else {
+            grid.draw(state.rowCount == 0 ? "no request selected" : "loading…", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
+            return
+        }
+        if let refusal = detail.refusal {
+            grid.draw("body not kept: refused (\(refusal.rawValue)), \(detail.bodySize) bytes", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.error))
+            return
+        }
+        guard let formatted = body.formatted else {
+            grid.draw("formatting…", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
+            return
+        }
+        if detail.body.isEmpty {
+            grid.draw("(empty body)", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
+            return
+        }
+        let query = Array(body.query.utf8)
+        let current = body.currentMatch.flatMap { $0 < body.matches.count ? body.matches[$0] : nil }
+        // Only the visible lines are laid out.
+        for i in 0..<inner.height {
+            let index = body.scroll + i
+            guard index < formatted.lineCount else { break }
+            var line = styledLine(formatted.line(at: index))
+            if !query.isEmpty { line = highlight(line, query: query, current: index == current) }
+            grid.draw(line, x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body, skipColumns: state.horizontalScroll[.body] ?? 0)
+        }
+    }
+
+    static func style(for role: TextRole) -> Style {
+        switch role {
+        case .plain: Style()
+        case .key: Style(.key)
+        case .string: Style(.string)
+        case .number: Style(.number)
+        case .literal: Style(.literal)
+        case .punctuation: Style(.punctuation)
+        case .error: Style(.error, bold: true)
+        case .muted: Style(.muted)
+        case .heading: Style(.heading, bold: true)
+        }
+    }
+
+    static func styledLine(_ line: StyledLine) -> TextLine {
+        TextLine(line.map { TextSpan(bytes: $0.bytes, style(for: $0.role)) })
+    }
+
+    /// Splits spans so every case-insensitive occurrence of `query` gets the search-match style.
+    static func highlight(_ line: TextLine, query: [UInt8], current: Bool) -> TextLine {
+        let all = line.spans.flatMap(\.bytes)
+        let ranges = BodySearch.matchRanges(in: all, query: query)
+        guard !ranges.isEmpty else { return line }
+        var result = TextLine()
+        var offset = 0
+        for span in line.spans {
+            var start = 0
+            let bytes = span.bytes
+            while start < bytes.count {
+                let absolute = offset + start
+                let inMatch = ranges.contains { $0.contains(absolute) }
+                var end = start + 1
+                while end < bytes.count, ranges.contains(where: { $0.contains(offset + end) }) == inMatch { end += 1 }
+                var style = span.style
+                if inMatch {
+                    style = Style(.searchMatch, bold: current, underline: current)
+                }
+                result.spans.append(TextSpan(bytes: Array(bytes[start..<end]), style))
+                start = end
+            }
+            offset += bytes.count
+        }
+        return result
+    }
+
+    // MARK: status bar and help
+
+    static func renderStatus(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid) {
+        guard !rect.isEmpty else { return }
+        grid.fill(rect, style: Style(.statusBar))
+        var left = TextLine(state.listenURL, Style(.statusBar, bold: true))
+        left.append(" │ \(state.total) capture\(state.total == 1 ? "" : "s")", Style(.statusBar))
+        if !state.filterText.isEmpty || state.prompt == .filter {
+            left.append(" │ filter: ", Style(.statusBar))
+            left.append(state.filterText, Style(state.filterError == nil ? .statusBar : .statusError))
+            if state.prompt == .filter { left.append("▏", Style(.statusBar)) }
+            if state.filterScanning { left.append(" (scanning \(state.filterScanned))", Style(.statusBar)) }
+            if let error = state.filterError, state.prompt == .filter { left.append(" ✗ \(error)", Style(.statusError)) }
+        }
+        if state.prompt == .search {
+            left.append(" │ search: ", Style(.statusBar))
+            left.append(state.body.query + "▏", Style(.statusBar))
+            left.append(" \(state.body.matches.count) match\(state.body.matches.count == 1 ? "" : "es")", Style(.statusBar))
+        }
+        if case .replayURL(let id) = state.prompt {
+            left.append(" │ replay #\(id) to: ", Style(.statusBar, bold: true))
+            left.append(state.replayURLText + "▏", Style(.prompt))
+        }
+        var x = grid.draw(left, x: rect.x, y: rect.y, maxX: rect.maxX)
+        x += 1
+        if state.confirmingClearAll {
+            grid.draw(" delete all \(state.total) requests? y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
+            return
+        }
+        if let status = state.status {
+            grid.draw(" " + status.text + " ", x: x, y: rect.y, maxX: rect.maxX, style: Style(status.isError ? .statusError : .statusMessage))
+            return
+        }
+        let context: KeyContext = state.showHelp ? .help : (state.prompt != nil ? .prompt : state.focus.keyContext)
+        // Hints that do not fit are dropped from the middle, so help and quit always show.
+        var all = state.keymap.hints(for: context)
+        func width(_ hints: [(keys: String, label: String)]) -> Int {
+            hints.reduce(0) { $0 + 2 + DisplayWidth.columns($1.keys) + DisplayWidth.columns($1.label) }
+        }
+        while all.count > 2, width(all) > rect.maxX - x - 1 { all.remove(at: all.count - 3) }
+        var hints = TextLine()
+        for hint in all {
+            hints.append(" " + hint.keys, Style(.hint, bold: true))
+            hints.append(" " + hint.label, Style(.statusBar))
+        }
+        let width = width(all)
+        let start = max(x + 1, rect.maxX - width)
+        grid.draw(hints, x: start, y: rect.y, maxX: rect.maxX, truncation: .cut)
+    }
+
+    static func renderHelp(_ state: AppState, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        let lines = state.keymap.helpLines()
+        let width = min(grid.width - 2, 90)
+        let height = min(grid.height - 2, lines.count + 2)
+        guard width > 10, height > 2 else { return }
+        let rect = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
+        let inner = Frame(title: TextLine("Help: keys (Esc closes)", Style(.title, bold: true)), focused: true, glyphs: glyphs).render(in: rect, into: &grid)
+        let scroll = min(state.helpScroll, max(0, lines.count - inner.height))
+        for i in 0..<inner.height where scroll + i < lines.count {
+            grid.draw(lines[scroll + i], x: inner.x + 1, y: inner.y + i, maxX: inner.maxX)
+        }
+    }
+}
+
+/// Case-insensitive (ASCII) search over body bytes.
+public enum BodySearch {
+    public static func matchRanges(in bytes: [UInt8], query: [UInt8]) -> [Range<Int>] {
+        guard !query.isEmpty, bytes.count >= query.count else { return [] }
+        let q = query.map(lower)
+        var ranges: [Range<Int>] = []
+        var i = 0
+        while i <= bytes.count - q.count {
+            var j = 0
+            while j < q.count, lower(bytes[i + j]) == q[j] { j += 1 }
+            if j == q.count {
+                ranges.append(i..<(i + q.count))
+                i += q.count
+            } else {
+                i += 1
+            }
+        }
+        return ranges
+    }
+
+    /// Indices of the lines that contain the query. Checks for cancellation every few thousand lines.
+    public static func matchingLines(in body: any FormattedBody, query: [UInt8]) -> [Int]? {
+        var result: [Int] = []
+        for index in 0..<body.lineCount {
+            if index % 4096 == 0, Task.isCancelled { return nil }
+            if !matchRanges(in: body.line(at: index).flatMap(\.bytes), query: query).isEmpty { result.append(index) }
+        }
+        return result
+    }
+
+    static func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+}

@@ -1,3 +1,0 @@
-// TermCurses: see docs/architecture.md
-public enum TermCursesModule {}
-import CNcurses

@@ -1,2 +1,0 @@
-// TermUI: see docs/architecture.md
-public enum TermUIModule {}

@@ -1,0 +1,20 @@
+import HookApp
+import TermCurses
+import TermUI
+
+/// Runs the interactive TUI until the user quits (q), a SIGINT/SIGTERM/SIGHUP arrives or stdin closes.
+/// Owns the terminal meanwhile and always restores it before returning; stderr goes to the log file
+/// (`StderrRedirect.defaultLogPath()`) while the interface is up.
+func runTUI(_ environment: AppEnvironment) async throws {
+    let redirect = StderrRedirect()
+    defer { redirect?.restore() }
+    let session = try TerminalSession.start()
+    await AppRuntime.run(
+        environment: environment,
+        input: session.events,
+        initialSize: session.initialSize,
+        glyphs: session.isUTF8 ? .unicode : .ascii,
+        present: { session.present($0) }
+    )
+    await session.stop()
+}

@@ -1,0 +1,334 @@
+import Foundation
+import HookCore
+import HookStore
+import Testing
+import TermUI
+@testable import HookApp
+
+@Suite struct MainScreenTests {
+    @Test func rendersEmptyStateAt80x24() async throws {
+        let h = await AppHarness(store: InMemoryRequestStore())
+        let screen = h.screen()
+        #expect(screen.count == 24)
+        #expect(screen[0].hasPrefix("┌ Requests 0 following "))
+        #expect(screen[2].contains("waiting for requests on http://127.0.0.1:9777"))
+        #expect(screen[23].hasPrefix("http://127.0.0.1:9777 │ 0 captures"))
+        #expect(screen[23].contains("? help"))
+        #expect(screen.allSatisfy { DisplayWidth.columns($0) <= 80 })
+    }
+
+    @Test func rendersCapturesAt80x24() async throws {
+        let store = try await Sample.store([
+            Sample.request("/hooks/stripe", signature: SignatureSummary(provider: "stripe", status: .valid, detail: "v1 matches")),
+            Sample.request("/hooks/github?x=1", method: "GET", status: 404, second: 1),
+        ])
+        let h = await AppHarness(store: store)
+        let expected = """
+        ┌ Requests 2 following ────────────────────────────────────────────────────────┐
+        │     ID TIME         METHOD  TARGET                         SIZE ST  SIGNATURE│
+        │      1 hh:mm:ss.mmm POST    /hooks/stripe                    9B 200 valid    │
+        │      2 hh:mm:ss.mmm GET     /hooks/github?x=1                9B 404 unsigned │
+        │                                                                              │
+        │                                                                              │
+        └──────────────────────────────────────────────────────────────────────────────┘
+        ┌ Headers 1 ───────────────────────────────────────────────────────────────────┐
+        │GET /hooks/github?x=1 HTTP/1.1                                                │
+        │#2 from 127.0.0.1:50000 at YYYY-MM-DDThh:mm:ss.uuuuuuZ · answered 404         │
+        │Content-Type: text/plain                                                      │
+        └──────────────────────────────────────────────────────────────────────────────┘
+        ┌ Body 9B [text 1/3] ──────────────────────────────────────────────────────────┐
+        │ping body                                                                     │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        └──────────────────────────────────────────────────────────────────────────────┘
+        ┌ Signature ───────────────────────────────────────────────────────────────────┐
+        │- unsigned · no provider recognised                                           │
+        │no signature header recognised                                                │
+        └──────────────────────────────────────────────────────────────────────────────┘
+        """
+        let lines = h.screen()
+        #expect(Array(lines.prefix(23)) == expected.components(separatedBy: "\n").map { line in
+            var l = line; while l.hasSuffix(" ") { l.removeLast() }; return l
+        })
+        #expect(lines[23].hasPrefix("http://127.0.0.1:9777 │ 2 captures"))
+        #expect(lines[23].hasSuffix("? help q quit"))
+        #expect(lines[2].contains("valid"))
+    }
+
+    @Test func rendersSideBySideAt120x40() async throws {
+        let store = try await Sample.store([Sample.request("/a")])
+        let h = await AppHarness(store: store, size: Size(width: 120, height: 40))
+        let lines = h.screen()
+        #expect(lines.count == 40)
+        // Headers and body share rows: side by side.
+        let headerRow = try #require(lines.firstIndex { $0.contains("┌ Headers") })
+        #expect(lines[headerRow].contains("┌ Body"))
+        #expect(lines.contains { $0.contains("┌ Signature") })
+        #expect(lines[39].hasPrefix("http://127.0.0.1:9777 │ 1 capture "))
+        #expect(h.grid().textLines().allSatisfy { DisplayWidth.columns($0) <= 120 })
+    }
+
+    @Test func saysSoWhenTheTerminalIsTooSmall() async throws {
+        let h = await AppHarness(store: InMemoryRequestStore(), size: Size(width: 30, height: 6))
+        #expect(h.screen().prefix(3) == ["Terminal too small", "30x6, need 40x10", "q quits"])
+        let tiny = await AppHarness(store: InMemoryRequestStore(), size: Size(width: 5, height: 1))
+        #expect(tiny.screen() == ["Term…"])
+    }
+
+    @Test func hostileTargetsAndHeadersAreEscapedInEveryPane() async throws {
+        let evil = Sample.request("/x\u{1b}]0;pwned\u{07}\u{202E}gpj", body: "line\u{1b}[2J\r\u{200B}end",
+                                  headers: [HeaderField(name: "X-Evil", rawValue: [0x1b, 0x5b, 0x32, 0x4a, 0x0d, 0xff])])
+        var h = await AppHarness(store: try await Sample.store([evil]))
+        let text = h.screenText()
+        #expect(text.contains("/x\\x1b]0;pwned\\x07\\u{202E}gpj"))
+        #expect(text.contains("X-Evil: \\x1b[2J\\r\\xff"))
+        // Whatever view the formatter picks for this body, the raw view shows the bytes escaped.
+        await h.type("b")
+        let raw = h.screenText()
+        #expect(raw.contains("line\\x1b[2J"))
+        #expect(raw.contains("\\u{200B}end"))
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+        #expect(!text.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B })
+    }
+}
+
+@Suite struct KeySessionTests {
+    func threeRequests() async throws -> InMemoryRequestStore {
+        try await Sample.store([
+            Sample.request("/hooks/stripe", second: 0),
+            Sample.request("/hooks/github", second: 1),
+            Sample.request("/hooks/stripe/2", second: 2),
+        ])
+    }
+
+    @Test func followsTheNewestAndMovesWithJK() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        #expect(h.state.selected == 2 && h.state.follow)
+        #expect(h.state.detail?.id == 3)
+        await h.type("kk")
+        #expect(h.state.selected == 0 && !h.state.follow)
+        #expect(h.state.detail?.id == 1)
+        await h.type("j")
+        #expect(h.state.detail?.id == 2)
+        await h.type("G")
+        #expect(h.state.detail?.id == 3)
+        await h.type("g")
+        #expect(h.state.detail?.id == 1)
+        // A new capture does not move the selection while not following…
+        try await h.capture(Sample.request("/new", second: 3))
+        #expect(h.state.detail?.id == 1 && h.state.total == 4)
+        // …and does once following again.
+        await h.type("f")
+        #expect(h.state.selected == 3 && h.state.detail?.id == 4)
+        try await h.capture(Sample.request("/newer", second: 4))
+        #expect(h.state.detail?.id == 5)
+        #expect(h.screenText().contains("/newer"))
+    }
+
+    @Test func filterNarrowsTheListLiveAndEscClearsIt() async throws {
+        var h = await AppHarness(store: try await threeRequests(), scanBatchSize: 2)
+        await h.type("/str")
+        #expect(h.state.prompt == .filter)
+        #expect(h.state.filterMatches.map(\.id) == [1, 3])
+        #expect(h.screen()[23].contains("filter: str"))
+        await h.type("ipe<enter>")
+        #expect(h.state.prompt == nil)
+        #expect(h.state.filterMatches.map(\.id) == [1, 3])
+        let screen = h.screenText()
+        #expect(screen.contains("/hooks/stripe/2"))
+        #expect(!screen.contains("/hooks/github"))
+        #expect(screen.contains("Requests 2 of 3"))
+        // New captures are checked against the filter.
+        try await h.capture(Sample.request("/hooks/github/2", second: 5))
+        try await h.capture(Sample.request("/stripe/3", second: 6))
+        #expect(h.state.filterMatches.map(\.id) == [1, 3, 5])
+        await h.type("<esc>")
+        #expect(h.state.filter == nil && h.state.rowCount == 5)
+        #expect(h.screenText().contains("/hooks/github"))
+    }
+
+    @Test func filterThatMatchesNothingSaysSo() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        await h.type("/nothing-here<enter>")
+        #expect(h.state.rowCount == 0)
+        #expect(h.screenText().contains("no request matches the filter"))
+        #expect(h.state.detail == nil)
+    }
+
+    @Test func tabCyclesFocusAndEnterZooms() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        await h.type("<tab><tab>")
+        #expect(h.state.focus == .body)
+        await h.type("<enter>")
+        #expect(h.state.zoomed)
+        let zoomed = h.screen()
+        #expect(zoomed[0].hasPrefix("┌ Body"))
+        #expect(!h.screenText().contains("┌ Requests"))
+        await h.type("<enter><s-tab>")
+        #expect(!h.state.zoomed && h.state.focus == .headers)
+    }
+
+    @Test func bodySearchFindsMatchesAndNJumps() async throws {
+        let lines = (0..<100).map { $0 % 25 == 0 ? "needle \($0)" : "hay \($0)" }.joined(separator: "\n")
+        var h = await AppHarness(store: try await Sample.store([Sample.request("/big", body: lines)]))
+        await h.type("<tab><tab>/NEEDLE<enter>")
+        #expect(h.state.body.matches == [0, 25, 50, 75])
+        #expect(h.state.body.currentMatch == 0)
+        await h.type("nn")
+        #expect(h.state.body.currentMatch == 2)
+        #expect(h.screenText().contains("needle 50"))
+        await h.type("N")
+        #expect(h.state.body.currentMatch == 1)
+        #expect(h.screenText().contains("/NEEDLE 2/4"))
+        let grid = h.grid()
+        let row = try #require((0..<grid.height).first { grid.row($0).contains("needle 25") })
+        let x = try #require(Array(grid.row(row)).firstIndex(of: "n"))
+        #expect(grid[x, row].style.role == .searchMatch)
+    }
+
+    @Test func vCyclesViewsAndBTogglesRaw() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        #expect(h.state.body.currentView == .text)
+        await h.type("v")
+        #expect(h.state.body.currentView == .hex)
+        await h.type("b")
+        #expect(h.state.body.currentView == .raw)
+        #expect(h.screenText().contains("[raw 3/3]"))
+        await h.type("b")
+        #expect(h.state.body.currentView == .hex)
+    }
+
+    @Test func longBodyLinesScrollSideways() async throws {
+        let long = String(repeating: "a", count: 100) + "TAIL"
+        var h = await AppHarness(store: try await Sample.store([Sample.request("/long", body: long)]))
+        #expect(!h.screenText().contains("TAIL"))
+        await h.type("l")
+        #expect(h.state.status?.text.contains("does not scroll sideways") == true)
+        await h.type("<tab><tab>ll")
+        #expect(h.screenText().contains("TAIL"))
+        await h.type("hh")
+        #expect(h.state.horizontalScroll[.body] == 0)
+    }
+
+    @Test func deleteAndClearAllWithConfirmation() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        await h.type("d")
+        #expect(h.state.total == 2)
+        #expect(try await h.store.count() == 2)
+        #expect(h.screenText().contains("deleted request #3"))
+        await h.type("Dn")
+        #expect(try await h.store.count() == 2)
+        await h.type("D")
+        #expect(h.screen()[23].contains("delete all 2 requests? y/n"))
+        await h.type("y")
+        #expect(try await h.store.count() == 0)
+        #expect(h.state.total == 0 && h.state.detail == nil)
+    }
+
+    @Test func unavailableActionsSayWhy() async throws {
+        var h = await AppHarness(store: InMemoryRequestStore())
+        await h.type("r")
+        #expect(h.screen()[23].contains("replay: no request selected"))
+        var h2 = await AppHarness(store: try await threeRequests(), replayTo: "http://localhost:3000/hook")
+        await h2.type("r")
+        #expect(h2.state.prompt == .replayURL(id: 3))
+        #expect(h2.screen()[23].contains("replay #3 to: http://localhost:3000/hook"))
+        await h2.type("<bs><bs><bs><bs>x<enter>")
+        #expect(h2.state.status?.text.contains("replay is not available yet") == true)
+        #expect(h2.state.lastReplayTarget == "http://localhost:3000/x")
+        await h2.type("r")
+        #expect(h2.state.replayURLText == "http://localhost:3000/x")
+        await h2.type("<esc>")
+        #expect(h2.state.prompt == nil && h2.state.status?.text == "replay cancelled")
+        await h2.type("n")
+        #expect(h2.state.status?.text.contains("does nothing here") == true)
+        await h2.type("<tab><tab>n")
+        #expect(h2.state.status?.text.contains("no search") == true)
+    }
+
+    @Test func helpShowsBindingsAndEscCloses() async throws {
+        var h = await AppHarness(store: InMemoryRequestStore(), size: Size(width: 120, height: 40))
+        await h.type("?")
+        let text = h.screenText()
+        #expect(text.contains("Help: keys"))
+        #expect(text.contains("quit (restoring the terminal)"))
+        await h.type("q")
+        #expect(!h.state.showHelp && !h.state.quitRequested)
+        await h.type("q")
+        #expect(h.state.quitRequested)
+    }
+
+    @Test func mouseClickSelectsAndWheelScrolls() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        // Row 2 of the screen is the first request (border, column header).
+        await h.send(.input(.mouse(MouseEvent(button: .left, x: 10, y: 2))))
+        #expect(h.state.detail?.id == 1 && !h.state.follow)
+        await h.send(.input(.mouse(MouseEvent(button: .wheelDown, x: 10, y: 3))))
+        #expect(h.state.selected == 2)
+        let bodyY = h.state.layout.body.y + 1
+        await h.send(.input(.mouse(MouseEvent(button: .left, x: 5, y: bodyY))))
+        #expect(h.state.focus == .body)
+    }
+
+    @Test func captureDeletedElsewhereRefreshesTheListInsteadOfLooping() async throws {
+        let store = try await threeRequests()
+        var h = await AppHarness(store: store)
+        await h.type("k")
+        #expect(h.state.detail?.id == 2)
+        try await store.delete(id: 1)
+        await h.type("k")  // the window still lists #1; loading it finds nothing
+        #expect(h.state.total == 2)
+        #expect(!h.screenText().contains("/hooks/stripe "))
+        #expect(h.state.selectedSummary?.id == 2)
+    }
+
+    @Test func resizeRelaysOutAndTerminationQuits() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        await h.send(.input(.resize(Size(width: 120, height: 40))))
+        #expect(h.screen().count == 40)
+        await h.send(.input(.terminate(signal: 15)))
+        #expect(h.state.quitRequested)
+    }
+}
+
+@Suite struct ScaleTests {
+    /// A store that pretends to hold a million captures, built on demand, and counts what is read.
+    final class MillionStore: RequestStore, @unchecked Sendable {
+        let total = 1_000_000
+        let lock = NSLock()
+        var summariesRead = 0
+
+        func make(_ id: Int64) -> CapturedRequest {
+            var r = Sample.request("/r/\(id)", second: id)
+            r.id = id
+            return r
+        }
+        func insert(_ request: CapturedRequest) async throws -> CapturedRequest { request }
+        func request(id: Int64) async throws -> CapturedRequest? { id >= 1 && id <= Int64(total) ? make(id) : nil }
+        func count() async throws -> Int { total }
+        func summaries(offset: Int, limit: Int) async throws -> [RequestSummary] {
+            let range = max(0, offset)..<min(total, offset + limit)
+            lock.withLock { summariesRead += range.count }
+            return range.map { make(Int64($0 + 1)).summary }
+        }
+        func summaries(afterID: Int64, limit: Int) async throws -> [RequestSummary] { [] }
+        func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] { [] }
+        func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {}
+        func delete(id: Int64) async throws {}
+        func deleteAll() async throws {}
+    }
+
+    @Test func millionCapturesLoadOnlyTheVisibleWindow() async throws {
+        let store = MillionStore()
+        var h = await AppHarness(store: store)
+        #expect(h.state.selected == 999_999)
+        #expect(h.screenText().contains("/r/1000000"))
+        await h.type("g")
+        #expect(h.screenText().contains("/r/1 "))
+        await h.type("<pgdn><pgdn>")
+        #expect(h.state.selected == 2 * (h.state.layout.listRows - 1))
+        #expect(store.lock.withLock { store.summariesRead } < 1000)
+    }
+}

@@ -1,0 +1,29 @@
+// Recorded by `RECORD_SNAPSHOTS=1 swift test --filter SnapshotTests`: the expected screen, times masked.
+extension Snapshots {
+    static let help_80x24 = #"""
+┌ Requests 3 following ────────────────────────────────────────────────────────┐
+│┌ Help: keys (Esc closes) ───────────────────────────────────────────────────┐│
+││ Everywhere                                                                 ││
+││   Up, k         previous request (or scroll the focused pane up)           ││
+││   Down, j       next request (or scroll the focused pane down)             ││
+││   g, Home       first request (or top of the pane)                         ││
+└│   G, End        last request (or bottom of the pane)                       │┘
+┌│   PgUp          one page up                                                │┐
+││   PgDn          one page down                                              ││
+││   Left, h       scroll the focused pane left                               ││
+││   Right, l      scroll the focused pane right (long lines)                 ││
+└│   Tab           focus the next pane                                        │┘
+┌│   Shift-Tab     focus the previous pane                                    │┐
+││   Enter         zoom the focused pane (again to go back)                   ││
+││   /             filter the list as you type (e.g. stripe, method:POST)     ││
+││   v             cycle the body views (json, form, text, hex, raw, ...)     ││
+││   b             raw body bytes (again to go back)                          ││
+││   f             follow the newest request (toggle)                         ││
+└│   r             replay the selected request (prompts for the URL, pre-fill…│┘
+┌│   d             delete the selected request                                │┐
+││   D             delete all requests (asks first)                           ││
+││   ?             this help                                                  ││
+└└────────────────────────────────────────────────────────────────────────────┘┘
+http://127.0.0.1:9777 │ 3 captures                                     Esc close
+"""#
+}
