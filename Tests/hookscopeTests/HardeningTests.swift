@@ -1,0 +1,399 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// Process-level hardening: memory under huge bodies, kill -9 loops, secrets never leaking.
+@Suite(.serialized) struct HardeningTests {
+    // MARK: crashes
+
+    /// One short request must never kill the listener process. Both of these did when this test was
+    /// written: a request line without a version (SIGSEGV, use-after-free of the connection guard when
+    /// the parser error is delivered during pipeline teardown) and a chunk size of 16 hex digits
+    /// (arithmetic overflow trap in the raw framer).
+    @Test(arguments: [
+        "GET /\r\nHost: x\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\nabc",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\nabc",
+    ])
+    func aSingleHostileRequestDoesNotKillTheListener(request: String) async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let listener = try await SpawnedListener(["--memory"], in: directory)
+        let port = listener.port
+        // The teardown crash depends on timing: try a few times, each on a fresh connection.
+        await onOwnThread {
+            var clients: [KeepAliveClient] = []
+            for _ in 0..<40 {
+                guard let client = KeepAliveClient(port: port) else { return }
+                // Send without waiting, and leave the connection open while the listener tears it down.
+                _ = Array(request.utf8).withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                clients.append(client)
+            }
+            usleep(500_000)
+            withExtendedLifetime(clients) {}
+        }
+        let after = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/after", body: "x") }
+        #expect(listener.process.isRunning, "the listener died (status \(listener.process.isRunning ? 0 : listener.process.terminationStatus))")
+        #expect(after == 200)
+        listener.stop()
+    }
+
+    // MARK: memory
+
+    /// A 100 MB body (with Content-Length, then chunked) is refused at the default 25 MiB limit and the
+    /// listener's peak RSS (VmHWM) grows by well under 64 MB over its RSS before.
+    @Test func a100MBBodyDoesNotGrowTheListenersMemory() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let listener = try await SpawnedListener(["--db", directory.appendingPathComponent("c.sqlite").path], in: directory)
+        let port = listener.port
+        // Warm up: a few normal requests so that the baseline includes the store and the codecs.
+        let warm = await onOwnThread { () -> [Int?] in
+            guard let client = KeepAliveClient(port: port) else { return [] }
+            return (0..<20).map { client.post(path: "/warm/\($0)", body: String(repeating: "w", count: 2048)) }
+        }
+        #expect(warm.allSatisfy { $0 == 200 } && warm.count == 20)
+        let before = try #require(procStatus(listener.pid, "VmRSS"))
+
+        for chunked in [false, true] {
+            let result = await onOwnThread { pushHugeBody(port: port, total: 100 * 1024 * 1024, chunked: chunked) }
+            // The 413 is sent before the close; a sender still pushing may see a reset instead.
+            #expect(result.status == 413 || result.status == nil, "chunked=\(chunked): got \(String(describing: result.status))")
+            #expect(result.sent < 100 * 1024 * 1024, "chunked=\(chunked): the whole body was read instead of refused")
+        }
+        let after = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/after", body: "x") }
+        #expect(after == 200)
+        let peak = try #require(procStatus(listener.pid, "VmHWM"))
+        let rss = try #require(procStatus(listener.pid, "VmRSS"))
+        let grewKB = peak - before
+        #expect(grewKB < 64 * 1024, "peak RSS grew by \(grewKB / 1024) MB (before \(before / 1024) MB, peak \(peak / 1024) MB, now \(rss / 1024) MB)")
+        listener.stop()
+    }
+
+    // MARK: crash safety
+
+    /// kill -9 the listener at random moments under a steady sender and restart it on the same database,
+    /// HOOKSCOPE_KILL_LOOPS times (default 100). After every kill the database passes
+    /// `PRAGMA integrity_check`; at the end every acknowledged request is stored.
+    @Test func killNineLoopKeepsTheDatabaseIntactAndEveryAcknowledgedRequest() async throws {
+        let loops = Int(ProcessInfo.processInfo.environment["HOOKSCOPE_KILL_LOOPS"] ?? "") ?? 100
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let acknowledged = AckLog()
+        var generator = SystemRandomNumberGenerator()
+        let started = Date()
+        for loop in 0..<loops {
+            let listener = try await SpawnedListener(["--db", db], in: directory)
+            let port = listener.port
+            let sender = Task {
+                await onOwnThread {
+                    guard let client = KeepAliveClient(port: port) else { return }
+                    var n = 0
+                    while true {
+                        let path = "/loop\(loop)/n\(n)"
+                        guard client.post(path: path, body: "{\"loop\":\(loop),\"n\":\(n)}") == 200 else { return }
+                        acknowledged.append(path)
+                        n += 1
+                    }
+                }
+            }
+            let pause = UInt32.random(in: 0...120_000, using: &generator)
+            _ = await onOwnThread { usleep(pause) }
+            listener.kill(SIGKILL)
+            #expect(await listener.waitForExit() == SIGKILL)
+            await sender.value
+            let check = try await runTool("/usr/bin/env", ["sqlite3", db, "pragma integrity_check"])
+            #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "loop \(loop): \(check.output)")
+            if Date().timeIntervalSince(started) > 110 {
+                Issue.record("stopped after \(loop + 1) of \(loops) kills: the loop took over 110 s")
+                break
+            }
+        }
+        let acked = acknowledged.items
+        #expect(acked.count >= loops / 2, "too few requests were acknowledged for the loop to mean anything")
+        let list = try await runHookscope(["list", "--json", "--db", db])
+        #expect(list.status == 0)
+        let stored = Set(String(decoding: list.stdout, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return object?["target"] as? String
+        })
+        let missing = acked.filter { !stored.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) acknowledged requests missing, e.g. \(missing.prefix(5))")
+    }
+
+    // MARK: secrets
+
+    /// Configured secrets never appear (clear, base64, hex) in any output, export, log or database file;
+    /// a credential a sender put in a request is stored as captured but masked in exports.
+    @Test func configuredSecretsNeverLeak() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let stripeSecret = "whsec_" + randomToken(32)
+        let githubSecret = randomToken(40)
+        let gitlabToken = "glt-" + randomToken(24)
+        let secretFlags = ["--secret", "stripe=\(stripeSecret)", "--secret", "github=\(githubSecret)"]
+
+        let stripeBody = "{\"id\":\"evt_1\",\"type\":\"payment_intent.succeeded\"}"
+        let timestamp = Int(Date().timeIntervalSince1970)
+        let stripeSignature = try await hmacHex(key: stripeSecret, message: "\(timestamp).\(stripeBody)")
+        let githubBody = "{\"zen\":\"Keep it logically awesome.\",\"hook_id\":1}"
+        let githubSignature = try await hmacHex(key: githubSecret, message: githubBody)
+
+        var outputs: [(String, [UInt8])] = []
+        for json in [false, true] {
+            let listener = try await SpawnedListener(["--db", db] + secretFlags + (json ? ["--json"] : []), in: directory)
+            let port = listener.port
+            let statuses = await onOwnThread { () -> [Int?] in
+                guard let client = KeepAliveClient(port: port) else { return [] }
+                return [
+                    client.post(path: "/stripe", body: stripeBody, headers: ["Stripe-Signature: t=\(timestamp),v1=\(stripeSignature)"]),
+                    client.post(path: "/stripe", body: stripeBody + " ", headers: ["Stripe-Signature: t=\(timestamp),v1=\(stripeSignature)"]),
+                    client.post(path: "/github", body: githubBody, headers: ["X-GitHub-Event: ping", "X-Hub-Signature-256: sha256=\(githubSignature)"]),
+                    client.post(path: "/gitlab", body: "{}", headers: ["X-Gitlab-Event: Push Hook", "X-Gitlab-Token: \(gitlabToken)"]),
+                ]
+            }
+            #expect(statuses == [200, 200, 200, 200])
+            listener.stop()
+            _ = await listener.waitForExit()
+            let stdout = try [UInt8](Data(contentsOf: listener.stdoutURL))
+            let stderr = try [UInt8](Data(contentsOf: listener.stderrURL))
+            outputs.append(("headless \(json ? "json" : "text") stdout", stdout))
+            outputs.append(("headless \(json ? "json" : "text") stderr", stderr))
+            if json {
+                // The signatures were verified with the secrets: proof that they were in use.
+                let verdicts = String(decoding: stdout, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
+                    let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    return (object?["signature"] as? [String: Any])?["status"] as? String
+                }
+                #expect(verdicts.prefix(3) == ["valid", "invalid", "valid"], "verdicts: \(verdicts)")
+            }
+        }
+
+        var commands: [[String]] = [["list", "--db", db], ["list", "--json", "--db", db]]
+        for id in 1...8 {
+            commands.append(["show", "\(id)", "--db", db])
+            commands.append(["verify", "\(id)", "--db", db] + secretFlags)
+        }
+        for format in ["--har", "--curl", "--raw"] {
+            commands.append(["export", format, "--db", db] + secretFlags)
+        }
+        for command in commands {
+            let result = try await runHookscope(command)
+            outputs.append((command.prefix(3).joined(separator: " ") + " stdout", [UInt8](result.stdout)))
+            outputs.append((command.prefix(3).joined(separator: " ") + " stderr", Array(result.stderr.utf8)))
+        }
+        // Export to files too (the -o path), and run verify through the environment variables.
+        for format in ["--har", "--curl", "--raw"] {
+            let file = directory.appendingPathComponent("export\(format)").path
+            let result = try await runHookscope(["export", format, "-o", file, "--db", db] + secretFlags)
+            #expect(result.status == 0)
+            outputs.append(("export \(format) -o", try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))))
+            outputs.append(("export \(format) -o stderr", Array(result.stderr.utf8)))
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOOKSCOPE_SECRET_STRIPE"] = stripeSecret
+        let viaEnvironment = try await runHookscope(["verify", "1", "--db", db], environment: environment)
+        #expect(viaEnvironment.status == 0, "verify of the valid Stripe capture: \(viaEnvironment.stderr)")
+        outputs.append(("verify via environment", [UInt8](viaEnvironment.stdout) + Array(viaEnvironment.stderr.utf8)))
+
+        // The database files.
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let path = db + suffix
+            if let data = FileManager.default.contents(atPath: path) { outputs.append(("database \(suffix)", [UInt8](data))) }
+        }
+        #expect(outputs.count > 40)
+
+        for secret in [stripeSecret, String(stripeSecret.dropFirst(6)), githubSecret] {
+            let forms = encodings(of: secret)
+            for (name, bytes) in outputs {
+                for (formName, form) in forms {
+                    #expect(!contains(bytes, form), "\(name) contains a configured secret (\(formName))")
+                }
+            }
+        }
+        // The sender's token is stored exactly as captured ...
+        let stored = try await runHookscope(["list", "--json", "--db", db])
+        #expect(contains([UInt8](stored.stdout), Array(gitlabToken.utf8)))
+        // ... and masked in every export.
+        for (name, bytes) in outputs where name.hasPrefix("export") {
+            for (formName, form) in encodings(of: gitlabToken) {
+                #expect(!contains(bytes, form), "\(name) contains the sender's X-Gitlab-Token (\(formName))")
+            }
+        }
+    }
+}
+
+// MARK: helpers
+
+/// The forms a secret could leak in: clear, base64 (also unpadded and URL-safe), hex (both cases).
+func encodings(of secret: String) -> [(String, [UInt8])] {
+    let data = Data(secret.utf8)
+    let base64 = data.base64EncodedString()
+    let unpadded = base64.trimmingCharacters(in: CharacterSet(charactersIn: "="))
+    let urlSafe = unpadded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    let hex = data.map { String(format: "%02x", $0) }.joined()
+    return [
+        ("clear", Array(secret.utf8)), ("base64", Array(unpadded.utf8)), ("base64url", Array(urlSafe.utf8)),
+        ("hex", Array(hex.utf8)), ("HEX", Array(hex.uppercased().utf8)),
+    ]
+}
+
+func randomToken(_ count: Int) -> String {
+    let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    return String((0..<count).map { _ in alphabet.randomElement()! })
+}
+
+/// HMAC-SHA256 in hex through the openssl command line tool (this test target has no crypto library).
+func hmacHex(key: String, message: String) async throws -> String {
+    let result = try await runTool("/usr/bin/env", ["openssl", "dgst", "-sha256", "-hmac", key], stdin: Data(message.utf8))
+    guard result.status == 0, let hex = result.output.split(separator: " ").last else { throw ProcessTestError("openssl failed: \(result.output)") }
+    return hex.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+func runTool(_ path: String, _ arguments: [String], stdin: Data? = nil) async throws -> (status: Int32, output: String) {
+    try await onOwnThread {
+        Result { () throws -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+            let out = Pipe()
+            let input = Pipe()
+            process.standardOutput = out
+            process.standardError = out
+            process.standardInput = input
+            try process.run()
+            if let stdin { input.fileHandleForWriting.write(stdin) }
+            try input.fileHandleForWriting.close()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+    }.get()
+}
+
+/// A field of /proc/PID/status in kB.
+func procStatus(_ pid: Int32, _ field: String) -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    let line = text.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+    return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
+}
+
+/// Pushes a huge body (sender thread) while reading the answer (this thread); returns the status and
+/// how many body bytes the server accepted before it closed.
+func pushHugeBody(port: Int, total: Int, chunked: Bool) -> (status: Int?, sent: Int) {
+    guard let client = KeepAliveClient(port: port) else { return (nil, 0) }
+    let fd = client.fd
+    let head = chunked
+        ? "POST /huge HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        : "POST /huge HTTP/1.1\r\nHost: x\r\nContent-Length: \(total)\r\n\r\n"
+    let sent = Counter()
+    let done = DispatchSemaphore(value: 0)
+    let sender = Thread {
+        defer { done.signal() }
+        guard sendAll(fd, Array(head.utf8)) else { return }
+        let piece = [UInt8](repeating: 0x7a, count: 64 * 1024)
+        let framed = chunked ? Array("10000\r\n".utf8) + piece + [13, 10] : piece
+        while sent.value < total {
+            guard sendAll(fd, framed) else { return }
+            sent.add(piece.count)
+        }
+    }
+    sender.start()
+    var data: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        data += buffer[0..<n]
+    }
+    shutdown(fd, Int32(SHUT_RDWR))
+    done.wait()
+    let text = String(decoding: data, as: UTF8.self)
+    let status = text.hasPrefix("HTTP/1.1 ") ? Int(text.dropFirst(9).prefix(3)) : nil
+    return (status, sent.value)
+}
+
+func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n <= 0 { return false }
+        offset += n
+    }
+    return true
+}
+
+final class Counter: Sendable {
+    private let storage = Mutex(0)
+    func add(_ n: Int) { storage.withLock { $0 += n } }
+    var value: Int { storage.withLock { $0 } }
+}
+
+final class AckLog: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ item: String) { storage.withLock { $0.append(item) } }
+    var items: [String] { storage.withLock { $0 } }
+}
+
+/// `hookscope listen --headless --port 0 ARGS` with stdout and stderr going to files (so that the
+/// log can be searched afterwards), started once its `listening on` line is there.
+final class SpawnedListener: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let stdoutURL: URL
+    let stderrURL: URL
+    var pid: Int32 { process.processIdentifier }
+
+    init(_ arguments: [String], in directory: URL) async throws {
+        let name = UUID().uuidString
+        stdoutURL = directory.appendingPathComponent("\(name).out")
+        stderrURL = directory.appendingPathComponent("\(name).err")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = try hookscopeBinary()
+        process.arguments = ["listen", "--headless", "--port", "0"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let url = stdoutURL
+        let process = self.process
+        let firstLine = await onOwnThread { () -> String? in
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if let text = try? String(contentsOf: url, encoding: .utf8), let end = text.firstIndex(of: "\n") {
+                    return String(text[..<end])
+                }
+                if !process.isRunning { return nil }
+                usleep(2000)
+            }
+            return nil
+        }
+        guard let firstLine, firstLine.hasPrefix("listening on http://127.0.0.1:"),
+            let port = Int(firstLine.split(separator: ":").last ?? "")
+        else {
+            process.terminate()
+            throw ProcessTestError("listener did not start: \(firstLine ?? "no output")")
+        }
+        self.port = port
+    }
+
+    func kill(_ signal: Int32) { Glibc.kill(process.processIdentifier, signal) }
+
+    func stop() { if process.isRunning { kill(SIGTERM) } }
+
+    func waitForExit() async -> Int32 {
+        let process = self.process
+        return await onOwnThread {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Memory of the headless listener with a file store: RSS after 100k and after 1M captured 2 KB
+# JSON requests (wrk over 50 keep-alive connections), and bytes of RSS growth per request.
+# Usage: bench/capture-memory.sh [first count, default 100000] [second count, default 1000000]
+# Env: HOOKSCOPE_BIN=path (default: release build in .build-release), CONNECTIONS (default 50).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+first=${1:-100000}
+second=${2:-1000000}
+connections=${CONNECTIONS:-50}
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
+if [[ -z "${HOOKSCOPE_BIN:-}" ]]; then
+  swift build -c release --scratch-path .build-release --product hookscope 2>&1 | grep -E "error|warning: " || true
+  HOOKSCOPE_BIN=.build-release/release/hookscope
+fi
+work=$(mktemp -d)
+pid=""
+trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+bench/make-webhook-body.py "$work/body.json"
+
+# wrk stops by itself after LIMIT responses (the few in flight then are counted by the store).
+cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Stripe-Signature"] = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
+local f = io.open("$work/body.json", "rb"); wrk.body = f:read("*a"); f:close()
+local limit = tonumber(os.getenv("LIMIT"))
+local seen = 0
+response = function(status, headers, body)
+  seen = seen + 1
+  if seen >= limit then wrk.thread:stop() end
+end
+LUA
+
+taskset -c 1 "$HOOKSCOPE_BIN" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.05; done
+url=$(head -1 "$work/out" | awk '{print $3}')
+rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }
+count() { sqlite3 "$work/captures.sqlite" 'select count(*) from request'; }
+
+# Baseline after a short warm-up (1,000 requests).
+LIMIT=1000 taskset -c 0 wrk -t1 -c"$connections" -d600s -s "$work/post.lua" "$url/stripe/hook" > /dev/null
+base=$(rss); base_n=$(count)
+echo "baseline after $base_n requests: RSS $base kB"
+for target in "$first" "$second"; do
+  have=$(count)
+  LIMIT=$((target - have)) taskset -c 0 wrk -t1 -c"$connections" -d3600s -s "$work/post.lua" "$url/stripe/hook" \
+    | awk '/Requests\/sec/ {print "  wrk: " $2 " req/s"}'
+  n=$(count); now=$(rss); peak=$(hwm)
+  awk -v n="$n" -v now="$now" -v peak="$peak" -v base="$base" -v bn="$base_n" -v db="$(stat -c %s "$work/captures.sqlite")" \
+    'BEGIN {printf "after %d requests: RSS %d kB (peak %d kB), growth %.1f MB = %.1f bytes/request; database %.0f MB (%.0f bytes/request)\n",
+            n, now, peak, (now - base) / 1024, (now - base) * 1024 / (n - bn), db / 1048576, db / n}'
+done
