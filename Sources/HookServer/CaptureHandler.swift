@@ -11,7 +11,10 @@ final class CaptureHandler: ChannelInboundHandler {
 
     private struct Pending {
         var capture: CapturedRequest
+        /// With Content-Length: one buffer of that capacity. Chunked: the parts as received, joined
+        /// once at the end (growing one buffer by doubling would briefly hold twice the body).
         var body: ByteBuffer?
+        var parts: [ByteBuffer] = []
         var bodyBytes = 0
         var reserved = 0
         var keepAlive: Bool
@@ -101,6 +104,12 @@ final class CaptureHandler: ChannelInboundHandler {
             capture: capture, keepAlive: head.isKeepAlive && !state.framingLost && !hasUpgrade,
             isHeadRequest: method == "HEAD")
 
+        if let lengthText = head.headers.first(name: "content-length"), Int(lengthText) == nil,
+           !lengthText.isEmpty, lengthText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            // All digits but beyond Int: certainly over any body limit.
+            refuse(.bodyTooLarge, size: Int.max, context: context)
+            return
+        }
         if let lengthText = head.headers.first(name: "content-length"), let length = Int(lengthText) {
             if length > configuration.maxBodySize {
                 refuse(.bodyTooLarge, size: length, context: context)
@@ -145,10 +154,13 @@ final class CaptureHandler: ChannelInboundHandler {
         }
         current.bodyBytes = total
         pending = nil  // avoid a copy-on-write of the buffer while appending
-        var body = current.body ?? context.channel.allocator.buffer(capacity: bytes)
-        var incoming = buffer
-        body.writeBuffer(&incoming)
-        current.body = body
+        if var body = current.body {
+            var incoming = buffer
+            body.writeBuffer(&incoming)
+            current.body = body
+        } else {
+            current.parts.append(buffer)
+        }
         pending = current
     }
 
@@ -165,6 +177,11 @@ final class CaptureHandler: ChannelInboundHandler {
         if let body = current.body {
             current.capture.body = body.withUnsafeReadableBytes { Data($0) }
             current.body = nil
+        } else if !current.parts.isEmpty {
+            var data = Data(capacity: current.bodyBytes)
+            for part in current.parts { part.withUnsafeReadableBytes { data.append(contentsOf: $0) } }
+            current.capture.body = data
+            current.parts = []
         }
         current.capture.bodySize = current.capture.body.count
         if let handshake = sink.handshakeResponse(for: current.capture) {
@@ -180,6 +197,7 @@ final class CaptureHandler: ChannelInboundHandler {
         budget.release(current.reserved)
         current.reserved = 0
         current.body = nil
+        current.parts = []
         current.refused = true
         current.keepAlive = false
         current.capture.refusal = refusal
@@ -241,7 +259,7 @@ final class CaptureHandler: ChannelInboundHandler {
         if bodyAllowed {
             headers.add(name: "Content-Length", value: String(response.body.count))
         }
-        if !keepAlive {
+        if !keepAlive || state.framingLost {
             headers.add(name: "Connection", value: "close")
         }
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
@@ -253,6 +271,9 @@ final class CaptureHandler: ChannelInboundHandler {
         }
         let channel = context.channel
         let connectionGuard = state.connectionGuard
+        // The raw framer may have given up during this request's body: then the next request's head
+        // could not be kept exactly, so this connection ends here.
+        let keepAlive = keepAlive && !state.framingLost
         let closeNow = !keepAlive && (!refused || closeWhenRequestEnds || pending?.discarded ?? 0 > configuration.refusedBodyDrainLimit)
         if refused {
             pending?.responded = true
