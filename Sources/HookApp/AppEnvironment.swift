@@ -12,6 +12,10 @@ public struct AppEnvironment: Sendable {
     public var explainSignature: @Sendable (CapturedRequest) -> [String]
     /// Default target of the replay key (`--replay-to`).
     public var replayTo: String?
+    /// Puts text on the terminal's clipboard (OSC 52); nil when the terminal cannot.
+    public var clipboard: (@Sendable (String) -> Void)?
+    /// Where `y` and `x` write their files.
+    public var exportDirectory: String?
     /// Sends capture `id` to a URL and stores the attempt; nil when replay is not wired (tests).
     public var replay: (@Sendable (_ id: Int64, _ target: String) async -> ReplayAttempt)?
 
@@ -21,7 +25,9 @@ public struct AppEnvironment: Sendable {
         captures: AsyncStream<RequestSummary>,
         explainSignature: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] },
         replayTo: String? = nil,
-        replay: (@Sendable (_ id: Int64, _ target: String) async -> ReplayAttempt)? = nil
+        replay: (@Sendable (_ id: Int64, _ target: String) async -> ReplayAttempt)? = nil,
+        clipboard: (@Sendable (String) -> Void)? = nil,
+        exportDirectory: String? = nil
     ) {
         self.store = store
         self.listenURL = listenURL
@@ -29,5 +35,7 @@ public struct AppEnvironment: Sendable {
         self.explainSignature = explainSignature
         self.replayTo = replayTo
         self.replay = replay
+        self.clipboard = clipboard
+        self.exportDirectory = exportDirectory
     }
 }

@@ -18,6 +18,8 @@ public enum AppEvent: Sendable {
     case deleted(id: Int64)
     case clearedAll
     case replayed(ReplayAttempt)
+    case copied(id: Int64, path: String, toClipboard: Bool)
+    case exported(count: Int, path: String)
     case failed(String)
 }
 
@@ -39,6 +41,10 @@ public enum Effect: Sendable {
     case deleteAll
     /// Sends a capture to a URL (the result comes back as `.replayed`).
     case replay(id: Int64, target: String)
+    /// Copies a capture as a curl command aimed at `baseURL`.
+    case copyCurl(id: Int64, baseURL: String)
+    /// Writes the captures matching `filter` (all when nil) as a HAR file.
+    case exportList(filter: RequestFilter?)
 
     /// Effects in the same slot replace each other: the runtime cancels the older task.
     public var slot: String? {
@@ -219,6 +225,12 @@ public struct AppState: Sendable {
             } else {
                 status = StatusMessage(text: "replay #\(attempt.requestID) failed: \(attempt.error ?? "no response") (\(took))", isError: true)
             }
+        case .copied(let id, let path, let toClipboard):
+            status = StatusMessage(
+                text: toClipboard ? "copied #\(id) as curl to the clipboard (OSC 52) and to \(path)" : "saved #\(id) as curl to \(path)",
+                isError: false)
+        case .exported(let count, let path):
+            status = StatusMessage(text: "exported \(count) request\(count == 1 ? "" : "s") as HAR to \(path)", isError: false)
         case .deleted(let id):
             total = max(0, total - 1)
             window = ListWindow()
@@ -417,6 +429,19 @@ public struct AppState: Sendable {
             }
             replayURLText = lastReplayTarget ?? replayTo ?? ""
             prompt = .replayURL(id: summary.id)
+        case .copyCurl:
+            guard let summary = selectedSummary else {
+                status = StatusMessage(text: "copy: no request selected", isError: false)
+                return []
+            }
+            return [.copyCurl(id: summary.id, baseURL: lastReplayTarget ?? replayTo ?? listenURL)]
+        case .exportList:
+            guard rowCount > 0 else {
+                status = StatusMessage(text: "export: the list is empty", isError: false)
+                return []
+            }
+            status = StatusMessage(text: "exporting \(rowCount) request\(rowCount == 1 ? "" : "s")…", isError: false)
+            return [.exportList(filter: isFiltering ? filter : nil)]
         case .deleteSelected:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "delete: no request selected", isError: false)

@@ -1,3 +1,4 @@
+import Foundation
 import HookCore
 import HookStore
 import TermUI
@@ -65,6 +66,31 @@ public struct EffectRunner: Sendable {
             case .deleteAll:
                 try await store.deleteAll()
                 emit(.clearedAll)
+            case .copyCurl(let id, let baseURL):
+                guard let request = try await store.request(id: id) else {
+                    emit(.failed("copy: request #\(id) is no longer in the store"))
+                    return
+                }
+                let command = CurlExporter.command(for: request, baseURL: baseURL) + "\n"
+                let path = try Self.write(Data(command.utf8), named: "request-\(id).curl.sh", in: environment.exportDirectory)
+                // Terminals cap OSC 52 payloads (often around 100 KB); past that only the file is written.
+                let clipboard = command.utf8.count <= 75_000 ? environment.clipboard : nil
+                clipboard?(command)
+                emit(.copied(id: id, path: path, toClipboard: clipboard != nil))
+            case .exportList(let filter):
+                var selected: [CapturedRequest] = []
+                var afterID: Int64 = 0
+                while true {
+                    try Task.checkCancellation()
+                    let batch = try await store.requests(afterID: afterID, limit: 256)
+                    guard let last = batch.last else { break }
+                    selected += batch.filter { filter?.matches($0) ?? true }
+                    afterID = last.id
+                }
+                let data = try HARExporter.data(for: selected, baseURL: environment.listenURL)
+                let stamp = CaptureTime.now().rfc3339.replacingOccurrences(of: ":", with: "-")
+                let path = try Self.write(data, named: "hookscope-\(stamp).har", in: environment.exportDirectory)
+                emit(.exported(count: selected.count, path: path))
             case .replay(let id, let target):
                 guard let replay = environment.replay else {
                     emit(.failed("replay is not available here: run `hookscope replay \(id) --to \(target)`"))
@@ -78,4 +104,19 @@ public struct EffectRunner: Sendable {
             emit(.failed("\(error)"))
         }
     }
+
+    /// Writes an export file (owner-only permissions: it may hold request data) and returns its path.
+    static func write(_ data: Data, named name: String, in directory: String?) throws -> String {
+        let folder = directory ?? FileManager.default.temporaryDirectory.path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = (folder as NSString).appendingPathComponent(name)
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw ExportError(description: "cannot write \(path)")
+        }
+        return path
+    }
+}
+
+struct ExportError: Error, CustomStringConvertible {
+    var description: String
 }

@@ -102,6 +102,11 @@ final class CursesTerminal {
                     running = false
                 case SignalState.resizeByte:
                     handleResize()
+                case SignalState.outputByte:
+                    // curses has flushed its own output after the last frame: write straight to the tty.
+                    for sequence in shared.pendingOutput.withLock({ pending in defer { pending = [] }; return pending }) {
+                        sequence.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+                    }
                 default:
                     shared.continuation.yield(.terminate(signal: Int32(byte)))
                 }

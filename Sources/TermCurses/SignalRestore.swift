@@ -22,6 +22,7 @@ enum SignalState {
     static let frameByte: UInt8 = 70     // "F": a new frame is waiting
     static let quitByte: UInt8 = 81      // "Q": stop the terminal thread
     static let resizeByte: UInt8 = 87    // "W": SIGWINCH
+    static let outputByte: UInt8 = 79    // "O": control sequences are waiting to be written
 
     static func install() {
         let notify: @convention(c) (Int32) -> Void = { signal in

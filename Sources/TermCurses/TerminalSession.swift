@@ -14,6 +14,8 @@ public struct TerminalError: Error, CustomStringConvertible, Sendable {
 /// State shared between the app side and the terminal thread.
 final class SharedTerminalState: Sendable {
     let mailbox = FrameMailbox()
+    /// Escape sequences to write between frames (e.g. OSC 52), in order.
+    let pendingOutput = Mutex<[[UInt8]]>([])
     let continuation: AsyncStream<InputEvent>.Continuation
     let wakeRead: Int32
     let wakeWrite: Int32
@@ -120,6 +122,19 @@ public final class TerminalSession: Sendable {
     }
 
     /// Hands a frame to the terminal thread. Never blocks; an older frame not yet drawn is dropped.
+    /// Writes a control sequence built by hookscope itself (never captured bytes), such as OSC 52,
+    /// from the terminal thread between two frames.
+    public func writeControlSequence(_ bytes: [UInt8]) {
+        shared.pendingOutput.withLock { $0.append(bytes) }
+        shared.wake(SignalState.outputByte)
+    }
+
+    /// Puts text on the clipboard of the terminal (and, with `set-clipboard on`, of tmux) with OSC 52.
+    public func copyToClipboard(_ text: String) {
+        let payload = Data(text.utf8).base64EncodedString()
+        writeControlSequence(Array("\u{1b}]52;c;\(payload)\u{07}".utf8))
+    }
+
     public func present(_ grid: CellGrid) {
         if shared.mailbox.put(grid) { shared.wake(SignalState.frameByte) }
     }

@@ -82,6 +82,12 @@ struct Listen: AsyncParsableCommand {
         for header in responseHeaders { _ = try Self.parseHeader(header) }
     }
 
+    /// `$XDG_STATE_HOME/hookscope/exports`, else `~/.local/state/hookscope/exports`.
+    static func exportDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/hookscope/exports" }
+        return (environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()) + "/.local/state/hookscope/exports"
+    }
+
     static func parseHeader(_ text: String) throws -> HeaderField {
         guard let colon = text.firstIndex(of: ":") else {
             throw ValidationError("--response-header must look like 'Name: value', not '\(text)'")
@@ -185,7 +191,8 @@ struct Listen: AsyncParsableCommand {
                     }
                     let attempt = await replayer.replay(request, to: target, options: ReplayOptions(verifier: verifier))
                     return (try? await requestStore.addReplay(attempt)) ?? attempt
-                })
+                },
+                exportDirectory: Self.exportDirectory())
             do {
                 try await runTUI(environment)
                 await replayer.shutdown()

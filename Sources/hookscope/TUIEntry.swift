@@ -9,6 +9,8 @@ func runTUI(_ environment: AppEnvironment) async throws {
     let redirect = StderrRedirect()
     defer { redirect?.restore() }
     let session = try TerminalSession.start()
+    var environment = environment
+    environment.clipboard = { text in session.copyToClipboard(text) }
     await AppRuntime.run(
         environment: environment,
         input: session.events,

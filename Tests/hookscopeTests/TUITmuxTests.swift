@@ -47,9 +47,9 @@ final class TmuxSession: @unchecked Sendable {
 
 @Suite(.serialized) struct TUITmuxTests {
     /// Runs hookscope's TUI in tmux; the shell prints `EXITED <status>` when it returns.
-    func start(width: Int = 120, height: Int = 40, extra: String = "") async throws -> (TmuxSession, Int) {
+    func start(width: Int = 120, height: Int = 40, extra: String = "", environment: String = "") async throws -> (TmuxSession, Int) {
         let binary = try hookscopeBinary().path
-        let command = "env SWIFT_BACKTRACE=enable=no TERM=xterm-256color HOOKSCOPE_LOG=/dev/null \(binary) --port 0 --memory \(extra); echo EXITED $?; sleep 60"
+        let command = "env SWIFT_BACKTRACE=enable=no TERM=xterm-256color HOOKSCOPE_LOG=/dev/null \(environment) \(binary) --port 0 --memory \(extra); echo EXITED $?; sleep 60"
         let session = try await TmuxSession(width: width, height: height, command: command)
         let screen = try await session.waitFor("the status bar") { $0.contains("http://127.0.0.1:") }
         let port = screen.split(separator: "\n").lazy.compactMap { line -> Int? in
@@ -88,6 +88,32 @@ final class TmuxSession: @unchecked Sendable {
         try await tmux.send("q")
         screen = try await tmux.waitFor("the exit") { $0.contains("EXITED 0") }
         #expect(!screen.contains("captures"), "the TUI's screen should be gone after quitting")
+        await tmux.close()
+    }
+
+    @Test func yCopiesTheRequestAsCurlThroughOSC52() async throws {
+        let exports = try temporaryDirectory().path
+        let (tmux, port) = try await start(extra: "", environment: "XDG_STATE_HOME=\(exports)")
+        // tmux keeps what OSC 52 sets in its paste buffer when set-clipboard is on.
+        try await tmux.tmux(["set-option", "-s", "set-clipboard", "on"])
+        let status = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/copy/me", body: "{\"a\":1}") }
+        #expect(status == 200)
+        _ = try await tmux.waitFor("the capture") { $0.contains("/copy/me") }
+        try await tmux.send("y")
+        let screen = try await tmux.waitFor("the copy confirmation") { $0.contains("copied #1 as curl") }
+        #expect(screen.contains("copied #1"))
+        var buffer = ""
+        for _ in 0..<100 {
+            buffer = try await tmux.tmux(["show-buffer"]).output
+            if buffer.contains("curl ") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(buffer.contains("/copy/me"))
+        #expect(buffer.contains("--data-binary"))
+        let saved = try String(contentsOfFile: exports + "/hookscope/exports/request-1.curl.sh", encoding: .utf8)
+        #expect(saved.contains("/copy/me"))
+        try await tmux.send("q")
+        _ = try await tmux.waitFor("the exit") { $0.contains("EXITED 0") }
         await tmux.close()
     }
 
