@@ -130,6 +130,31 @@ import Testing
         #expect(replayed == original)
     }
 
+    @Test func byDefaultTheRedactedHeadersAreTheOnlyDifference() async throws {
+        let directory = try temporaryDirectory()
+        let source = directory.appendingPathComponent("source.sqlite").path
+        let sourceListener = try await capture(into: source)
+        sourceListener.kill(SIGTERM)
+        _ = await sourceListener.waitForExit()
+        let replayDB = directory.appendingPathComponent("replayed.sqlite").path
+        let recorder = try await ListenerProcess(["--db", replayDB])
+        let export = try await runHookscope(["export", "--curl", "--db", source, "--base-url", "http://127.0.0.1:\(recorder.port)"])
+        #expect(try await runProcess("/bin/bash", ["-c", String(decoding: export.stdout, as: UTF8.self) + "\n"]) == 0)
+        recorder.kill(SIGTERM)
+        _ = await recorder.waitForExit()
+        func withAuthorization(_ line: [String: Any], replacedBy value: String?) -> String {
+            let headers = (line["headers"] as? [[String]] ?? []).map { pair in
+                pair[0].lowercased() == "authorization" ? [pair[0], value ?? pair[1]] : pair
+            }
+            return ["\(line["method"] ?? "")", "\(line["target"] ?? "")", "\(headers)", "\(line["body_base64"] ?? "")"].joined(separator: "|")
+        }
+        let original = try await jsonLines(source).map { withAuthorization($0, replacedBy: "<redacted>") }
+        let replayed = try await jsonLines(replayDB).map { withAuthorization($0, replacedBy: nil) }
+        #expect(replayed == original)
+        let raw = try await jsonLines(replayDB).map { withAuthorization($0, replacedBy: nil) }.joined()
+        #expect(!raw.contains("sk_live_topsecret_value"))
+    }
+
     @Test func redactionHoldsInEveryFormat() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
