@@ -14,6 +14,10 @@ public struct AppEnvironment: Sendable {
     public var replayTo: String?
     /// Puts text on the terminal's clipboard (OSC 52); nil when the terminal cannot.
     public var clipboard: (@Sendable (String) -> Void)?
+    /// Adds a signing secret (kept in memory only); throws an error whose description says what is wrong.
+    public var addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)?
+    /// The verdict for a capture with the secrets known now, judged at the time it arrived.
+    public var verify: (@Sendable (CapturedRequest) -> SignatureSummary)?
     /// Where `y` and `x` write their files.
     public var exportDirectory: String?
     /// Sends capture `id` to a URL and stores the attempt; nil when replay is not wired (tests).
@@ -27,7 +31,9 @@ public struct AppEnvironment: Sendable {
         replayTo: String? = nil,
         replay: (@Sendable (_ id: Int64, _ target: String) async -> ReplayAttempt)? = nil,
         clipboard: (@Sendable (String) -> Void)? = nil,
-        exportDirectory: String? = nil
+        exportDirectory: String? = nil,
+        addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)? = nil,
+        verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil
     ) {
         self.store = store
         self.listenURL = listenURL
@@ -37,5 +43,7 @@ public struct AppEnvironment: Sendable {
         self.replay = replay
         self.clipboard = clipboard
         self.exportDirectory = exportDirectory
+        self.addSecret = addSecret
+        self.verify = verify
     }
 }

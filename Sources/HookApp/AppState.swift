@@ -19,6 +19,8 @@ public enum AppEvent: Sendable {
     case clearedAll
     case replayed(ReplayAttempt)
     case copied(id: Int64, path: String, toClipboard: Bool)
+    /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
+    case reverified(provider: String, changed: Int, done: Bool)
     case exported(count: Int, path: String)
     case failed(String)
 }
@@ -45,6 +47,8 @@ public enum Effect: Sendable {
     case copyCurl(id: Int64, baseURL: String)
     /// Writes the captures matching `filter` (all when nil) as a HAR file.
     case exportList(filter: RequestFilter?)
+    /// Adds a secret, re-verifies the visible captures, then all the others.
+    case setSecret(provider: String, secret: String, visible: [Int64])
 
     /// Effects in the same slot replace each other: the runtime cancels the older task.
     public var slot: String? {
@@ -55,6 +59,7 @@ public enum Effect: Sendable {
         case .loadWindow: "window"
         // Only the newest selection matters: a flood of captures while following cancels older loads.
         case .loadRequest: "request"
+        case .setSecret: "reverify"
         case .explainSignature: "explain"
         default: nil
         }
@@ -71,6 +76,8 @@ public enum PromptKind: Sendable, Hashable {
     case search
     /// The replay target URL, pre-filled with `--replay-to` or the last one used.
     case replayURL(id: Int64)
+    /// A signing secret for a provider (typed hidden).
+    case secret(provider: String)
 }
 
 /// The app's whole state. `apply` is the only mutation; drawing reads it and never changes it.
@@ -95,6 +102,8 @@ public struct AppState: Sendable {
     public var prompt: PromptKind?
     /// Text of the replay URL prompt while it is open.
     public var replayURLText = ""
+    /// Text of the secret prompt (never drawn: the screen shows one dot per character).
+    var secretText = ""
     /// The last replay target entered.
     public var lastReplayTarget: String?
 
@@ -224,6 +233,18 @@ public struct AppState: Sendable {
                     isError: response.status >= 500)
             } else {
                 status = StatusMessage(text: "replay #\(attempt.requestID) failed: \(attempt.error ?? "no response") (\(took))", isError: true)
+            }
+        case .reverified(let provider, let changed, let done):
+            status = StatusMessage(
+                text: done ? "secret for \(provider) set; re-verified all captures (\(changed) verdict\(changed == 1 ? "" : "s") changed)"
+                    : "secret for \(provider) set; re-verifying the other captures…",
+                isError: false)
+            // Reload what is on screen: the list window and the selected capture with its diagnosis.
+            window = ListWindow()
+            pendingWindowOffset = nil
+            if let id = detail?.id {
+                loadingID = id
+                effects.append(.loadRequest(id: id))
             }
         case .copied(let id, let path, let toClipboard):
             status = StatusMessage(
@@ -429,6 +450,18 @@ public struct AppState: Sendable {
             }
             replayURLText = lastReplayTarget ?? replayTo ?? ""
             prompt = .replayURL(id: summary.id)
+        case .setSecret:
+            guard let summary = selectedSummary else {
+                status = StatusMessage(text: "secret: no request selected", isError: false)
+                return []
+            }
+            guard let provider = summary.signature.provider else {
+                status = StatusMessage(
+                    text: "secret: no provider recognised for #\(summary.id); pin one with --provider PATH=NAME", isError: false)
+                return []
+            }
+            secretText = ""
+            prompt = .secret(provider: provider)
         case .copyCurl:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "copy: no request selected", isError: false)
@@ -526,6 +559,29 @@ public struct AppState: Sendable {
     }
 
     mutating func handlePrompt(_ kind: PromptKind, _ key: Key) -> [Effect] {
+        if case .secret(let provider) = kind {
+            switch keymap.action(for: key, in: .prompt) {
+            case .promptAccept:
+                prompt = nil
+                let secret = secretText
+                secretText = ""
+                guard !secret.isEmpty else {
+                    status = StatusMessage(text: "secret: nothing entered, nothing changed", isError: false)
+                    return []
+                }
+                let visible = isFiltering ? Array(filterMatches.prefix(200).map(\.id)) : window.items.map(\.id)
+                return [.setSecret(provider: provider, secret: secret, visible: visible)]
+            case .promptCancel:
+                prompt = nil
+                secretText = ""
+                status = StatusMessage(text: "secret unchanged", isError: false)
+            case .promptDeleteBackward:
+                if !secretText.isEmpty { secretText.removeLast() }
+            default:
+                if case .character(let c) = key { secretText.append(c) }
+            }
+            return []
+        }
         if case .replayURL(let id) = kind {
             switch keymap.action(for: key, in: .prompt) {
             case .promptAccept:

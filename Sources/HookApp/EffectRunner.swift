@@ -66,6 +66,41 @@ public struct EffectRunner: Sendable {
             case .deleteAll:
                 try await store.deleteAll()
                 emit(.clearedAll)
+            case .setSecret(let provider, let secret, let visible):
+                guard let addSecret = environment.addSecret, let verify = environment.verify else {
+                    emit(.failed("secrets cannot be changed here: pass --secret \(provider)=… when starting hookscope"))
+                    return
+                }
+                do {
+                    try addSecret(provider, secret)
+                } catch {
+                    emit(.failed("secret for \(provider) not set: \(error)"))
+                    return
+                }
+                // The visible captures first, so the screen changes at once; then everything else.
+                var changed = 0
+                func reverify(_ request: CapturedRequest) async throws {
+                    guard request.refusal == nil else { return }
+                    let verdict = verify(request)
+                    if verdict != request.signature {
+                        try await store.updateSignature(id: request.id, verdict)
+                        changed += 1
+                    }
+                }
+                for id in visible {
+                    if let request = try await store.request(id: id) { try await reverify(request) }
+                }
+                emit(.reverified(provider: provider, changed: changed, done: false))
+                let seen = Set(visible)
+                var afterID: Int64 = 0
+                while true {
+                    try Task.checkCancellation()
+                    let batch = try await store.requests(afterID: afterID, limit: 256)
+                    guard let last = batch.last else { break }
+                    for request in batch where !seen.contains(request.id) { try await reverify(request) }
+                    afterID = last.id
+                }
+                emit(.reverified(provider: provider, changed: changed, done: true))
             case .copyCurl(let id, let baseURL):
                 guard let request = try await store.request(id: id) else {
                     emit(.failed("copy: request #\(id) is no longer in the store"))

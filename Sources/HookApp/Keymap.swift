@@ -23,6 +23,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case rawView = "body.raw"
     case replay = "request.replay"
     case copyCurl = "request.copy-curl"
+    case setSecret = "signature.set-secret"
     case exportList = "list.export"
     case deleteSelected = "request.delete"
     case clearAll = "request.clear-all"
@@ -104,6 +105,7 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("b")], action: .rawView, help: "raw body bytes (again to go back)", context: .global),
         KeyBinding(chords: [.character("f")], action: .follow, help: "follow the newest request (toggle)", context: .global),
         KeyBinding(chords: [.character("r")], action: .replay, help: "replay the selected request (prompts for the URL, pre-filled with --replay-to or the last one used)", context: .global, hint: "replay"),
+        KeyBinding(chords: [.character("s")], action: .setSecret, help: "set the signing secret of the selected request's provider (captures are re-verified)", context: .global),
         KeyBinding(chords: [.character("y")], action: .copyCurl, help: "copy the selected request as a curl command (clipboard through OSC 52, and a file)", context: .global),
         KeyBinding(chords: [.character("x")], action: .exportList, help: "export the list (filtered, if a filter is on) as a HAR file", context: .global),
         KeyBinding(chords: [.character("d")], action: .deleteSelected, help: "delete the selected request", context: .global),

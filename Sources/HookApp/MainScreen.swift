@@ -284,6 +284,10 @@ public enum MainScreen {
             left.append(state.body.query + "▏", Style(.statusBar))
             left.append(" \(state.body.matches.count) match\(state.body.matches.count == 1 ? "" : "es")", Style(.statusBar))
         }
+        if case .secret(let provider) = state.prompt {
+            left.append(" │ secret for \(provider): ", Style(.statusBar, bold: true))
+            left.append(String(repeating: "•", count: min(state.secretText.count, 40)) + "▏", Style(.prompt))
+        }
         if case .replayURL(let id) = state.prompt {
             left.append(" │ replay #\(id) to: ", Style(.statusBar, bold: true))
             left.append(state.replayURLText + "▏", Style(.prompt))

@@ -125,7 +125,7 @@ struct Listen: AsyncParsableCommand {
 
     func run() async throws {
         let config = try signatures.loadConfig()
-        let verifier = try signatures.verifier(config: config)
+        let verifiers = VerifierBox(try signatures.verifier(config: config))
         let listenerSettings = try listenerConfiguration(config)
         let keep = keep ?? config.keep
         let useMemory = memory || (store.db == nil && config.memory == true)
@@ -167,7 +167,7 @@ struct Listen: AsyncParsableCommand {
             forwarding = (forwarder, replayer, results, attemptsContinuation)
         }
         let sink = StoreSink(
-            store: requestStore, verifier: verifier, handshakes: !noHandshakes && config.handshakes != false,
+            store: requestStore, verifiers: verifiers, handshakes: !noHandshakes && config.handshakes != false,
             metaVerifyToken: metaVerifyToken ?? config.metaVerifyToken,
             forwarder: forwarding?.forwarder, proxyResponse: proxyResponse)
         let listener: HTTPListener
@@ -180,7 +180,7 @@ struct Listen: AsyncParsableCommand {
             let replayer = HTTPReplayer(insecure: insecure)
             let environment = AppEnvironment(
                 store: requestStore, listenURL: listener.url, captures: captures,
-                explainSignature: { request in verifier.verify(request, now: .now()).lines },
+                explainSignature: { request in verifiers.current.verify(request, now: .now()).lines },
                 replayTo: replayTo ?? config.replayTo,
                 replay: { id, target in
                     let started = CaptureTime.now()
@@ -189,10 +189,12 @@ struct Listen: AsyncParsableCommand {
                             requestID: id, startedAt: started, targetURL: target, resigned: false, changedHeaders: [],
                             response: nil, error: "capture #\(id) is no longer in the store", durationNanoseconds: 0)
                     }
-                    let attempt = await replayer.replay(request, to: target, options: ReplayOptions(verifier: verifier))
+                    let attempt = await replayer.replay(request, to: target, options: ReplayOptions(verifier: verifiers.current))
                     return (try? await requestStore.addReplay(attempt)) ?? attempt
                 },
-                exportDirectory: Self.exportDirectory())
+                exportDirectory: Self.exportDirectory(),
+                addSecret: { provider, secret in try verifiers.add(provider: provider, secret: secret) },
+                verify: { request in verifiers.current.verify(request, now: request.receivedAt).summary })
             do {
                 try await runTUI(environment)
                 await replayer.shutdown()
@@ -220,7 +222,7 @@ struct Listen: AsyncParsableCommand {
 /// and stores the capture.
 struct StoreSink: CaptureSink {
     let store: any RequestStore
-    let verifier: SignatureVerifier
+    let verifiers: VerifierBox
     let handshakes: Bool
     let metaVerifyToken: String?
     var forwarder: Forwarder?
@@ -228,13 +230,13 @@ struct StoreSink: CaptureSink {
 
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
         guard handshakes else { return nil }
-        return HandshakeResponder.response(for: request, verifier: verifier, metaVerifyToken: metaVerifyToken)
+        return HandshakeResponder.response(for: request, verifier: verifiers.current, metaVerifyToken: metaVerifyToken)
     }
 
     func record(_ request: CapturedRequest) async throws -> CapturedRequest {
         var request = request
         if request.refusal == nil {
-            request.signature = verifier.verify(request, now: request.receivedAt).summary
+            request.signature = verifiers.current.verify(request, now: request.receivedAt).summary
         } else {
             request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
         }
@@ -257,6 +259,26 @@ struct StoreSink: CaptureSink {
             forwarder.forward(stored)
         }
         return stored
+    }
+}
+
+/// The verifier every part of `listen` uses; the TUI can add a secret while it runs.
+final class VerifierBox: Sendable {
+    private let verifier: Mutex<SignatureVerifier>
+
+    init(_ verifier: SignatureVerifier) {
+        self.verifier = Mutex(verifier)
+    }
+
+    var current: SignatureVerifier { verifier.withLock { $0 } }
+
+    /// Adds a secret in front of the known ones (checked like `--secret`); kept in memory only.
+    func add(provider: String, secret: String) throws {
+        try verifier.withLock { verifier in
+            let extraIDs = Set(verifier.customSchemes.map(\.id))
+            let entry = try SecretBook.parseFlag("\(provider)=\(secret)", extraIDs: extraIDs)
+            verifier.secrets = SecretBook([entry]).merging(verifier.secrets)
+        }
     }
 }
 

@@ -15,12 +15,14 @@ struct AppHarness {
     init(store: any RequestStore, size: Size = Size(width: 80, height: 24), replayTo: String? = nil,
          explain: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] }, scanBatchSize: Int = 512,
          replay: (@Sendable (Int64, String) async -> ReplayAttempt)? = nil,
-         clipboard: (@Sendable (String) -> Void)? = nil, exportDirectory: String? = nil) async {
+         clipboard: (@Sendable (String) -> Void)? = nil, exportDirectory: String? = nil,
+         addSecret: (@Sendable (String, String) throws -> Void)? = nil,
+         verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil) async {
         self.store = store
         let environment = AppEnvironment(
             store: store, listenURL: "http://127.0.0.1:9777", captures: AsyncStream { $0.finish() },
             explainSignature: explain, replayTo: replayTo, replay: replay, clipboard: clipboard,
-            exportDirectory: exportDirectory)
+            exportDirectory: exportDirectory, addSecret: addSecret, verify: verify)
         runner = EffectRunner(environment: environment, scanBatchSize: scanBatchSize)
         state = AppState(listenURL: environment.listenURL, replayTo: replayTo, size: size)
         var initial = AppState.startEffects

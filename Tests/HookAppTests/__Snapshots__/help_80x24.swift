@@ -20,9 +20,9 @@ extension Snapshots {
 ││   b             raw body bytes (again to go back)                          ││
 ││   f             follow the newest request (toggle)                         ││
 └│   r             replay the selected request (prompts for the URL, pre-fill…│┘
-┌│   y             copy the selected request as a curl command (clipboard thr…│┐
+┌│   s             set the signing secret of the selected request's provider …│┐
+││   y             copy the selected request as a curl command (clipboard thr…││
 ││   x             export the list (filtered, if a filter is on) as a HAR file││
-││   d             delete the selected request                                ││
 └└────────────────────────────────────────────────────────────────────────────┘┘
 http://127.0.0.1:9777 │ 3 captures                                     Esc close
 """#
