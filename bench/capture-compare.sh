@@ -122,6 +122,10 @@ run_wrk() {  # connections -> "rps p50 p99" (latencies in ms)
     END {printf "%s %.3f %.3f %s\n", rps, p50, p99, (bad == "" ? 0 : bad)}'
 }
 
+if command -v swift-demangle >/dev/null; then demangle="swift-demangle --simplified"
+elif [[ -x /opt/swift/usr/bin/swift-demangle ]]; then demangle="/opt/swift/usr/bin/swift-demangle --simplified"
+else demangle=cat; fi
+
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) CPUs, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}')"
@@ -157,11 +161,18 @@ for server in $servers; do
       sleep 1
       perf record -q -F 999 -g -p "$server_pid" -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null || true
       wait "$wrk_pid"
+      perf report -q -i "$work/perf.data" --no-children --sort comm -g none > "$work/r0" 2>/dev/null || true
+      perf report -q -i "$work/perf.data" --no-children --sort dso -g none > "$work/r1" 2>/dev/null || true
+      perf report -q -i "$work/perf.data" --no-children --sort dso,symbol -g none > "$work/r2" 2>/dev/null || true
+      perf report -q -i "$work/perf.data" --children --sort symbol -g none --dsos "$(basename "$bin")" > "$work/r3" 2>/dev/null || true
+      echo "perf report (samples by thread):"
+      grep -v '^$' "$work/r0" | head -10 | sed 's/^/  /' || true
       echo "perf report (self time by shared object):"
-      perf report -q -i "$work/perf.data" --no-children --sort dso 2>/dev/null | head -12 | sed 's/^/  /'
+      grep -v '^$' "$work/r1" | head -12 | sed 's/^/  /' || true
       echo "perf report (top symbols, self time):"
-      perf report -q -i "$work/perf.data" --no-children --sort dso,symbol -g none 2>/dev/null \
-        | grep -v '^$' | head -30 | cut -c1-160 | sed 's/^/  /'
+      grep -v '^$' "$work/r2" | head -30 | $demangle | cut -c1-160 | sed 's/^/  /' || true
+      echo "perf report (inclusive time of hookscope's own functions):"
+      grep -v '^$' "$work/r3" | head -40 | $demangle | cut -c1-200 | sed 's/^/  /' || true
     fi
   fi
   stop_server

@@ -18,18 +18,11 @@ pid=""
 trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 bench/make-webhook-body.py "$work/body.json"
 
-# wrk stops by itself after LIMIT responses (the few in flight then are counted by the store).
 cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Stripe-Signature"] = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
 local f = io.open("$work/body.json", "rb"); wrk.body = f:read("*a"); f:close()
-local limit = tonumber(os.getenv("LIMIT"))
-local seen = 0
-response = function(status, headers, body)
-  seen = seen + 1
-  if seen >= limit then wrk.thread:stop() end
-end
 LUA
 
 taskset -c 1 "$HOOKSCOPE_BIN" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/out" 2>&1 &
@@ -40,14 +33,21 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }
 count() { sqlite3 "$work/captures.sqlite" 'select count(*) from request'; }
 
-# Baseline after a short warm-up (1,000 requests).
-LIMIT=1000 taskset -c 0 wrk -t1 -c"$connections" -d600s -s "$work/post.lua" "$url/stripe/hook" > /dev/null
+# wrk runs in slices of a few seconds until the store holds at least the wanted count.
+fill() {
+  while (( $(count) < $1 )); do
+    taskset -c 0 wrk -t1 -c"$connections" -d"${SLICE:-5}s" -s "$work/post.lua" "$url/stripe/hook" > /dev/null
+  done
+}
+# Baseline after a short warm-up.
+SLICE=1 fill 1000
 base=$(rss); base_n=$(count)
 echo "baseline after $base_n requests: RSS $base kB"
 for target in "$first" "$second"; do
-  have=$(count)
-  LIMIT=$((target - have)) taskset -c 0 wrk -t1 -c"$connections" -d3600s -s "$work/post.lua" "$url/stripe/hook" \
-    | awk '/Requests\/sec/ {print "  wrk: " $2 " req/s"}'
+  start=$(date +%s.%N); have=$(count)
+  fill "$target"
+  n=$(count)
+  awk -v n="$n" -v h="$have" -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "  %d requests in %.0f s (%.0f req/s)\n", n - h, e - s, (n - h) / (e - s)}'
   n=$(count); now=$(rss); peak=$(hwm)
   awk -v n="$n" -v now="$now" -v peak="$peak" -v base="$base" -v bn="$base_n" -v db="$(stat -c %s "$work/captures.sqlite")" \
     'BEGIN {printf "after %d requests: RSS %d kB (peak %d kB), growth %.1f MB = %.1f bytes/request; database %.0f MB (%.0f bytes/request)\n",

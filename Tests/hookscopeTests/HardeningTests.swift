@@ -38,6 +38,28 @@ import Testing
         listener.stop()
     }
 
+    // MARK: exposure
+
+    /// Without --host the listener is reachable from this machine only: its listening socket is bound
+    /// to 127.0.0.1 (read from /proc/net/tcp and tcp6), not to a wildcard or another address.
+    @Test func theDefaultBindIsLoopbackOnly() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let listener = try await SpawnedListener(["--memory"], in: directory)
+        let portHex = String(format: "%04X", listener.port)
+        var listening: [String] = []
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let text = (try? String(contentsOfFile: table, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                guard fields.count > 3, fields[3] == "0A", fields[1].hasSuffix(":" + portHex) else { continue }
+                listening.append(String(fields[1]))
+            }
+        }
+        #expect(listening == ["0100007F:" + portHex], "listening sockets on the port: \(listening)")
+        listener.stop()
+    }
+
     // MARK: memory
 
     /// A 100 MB body (with Content-Length, then chunked) is refused at the default 25 MiB limit and the
