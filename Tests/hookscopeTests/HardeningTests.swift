@@ -49,7 +49,8 @@ import Testing
         let portHex = String(format: "%04X", listener.port)
         var listening: [String] = []
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            let text = (try? String(contentsOfFile: table, encoding: .utf8)) ?? ""
+            // procfs files report size 0: read to the end explicitly (busy tables span many pages).
+            let text = FileHandle(forReadingAtPath: table).map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) } ?? ""
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 guard fields.count > 3, fields[3] == "0A", fields[1].hasSuffix(":" + portHex) else { continue }
