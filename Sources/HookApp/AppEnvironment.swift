@@ -21,7 +21,7 @@ public struct AppEnvironment: Sendable {
     /// Where `y` and `x` write their files.
     public var exportDirectory: String?
     /// Sends capture `id` to a URL and stores the attempt; nil when replay is not wired (tests).
-    public var replay: (@Sendable (_ id: Int64, _ target: String) async -> ReplayAttempt)?
+    public var replay: (@Sendable (_ id: Int64, _ target: String, _ resign: Bool) async -> ReplayAttempt)?
 
     public init(
         store: any RequestStore,
@@ -29,7 +29,7 @@ public struct AppEnvironment: Sendable {
         captures: AsyncStream<RequestSummary>,
         explainSignature: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] },
         replayTo: String? = nil,
-        replay: (@Sendable (_ id: Int64, _ target: String) async -> ReplayAttempt)? = nil,
+        replay: (@Sendable (_ id: Int64, _ target: String, _ resign: Bool) async -> ReplayAttempt)? = nil,
         clipboard: (@Sendable (String) -> Void)? = nil,
         exportDirectory: String? = nil,
         addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)? = nil,

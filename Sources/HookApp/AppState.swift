@@ -42,7 +42,7 @@ public enum Effect: Sendable {
     case delete(id: Int64)
     case deleteAll
     /// Sends a capture to a URL (the result comes back as `.replayed`).
-    case replay(id: Int64, target: String)
+    case replay(id: Int64, target: String, resign: Bool)
     /// Copies a capture as a curl command aimed at `baseURL`.
     case copyCurl(id: Int64, baseURL: String)
     /// Writes the captures matching `filter` (all when nil) as a HAR file.
@@ -94,7 +94,12 @@ public struct AppState: Sendable {
     public var status: StatusMessage?
     public var confirmingClearAll = false
     /// A replay to a host that is not loopback, waiting for y/n (asked once per host).
-    public var confirmingReplay: (id: Int64, target: String, host: String)?
+    public var confirmingReplay: (id: Int64, target: String, host: String, resign: Bool)?
+    /// The open replay prompt re-signs (R) rather than sending the exact request (r).
+    public var replayResign = false
+    /// Replay targets used, newest first (Up/Down in the prompt).
+    var replayHistory: [String] = []
+    var replayHistoryIndex: Int?
     /// Hosts the user agreed to send captures to.
     var confirmedHosts: Set<String> = []
     /// The newest replay result, shown in the signature pane of its capture.
@@ -346,7 +351,7 @@ public struct AppState: Sendable {
             if keymap.action(for: key, in: .confirm) == .confirmYes {
                 confirmedHosts.insert(pending.host)
                 status = StatusMessage(text: "replaying #\(pending.id) to \(pending.target)…", isError: false)
-                return [.replay(id: pending.id, target: pending.target)]
+                return [.replay(id: pending.id, target: pending.target, resign: pending.resign)]
             }
             status = StatusMessage(text: "replay cancelled: nothing sent", isError: false)
             return []
@@ -443,12 +448,14 @@ public struct AppState: Sendable {
             }
             body.chosenByUser = true
             return switchView(detail)
-        case .replay:
+        case .replay, .replayResigned:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "replay: no request selected", isError: false)
                 return []
             }
+            replayResign = action == .replayResigned
             replayURLText = lastReplayTarget ?? replayTo ?? ""
+            replayHistoryIndex = nil
             prompt = .replayURL(id: summary.id)
         case .setSecret:
             guard let summary = selectedSummary else {
@@ -592,24 +599,39 @@ public struct AppState: Sendable {
                     return []
                 }
                 lastReplayTarget = target
+                replayHistory.removeAll { $0 == target }
+                replayHistory.insert(target, at: 0)
                 guard let host = Self.host(of: target) else {
                     status = StatusMessage(text: "replay: '\(target)' is not an http:// or https:// URL", isError: true)
                     return []
                 }
                 if !Self.isLoopback(host) && !confirmedHosts.contains(host) {
                     // The request may carry secrets: ask once per host before sending it off this machine.
-                    confirmingReplay = (id, target, host)
+                    confirmingReplay = (id, target, host, replayResign)
                     return []
                 }
-                status = StatusMessage(text: "replaying #\(id) to \(target)…", isError: false)
-                return [.replay(id: id, target: target)]
+                status = StatusMessage(text: "replaying #\(id)\(replayResign ? " re-signed" : "") to \(target)…", isError: false)
+                return [.replay(id: id, target: target, resign: replayResign)]
             case .promptCancel:
                 prompt = nil
                 status = StatusMessage(text: "replay cancelled", isError: false)
             case .promptDeleteBackward:
                 if !replayURLText.isEmpty { replayURLText.removeLast() }
             default:
-                if case .character(let c) = key { replayURLText.append(c) }
+                if key == .up || key == .down {
+                    // Walk the targets used before, newest first.
+                    guard !replayHistory.isEmpty else { return [] }
+                    let next = key == .up ? (replayHistoryIndex.map { $0 + 1 } ?? 0) : (replayHistoryIndex.map { $0 - 1 } ?? -1)
+                    if next < 0 {
+                        replayHistoryIndex = nil
+                        replayURLText = ""
+                    } else {
+                        replayHistoryIndex = min(next, replayHistory.count - 1)
+                        replayURLText = replayHistory[replayHistoryIndex!]
+                    }
+                } else if case .character(let c) = key {
+                    replayURLText.append(c)
+                }
             }
             return []
         }

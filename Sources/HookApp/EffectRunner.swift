@@ -126,12 +126,12 @@ public struct EffectRunner: Sendable {
                 let stamp = CaptureTime.now().rfc3339.replacingOccurrences(of: ":", with: "-")
                 let path = try Self.write(data, named: "hookscope-\(stamp).har", in: environment.exportDirectory)
                 emit(.exported(count: selected.count, path: path))
-            case .replay(let id, let target):
+            case .replay(let id, let target, let resign):
                 guard let replay = environment.replay else {
                     emit(.failed("replay is not available here: run `hookscope replay \(id) --to \(target)`"))
                     return
                 }
-                emit(.replayed(await replay(id, target)))
+                emit(.replayed(await replay(id, target, resign)))
             }
         } catch is CancellationError {
             return

@@ -166,9 +166,37 @@ public enum MainScreen {
             lines.append(first)
             lines.append(TextLine(sig.detail))
             for line in state.signatureLines { lines.append(TextLine(line, Style(.muted))) }
+            if let replay = state.lastReplay, replay.requestID == d.id {
+                lines.append(TextLine(""))
+                lines += replayLines(replay)
+            }
         }
         renderTextPane(title: TextLine(Pane.signature.title, Style(.title, bold: true)), pane: .signature, state: state, lines: lines,
                        scroll: state.signatureScroll, placeholder: "no request selected", rect, &grid, glyphs)
+    }
+
+    /// The newest replay of the selected capture: where it went, what came back, how long it took.
+    static func replayLines(_ replay: ReplayAttempt) -> [TextLine] {
+        var lines: [TextLine] = []
+        let took = String(format: "%.1f ms", Double(replay.durationNanoseconds) / 1_000_000)
+        var head = TextLine("replay\(replay.resigned ? " (re-signed)" : "") → ", Style(.title, bold: true))
+        head.append(replay.targetURL, Style(.key))
+        lines.append(head)
+        if let response = replay.response {
+            lines.append(TextLine("\(response.status) \(HTTPStatusText.text(for: response.status)) in \(took)",
+                                  Style(response.status >= 400 ? .verdictInvalid : .verdictValid)))
+            for header in response.headers { lines.append(TextLine(header.name + ": " + header.value, Style(.muted))) }
+            if !response.body.isEmpty {
+                let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
+                for line in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(20) { lines.append(TextLine(String(line))) }
+            }
+        } else {
+            lines.append(TextLine("failed after \(took): \(replay.error ?? "no response")", Style(.verdictInvalid)))
+        }
+        if !replay.changedHeaders.isEmpty {
+            lines.append(TextLine("changed headers: " + replay.changedHeaders.joined(separator: ", "), Style(.muted)))
+        }
+        return lines
     }
 
     static func renderBody(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
@@ -289,7 +317,7 @@ public enum MainScreen {
             left.append(String(repeating: "•", count: min(state.secretText.count, 40)) + "▏", Style(.prompt))
         }
         if case .replayURL(let id) = state.prompt {
-            left.append(" │ replay #\(id) to: ", Style(.statusBar, bold: true))
+            left.append(" │ replay #\(id)\(state.replayResign ? " re-signed" : "") to: ", Style(.statusBar, bold: true))
             left.append(state.replayURLText + "▏", Style(.prompt))
         }
         var x = grid.draw(left, x: rect.x, y: rect.y, maxX: rect.maxX)

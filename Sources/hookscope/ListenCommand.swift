@@ -182,14 +182,14 @@ struct Listen: AsyncParsableCommand {
                 store: requestStore, listenURL: listener.url, captures: captures,
                 explainSignature: { request in verifiers.current.verify(request, now: .now()).lines },
                 replayTo: replayTo ?? config.replayTo,
-                replay: { id, target in
+                replay: { id, target, resign in
                     let started = CaptureTime.now()
                     guard let request = try? await requestStore.request(id: id) else {
                         return ReplayAttempt(
                             requestID: id, startedAt: started, targetURL: target, resigned: false, changedHeaders: [],
                             response: nil, error: "capture #\(id) is no longer in the store", durationNanoseconds: 0)
                     }
-                    let attempt = await replayer.replay(request, to: target, options: ReplayOptions(verifier: verifiers.current))
+                    let attempt = await replayer.replay(request, to: target, options: ReplayOptions(resign: resign, verifier: verifiers.current))
                     return (try? await requestStore.addReplay(attempt)) ?? attempt
                 },
                 exportDirectory: Self.exportDirectory(),

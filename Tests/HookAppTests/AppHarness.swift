@@ -14,7 +14,7 @@ struct AppHarness {
 
     init(store: any RequestStore, size: Size = Size(width: 80, height: 24), replayTo: String? = nil,
          explain: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] }, scanBatchSize: Int = 512,
-         replay: (@Sendable (Int64, String) async -> ReplayAttempt)? = nil,
+         replay: (@Sendable (Int64, String, Bool) async -> ReplayAttempt)? = nil,
          clipboard: (@Sendable (String) -> Void)? = nil, exportDirectory: String? = nil,
          addSecret: (@Sendable (String, String) throws -> Void)? = nil,
          verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil) async {

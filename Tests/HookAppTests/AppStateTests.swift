@@ -359,18 +359,18 @@ import TermUI
 @Suite struct ReplayKeyTests {
     final class Recorder: @unchecked Sendable {
         private let lock = NSLock()
-        private var sent: [(Int64, String)] = []
-        func record(_ id: Int64, _ target: String) { lock.withLock { sent.append((id, target)) } }
-        var calls: [String] { lock.withLock { sent.map { "\($0.0) \($0.1)" } } }
+        private var sent: [(Int64, String, Bool)] = []
+        func record(_ id: Int64, _ target: String, _ resign: Bool) { lock.withLock { sent.append((id, target, resign)) } }
+        var calls: [String] { lock.withLock { sent.map { "\($0.0) \($0.1)" + ($0.2 ? " resigned" : "") } } }
     }
 
     func harness(_ recorder: Recorder, replayTo: String? = nil) async throws -> AppHarness {
         let store = try await Sample.store([Sample.request("/hooks/stripe"), Sample.request("/hooks/github", second: 1)])
-        return await AppHarness(store: store, replayTo: replayTo, replay: { id, target in
-            recorder.record(id, target)
+        return await AppHarness(store: store, replayTo: replayTo, replay: { id, target, resign in
+            recorder.record(id, target, resign)
             let response = target.contains("fail") ? nil : CapturedResponse(status: 204)
             return ReplayAttempt(
-                requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target, resigned: false,
+                requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target, resigned: resign,
                 changedHeaders: ["Host"], response: response, error: response == nil ? "connection refused by 127.0.0.1:9" : nil,
                 durationNanoseconds: 3_000_000)
         })
@@ -395,6 +395,29 @@ import TermUI
         #expect(recorder.calls.last == "1 http://127.0.0.1:3000/fail")
         #expect(h.state.status?.isError == true)
         #expect(h.state.status?.text.contains("connection refused") == true)
+    }
+
+    @Test func capitalRReSignsUpDownWalkTheHistoryAndTheResultShowsInTheSignaturePane() async throws {
+        let recorder = Recorder()
+        var h = try await harness(recorder)
+        await h.type("rhttp://127.0.0.1:3000/a<enter>")
+        await h.type("r" + String(repeating: "<bs>", count: 30) + "http://127.0.0.1:4000/b<enter>")
+        await h.type("R")
+        #expect(h.state.replayResign)
+        #expect(h.screen()[23].contains("re-signed"))
+        await h.type("<up><up>")
+        #expect(h.state.replayURLText == "http://127.0.0.1:3000/a")
+        await h.type("<down>")
+        #expect(h.state.replayURLText == "http://127.0.0.1:4000/b")
+        await h.type("<enter>")
+        #expect(recorder.calls.last == "2 http://127.0.0.1:4000/b resigned")
+        #expect(h.state.status?.text.contains("(re-signed) → 204") == true)
+        // Zoom the signature pane to read the whole replay result.
+        while h.state.focus != .signature { await h.type("<tab>") }
+        await h.type("<enter>")
+        let pane = h.screenText()
+        #expect(pane.contains("replay (re-signed) → http://127.0.0.1:4000/b"))
+        #expect(pane.contains("204 No Content"))
     }
 
     @Test func aNonLoopbackTargetAsksOncePerHost() async throws {
