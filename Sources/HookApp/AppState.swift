@@ -18,6 +18,8 @@ public enum AppEvent: Sendable {
     case deleted(id: Int64)
     case clearedAll
     case replayed(ReplayAttempt)
+    /// Which of the loaded captures have been replayed (marked in the list).
+    case replayMarks(Set<Int64>)
     case copied(id: Int64, path: String, toClipboard: Bool)
     /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
     case reverified(provider: String, changed: Int, done: Bool)
@@ -104,6 +106,8 @@ public struct AppState: Sendable {
     var confirmedHosts: Set<String> = []
     /// The newest replay result, shown in the signature pane of its capture.
     public var lastReplay: ReplayAttempt?
+    /// Captures known to have been replayed (or forwarded).
+    public var replayedIDs: Set<Int64> = []
     public var prompt: PromptKind?
     /// Text of the replay URL prompt while it is open.
     public var replayURLText = ""
@@ -228,8 +232,11 @@ public struct AppState: Sendable {
             body.matches = lines
             body.currentMatch = lines.firstIndex { $0 >= body.scroll } ?? (lines.isEmpty ? nil : 0)
             revealCurrentMatch()
+        case .replayMarks(let ids):
+            replayedIDs.formUnion(ids)
         case .replayed(let attempt):
             lastReplay = attempt
+            replayedIDs.insert(attempt.requestID)
             let took = String(format: "%.0f ms", Double(attempt.durationNanoseconds) / 1_000_000)
             if let response = attempt.response {
                 let resigned = attempt.resigned ? " (re-signed)" : ""

@@ -24,6 +24,8 @@ public struct EffectRunner: Sendable {
                 let items = try await store.summaries(offset: offset, limit: limit)
                 if Task.isCancelled { return }
                 emit(.windowLoaded(offset: offset, summaries: items))
+                let replayed = try await store.replayedIDs(among: items.map(\.id))
+                if !replayed.isEmpty { emit(.replayMarks(replayed)) }
             case .loadRequest(let id):
                 if let request = try await store.request(id: id) {
                     emit(.requestLoaded(request))

@@ -61,7 +61,9 @@ public enum MainScreen {
                 grid.draw("…", x: inner.x, y: y, maxX: inner.maxX, style: Style(.muted))
                 continue
             }
-            var cells: [TextLine] = [TextLine("\(s.id)")]
+            // A replayed (or forwarded) capture is marked before its id.
+            let mark = state.replayedIDs.contains(s.id) ? (glyphs == .unicode ? "↻" : "*") : ""
+            var cells: [TextLine] = [TextLine(mark + "\(s.id)")]
             if showTime { cells.append(TextLine(s.receivedAt.localClockText, Style(.muted))) }
             cells.append(TextLine(s.method, Style(.method, bold: true)))
             cells.append(TextLine([TextSpan(bytes: s.rawTarget)]))

@@ -386,6 +386,9 @@ import TermUI
         #expect(recorder.calls == ["2 http://127.0.0.1:3000/hook"])
         #expect(h.state.status?.text.contains("replayed #2 → 204") == true)
         #expect(h.screenText().contains("replayed #2"))
+        // The list marks the replayed capture.
+        #expect(h.screen()[3].contains("↻2"))
+        #expect(!h.screen()[2].contains("↻"))
         // The last URL is offered next time; a failure is said in plain words.
         await h.type("k")
         await h.type("r")
@@ -418,6 +421,17 @@ import TermUI
         let pane = h.screenText()
         #expect(pane.contains("replay (re-signed) → http://127.0.0.1:4000/b"))
         #expect(pane.contains("204 No Content"))
+    }
+
+    @Test func replaysStoredEarlierAreMarkedInTheList() async throws {
+        let store = try await Sample.store([Sample.request("/a"), Sample.request("/b", second: 1)])
+        _ = try await store.addReplay(ReplayAttempt(
+            requestID: 1, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: "http://127.0.0.1:1/", resigned: false,
+            changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 1))
+        let h = await AppHarness(store: store)
+        #expect(h.state.replayedIDs == [1])
+        #expect(h.screen()[2].contains("↻1"))
+        #expect(!h.screen()[3].contains("↻"))
     }
 
     @Test func aNonLoopbackTargetAsksOncePerHost() async throws {
