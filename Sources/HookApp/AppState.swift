@@ -20,6 +20,8 @@ public enum AppEvent: Sendable {
     case replayed(ReplayAttempt)
     /// Which of the loaded captures have been replayed (marked in the list).
     case replayMarks(Set<Int64>)
+    /// The stored replays (and forwards) of one capture, oldest first.
+    case replaysLoaded(id: Int64, [ReplayAttempt])
     case copied(id: Int64, path: String, toClipboard: Bool)
     /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
     case reverified(provider: String, changed: Int, done: Bool)
@@ -51,6 +53,8 @@ public enum Effect: Sendable {
     case exportList(filter: RequestFilter?)
     /// Adds a secret, re-verifies the visible captures, then all the others.
     case setSecret(provider: String, secret: String, visible: [Int64])
+    /// Loads the stored replays of a capture (its newest shows in the signature pane).
+    case loadReplays(id: Int64)
 
     /// Effects in the same slot replace each other: the runtime cancels the older task.
     public var slot: String? {
@@ -62,6 +66,7 @@ public enum Effect: Sendable {
         // Only the newest selection matters: a flood of captures while following cancels older loads.
         case .loadRequest: "request"
         case .setSecret: "reverify"
+        case .loadReplays: "replays"
         case .explainSignature: "explain"
         default: nil
         }
@@ -207,6 +212,7 @@ public struct AppState: Sendable {
             }
             if let view = body.currentView { effects.append(.formatBody(request, view)) }
             effects.append(.explainSignature(request))
+            effects.append(.loadReplays(id: request.id))
         case .requestMissing(let id):
             // Gone from the store (deleted elsewhere, or dropped by retention): refresh the list once,
             // and do not ask for this id again.
@@ -234,6 +240,11 @@ public struct AppState: Sendable {
             revealCurrentMatch()
         case .replayMarks(let ids):
             replayedIDs.formUnion(ids)
+        case .replaysLoaded(let id, let attempts):
+            if let newest = attempts.last, detail?.id == id, lastReplay?.requestID != id || (lastReplay?.id ?? 0) < newest.id {
+                lastReplay = newest
+                replayedIDs.insert(id)
+            }
         case .replayed(let attempt):
             lastReplay = attempt
             replayedIDs.insert(attempt.requestID)

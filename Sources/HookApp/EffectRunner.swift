@@ -36,6 +36,8 @@ public struct EffectRunner: Sendable {
                 let formatted = BodyFormatterRegistry.format(request, as: view)
                 if Task.isCancelled { return }
                 emit(.bodyFormatted(requestID: request.id, view: view, body: formatted))
+            case .loadReplays(let id):
+                emit(.replaysLoaded(id: id, try await store.replays(ofRequest: id)))
             case .explainSignature(let request):
                 emit(.signatureExplained(requestID: request.id, lines: environment.explainSignature(request)))
             case .scanFilter(let generation, let filter):

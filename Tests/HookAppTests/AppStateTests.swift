@@ -428,10 +428,14 @@ import TermUI
         _ = try await store.addReplay(ReplayAttempt(
             requestID: 1, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: "http://127.0.0.1:1/", resigned: false,
             changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 1))
-        let h = await AppHarness(store: store)
+        var h = await AppHarness(store: store)
         #expect(h.state.replayedIDs == [1])
         #expect(h.screen()[2].contains("↻1"))
         #expect(!h.screen()[3].contains("↻"))
+        // Selecting it loads its stored replays: the newest shows in the signature pane.
+        await h.type("k")
+        #expect(h.state.lastReplay?.requestID == 1)
+        #expect(h.state.lastReplay?.error == "connection refused")
     }
 
     @Test func aNonLoopbackTargetAsksOncePerHost() async throws {
