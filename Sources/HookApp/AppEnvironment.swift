@@ -12,6 +12,10 @@ public struct AppEnvironment: Sendable {
     public var explainSignature: @Sendable (CapturedRequest) -> [String]
     /// Default target of the replay key (`--replay-to`).
     public var replayTo: String?
+    /// Sends an edited copy of a capture (stored as a replay of the original).
+    public var replayEdited: (@Sendable (_ request: CapturedRequest, _ target: String, _ resign: Bool) async -> ReplayAttempt)?
+    /// Opens a file in the user's editor in the foreground; true when the editor exited successfully.
+    public var editFile: (@Sendable (_ path: String) async -> Bool)?
     /// Puts text on the terminal's clipboard (OSC 52); nil when the terminal cannot.
     public var clipboard: (@Sendable (String) -> Void)?
     /// Adds a signing secret (kept in memory only); throws an error whose description says what is wrong.
@@ -33,7 +37,9 @@ public struct AppEnvironment: Sendable {
         clipboard: (@Sendable (String) -> Void)? = nil,
         exportDirectory: String? = nil,
         addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)? = nil,
-        verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil
+        verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
+        replayEdited: (@Sendable (_ request: CapturedRequest, _ target: String, _ resign: Bool) async -> ReplayAttempt)? = nil,
+        editFile: (@Sendable (_ path: String) async -> Bool)? = nil
     ) {
         self.store = store
         self.listenURL = listenURL
@@ -45,5 +51,7 @@ public struct AppEnvironment: Sendable {
         self.exportDirectory = exportDirectory
         self.addSecret = addSecret
         self.verify = verify
+        self.replayEdited = replayEdited
+        self.editFile = editFile
     }
 }

@@ -47,6 +47,8 @@ public enum Effect: Sendable {
     case deleteAll
     /// Sends a capture to a URL (the result comes back as `.replayed`).
     case replay(id: Int64, target: String, resign: Bool)
+    /// Opens the capture as raw HTTP in the editor, then replays the edited copy.
+    case editAndReplay(id: Int64, target: String, resign: Bool)
     /// Copies a capture as a curl command aimed at `baseURL`.
     case copyCurl(id: Int64, baseURL: String)
     /// Writes the captures matching `filter` (all when nil) as a HAR file.
@@ -101,9 +103,11 @@ public struct AppState: Sendable {
     public var status: StatusMessage?
     public var confirmingClearAll = false
     /// A replay to a host that is not loopback, waiting for y/n (asked once per host).
-    public var confirmingReplay: (id: Int64, target: String, host: String, resign: Bool)?
+    public var confirmingReplay: (id: Int64, target: String, host: String, resign: Bool, edit: Bool)?
     /// The open replay prompt re-signs (R) rather than sending the exact request (r).
     public var replayResign = false
+    /// The open replay prompt edits the request first (e).
+    public var replayEdit = false
     /// Replay targets used, newest first (Up/Down in the prompt).
     var replayHistory: [String] = []
     var replayHistoryIndex: Int?
@@ -369,7 +373,8 @@ public struct AppState: Sendable {
             if keymap.action(for: key, in: .confirm) == .confirmYes {
                 confirmedHosts.insert(pending.host)
                 status = StatusMessage(text: "replaying #\(pending.id) to \(pending.target)…", isError: false)
-                return [.replay(id: pending.id, target: pending.target, resign: pending.resign)]
+                return [pending.edit ? .editAndReplay(id: pending.id, target: pending.target, resign: pending.resign)
+                                     : .replay(id: pending.id, target: pending.target, resign: pending.resign)]
             }
             status = StatusMessage(text: "replay cancelled: nothing sent", isError: false)
             return []
@@ -466,12 +471,13 @@ public struct AppState: Sendable {
             }
             body.chosenByUser = true
             return switchView(detail)
-        case .replay, .replayResigned:
+        case .replay, .replayResigned, .editReplay:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "replay: no request selected", isError: false)
                 return []
             }
             replayResign = action == .replayResigned
+            replayEdit = action == .editReplay
             replayURLText = lastReplayTarget ?? replayTo ?? ""
             replayHistoryIndex = nil
             prompt = .replayURL(id: summary.id)
@@ -625,8 +631,12 @@ public struct AppState: Sendable {
                 }
                 if !Self.isLoopback(host) && !confirmedHosts.contains(host) {
                     // The request may carry secrets: ask once per host before sending it off this machine.
-                    confirmingReplay = (id, target, host, replayResign)
+                    confirmingReplay = (id, target, host, replayResign, replayEdit)
                     return []
+                }
+                if replayEdit {
+                    status = StatusMessage(text: "editing #\(id) before replaying it to \(target)…", isError: false)
+                    return [.editAndReplay(id: id, target: target, resign: replayResign)]
                 }
                 status = StatusMessage(text: "replaying #\(id)\(replayResign ? " re-signed" : "") to \(target)…", isError: false)
                 return [.replay(id: id, target: target, resign: replayResign)]

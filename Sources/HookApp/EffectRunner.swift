@@ -36,6 +36,23 @@ public struct EffectRunner: Sendable {
                 let formatted = BodyFormatterRegistry.format(request, as: view)
                 if Task.isCancelled { return }
                 emit(.bodyFormatted(requestID: request.id, view: view, body: formatted))
+            case .editAndReplay(let id, let target, let resign):
+                guard let edit = environment.editFile, let replayEdited = environment.replayEdited else {
+                    emit(.failed("editing is not available here: export the request with `hookscope export --raw --id \(id)`"))
+                    return
+                }
+                guard let original = try await store.request(id: id) else {
+                    emit(.failed("edit: request #\(id) is no longer in the store"))
+                    return
+                }
+                let edited: CapturedRequest
+                do {
+                    edited = try await Self.edit(original, with: edit, in: environment.exportDirectory)
+                } catch {
+                    emit(.failed("edit: \(error); nothing sent"))
+                    return
+                }
+                emit(.replayed(await replayEdited(edited, target, resign)))
             case .loadReplays(let id):
                 emit(.replaysLoaded(id: id, try await store.replays(ofRequest: id)))
             case .explainSignature(let request):
@@ -142,6 +159,32 @@ public struct EffectRunner: Sendable {
         } catch {
             emit(.failed("\(error)"))
         }
+    }
+
+    /// Lets the user edit a capture as raw HTTP text (request line, headers, blank line, body; the
+    /// framing headers are left out and recomputed) and returns the edited copy.
+    static func edit(_ original: CapturedRequest, with edit: @Sendable (String) async -> Bool, in directory: String?) async throws -> CapturedRequest {
+        var plain = original
+        plain.headers.removeAll { $0.hasName("Content-Length") || $0.hasName("Transfer-Encoding") }
+        plain.bodyWasChunked = false
+        let path = try write(RawHTTPExporter.data(for: plain, redact: .none), named: "edit-\(original.id)-\(UInt32.random(in: 0...UInt32.max)).http", in: directory)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard await edit(path) else { throw ExportError(description: "the editor exited with an error") }
+        let message = try RawHTTPExporter.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
+        var edited = original
+        edited.method = message.method
+        edited.rawTarget = message.rawTarget
+        edited.httpVersion = message.httpVersion
+        edited.headers = message.headers
+        var body = message.body
+        // Editors add a final newline; keep the body as it was when that is the only difference at the end.
+        if body.last == 0x0A, original.body.last != 0x0A {
+            body.removeLast()
+            if body.last == 0x0D, original.body.last != 0x0D { body.removeLast() }
+        }
+        edited.body = body
+        edited.bodySize = body.count
+        return edited
     }
 
     /// Writes an export file (owner-only permissions: it may hold request data) and returns its path.

@@ -319,7 +319,8 @@ public enum MainScreen {
             left.append(String(repeating: "•", count: min(state.secretText.count, 40)) + "▏", Style(.prompt))
         }
         if case .replayURL(let id) = state.prompt {
-            left.append(" │ replay #\(id)\(state.replayResign ? " re-signed" : "") to: ", Style(.statusBar, bold: true))
+            let how = (state.replayEdit ? " edited" : "") + (state.replayResign ? " re-signed" : "")
+            left.append(" │ replay #\(id)\(how) to: ", Style(.statusBar, bold: true))
             left.append(state.replayURLText + "▏", Style(.prompt))
         }
         var x = grid.draw(left, x: rect.x, y: rect.y, maxX: rect.maxX)

@@ -102,6 +102,10 @@ final class CursesTerminal {
                     running = false
                 case SignalState.resizeByte:
                     handleResize()
+                case SignalState.externalByte:
+                    if let job = shared.pendingExternal.withLock({ pending in defer { pending = nil }; return pending }) {
+                        job.done(runExternal(job.arguments))
+                    }
                 case SignalState.outputByte:
                     // curses has flushed its own output after the last frame: write straight to the tty.
                     for sequence in shared.pendingOutput.withLock({ pending in defer { pending = [] }; return pending }) {
@@ -248,6 +252,32 @@ final class CursesTerminal {
         if look.underline || style.underline { attrs |= HS_A_UNDERLINE }
         if look.dim { attrs |= HS_A_DIM }
         return (attrs, pairs[style.role] ?? 0)
+    }
+
+    /// Leaves curses mode, runs the program with the terminal as its stdin/stdout, waits, and comes back.
+    private func runExternal(_ arguments: [String]) -> Int32 {
+        mousemask(0, nil)
+        def_prog_mode()
+        endwin()
+        let off = Array("\u{1b}[?1000l\u{1b}[?1006l".utf8)
+        off.withUnsafeBufferPointer { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        var status: Int32 = 127
+        if posix_spawnp(&pid, arguments[0], nil, nil, &argv, environ) == 0 {
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            status = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        }
+        reset_prog_mode()
+        mousemask(HS_ALL_MOUSE_EVENTS, nil)
+        previous = nil
+        clearok(window, true)
+        refresh()
+        // The screen is redrawn from the newest frame.
+        if let grid = shared.mailbox.take() { blit(grid) } else { shared.continuation.yield(.resize(Size(width: Int(getmaxx(window)), height: Int(getmaxy(window))))) }
+        return status
     }
 
     func shutdown() {

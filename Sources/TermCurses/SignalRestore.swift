@@ -23,6 +23,7 @@ enum SignalState {
     static let quitByte: UInt8 = 81      // "Q": stop the terminal thread
     static let resizeByte: UInt8 = 87    // "W": SIGWINCH
     static let outputByte: UInt8 = 79    // "O": control sequences are waiting to be written
+    static let externalByte: UInt8 = 69  // "E": run a program in the foreground (the editor)
 
     static func install() {
         let notify: @convention(c) (Int32) -> Void = { signal in

@@ -16,6 +16,8 @@ final class SharedTerminalState: Sendable {
     let mailbox = FrameMailbox()
     /// Escape sequences to write between frames (e.g. OSC 52), in order.
     let pendingOutput = Mutex<[[UInt8]]>([])
+    /// A program to run in the foreground (the editor), with what to call when it exits.
+    let pendingExternal = Mutex<(arguments: [String], done: @Sendable (Int32) -> Void)?>(nil)
     let continuation: AsyncStream<InputEvent>.Continuation
     let wakeRead: Int32
     let wakeWrite: Int32
@@ -127,6 +129,15 @@ public final class TerminalSession: Sendable {
     public func writeControlSequence(_ bytes: [UInt8]) {
         shared.pendingOutput.withLock { $0.append(bytes) }
         shared.wake(SignalState.outputByte)
+    }
+
+    /// Suspends the interface, runs a program in the foreground of the terminal (an editor), then
+    /// restores the interface. Returns the program's exit status (127 when it could not start).
+    public func runInForeground(_ arguments: [String]) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            shared.pendingExternal.withLock { $0 = (arguments, { continuation.resume(returning: $0) }) }
+            shared.wake(SignalState.externalByte)
+        }
     }
 
     /// Puts text on the clipboard of the terminal (and, with `set-clipboard on`, of tmux) with OSC 52.

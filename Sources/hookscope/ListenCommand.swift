@@ -194,7 +194,11 @@ struct Listen: AsyncParsableCommand {
                 },
                 exportDirectory: Self.exportDirectory(),
                 addSecret: { provider, secret in try verifiers.add(provider: provider, secret: secret) },
-                verify: { request in verifiers.current.verify(request, now: request.receivedAt).summary })
+                verify: { request in verifiers.current.verify(request, now: request.receivedAt).summary },
+                replayEdited: { request, target, resign in
+                    let attempt = await replayer.replay(request, to: target, options: ReplayOptions(resign: resign, verifier: verifiers.current))
+                    return (try? await requestStore.addReplay(attempt)) ?? attempt
+                })
             do {
                 try await runTUI(environment)
                 await replayer.shutdown()

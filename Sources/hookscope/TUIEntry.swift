@@ -1,3 +1,4 @@
+import Foundation
 import HookApp
 import TermCurses
 import TermUI
@@ -11,6 +12,11 @@ func runTUI(_ environment: AppEnvironment) async throws {
     let session = try TerminalSession.start()
     var environment = environment
     environment.clipboard = { text in session.copyToClipboard(text) }
+    let editor = ProcessInfo.processInfo.environment["VISUAL"] ?? ProcessInfo.processInfo.environment["EDITOR"] ?? "vi"
+    environment.editFile = { path in
+        // Through the shell, so that EDITOR may carry arguments ("code -w").
+        await session.runInForeground(["/bin/sh", "-c", editor + " \"$1\"", "sh", path]) == 0
+    }
     await AppRuntime.run(
         environment: environment,
         input: session.events,

@@ -17,12 +17,15 @@ struct AppHarness {
          replay: (@Sendable (Int64, String, Bool) async -> ReplayAttempt)? = nil,
          clipboard: (@Sendable (String) -> Void)? = nil, exportDirectory: String? = nil,
          addSecret: (@Sendable (String, String) throws -> Void)? = nil,
-         verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil) async {
+         verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
+         replayEdited: (@Sendable (CapturedRequest, String, Bool) async -> ReplayAttempt)? = nil,
+         editFile: (@Sendable (String) async -> Bool)? = nil) async {
         self.store = store
         let environment = AppEnvironment(
             store: store, listenURL: "http://127.0.0.1:9777", captures: AsyncStream { $0.finish() },
             explainSignature: explain, replayTo: replayTo, replay: replay, clipboard: clipboard,
-            exportDirectory: exportDirectory, addSecret: addSecret, verify: verify)
+            exportDirectory: exportDirectory, addSecret: addSecret, verify: verify, replayEdited: replayEdited,
+            editFile: editFile)
         runner = EffectRunner(environment: environment, scanBatchSize: scanBatchSize)
         state = AppState(listenURL: environment.listenURL, replayTo: replayTo, size: size)
         var initial = AppState.startEffects

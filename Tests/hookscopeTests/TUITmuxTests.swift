@@ -117,6 +117,31 @@ final class TmuxSession: @unchecked Sendable {
         await tmux.close()
     }
 
+    @Test func eEditsTheRequestInTheEditorAndReplaysIt() async throws {
+        let directory = try temporaryDirectory()
+        let targetDB = directory.appendingPathComponent("target.sqlite").path
+        let target = try await ListenerProcess(["--db", targetDB, "--status", "202"])
+        // The "editor" is sed: it changes the body in place, as a user would in vi.
+        let (tmux, port) = try await start(
+            extra: "--replay-to http://127.0.0.1:\(target.port)/edited",
+            environment: "EDITOR='sed -i s/hello/HELLO/' XDG_STATE_HOME=\(directory.path)")
+        let status = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/orig", body: "{\"msg\":\"hello\"}") }
+        #expect(status == 200)
+        _ = try await tmux.waitFor("the capture") { $0.contains("/orig") }
+        try await tmux.send("e")
+        _ = try await tmux.waitFor("the replay prompt") { $0.contains("edited to:") }
+        try await tmux.send("Enter")
+        let screen = try await tmux.waitFor("the replay result") { $0.contains("replayed #1") }
+        #expect(screen.contains("202"))
+        try await tmux.send("q")
+        _ = try await tmux.waitFor("the exit") { $0.contains("EXITED 0") }
+        await tmux.close()
+        target.kill(SIGTERM)
+        _ = await target.waitForExit()
+        let body = try await runHookscope(["show", "1", "--raw", "--db", targetDB])
+        #expect(body.stdout == Data("{\"msg\":\"HELLO\"}".utf8))
+    }
+
     @Test func filterHelpResizeAndSIGTERM() async throws {
         let (tmux, port) = try await start()
         let statuses = await onOwnThread { () -> [Int?] in
