@@ -61,6 +61,7 @@ let package = Package(
             "HookCore", "HookStore", "HookServer", "HookSignatures", "HookReplay", "HookApp", "TermUI", "TermCurses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

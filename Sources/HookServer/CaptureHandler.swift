@@ -134,8 +134,14 @@ final class CaptureHandler: ChannelInboundHandler {
         if current.refused {
             current.discarded += bytes
             pending = current
-            if current.discarded > configuration.refusedBodyDrainLimit && current.responded {
-                context.close(promise: nil)
+            if current.discarded > configuration.refusedBodyDrainLimit {
+                if current.responded {
+                    context.close(promise: nil)
+                } else {
+                    // The refusal is still being stored: stop reading until it is answered, so a
+                    // fast sender is held back by TCP instead of streaming the rest of its body.
+                    _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+                }
             }
             return
         }
@@ -220,9 +226,7 @@ final class CaptureHandler: ChannelInboundHandler {
         let capture = current.capture
         let sink = self.sink
         let loop = context.eventLoop
-        let promise = loop.makePromise(of: CapturedRequest.self)
-        promise.completeWithTask { try await sink.record(capture) }
-        promise.futureResult.assumeIsolated().whenComplete { [self] result in
+        sink.record(capture, on: loop).assumeIsolated().whenComplete { [self] result in
             budget.release(current.reserved)
             var response = capture.response
             var keepAlive = current.keepAlive

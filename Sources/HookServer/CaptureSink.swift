@@ -1,4 +1,5 @@
 import HookCore
+import NIOCore
 
 /// Where the listener hands each request. The app stores it, verifies it, shows it.
 public protocol CaptureSink: Sendable {
@@ -9,4 +10,15 @@ public protocol CaptureSink: Sendable {
     /// sends the returned capture's `response` (a sink may replace it, e.g. with a forward target's
     /// answer). If it throws, the sender gets a 500 so that it retries.
     func record(_ request: CapturedRequest) async throws -> CapturedRequest
+    /// The listener's entry point; by default it runs `record(_:)` in a task.
+    func record(_ request: CapturedRequest, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest>
+}
+
+extension CaptureSink {
+    /// How the listener calls `record`: a sink may override this to complete without an async hop.
+    public func record(_ request: CapturedRequest, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest> {
+        let promise = loop.makePromise(of: CapturedRequest.self)
+        promise.completeWithTask { try await self.record(request) }
+        return promise.futureResult
+    }
 }

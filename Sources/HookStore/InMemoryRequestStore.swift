@@ -3,7 +3,7 @@ import HookCore
 import Synchronization
 
 /// A store that keeps captures in memory only (`--memory`, tests). Honours the same retention cap.
-public final class InMemoryRequestStore: RequestStore {
+public final class InMemoryRequestStore: RequestStore, CallbackInserting {
     private struct State {
         var requests: [CapturedRequest] = []  // id order
         var nextID: Int64 = 1
@@ -24,6 +24,10 @@ public final class InMemoryRequestStore: RequestStore {
     }
 
     public func insert(_ request: CapturedRequest) async throws -> CapturedRequest {
+        insertNow(request)
+    }
+
+    private func insertNow(_ request: CapturedRequest) -> CapturedRequest {
         state.withLock { state in
             var stored = request
             stored.id = state.nextID
@@ -37,6 +41,10 @@ public final class InMemoryRequestStore: RequestStore {
             onCommit?([stored])
             return stored
         }
+    }
+
+    public func insert(_ request: CapturedRequest, completion: @escaping @Sendable (Result<CapturedRequest, any Error>) -> Void) {
+        completion(.success(insertNow(request)))
     }
 
     public func request(id: Int64) async throws -> CapturedRequest? {

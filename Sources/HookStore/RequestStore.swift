@@ -34,3 +34,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// A store that can also take a capture without an async call, completing on its own thread:
+/// the listener uses it to avoid a task hop per request.
+public protocol CallbackInserting: Sendable {
+    func insert(_ request: CapturedRequest, completion: @escaping @Sendable (Result<CapturedRequest, any Error>) -> Void)
+}

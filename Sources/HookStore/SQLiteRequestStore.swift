@@ -8,8 +8,8 @@ import Synchronization
 /// Writes go through a group committer: concurrent `insert` calls that arrive while a transaction
 /// is being committed are written together in the next one, so durability (each request is
 /// committed before its response is sent) does not cost one fsync-free transaction per request.
-public final class SQLiteRequestStore: RequestStore {
-    private typealias Waiter = CheckedContinuation<CapturedRequest, any Error>
+public final class SQLiteRequestStore: RequestStore, CallbackInserting {
+    private typealias Waiter = @Sendable (Result<CapturedRequest, any Error>) -> Void
 
     private struct WriterState {
         var pending: [(CapturedRequest, Waiter)] = []
@@ -121,16 +121,22 @@ public final class SQLiteRequestStore: RequestStore {
     // MARK: writing
 
     public func insert(_ request: CapturedRequest) async throws -> CapturedRequest {
-        try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            let startWriter = writer.withLock { state -> Bool in
-                state.pending.append((request, waiter))
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            if startWriter {
-                writeQueue.async { self.drain() }
-            }
+        try await withCheckedThrowingContinuation { continuation in
+            insert(request) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// The same as `insert(_:)` for callers that are not async (the listener's event loops): the
+    /// completion runs on the writer thread once the capture is committed.
+    public func insert(_ request: CapturedRequest, completion: @escaping @Sendable (Result<CapturedRequest, any Error>) -> Void) {
+        let startWriter = writer.withLock { state -> Bool in
+            state.pending.append((request, completion))
+            if state.writing { return false }
+            state.writing = true
+            return true
+        }
+        if startWriter {
+            writeQueue.async { self.drain() }
         }
     }
 
@@ -177,12 +183,12 @@ public final class SQLiteRequestStore: RequestStore {
                 }
                 onCommit?(stored)
                 for (index, (_, waiter)) in batch.enumerated() {
-                    waiter.resume(returning: stored[index])
+                    waiter(.success(stored[index]))
                 }
             } catch {
                 let failure = (error as? DatabaseError).map { StoreError("cannot store the capture: \(Self.describe($0))") }
                 for (_, waiter) in batch {
-                    waiter.resume(throwing: failure ?? error)
+                    waiter(.failure(failure ?? error))
                 }
             }
         }

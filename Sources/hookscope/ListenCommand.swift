@@ -7,6 +7,7 @@ import HookServer
 import HookSignatures
 import HookStore
 import Logging
+import NIOCore
 import Synchronization
 
 struct Listen: AsyncParsableCommand {
@@ -237,14 +238,31 @@ struct StoreSink: CaptureSink {
         return HandshakeResponder.response(for: request, verifier: verifiers.current, metaVerifyToken: metaVerifyToken)
     }
 
-    func record(_ request: CapturedRequest) async throws -> CapturedRequest {
+    /// The fast path: small bodies are verified right here and the store completes the future from
+    /// its writer thread, so a request costs no task hop. Forwarding and large bodies take `record(_:)`.
+    func record(_ request: CapturedRequest, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest> {
+        guard forwarder == nil, request.body.count <= 64 * 1024, let fast = store as? any CallbackInserting else {
+            let promise = loop.makePromise(of: CapturedRequest.self)
+            promise.completeWithTask { try await self.record(request) }
+            return promise.futureResult
+        }
+        let promise = loop.makePromise(of: CapturedRequest.self)
+        fast.insert(verified(request)) { promise.completeWith($0) }
+        return promise.futureResult
+    }
+
+    private func verified(_ request: CapturedRequest) -> CapturedRequest {
         var request = request
         if request.refusal == nil {
             request.signature = verifiers.current.verify(request, now: request.receivedAt).summary
         } else {
             request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
         }
-        var stored = try await store.insert(request)
+        return request
+    }
+
+    func record(_ request: CapturedRequest) async throws -> CapturedRequest {
+        var stored = try await store.insert(verified(request))
         guard let forwarder, stored.refusal == nil else { return stored }
         if proxyResponse {
             // Answer the sender with the target's answer (framing headers are the listener's own).
