@@ -75,6 +75,22 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func windowsByPositionAreRightFromBothEndsAndAcrossGaps(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var ids: [Int64] = []
+        for n in 0..<60 { ids.append(try await store.insert(sampleRequest(n)).id) }
+        for id in ids where id % 7 == 0 { try await store.delete(id: id) }
+        let remaining = ids.filter { $0 % 7 != 0 }
+        #expect(try await store.count() == remaining.count)
+        for offset in [0, 1, 10, remaining.count / 2, remaining.count / 2 + 1, remaining.count - 5, remaining.count - 1] {
+            let window = try await store.summaries(offset: offset, limit: 8).map(\.id)
+            #expect(window == Array(remaining[offset..<min(remaining.count, offset + 8)]), "offset \(offset)")
+        }
+        #expect(try await store.summaries(offset: remaining.count, limit: 8).isEmpty)
+        #expect(try await store.summaries(offset: 3, limit: 0).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func retentionDropsTheOldestFirst(kind: StoreKind) async throws {
         let store = try kind.make(keep: 10)
         var ids: [Int64] = []
