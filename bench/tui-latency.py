@@ -31,9 +31,10 @@ ANY_ESC = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9
 
 
 def tmux(sock, *args, capture=True):
-    return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args], check=False,
-                          stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).stdout.decode("utf-8", "replace") if capture else None
+    result = subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args], check=False,
+                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    return result.stdout.decode("utf-8", "replace") if capture else None
 
 
 def screen(sock, escapes=False):
@@ -77,7 +78,7 @@ def percentile(values, p):
 def summarize(name, values):
     ms = [v * 1000 for v in values]
     return (f"{name}: n={len(ms)} median {statistics.median(ms):.1f} ms, p95 {percentile(ms, 95):.1f} ms, "
-            f"max {max(ms):.1f} ms")
+            f"max {max(ms):.1f} ms, {sum(1 for v in ms if v > 100)} over 100 ms")
 
 
 def main():
