@@ -27,9 +27,10 @@ public enum HandshakeResponder {
             return json(["type": 1])
         }
         // Cheap pre-check before parsing: this runs on the event loop for every captured POST.
+        // (The size check comes before the copy: this runs on the event loop, bodies reach 25 MiB.)
+        guard request.body.count <= 64 * 1024 else { return nil }
         let body = [UInt8](request.body)
-        guard body.count <= 64 * 1024,
-              contains(body, Array("url_verification".utf8)) || contains(body, Array("endpoint.url_validation".utf8)),
+        guard contains(body, Array("url_verification".utf8)) || contains(body, Array("endpoint.url_validation".utf8)),
               let object = jsonObject(request) else { return nil }
         if object["type"] as? String == "url_verification", let challenge = object["challenge"] as? String {
             return json(["challenge": challenge])

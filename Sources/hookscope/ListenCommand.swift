@@ -179,6 +179,11 @@ struct Listen: AsyncParsableCommand {
         }
         if interactive {
             let replayer = HTTPReplayer(insecure: insecure)
+            // Sends a capture (or an edited copy) and stores the attempt with the capture.
+            let sendAndStore: @Sendable (CapturedRequest, String, Bool) async -> ReplayAttempt = { request, target, resign in
+                let attempt = await replayer.replay(request, to: target, options: ReplayOptions(resign: resign, verifier: verifiers.current))
+                return (try? await requestStore.addReplay(attempt)) ?? attempt
+            }
             let environment = AppEnvironment(
                 store: requestStore, listenURL: listener.url, captures: captures,
                 explainSignature: { request in verifiers.current.verify(request, now: .now()).lines },
@@ -190,16 +195,12 @@ struct Listen: AsyncParsableCommand {
                             requestID: id, startedAt: started, targetURL: target, resigned: false, changedHeaders: [],
                             response: nil, error: "capture #\(id) is no longer in the store", durationNanoseconds: 0)
                     }
-                    let attempt = await replayer.replay(request, to: target, options: ReplayOptions(resign: resign, verifier: verifiers.current))
-                    return (try? await requestStore.addReplay(attempt)) ?? attempt
+                    return await sendAndStore(request, target, resign)
                 },
                 exportDirectory: Self.exportDirectory(),
                 addSecret: { provider, secret in try verifiers.add(provider: provider, secret: secret) },
                 verify: { request in verifiers.current.verify(request, now: request.receivedAt).summary },
-                replayEdited: { request, target, resign in
-                    let attempt = await replayer.replay(request, to: target, options: ReplayOptions(resign: resign, verifier: verifiers.current))
-                    return (try? await requestStore.addReplay(attempt)) ?? attempt
-                })
+                replayEdited: sendAndStore)
             do {
                 try await runTUI(environment)
                 await replayer.shutdown()
