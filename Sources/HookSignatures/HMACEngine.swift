@@ -9,6 +9,8 @@ struct ParsedHMACHeaders {
     var timestamp: [UInt8]?
     var id: [UInt8]?
     var notes: [String]
+    /// Standard Webhooks `v1a,<base64>` entries (Ed25519), kept apart from the HMAC signatures.
+    var asymmetric: [String] = []
 }
 
 enum HMACEngine {
@@ -51,8 +53,8 @@ enum HMACEngine {
                     let pieces = entry.split(separator: ",", maxSplits: 1)
                     if pieces.count == 2, pieces[0] == version {
                         parsed.signatures.append(String(pieces[1]))
-                    } else if pieces.first == "v1a" {
-                        parsed.notes.append("ignored an asymmetric `v1a` (Ed25519) signature: not supported, only `\(version)`")
+                    } else if pieces.count == 2, pieces[0] == "v1a", version == "v1" {
+                        parsed.asymmetric.append(String(pieces[1]))
                     } else {
                         parsed.notes.append("ignored entry `\(abbreviate(String(entry), max: 20))` (not `\(version),…`)")
                     }
@@ -131,6 +133,16 @@ enum HMACEngine {
         lines += parsed.notes.map { "note: \($0)" }
         func outcome(_ status: VerdictStatus, _ detail: String) -> SchemeOutcome {
             SchemeOutcome(provider: spec.provider, status: status, detail: detail, lines: lines + ["verdict: \(status.screenWord) — \(detail)"])
+        }
+        // Standard Webhooks' asymmetric `v1a` entries verify with a `whpk_`/`whsk_` key; the other
+        // secrets stay HMAC secrets for the `v1` entries.
+        var secrets = secrets
+        if !parsed.asymmetric.isEmpty {
+            let v1a = StandardWebhooksV1a.evaluate(spec, ctx, parsed: parsed, secrets: secrets, lines: &lines)
+            switch v1a {
+            case .decided(let status, let detail): return outcome(status, detail)
+            case .continueWithHMAC(let hmacSecrets): secrets = hmacSecrets
+            }
         }
         if parsed.signatures.isEmpty {
             return outcome(.invalid, "no signature in \(parsed.headerName)")

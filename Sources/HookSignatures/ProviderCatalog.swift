@@ -40,8 +40,8 @@ public enum ProviderCatalog {
         ProviderInfo(
             id: "standardwebhooks", displayName: "Standard Webhooks",
             detectionHeaders: ["webhook-signature", "webhook-id", "webhook-timestamp"],
-            signedShape: "{id}.{timestamp}.{body}", algorithm: "HMAC-SHA256, base64 (v1,<sig> list)",
-            secretHint: "the endpoint's signing secret, `whsec_<base64>` (the key is the decoded bytes)", tolerance: 300),
+            signedShape: "{id}.{timestamp}.{body}", algorithm: "HMAC-SHA256, base64 (v1,<sig> list); Ed25519 for v1a,<sig> entries",
+            secretHint: "the endpoint's signing secret, `whsec_<base64>` (the key is the decoded bytes); for asymmetric `v1a` signatures the sender's public key `whpk_<base64>` (or `whsk_<base64>` to re-sign)", tolerance: 300),
         ProviderInfo(
             id: "svix", displayName: "Svix",
             detectionHeaders: ["svix-signature", "svix-id", "svix-timestamp"],

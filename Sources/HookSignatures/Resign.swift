@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HookCore
 
@@ -49,7 +50,22 @@ extension SignatureVerifier {
         guard let parsed = HMACEngine.parse(spec, ctx) else {
             return .failure(ResignError("cannot re-sign \(spec.provider): the request has no \(spec.headers[0]) header"))
         }
-        guard let key = spec.keyFormat.key(from: secret) else {
+        // Standard Webhooks: an asymmetric `whsk_` key signs `v1a`, a `whsec_` secret signs `v1`.
+        var secret = secret
+        var ed25519: Curve25519.Signing.PrivateKey?
+        if case .versionedList = spec.format {
+            let all = secrets.secrets(for: spec.provider)
+            let symmetric = all.first { !StandardWebhooksKeys.looksAsymmetric($0) }
+            let signing = all.lazy.compactMap { StandardWebhooksKeys.privateKey(from: $0) }.first
+            if let symmetric, !(parsed.signatures.isEmpty && !parsed.asymmetric.isEmpty && signing != nil) {
+                secret = symmetric
+            } else if let signing {
+                ed25519 = signing
+            } else {
+                return .failure(ResignError("cannot re-sign \(spec.provider): only a `whpk_` public key is set; a v1a signature needs the sender's `whsk_` secret key, a v1 signature the `whsec_` secret"))
+            }
+        }
+        guard let key = ed25519 != nil ? [] : spec.keyFormat.key(from: secret) else {
             return .failure(ResignError("cannot re-sign \(spec.provider): the configured secret is not valid base64 after `whsec_`"))
         }
         if case .jsonBodyField = spec.timestamp, parsed.timestamp != nil {
@@ -69,14 +85,22 @@ extension SignatureVerifier {
         if spec.parts.contains(.timestamp) || spec.timestamp == .signatureField {
             timestamp = Array(Self.format(now, unit: spec.timestampUnit, like: parsed.timestamp).utf8)
         }
-        let mac = spec.algorithm.mac(key: key, message: HMACEngine.message(spec, body: ctx.body, timestamp: timestamp, id: parsed.id, url: url, method: request.method))
-        let encoded = spec.encoding.encode(mac)
+        let message = HMACEngine.message(spec, body: ctx.body, timestamp: timestamp, id: parsed.id, url: url, method: request.method)
+        let encoded: String
+        if let ed25519 {
+            guard let signature = try? ed25519.signature(for: message) else {
+                return .failure(ResignError("cannot re-sign \(spec.provider): Ed25519 signing failed"))
+            }
+            encoded = Data(signature).base64EncodedString()
+        } else {
+            encoded = spec.encoding.encode(spec.algorithm.mac(key: key, message: message))
+        }
         let ts = timestamp.map { String(decoding: $0, as: UTF8.self) } ?? ""
         let signatureValue: String = switch spec.format {
         case .single(let prefix, _): (prefix ?? "") + encoded
         case .keyed(let separator, let timestampKey, let signatureKey):
             (timestampKey.map { ["\($0)=\(ts)"] } ?? []).appending("\(signatureKey)=\(encoded)").joined(separator: String(separator))
-        case .versionedList(let version): "\(version),\(encoded)"
+        case .versionedList(let version): "\(ed25519 == nil ? version : "v1a"),\(encoded)"
         }
         var headers: [HeaderField] = []
         var wroteSignature = false

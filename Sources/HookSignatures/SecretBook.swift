@@ -70,7 +70,11 @@ public struct SecretBook: Sendable, Hashable {
     public static func formatProblem(provider: String, secret: String) -> String? {
         switch provider {
         case "standardwebhooks", "svix", "clerk", "resend":
-            if KeyFormat.whsecBase64.key(from: secret) == nil {
+            if StandardWebhooksKeys.looksAsymmetric(secret) {
+                if StandardWebhooksKeys.publicKey(from: secret) == nil {
+                    return "expected `whpk_` + base64 of a 32-byte Ed25519 public key (or `whsk_` + base64 of the secret key)"
+                }
+            } else if KeyFormat.whsecBase64.key(from: secret) == nil {
                 return "expected the signing secret as shown in the dashboard, `whsec_<base64>`; the part after `whsec_` is not base64"
             }
         case "discord":
