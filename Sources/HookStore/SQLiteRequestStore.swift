@@ -15,6 +15,9 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         var pending: [(CapturedRequest, Waiter)] = []
         var writing = false
         var count = 0
+        /// The highest id among the `count` rows (updated with `count`, after each commit): readers
+        /// that start after reading the pair see all of those rows, plus maybe newer ones above it.
+        var maxID: Int64 = 0
     }
 
     private let pool: DatabasePool
@@ -46,8 +49,11 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
-            let count = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM request") ?? 0 }
-            writer.withLock { $0.count = count }
+            let (count, maxID) = try pool.read { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM request") ?? 0,
+                 try Int64.fetchOne(db, sql: "SELECT max(id) FROM request") ?? 0)
+            }
+            writer.withLock { $0.count = count; $0.maxID = maxID }
         } catch let error as DatabaseError {
             throw StoreError("cannot open the capture database \(path): \(Self.describe(error)); move it aside or choose another with --db")
         } catch let error as StoreError {
@@ -186,6 +192,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 }
                 writer.withLock { state in
                     state.count += stored.count - excess
+                    if let last = stored.last?.id { state.maxID = max(state.maxID, last) }
                 }
                 onCommit?(stored)
                 for (index, (_, waiter)) in batch.enumerated() {
@@ -241,7 +248,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM request")
         }
-        writer.withLock { $0.count = 0 }
+        writer.withLock { $0.count = 0; $0.maxID = 0 }
     }
 
     public func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt {
@@ -306,7 +313,10 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     }
 
     public func summaries(offset: Int, limit: Int) async throws -> [RequestSummary] {
-        let total = writer.withLock { $0.count }
+        // `total` rows have ids <= `maxID`, and the read below starts after this pair was written, so
+        // it sees all of them; captures committed meanwhile have larger ids and are left out of the
+        // count from the end (positions are ranks by id, so appending never moves a row).
+        let (total, maxID) = writer.withLock { ($0.count, $0.maxID) }
         guard limit > 0, offset < total else { return [] }
         return try await pool.read { db in
             // Find the first id of the window through the narrow id index, from whichever end is
@@ -315,8 +325,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             let firstID: Int64?
             if offset > total / 2 {
                 firstID = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM request INDEXED BY request_ids ORDER BY id DESC LIMIT 1 OFFSET ?",
-                    arguments: [max(0, total - 1 - offset)])
+                    db, sql: "SELECT id FROM request INDEXED BY request_ids WHERE id <= ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+                    arguments: [maxID, max(0, total - 1 - offset)])
             } else {
                 firstID = try Int64.fetchOne(
                     db, sql: "SELECT id FROM request INDEXED BY request_ids ORDER BY id LIMIT 1 OFFSET ?", arguments: [offset])

@@ -1,5 +1,6 @@
 import Foundation
 import HookCore
+import Synchronization
 import Testing
 
 @testable import HookStore
@@ -88,6 +89,39 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         }
         #expect(try await store.summaries(offset: remaining.count, limit: 8).isEmpty)
         #expect(try await store.summaries(offset: 3, limit: 0).isEmpty)
+    }
+
+    /// Positions are ranks by id, so a window read from the newest end while captures keep being
+    /// committed must still start at the row of that rank (the store once counted from the end with a
+    /// total read before its snapshot, and windows came back shifted by the captures committed between).
+    @Test(arguments: StoreKind.allCases)
+    func windowsFromTheNewestEndStayRightWhileCapturesArrive(kind: StoreKind) async throws {
+        let store = try kind.make()
+        for n in 0..<50 { _ = try await store.insert(sampleRequest(n)) }
+        let done = Mutex(false)
+        let inserter = Task {
+            var n = 50
+            while !done.withLock({ $0 }) {
+                // Several at once so that group commits land while windows are read.
+                let base = n
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for k in 0..<8 { group.addTask { _ = try await store.insert(sampleRequest(base + k)) } }
+                    try await group.waitForAll()
+                }
+                n += 8
+            }
+        }
+        var shifted: [String] = []
+        for _ in 0..<1500 {
+            let total = try await store.count()
+            let offset = total - 3
+            let window = try await store.summaries(offset: offset, limit: 3)
+            // Ids are 1, 2, 3, … with no gaps, so the row at rank `offset` has id offset + 1.
+            if window.first?.id != Int64(offset + 1) { shifted.append("offset \(offset): first id \(window.first?.id ?? -1)") }
+        }
+        done.withLock { $0 = true }
+        try await inserter.value
+        #expect(shifted.count == 0, "shifted windows, e.g. \(shifted.prefix(3))")
     }
 
     @Test(arguments: StoreKind.allCases)
