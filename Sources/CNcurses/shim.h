@@ -9,6 +9,11 @@
 #include <sys/ioctl.h>
 #include <signal.h>
 #include <string.h>
+#include <spawn.h>
+
+/* glibc (2.34+) declares this only under _GNU_SOURCE, which the wide-character curses headers
+   above do not want: spawned programs (the editor) get only stdin, stdout and stderr. */
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 
 /* sigaction without the struct/function name clash Swift sees. */
 typedef struct sigaction hs_sigaction_t;

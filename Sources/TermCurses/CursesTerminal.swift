@@ -265,7 +265,13 @@ final class CursesTerminal {
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         var status: Int32 = 127
-        if posix_spawnp(&pid, arguments[0], nil, nil, &argv, environ) == 0 {
+        // Only stdin, stdout and stderr go to the child: NIO's accepted sockets are not close-on-exec,
+        // and an editor must not hold the listener's connections (or any other descriptor) open.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        if posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ) == 0 {
             var raw: Int32 = 0
             while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
             status = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)

@@ -112,8 +112,9 @@ final class ListenerProcess: @unchecked Sendable {
     }
 }
 
-/// A minimal blocking HTTP/1.1 client over one keep-alive connection.
-final class KeepAliveClient {
+/// A minimal blocking HTTP/1.1 client over one keep-alive connection. Unchecked Sendable: a test
+/// uses it from one thread at a time (each call runs on its own thread, awaited before the next).
+final class KeepAliveClient: @unchecked Sendable {
     let fd: Int32
 
     init?(port: Int) {

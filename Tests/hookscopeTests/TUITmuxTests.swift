@@ -121,11 +121,18 @@ final class TmuxSession: @unchecked Sendable {
         let directory = try temporaryDirectory()
         let targetDB = directory.appendingPathComponent("target.sqlite").path
         let target = try await ListenerProcess(["--db", targetDB, "--status", "202"])
-        // The "editor" is sed: it changes the body in place, as a user would in vi.
+        // The "editor" is a script: it notes the descriptors it inherited, then changes the body in
+        // place with sed, as a user would in vi.
+        let editor = directory.appendingPathComponent("editor.sh").path
+        let fdList = directory.appendingPathComponent("editor-fds.txt").path
+        try "#!/bin/sh\nls -l /proc/$$/fd > '\(fdList)' 2>&1\nexec sed -i s/hello/HELLO/ \"$1\"\n".write(toFile: editor, atomically: true, encoding: .utf8)
+        chmod(editor, 0o755)
         let (tmux, port) = try await start(
             extra: "--replay-to http://127.0.0.1:\(target.port)/edited",
-            environment: "EDITOR='sed -i s/hello/HELLO/' XDG_STATE_HOME=\(directory.path)")
-        let status = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/orig", body: "{\"msg\":\"hello\"}") }
+            environment: "EDITOR='\(editor)' XDG_STATE_HOME=\(directory.path)")
+        // This connection stays open while the editor runs: the editor must not inherit it.
+        let client = await onOwnThread { KeepAliveClient(port: port) }
+        let status = await onOwnThread { client?.post(path: "/orig", body: "{\"msg\":\"hello\"}") }
         #expect(status == 200)
         _ = try await tmux.waitFor("the capture") { $0.contains("/orig") }
         try await tmux.send("e")
@@ -140,6 +147,10 @@ final class TmuxSession: @unchecked Sendable {
         _ = await target.waitForExit()
         let body = try await runHookscope(["show", "1", "--raw", "--db", targetDB])
         #expect(body.stdout == Data("{\"msg\":\"HELLO\"}".utf8))
+        let fds = try String(contentsOfFile: fdList, encoding: .utf8)
+        #expect(fds.contains(" 0 -> "), "\(fds)")
+        #expect(!fds.contains("socket:"), "the editor inherited sockets:\n\(fds)")
+        withExtendedLifetime(client) {}
     }
 
     @Test func filterHelpResizeAndSIGTERM() async throws {
