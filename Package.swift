@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Already in the graph through async-http-client; named here only so that a test can run a TLS server.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         // C shim over ncursesw: macros and globals Swift cannot import.
@@ -79,7 +81,13 @@ let package = Package(
         ]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
         .testTarget(name: "HookAppTests", dependencies: ["HookApp", "HookCore", "HookStore", "TermUI"]),
-        .testTarget(name: "hookscopeTests", dependencies: ["hookscope", "HookCore"]),
+        .testTarget(name: "hookscopeTests", dependencies: [
+            "hookscope", "HookCore",
+            // A TLS target with a self-signed certificate, for --insecure.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
