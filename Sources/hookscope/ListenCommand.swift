@@ -60,7 +60,7 @@ struct Listen: AsyncParsableCommand {
     @Flag(name: .customLong("proxy-response"), help: "With --forward-to: answer the sender with the target's response instead of the configured one.")
     var proxyResponse = false
 
-    @Flag(help: "Accept self-signed certificates from the --forward-to target.")
+    @Flag(help: "Accept self-signed certificates from forward and replay targets; also `insecure = true` in the config file.")
     var insecure = false
 
     @Flag(help: "No TUI: one line per request on stdout.")

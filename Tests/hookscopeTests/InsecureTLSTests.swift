@@ -79,4 +79,31 @@ import Testing
         #expect(RawRequest.body(received) == body)
         await server.stop()
     }
+
+    @Test func headerValuesThatAreNotUTF8GoOutExactlyOverTLSWithTheSameTrustRules() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("source.sqlite").path
+        let source = try await ListenerProcess(["--db", db])
+        let latin1: [UInt8] = Array("caf".utf8) + [0xE9, 0x20, 0xFF]
+        let head = Array("PUT /obs HTTP/1.1\r\nHost: test\r\nX-Latin1: ".utf8) + latin1 + Array("\r\nContent-Length: 2\r\n\r\nhi".utf8)
+        #expect(await onOwnThread { KeepAliveClient(port: source.port)?.exchange(head) } == 200)
+        source.kill(SIGTERM)
+        _ = await source.waitForExit()
+        let server = TLSRecordingServer()
+        let port = try await server.start()
+        let url = "https://127.0.0.1:\(port)"
+
+        let refused = try await runHookscope(["replay", "1", "--to", url, "--db", db], environment: cleanEnvironment())
+        #expect(refused.status != 0)
+        #expect(refused.stderr.hasPrefix("hookscope: TLS handshake failed with 127.0.0.1:\(port): certificate not trusted"), "\(refused.stderr)")
+        #expect(server.requests.isEmpty)
+
+        let accepted = try await runHookscope(["replay", "1", "--to", url, "--insecure", "--db", db], environment: cleanEnvironment())
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(String(decoding: accepted.stdout, as: UTF8.self).contains("tls ok"))
+        let expected = Array("PUT /obs HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nX-Latin1: ".utf8) + latin1
+            + Array("\r\nContent-Length: 2\r\n\r\nhi".utf8)
+        #expect(server.requests == [expected])
+        await server.stop()
+    }
 }
