@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Already in the graph through async-http-client: byte-exact replays over https, and a TLS test target.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         // C shim over ncursesw: macros and globals Swift cannot import.
@@ -50,7 +52,10 @@ let package = Package(
             "HookCore", "HookSignatures",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            // Requests with header values that are not UTF-8 go out as exact bytes (RawExchange).
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // App state, keymap, screens and the runtime that ties them together.
@@ -79,7 +84,13 @@ let package = Package(
         ]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
         .testTarget(name: "HookAppTests", dependencies: ["HookApp", "HookCore", "HookStore", "TermUI"]),
-        .testTarget(name: "hookscopeTests", dependencies: ["hookscope", "HookCore"]),
+        .testTarget(name: "hookscopeTests", dependencies: [
+            "hookscope", "HookCore",
+            // A TLS target with a self-signed certificate, for --insecure.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,6 +24,10 @@ public struct AppEnvironment: Sendable {
     public var verify: (@Sendable (CapturedRequest) -> SignatureSummary)?
     /// Where `y` and `x` write their files.
     public var exportDirectory: String?
+    /// `--forward-to`: every capture that is not refused is forwarded there (shown pending until its result comes).
+    public var forwardTarget: String?
+    /// Replays made outside the TUI (forwards), each after it is stored with its capture.
+    public var replayResults: AsyncStream<ReplayAttempt>?
     /// Sends capture `id` to a URL and stores the attempt; nil when replay is not wired (tests).
     public var replay: (@Sendable (_ id: Int64, _ target: String, _ resign: Bool) async -> ReplayAttempt)?
 
@@ -39,8 +43,12 @@ public struct AppEnvironment: Sendable {
         addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)? = nil,
         verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
         replayEdited: (@Sendable (_ request: CapturedRequest, _ target: String, _ resign: Bool) async -> ReplayAttempt)? = nil,
-        editFile: (@Sendable (_ path: String) async -> Bool)? = nil
+        editFile: (@Sendable (_ path: String) async -> Bool)? = nil,
+        forwardTarget: String? = nil,
+        replayResults: AsyncStream<ReplayAttempt>? = nil
     ) {
+        self.forwardTarget = forwardTarget
+        self.replayResults = replayResults
         self.store = store
         self.listenURL = listenURL
         self.captures = captures

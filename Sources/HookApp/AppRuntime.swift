@@ -66,7 +66,9 @@ public enum AppRuntime {
     ) async {
         let inbox = Inbox()
         let runner = EffectRunner(environment: environment)
-        var state = AppState(listenURL: environment.listenURL, replayTo: environment.replayTo, size: initialSize)
+        var state = AppState(
+            listenURL: environment.listenURL, replayTo: environment.replayTo, forwardTarget: environment.forwardTarget,
+            size: initialSize)
         var slots: [String: Task<Void, Never>] = [:]
         let running = TaskSet()
         var nextTaskID = 0
@@ -77,6 +79,10 @@ public enum AppRuntime {
         }
         let capturesTask = Task {
             for await summary in environment.captures { inbox.post(.captured(summary)) }
+        }
+        let replayResultsTask = Task {
+            guard let results = environment.replayResults else { return }
+            for await attempt in results { inbox.post(.replayRecorded(attempt)) }
         }
 
         func launch(_ effect: Effect) {
@@ -110,6 +116,7 @@ public enum AppRuntime {
         }
         inputTask.cancel()
         capturesTask.cancel()
+        replayResultsTask.cancel()
         running.cancelAll()
         inbox.finish()
     }

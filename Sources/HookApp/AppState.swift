@@ -18,8 +18,10 @@ public enum AppEvent: Sendable {
     case deleted(id: Int64)
     case clearedAll
     case replayed(ReplayAttempt)
-    /// Which of the loaded captures have been replayed (marked in the list).
-    case replayMarks(Set<Int64>)
+    /// A replay made elsewhere (a `--forward-to` forward) was stored with its capture.
+    case replayRecorded(ReplayAttempt)
+    /// The newest replay of each loaded capture that has one (the list's target column and `↻` mark).
+    case replayMarks([Int64: ReplayOutcome])
     /// The stored replays (and forwards) of one capture, oldest first.
     case replaysLoaded(id: Int64, [ReplayAttempt])
     case copied(id: Int64, path: String, toClipboard: Bool)
@@ -57,6 +59,8 @@ public enum Effect: Sendable {
     case setSecret(provider: String, secret: String, visible: [Int64])
     /// Loads the stored replays of a capture (its newest shows in the signature pane).
     case loadReplays(id: Int64)
+    /// Loads the newest replay of each of these captures (rows of the filtered list).
+    case loadReplayMarks(ids: [Int64])
 
     /// Effects in the same slot replace each other: the runtime cancels the older task.
     public var slot: String? {
@@ -115,8 +119,15 @@ public struct AppState: Sendable {
     var confirmedHosts: Set<String> = []
     /// The newest replay result, shown in the signature pane of its capture.
     public var lastReplay: ReplayAttempt?
-    /// Captures known to have been replayed (or forwarded).
-    public var replayedIDs: Set<Int64> = []
+    /// The newest replay (or forward) of captures known to have one, by id: the list's `→TARGET`
+    /// column. Holds the loaded rows and live results; trimmed to the loaded window when it grows.
+    public var replayMarks: [Int64: ReplayOutcome] = [:]
+    /// Captures queued for forwarding whose result has not come yet (`→…` in the list).
+    public var pendingForwards: Set<Int64> = []
+    /// `--forward-to`, when every capture is forwarded.
+    public var forwardTarget: String?
+    /// A replay or forward has been seen: the list shows its `→TARGET` column from then on.
+    public var showsReplayColumn = false
     public var prompt: PromptKind?
     /// Text of the replay URL prompt while it is open.
     public var replayURLText = ""
@@ -154,10 +165,30 @@ public struct AppState: Sendable {
     public var signatureLines: [String] = []
     public var body = BodyState()
 
-    public init(listenURL: String, replayTo: String? = nil, size: Size) {
+    public init(listenURL: String, replayTo: String? = nil, forwardTarget: String? = nil, size: Size) {
         self.listenURL = listenURL
         self.replayTo = replayTo
+        self.forwardTarget = forwardTarget
+        self.showsReplayColumn = forwardTarget != nil
         self.size = size
+    }
+
+    /// Ids are kept in `replayMarks` up to this many; beyond it only the loaded window's stay.
+    static let replayMarksLimit = 8192
+
+    /// Records the newest replay of a capture; a forward result also ends its pending state.
+    mutating func noteReplay(_ outcome: ReplayOutcome) {
+        if let known = replayMarks[outcome.requestID], known == outcome { return }
+        replayMarks[outcome.requestID] = outcome
+        pendingForwards.remove(outcome.requestID)
+        showsReplayColumn = true
+        if replayMarks.count > Self.replayMarksLimit {
+            // Rows outside the loaded window are read again from the store when they come back into view.
+            var keep = Set(window.items.map(\.id))
+            keep.formUnion(filterMatches.suffix(Self.replayMarksLimit / 2).map(\.id))
+            keep.insert(outcome.requestID)
+            replayMarks = replayMarks.filter { keep.contains($0.key) }
+        }
     }
 
     public var layout: ScreenLayout { ScreenLayout(size: size, zoomed: zoomed ? focus : nil) }
@@ -186,6 +217,10 @@ public struct AppState: Sendable {
             effects += handle(input)
         case .captured(let summary):
             total += 1
+            // Refused captures are not forwarded (their body was not kept).
+            if forwardTarget != nil, summary.refusal == nil, replayMarks[summary.id] == nil {
+                pendingForwards.insert(summary.id)
+            }
             if window.endOffset == total - 1 {
                 window.append(summary, maxCount: 4096)
             }
@@ -234,6 +269,7 @@ public struct AppState: Sendable {
             filterMatches += matches
             filterScanned = scanned
             filterScanning = !done
+            if !matches.isEmpty { effects.append(.loadReplayMarks(ids: matches.map(\.id))) }
         case .filterChecked(let generation, let summary, let matches):
             guard generation == filterGeneration, matches else { break }
             if filterMatches.last.map({ $0.id < summary.id }) ?? true { filterMatches.append(summary) }
@@ -242,16 +278,20 @@ public struct AppState: Sendable {
             body.matches = lines
             body.currentMatch = lines.firstIndex { $0 >= body.scroll } ?? (lines.isEmpty ? nil : 0)
             revealCurrentMatch()
-        case .replayMarks(let ids):
-            replayedIDs.formUnion(ids)
+        case .replayMarks(let outcomes):
+            for outcome in outcomes.values.sorted(by: { $0.requestID < $1.requestID }) { noteReplay(outcome) }
         case .replaysLoaded(let id, let attempts):
             if let newest = attempts.last, detail?.id == id, lastReplay?.requestID != id || (lastReplay?.id ?? 0) < newest.id {
                 lastReplay = newest
-                replayedIDs.insert(id)
+                noteReplay(ReplayOutcome(newest))
             }
+        case .replayRecorded(let attempt):
+            noteReplay(ReplayOutcome(attempt))
+            // The selected capture's forward shows in its signature pane as soon as it is done.
+            if detail?.id == attempt.requestID { lastReplay = attempt }
         case .replayed(let attempt):
             lastReplay = attempt
-            replayedIDs.insert(attempt.requestID)
+            noteReplay(ReplayOutcome(attempt))
             let took = String(format: "%.0f ms", Double(attempt.durationNanoseconds) / 1_000_000)
             if let response = attempt.response {
                 let resigned = attempt.resigned ? " (re-signed)" : ""

@@ -24,7 +24,7 @@ public struct EffectRunner: Sendable {
                 let items = try await store.summaries(offset: offset, limit: limit)
                 if Task.isCancelled { return }
                 emit(.windowLoaded(offset: offset, summaries: items))
-                let replayed = try await store.replayedIDs(among: items.map(\.id))
+                let replayed = try await store.latestReplays(among: items.map(\.id))
                 if !replayed.isEmpty { emit(.replayMarks(replayed)) }
             case .loadRequest(let id):
                 if let request = try await store.request(id: id) {
@@ -53,6 +53,9 @@ public struct EffectRunner: Sendable {
                     return
                 }
                 emit(.replayed(await replayEdited(edited, target, resign)))
+            case .loadReplayMarks(let ids):
+                let replayed = try await store.latestReplays(among: ids)
+                if !replayed.isEmpty { emit(.replayMarks(replayed)) }
             case .loadReplays(let id):
                 emit(.replaysLoaded(id: id, try await store.replays(ofRequest: id)))
             case .explainSignature(let request):

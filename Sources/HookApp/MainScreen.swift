@@ -1,6 +1,42 @@
 import HookCore
 import TermUI
 
+/// Which columns the list shows at a width. The REPLAY column (FORWARD with `--forward-to`: the
+/// target's answer to the newest replay or forward) comes
+/// once there is one to show, and goes first when the list is narrow (the `↻` mark by the id stays);
+/// TIME goes before it. ID, METHOD, TARGET, SIZE, ST and SIGNATURE always show.
+struct ListColumns: Equatable {
+    var time: Bool
+    var replay: Bool
+
+    /// Widths of the REPLAY and TIME columns.
+    static let replayWidth = 10
+    static let timeWidth = 12
+
+    init(width: Int, replays: Bool) {
+        replay = replays && width >= 60
+        time = width >= (replay ? 85 : 60)
+    }
+
+    var specs: [Int?] {
+        var specs: [Int?] = [7]
+        if time { specs.append(Self.timeWidth) }
+        specs += [7, nil, 6, 3, 9]
+        if replay { specs.append(Self.replayWidth) }
+        return specs
+    }
+
+    func headers(forwarding: Bool) -> [String] {
+        var headers = ["ID"]
+        if time { headers.append("TIME") }
+        headers += ["METHOD", "TARGET", "SIZE", "ST", "SIGNATURE"]
+        if replay { headers.append(forwarding ? "FORWARD" : "REPLAY") }
+        return headers
+    }
+
+    var rightAligned: Set<Int> { time ? [0, 4] : [0, 3] }
+}
+
 /// Draws the whole screen from the state. Pure: reads the state, writes only the grid.
 public enum MainScreen {
     public static func render(_ state: AppState, into grid: inout CellGrid, glyphs: BorderGlyphs = .unicode) {
@@ -34,12 +70,11 @@ public enum MainScreen {
         if state.follow { title.append(" following", Style(.muted)) }
         let inner = Frame(title: title, focused: state.focus == .list, glyphs: glyphs).render(in: rect, into: &grid)
         guard inner.height > 0 else { return }
-        let showTime = inner.width >= 60
-        let specs: [Int?] = showTime ? [7, 12, 7, nil, 6, 3, 9] : [7, 7, nil, 6, 3, 9]
-        let widths = ColumnLayout.widths(specs, total: inner.width)
-        let headers = showTime ? ["ID", "TIME", "METHOD", "TARGET", "SIZE", "ST", "SIGNATURE"] : ["ID", "METHOD", "TARGET", "SIZE", "ST", "SIGNATURE"]
-        let rightAligned: Set<Int> = showTime ? [0, 4] : [0, 3]
-        drawRow(headers.map { TextLine($0, Style(.muted, bold: true)) }, widths: widths, rightAligned: rightAligned, x: inner.x, y: inner.y, maxX: inner.maxX, &grid)
+        let columns = ListColumns(width: inner.width, replays: state.showsReplayColumn)
+        let widths = ColumnLayout.widths(columns.specs, total: inner.width)
+        let arrow = glyphs == .unicode ? "→" : "->"
+        let rightAligned = columns.rightAligned
+        drawRow(columns.headers(forwarding: state.forwardTarget != nil).map { TextLine($0, Style(.muted, bold: true)) }, widths: widths, rightAligned: rightAligned, x: inner.x, y: inner.y, maxX: inner.maxX, &grid)
         let rows = inner.height - 1
         if state.rowCount == 0 {
             let message: String
@@ -62,14 +97,17 @@ public enum MainScreen {
                 continue
             }
             // A replayed (or forwarded) capture is marked before its id.
-            let mark = state.replayedIDs.contains(s.id) ? (glyphs == .unicode ? "↻" : "*") : ""
+            let mark = state.replayMarks[s.id] != nil ? (glyphs == .unicode ? "↻" : "*") : ""
             var cells: [TextLine] = [TextLine(mark + "\(s.id)")]
-            if showTime { cells.append(TextLine(s.receivedAt.localClockText, Style(.muted))) }
+            if columns.time { cells.append(TextLine(s.receivedAt.localClockText, Style(.muted))) }
             cells.append(TextLine(s.method, Style(.method, bold: true)))
             cells.append(TextLine([TextSpan(bytes: s.rawTarget)]))
             cells.append(TextLine(formatSize(s.bodySize)))
             cells.append(TextLine(s.refusal == nil ? "\(s.responseStatus)" : "\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
             cells.append(TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status)))
+            if columns.replay {
+                cells.append(replayCell(state.replayMarks[s.id], pending: state.pendingForwards.contains(s.id), arrow: arrow))
+            }
             drawRow(cells, widths: widths, rightAligned: rightAligned, x: inner.x, y: y, maxX: inner.maxX, &grid)
             if row == state.selected {
                 let focused = state.focus == .list
@@ -83,6 +121,17 @@ public enum MainScreen {
             let thumb = inner.y + 1 + min(rows - 1, state.selected * rows / max(1, state.rowCount))
             grid.draw("▐", x: rect.maxX - 1, y: thumb, style: Style(.borderFocused), truncation: .cut)
         }
+    }
+
+    /// The REPLAY cell: the newest replay's (or forward's) status and time, why it failed, or `→…`
+    /// while a forward waits for its answer. Only our own words and numbers: nothing the target sent.
+    static func replayCell(_ outcome: ReplayOutcome?, pending: Bool, arrow: String) -> TextLine {
+        guard let outcome else { return pending ? TextLine(arrow + "…", Style(.muted)) : TextLine("") }
+        if let status = outcome.status {
+            let style = status >= 400 ? Style(.error) : (status < 300 ? Style(.verdictValid) : Style())
+            return TextLine("\(arrow)\(status) \(outcome.shortDuration)", style)
+        }
+        return TextLine(arrow + (outcome.failureWord ?? "ERR"), Style(.error, bold: true))
     }
 
     static func drawRow(_ cells: [TextLine], widths: [Int], rightAligned: Set<Int>, x: Int, y: Int, maxX: Int, _ grid: inout CellGrid) {
@@ -187,10 +236,16 @@ public enum MainScreen {
         if let response = replay.response {
             lines.append(TextLine("\(response.status) \(HTTPStatusText.text(for: response.status)) in \(took)",
                                   Style(response.status >= 400 ? .verdictInvalid : .verdictValid)))
-            for header in response.headers { lines.append(TextLine(header.name + ": " + header.value, Style(.muted))) }
+            // The target's bytes as they came: the sanitizer shows controls and invalid UTF-8 escaped.
+            for header in response.headers {
+                var line = TextLine(header.name + ": ", Style(.muted))
+                line.append(bytes: header.rawValue, Style(.muted))
+                lines.append(line)
+            }
             if !response.body.isEmpty {
-                let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
-                for line in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(20) { lines.append(TextLine(String(line))) }
+                for line in Array(response.body.prefix(4096)).split(separator: 0x0A, omittingEmptySubsequences: false).prefix(20) {
+                    lines.append(TextLine([TextSpan(bytes: Array(line))]))
+                }
             }
         } else {
             lines.append(TextLine("failed after \(took): \(replay.error ?? "no response")", Style(.verdictInvalid)))

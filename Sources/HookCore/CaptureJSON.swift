@@ -4,7 +4,8 @@ import Foundation
 /// Every control character, C1 control, bidi or zero-width character in a string is written as a
 /// `\uXXXX` escape, so a JSON line is safe to print on a terminal.
 public enum CaptureJSON {
-    public static func line(for request: CapturedRequest) -> String {
+    /// `replay` is the newest replay or forward of the capture (the `replay` field; null when none).
+    public static func line(for request: CapturedRequest, replay: ReplayOutcome? = nil) -> String {
         var out = "{"
         out += "\"id\":\(request.id)"
         out += ",\"received_at\":" + quote(request.receivedAt.rfc3339)
@@ -29,8 +30,18 @@ public enum CaptureJSON {
         out += ",\"signature\":{\"provider\":" + (request.signature.provider.map(quote) ?? "null")
         out += ",\"status\":" + quote(request.signature.status.rawValue)
         out += ",\"detail\":" + quote(request.signature.detail) + "}"
+        out += ",\"replay\":" + (replay.map(replayObject) ?? "null")
         out += "}"
         return out
+    }
+
+    /// `{"target": URL, "status": 201 or null, "error": text or null, "duration_ms": 12.3}`.
+    static func replayObject(_ replay: ReplayOutcome) -> String {
+        var out = "{\"target\":" + quote(replay.targetURL)
+        out += ",\"status\":" + (replay.status.map(String.init) ?? "null")
+        out += ",\"error\":" + (replay.error.map(quote) ?? "null")
+        out += ",\"duration_ms\":" + String(format: "%.3f", Double(replay.durationNanoseconds) / 1_000_000)
+        return out + "}"
     }
 
     /// A JSON string literal with every character that could act on a terminal escaped.

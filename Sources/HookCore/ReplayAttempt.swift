@@ -35,3 +35,62 @@ public struct ReplayAttempt: Sendable, Hashable {
         self.durationNanoseconds = durationNanoseconds
     }
 }
+
+/// The newest replay (or forward) of a capture, as the list shows it: the target's status and the
+/// time taken, or why nothing came back. Small on purpose: the list loads one per visible row.
+public struct ReplayOutcome: Sendable, Hashable {
+    public var requestID: Int64
+    public var targetURL: String
+    /// The target's status, nil when it could not be reached (or nothing was sent).
+    public var status: Int?
+    /// Why there is no status, in plain words (or a note next to one, such as a cut-off body).
+    public var error: String?
+    public var durationNanoseconds: Int64
+
+    public init(requestID: Int64, targetURL: String, status: Int?, error: String?, durationNanoseconds: Int64) {
+        self.requestID = requestID
+        self.targetURL = targetURL
+        self.status = status
+        self.error = error
+        self.durationNanoseconds = durationNanoseconds
+    }
+
+    public init(_ attempt: ReplayAttempt) {
+        self.init(
+            requestID: attempt.requestID, targetURL: attempt.targetURL, status: attempt.response?.status,
+            error: attempt.error, durationNanoseconds: attempt.durationNanoseconds)
+    }
+
+    /// One word for a failure, for narrow places (the list column): `refused`, `reset`, `timeout`,
+    /// `TLS`, `DNS`, `dropped` (forward queue full or stopped), `unsent` (refused before sending:
+    /// invalid URL, unsafe header, no secret to re-sign), else `ERR`. Nil when the target answered.
+    /// The words follow the messages `HTTPReplayer` and `Forwarder` write.
+    public var failureWord: String? {
+        guard status == nil else { return nil }
+        let text = error ?? ""
+        if text.hasPrefix("connection refused") { return "refused" }
+        if text.hasPrefix("connection reset") { return "reset" }
+        if text.hasPrefix("timed out") { return "timeout" }
+        if text.hasPrefix("TLS handshake failed") { return "TLS" }
+        if text.hasPrefix("cannot resolve host") { return "DNS" }
+        if text.hasPrefix("forward queue full") || text.hasPrefix("forwarding has stopped") { return "dropped" }
+        if text.hasPrefix("invalid URL") || text.hasPrefix("refusing to send") || text.hasPrefix("cannot re-sign") {
+            return "unsent"
+        }
+        return "ERR"
+    }
+
+    /// The time taken, short: `12ms`, `1.2s`, `31s`.
+    public var shortDuration: String {
+        let ms = Double(durationNanoseconds) / 1_000_000
+        if ms < 999.5 { return "\(Int(ms.rounded()))ms" }
+        if ms < 9_950 { return String(format: "%.1fs", ms / 1000) }
+        return "\(Int((ms / 1000).rounded()))s"
+    }
+
+    /// The time taken for a line of text: `12.3 ms`, `1.25 s`.
+    public var durationText: String {
+        let ms = Double(durationNanoseconds) / 1_000_000
+        return ms < 1000 ? String(format: "%.1f ms", ms) : String(format: "%.2f s", ms / 1000)
+    }
+}

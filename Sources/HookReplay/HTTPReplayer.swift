@@ -4,10 +4,12 @@ import HookCore
 import HookSignatures
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Sends captures again, byte-exact, to a target URL. Owns one HTTP/1.1-only `HTTPClient`
 /// (HTTP/2 would lower-case header names), follows no redirects, verifies TLS against the system
-/// trust store unless `insecure`. Call `shutdown()` once done.
+/// trust store unless `insecure`. A request with a header value that is not UTF-8 goes through
+/// `RawExchange` instead (exact bytes, same trust rules). Call `shutdown()` once done.
 public final class HTTPReplayer: Sendable {
     /// Response bodies beyond this many bytes are cut off (the attempt's `error` says so).
     public static let maxResponseBody = 10 * 1024 * 1024
@@ -15,6 +17,8 @@ public final class HTTPReplayer: Sendable {
     public let insecure: Bool
     public let timeout: Duration
     private let client: HTTPClient
+    /// For https through `RawExchange`; nil when it cannot be made (then such replays say so).
+    private let tlsContext: NIOSSLContext?
 
     public init(insecure: Bool = false, timeout: Duration = .seconds(30)) {
         self.insecure = insecure
@@ -30,6 +34,9 @@ public final class HTTPReplayer: Sendable {
         // A refused connection fails the request at once instead of being retried until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = insecure ? .none : .fullVerification
+        tlsContext = try? NIOSSLContext(configuration: tls)
     }
 
     public func shutdown() async {
@@ -56,6 +63,22 @@ public final class HTTPReplayer: Sendable {
         case .success(let p): plan = p
         case .failure(let error):
             return attempt(url: url, resigned: false, changed: [], response: nil, error: error.description)
+        }
+
+        if plan.needsRawBytes {
+            do {
+                let answer = try await RawExchange.send(plan, tls: tlsContext, timeout: timeout, maxBody: Self.maxResponseBody)
+                let captured = CapturedResponse(
+                    status: Int(answer.head.status.code),
+                    headers: answer.head.headers.map { HeaderField(name: $0.name, rawValue: Array($0.value.utf8)) },
+                    body: Data(answer.body.readableBytesView))
+                let note = answer.truncated ? "response body cut off at \(Self.maxResponseBody / (1024 * 1024)) MiB (the target sent more)" : nil
+                return attempt(url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders, response: captured, error: note)
+            } catch {
+                return attempt(
+                    url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders, response: nil,
+                    error: Self.describe(error, target: plan.target, timeout: timeout))
+            }
         }
 
         var outgoing = HTTPClientRequest(url: plan.url)
@@ -116,6 +139,16 @@ public final class HTTPReplayer: Sendable {
             }
         }
         if error is CancellationError { return "cancelled" }
+        if let raw = error as? RawExchangeError {
+            switch raw {
+            case .timedOut: return "timed out after \(seconds) waiting for \(target.endpoint)"
+            case .closedEarly: return "\(target.endpoint) closed the connection without a complete answer"
+            case .tlsUnavailable: return "TLS handshake failed with \(target.endpoint): TLS could not be set up here"
+            }
+        }
+        if let channel = error as? ChannelError, case .connectTimeout = channel {
+            return "timed out after \(seconds) connecting to \(target.endpoint)"
+        }
         if let code = findErrno(in: error) {
             switch code {
             case ECONNREFUSED: return "connection refused by \(target.endpoint)"

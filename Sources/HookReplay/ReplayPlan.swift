@@ -136,6 +136,11 @@ public struct ReplayPlan: Sendable, Hashable {
     /// Header names that differ from the capture (dropped, replaced or added), original case, first seen first.
     public var changedHeaders: [String]
 
+    /// Some header value is not UTF-8 (obs-text): the plan goes out through `RawExchange`.
+    public var needsRawBytes: Bool {
+        headers.contains { String(validatingUTF8Bytes: $0.rawValue) == nil }
+    }
+
     /// Hop-by-hop and framing headers that are never replayed as captured (plus `Proxy-*` and
     /// whatever `Connection` names).
     static let dropped: Set<String> = ["connection", "keep-alive", "te", "transfer-encoding", "upgrade", "trailer", "content-length"]
@@ -205,9 +210,6 @@ public struct ReplayPlan: Sendable, Hashable {
             }
             if let byte = field.rawValue.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
                 return .failure(ReplayPlanError("refusing to send: the value of header \(field.name) contains the control byte 0x\(String(byte, radix: 16, uppercase: true))"))
-            }
-            if String(validatingUTF8Bytes: field.rawValue) == nil {
-                return .failure(ReplayPlanError("cannot send header \(field.name) byte-exact: its value is not UTF-8 (obs-text), which the HTTP client cannot carry"))
             }
         }
 

@@ -115,9 +115,15 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         state.withLock { $0.replays.filter { $0.requestID == requestID } }
     }
 
-    public func replayedIDs(among ids: [Int64]) async throws -> Set<Int64> {
+    public func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
         let wanted = Set(ids)
-        return state.withLock { Set($0.replays.map(\.requestID).filter(wanted.contains)) }
+        return state.withLock { state in
+            var outcomes: [Int64: ReplayOutcome] = [:]
+            for attempt in state.replays where wanted.contains(attempt.requestID) {
+                outcomes[attempt.requestID] = ReplayOutcome(attempt)
+            }
+            return outcomes
+        }
     }
 
     private static func index(of id: Int64, in requests: [CapturedRequest]) -> Int? {

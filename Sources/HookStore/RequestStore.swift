@@ -25,8 +25,8 @@ public protocol RequestStore: Sendable {
     func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt
     /// The replays of one capture, oldest first.
     func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt]
-    /// Ids of the captures (among `ids`) that have been replayed at least once.
-    func replayedIDs(among ids: [Int64]) async throws -> Set<Int64>
+    /// The newest replay (or forward) of each capture among `ids` that has one; the list shows these.
+    func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome]
 }
 
 /// A store error with a message meant for the user.

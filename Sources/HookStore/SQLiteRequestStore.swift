@@ -290,13 +290,30 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         }
     }
 
-    public func replayedIDs(among ids: [Int64]) async throws -> Set<Int64> {
-        guard !ids.isEmpty else { return [] }
+    public func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+        guard !ids.isEmpty else { return [:] }
         return try await pool.read { db in
-            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            return Set(try Int64.fetchAll(
-                db, sql: "SELECT DISTINCT request_id FROM replay WHERE request_id IN (\(placeholders))",
-                arguments: StatementArguments(ids)))
+            var outcomes: [Int64: ReplayOutcome] = [:]
+            // In chunks, under SQLite's limit on bound parameters.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(ids.count, start + 500)])
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                // The newest attempt per capture, without reading the response bodies.
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT request_id, target_url, response_status, error, duration_ns FROM replay
+                        WHERE id IN (SELECT MAX(id) FROM replay WHERE request_id IN (\(placeholders)) GROUP BY request_id)
+                        """,
+                    arguments: StatementArguments(chunk))
+                for row in rows {
+                    let outcome = ReplayOutcome(
+                        requestID: row["request_id"], targetURL: row["target_url"], status: row["response_status"],
+                        error: row["error"], durationNanoseconds: row["duration_ns"])
+                    outcomes[outcome.requestID] = outcome
+                }
+            }
+            return outcomes
         }
     }
 

@@ -19,6 +19,8 @@ struct ConfigFile: Sendable {
     var replayTo: String?
     var publicURL: String?
     var handshakes: Bool?
+    /// Accept self-signed certificates from replay and forward targets.
+    var insecure: Bool?
     var metaVerifyToken: String?
     var secrets: [(provider: String, secret: String)] = []
     var pins: [ProviderPin] = []
@@ -61,7 +63,7 @@ struct ConfigFile: Sendable {
         let reader = Reader(path: path)
         let known: Set<String> = [
             "host", "port", "db", "memory", "keep", "status", "response_body", "response_headers", "delay", "max_body",
-            "replay_to", "public_url", "handshakes", "secrets", "providers", "meta", "custom",
+            "replay_to", "public_url", "handshakes", "insecure", "secrets", "providers", "meta", "custom",
         ]
         for key in table.keys where !known.contains(key) {
             throw CLIError("\(path): unknown setting '\(key)'")
@@ -79,6 +81,7 @@ struct ConfigFile: Sendable {
         config.replayTo = try reader.string(table, "replay_to")
         config.publicURL = try reader.string(table, "public_url")
         config.handshakes = try reader.bool(table, "handshakes")
+        config.insecure = try reader.bool(table, "insecure")
 
         if let meta = table["meta"] {
             guard let metaTable = meta.table else { throw CLIError("\(path): [meta] must be a table") }

@@ -28,8 +28,22 @@ struct StoreOptions: ParsableArguments {
 
     var path: String { db.map(expandTilde) ?? StoreLocation.defaultPath() }
 
+    /// `--db`, else `db` in the config file, else the default: the store `listen` writes with that config.
+    func path(config: ConfigFile) -> String {
+        db.map(expandTilde) ?? config.db.map(expandTilde) ?? StoreLocation.defaultPath()
+    }
+
+    /// Opens the store for reading; a missing file is an error rather than a new empty database.
+    func openExisting(config: ConfigFile) throws -> SQLiteRequestStore {
+        try openExisting(path: path(config: config))
+    }
+
     /// Opens the store for reading; a missing file is an error rather than a new empty database.
     func openExisting() throws -> SQLiteRequestStore {
+        try openExisting(path: path)
+    }
+
+    private func openExisting(path: String) throws -> SQLiteRequestStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError("no captures yet: \(path) does not exist (run `hookscope listen` first, or pass --db)")
         }

@@ -35,19 +35,25 @@ struct List: AsyncParsableCommand {
         while true {
             var text = ""
             let lastID: Int64?
+            // Each line carries the newest replay (or forward) of its capture.
             if let matcher {
                 let batch = try await requestStore.requests(afterID: afterID, limit: 500)
-                for request in batch where matcher.matches(request) {
-                    text += (json ? CaptureJSON.line(for: request) : CaptureLine.readable(request.summary)) + "\n"
+                let matching = batch.filter(matcher.matches)
+                let replays = try await requestStore.latestReplays(among: matching.map(\.id))
+                for request in matching {
+                    text += (json ? CaptureJSON.line(for: request, replay: replays[request.id])
+                        : CaptureLine.readable(request.summary, replay: replays[request.id])) + "\n"
                 }
                 lastID = batch.last?.id
             } else if json {
                 let batch = try await requestStore.requests(afterID: afterID, limit: 200)
-                for request in batch { text += CaptureJSON.line(for: request) + "\n" }
+                let replays = try await requestStore.latestReplays(among: batch.map(\.id))
+                for request in batch { text += CaptureJSON.line(for: request, replay: replays[request.id]) + "\n" }
                 lastID = batch.last?.id
             } else {
                 let batch = try await requestStore.summaries(afterID: afterID, limit: 2000)
-                for summary in batch { text += CaptureLine.readable(summary) + "\n" }
+                let replays = try await requestStore.latestReplays(among: batch.map(\.id))
+                for summary in batch { text += CaptureLine.readable(summary, replay: replays[summary.id]) + "\n" }
                 lastID = batch.last?.id
             }
             guard let lastID else { break }

@@ -60,7 +60,7 @@ struct Listen: AsyncParsableCommand {
     @Flag(name: .customLong("proxy-response"), help: "With --forward-to: answer the sender with the target's response instead of the configured one.")
     var proxyResponse = false
 
-    @Flag(help: "Accept self-signed certificates from the --forward-to target.")
+    @Flag(help: "Accept self-signed certificates from forward and replay targets; also `insecure = true` in the config file.")
     var insecure = false
 
     @Flag(help: "No TUI: one line per request on stdout.")
@@ -134,7 +134,7 @@ struct Listen: AsyncParsableCommand {
 
         // The TUI when both ends are a terminal and nothing asks for lines; headless otherwise.
         let interactive = !headless && !json && isTerminal(0) && isTerminal(1)
-        let printer = HeadlessPrinter(json: json)
+        let printer = HeadlessPrinter(json: json, forwarding: forwardTo != nil)
         let (captures, capturesContinuation) = AsyncStream.makeStream(of: RequestSummary.self, bufferingPolicy: .bufferingNewest(50_000))
         let onCommit: @Sendable ([CapturedRequest]) -> Void
         if interactive {
@@ -154,7 +154,11 @@ struct Listen: AsyncParsableCommand {
         }
         var logger = Logger(label: "hookscope")
         logger.logLevel = .warning
-        // Forwarding: one replayer and one ordered queue; results are stored as replay attempts.
+        // Forwarding: one replayer and one ordered queue; results are stored as replay attempts, then
+        // shown (the TUI's list, or the capture's headless line, which waits for its forward).
+        let insecure = self.insecure || config.insecure == true
+        let (forwardResults, forwardResultsContinuation) = AsyncStream.makeStream(
+            of: ReplayAttempt.self, bufferingPolicy: .bufferingNewest(50_000))
         var forwarding: (forwarder: Forwarder, replayer: HTTPReplayer, results: Task<Void, Never>, done: AsyncStream<ReplayAttempt>.Continuation)?
         if let forwardTo {
             let replayer = HTTPReplayer(insecure: insecure)
@@ -162,10 +166,18 @@ struct Listen: AsyncParsableCommand {
             let forwarder = Forwarder(target: forwardTo, replayer: replayer) { attemptsContinuation.yield($0) }
             let results = Task {
                 for await attempt in attempts where attempt.requestID > 0 {
-                    _ = try? await requestStore.addReplay(attempt)
+                    let stored = (try? await requestStore.addReplay(attempt)) ?? attempt
+                    if interactive {
+                        forwardResultsContinuation.yield(stored)
+                    } else {
+                        printer.forwarded(stored)
+                    }
                 }
+                forwardResultsContinuation.finish()
             }
             forwarding = (forwarder, replayer, results, attemptsContinuation)
+        } else {
+            forwardResultsContinuation.finish()
         }
         let sink = StoreSink(
             store: requestStore, verifiers: verifiers, handshakes: !noHandshakes && config.handshakes != false,
@@ -200,7 +212,9 @@ struct Listen: AsyncParsableCommand {
                 exportDirectory: Self.exportDirectory(),
                 addSecret: { provider, secret in try verifiers.add(provider: provider, secret: secret) },
                 verify: { request in verifiers.current.verify(request, now: request.receivedAt).summary },
-                replayEdited: sendAndStore)
+                replayEdited: sendAndStore,
+                forwardTarget: forwardTo,
+                replayResults: forwardResults)
             do {
                 try await runTUI(environment)
                 await replayer.shutdown()
@@ -262,9 +276,12 @@ struct StoreSink: CaptureSink {
         return request
     }
 
+    /// Whether a stored capture is forwarded: not when it was refused (its body was not kept).
+    static func forwards(_ request: CapturedRequest) -> Bool { request.refusal == nil }
+
     func record(_ request: CapturedRequest) async throws -> CapturedRequest {
         var stored = try await store.insert(verified(request))
-        guard let forwarder, stored.refusal == nil else { return stored }
+        guard let forwarder, Self.forwards(stored) else { return stored }
         if proxyResponse {
             // Answer the sender with the target's answer (framing headers are the listener's own).
             let attempt = await forwarder.forwardAndWait(stored)
@@ -306,25 +323,77 @@ final class VerifierBox: Sendable {
 }
 
 /// Prints `listening on URL` and then one line per committed capture, in id order, each flushed.
+/// When forwarding, a capture's line waits until its forward is done and carries the target's
+/// answer; the lines still come out in id order.
 final class HeadlessPrinter: Sendable {
     private let json: Bool
-    private let lock = NSLock()
+    private let forwarding: Bool
 
-    init(json: Bool) {
+    private struct Line {
+        var request: CapturedRequest
+        var replay: ReplayOutcome?
+        var waiting: Bool
+    }
+
+    private struct Queue {
+        /// Captures in id order whose line is not written yet (the first ones wait for their forward).
+        var lines: [Line] = []
+        var head = 0
+        /// Forward results that came before their capture's commit was seen.
+        var early: [Int64: ReplayOutcome] = [:]
+    }
+
+    private let queue = Mutex(Queue())
+
+    init(json: Bool, forwarding: Bool = false) {
         self.json = json
+        self.forwarding = forwarding
     }
 
     func start(url: String) {
-        lock.withLock { _ = writeStdout("listening on \(url)\n") }
+        queue.withLock { _ in _ = writeStdout("listening on \(url)\n") }
     }
 
     func print(_ batch: [CapturedRequest]) {
-        var text = ""
-        for request in batch {
-            text += json ? CaptureJSON.line(for: request) : CaptureLine.readable(request.summary)
-            text += "\n"
+        queue.withLock { queue in
+            for request in batch {
+                let early = queue.early.removeValue(forKey: request.id)
+                let waits = forwarding && early == nil && StoreSink.forwards(request)
+                queue.lines.append(Line(request: request, replay: early, waiting: waits))
+            }
+            flush(&queue)
         }
-        lock.withLock { _ = writeStdout(text) }
+    }
+
+    /// A forward is done (stored): its capture's line can be written, after the ones before it.
+    func forwarded(_ attempt: ReplayAttempt) {
+        queue.withLock { queue in
+            let outcome = ReplayOutcome(attempt)
+            if let index = queue.lines[queue.head...].firstIndex(where: { $0.request.id == attempt.requestID && $0.waiting }) {
+                queue.lines[index].replay = outcome
+                queue.lines[index].waiting = false
+            } else {
+                queue.early[attempt.requestID] = outcome
+            }
+            flush(&queue)
+        }
+    }
+
+    /// Writes the lines that no longer wait, up to the first one that does.
+    private func flush(_ queue: inout Queue) {
+        var text = ""
+        while queue.head < queue.lines.count, !queue.lines[queue.head].waiting {
+            let line = queue.lines[queue.head]
+            text += json ? CaptureJSON.line(for: line.request, replay: line.replay)
+                : CaptureLine.readable(line.request.summary, replay: line.replay)
+            text += "\n"
+            queue.head += 1
+        }
+        if queue.head > 1024, queue.head * 2 > queue.lines.count {
+            queue.lines.removeFirst(queue.head)
+            queue.head = 0
+        }
+        if !text.isEmpty { _ = writeStdout(text) }
     }
 }
 

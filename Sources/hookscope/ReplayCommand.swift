@@ -20,8 +20,8 @@ struct Replay: AsyncParsableCommand {
     @Argument(help: "The capture's id (see `hookscope list`).")
     var id: Int64
 
-    @Option(name: .long, help: ArgumentHelp("Where to send it, e.g. http://127.0.0.1:3000.", valueName: "url"))
-    var to: String
+    @Option(name: .long, help: ArgumentHelp("Where to send it, e.g. http://127.0.0.1:3000 (default: replay_to in the config file).", valueName: "url"))
+    var to: String?
 
     @Flag(help: "Refresh the timestamp and recompute the signature with the configured secret.")
     var resign = false
@@ -29,14 +29,13 @@ struct Replay: AsyncParsableCommand {
     @Flag(name: .customLong("keep-host"), help: "Send the captured Host header instead of the target's.")
     var keepHost = false
 
-    @Flag(help: "Accept any TLS certificate (self-signed targets).")
+    @Flag(help: "Accept any TLS certificate (self-signed targets); also `insecure = true` in the config file.")
     var insecure = false
 
     @Option(name: .long, help: ArgumentHelp("Give up after this many seconds.", valueName: "seconds"))
     var timeout: Double = 30
 
-    @Option(name: .long, help: ArgumentHelp("A signing secret, repeatable; also HOOKSCOPE_SECRET_<PROVIDER>.", valueName: "provider=secret"))
-    var secret: [String] = []
+    @OptionGroup var signatures: SignatureOptions
 
     @OptionGroup var store: StoreOptions
 
@@ -45,21 +44,22 @@ struct Replay: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var secrets = SecretBook()
-        do {
-            secrets = SecretBook(try secret.map { try SecretBook.parseFlag($0) })
-        } catch {
-            throw CLIError("\(error)")
+        // Flags, then HOOKSCOPE_SECRET_* variables, then the config file (as `listen` reads them).
+        let config = try signatures.loadConfig()
+        let verifier = try signatures.verifier(config: config)
+        guard let to = to ?? config.replayTo else {
+            throw CLIError("no target: pass --to URL (or set replay_to in the config file)")
         }
-        secrets = secrets.merging(SecretBook.fromEnvironment(ProcessInfo.processInfo.environment))
+        if case .failure(let error) = ReplayTarget.parse(to) { throw CLIError("--to: \(error)") }
 
-        let requestStore = try store.openExisting()
+        let requestStore = try store.openExisting(config: config)
         guard let request = try await requestStore.request(id: id) else {
-            throw CLIError("no capture with id \(id) in \(store.path)")
+            throw CLIError("no capture with id \(id) in \(store.path(config: config))")
         }
 
-        let replayer = HTTPReplayer(insecure: insecure, timeout: .milliseconds(Int64((timeout * 1000).rounded())))
-        let options = ReplayOptions(resign: resign, keepHost: keepHost, verifier: SignatureVerifier(secrets: secrets))
+        let replayer = HTTPReplayer(
+            insecure: insecure || config.insecure == true, timeout: .milliseconds(Int64((timeout * 1000).rounded())))
+        let options = ReplayOptions(resign: resign, keepHost: keepHost, verifier: verifier)
         let attempt = await replayer.replay(request, to: to, options: options)
         await replayer.shutdown()
 

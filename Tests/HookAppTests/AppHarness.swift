@@ -19,15 +19,15 @@ struct AppHarness {
          addSecret: (@Sendable (String, String) throws -> Void)? = nil,
          verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
          replayEdited: (@Sendable (CapturedRequest, String, Bool) async -> ReplayAttempt)? = nil,
-         editFile: (@Sendable (String) async -> Bool)? = nil) async {
+         editFile: (@Sendable (String) async -> Bool)? = nil, forwardTarget: String? = nil) async {
         self.store = store
         let environment = AppEnvironment(
             store: store, listenURL: "http://127.0.0.1:9777", captures: AsyncStream { $0.finish() },
             explainSignature: explain, replayTo: replayTo, replay: replay, clipboard: clipboard,
             exportDirectory: exportDirectory, addSecret: addSecret, verify: verify, replayEdited: replayEdited,
-            editFile: editFile)
+            editFile: editFile, forwardTarget: forwardTarget)
         runner = EffectRunner(environment: environment, scanBatchSize: scanBatchSize)
-        state = AppState(listenURL: environment.listenURL, replayTo: replayTo, size: size)
+        state = AppState(listenURL: environment.listenURL, replayTo: replayTo, forwardTarget: forwardTarget, size: size)
         var initial = AppState.startEffects
         initial += state.reconcile()
         await run(initial)

@@ -50,6 +50,39 @@ import TermUI
         while await frames.next() != nil {}
     }
 
+    @Test func forwardResultsShowLiveInTheList() async throws {
+        let store = try await Sample.store([])
+        let (input, inputContinuation) = AsyncStream<InputEvent>.makeStream()
+        let (captures, captureContinuation) = AsyncStream<RequestSummary>.makeStream()
+        let (results, resultsContinuation) = AsyncStream<ReplayAttempt>.makeStream()
+        let (frames, frameContinuation) = AsyncStream<CellGrid>.makeStream()
+        let environment = AppEnvironment(
+            store: store, listenURL: "http://127.0.0.1:4242", captures: captures,
+            forwardTarget: "http://127.0.0.1:3000", replayResults: results)
+        let app = Task {
+            await AppRuntime.run(environment: environment, input: input, initialSize: Size(width: 80, height: 24)) {
+                frameContinuation.yield($0)
+            }
+            frameContinuation.finish()
+        }
+        var iterator = frames.makeAsyncIterator()
+        let stored = try await store.insert(Sample.request("/hook"))
+        captureContinuation.yield(stored.summary)
+        var sawPending = false
+        while let frame = await iterator.next() {
+            if Self.text(frame).contains("→…") { sawPending = true; break }
+        }
+        #expect(sawPending)
+        resultsContinuation.yield(ForwardColumnTests.attempt(stored.id, status: 202, milliseconds: 7))
+        var sawResult = false
+        while let frame = await iterator.next() {
+            if Self.text(frame).contains("→202 7ms") { sawResult = true; break }
+        }
+        #expect(sawResult)
+        inputContinuation.yield(.key(.character("q")))
+        await app.value
+    }
+
     @Test func endOfInputAndSignalsEndTheLoop() async throws {
         let a = start(store: InMemoryRequestStore())
         a.input.finish()

@@ -340,7 +340,7 @@ import TermUI
         func deleteAll() async throws {}
         func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt { attempt }
         func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt] { [] }
-        func replayedIDs(among ids: [Int64]) async throws -> Set<Int64> { [] }
+        func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] { [:] }
     }
 
     @Test func millionCapturesLoadOnlyTheVisibleWindow() async throws {
@@ -429,9 +429,12 @@ import TermUI
             requestID: 1, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: "http://127.0.0.1:1/", resigned: false,
             changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 1))
         var h = await AppHarness(store: store)
-        #expect(h.state.replayedIDs == [1])
+        #expect(Set(h.state.replayMarks.keys) == [1])
         #expect(h.screen()[2].contains("↻1"))
         #expect(!h.screen()[3].contains("↻"))
+        // The REPLAY column says how the newest one went.
+        #expect(h.screen()[1].hasSuffix("SIGNATURE REPLAY    │"))
+        #expect(h.screen()[2].contains("→refused"))
         // Selecting it loads its stored replays: the newest shows in the signature pane.
         await h.type("k")
         #expect(h.state.lastReplay?.requestID == 1)

@@ -41,6 +41,15 @@ import TermUI
         try Snapshot.check(h.screen(), named: "help_80x24", expected: Snapshots.help_80x24)
     }
 
+    @Test func forwardingAt80x24() async throws {
+        let store = try await store()
+        _ = try await store.addReplay(ForwardColumnTests.attempt(1, status: 200, milliseconds: 4.2))
+        var h = await AppHarness(store: store, forwardTarget: ForwardColumnTests.target)
+        try await h.capture(Sample.request("/hooks/new", second: 3))
+        await h.send(.replayRecorded(ForwardColumnTests.attempt(2, status: nil, error: "timed out after 30 s waiting for 127.0.0.1:3000", milliseconds: 30_000)))
+        try Snapshot.check(h.screen(), named: "forwarding_80x24", expected: Snapshots.forwarding_80x24)
+    }
+
     @Test func tinyTerminal() async throws {
         let h = await AppHarness(store: try await store(), size: Size(width: 39, height: 9))
         try Snapshot.check(h.screen(), named: "tiny_39x9", expected: Snapshots.tiny_39x9)

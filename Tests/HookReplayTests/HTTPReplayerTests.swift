@@ -275,3 +275,87 @@ struct HTTPReplayerEdgeTests {
         #expect(RawHTTP.parseHead(Array(received[..<RawHTTP.headEnd(received)!])).requestLine == "PUT \(target) HTTP/1.1")
     }
 }
+
+@Suite("Header values that are not UTF-8 go out byte for byte (RawExchange)")
+struct RawBytesReplayTests {
+    static let obsText: [UInt8] = Array("caf".utf8) + [0xE9, 0x20, 0xFF, 0x80] + Array("ok".utf8)
+
+    @Test("the exact head and body reach the target and the answer comes back")
+    func exactBytes() async throws {
+        let server = RecordingServer()
+        let port = try await server.start()
+        let replayer = HTTPReplayer()
+        let body: [UInt8] = [0x00, 0xFF, 0x0D, 0x0A, 0x41]
+        let request = capture(
+            target: "/latin1?q=%E9",
+            headers: [
+                HeaderField("Host", "old.example"), HeaderField(name: "X-Latin1", rawValue: Self.obsText),
+                HeaderField("x-DUP", "1"), HeaderField("X-Dup", "2"), HeaderField("Transfer-Encoding", "chunked"),
+            ],
+            body: body)
+        let attempt = await replayer.replay(request, to: "http://127.0.0.1:\(port)")
+        await replayer.shutdown()
+        await server.stop()
+        #expect(attempt.error == nil)
+        let expected = Array("POST /latin1?q=%E9 HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nX-Latin1: ".utf8) + Self.obsText
+            + Array("\r\nx-DUP: 1\r\nX-Dup: 2\r\nContent-Length: 5\r\n\r\n".utf8) + body
+        #expect(server.requests == [expected])
+        #expect(attempt.changedHeaders == ["Host", "Transfer-Encoding", "Content-Length"])
+        let response = try #require(attempt.response)
+        #expect(response.status == 201)
+        #expect(response.headers.map(\.name) == ["X-Reply", "x-REPLY", "Content-Length"])
+        #expect(response.body == Data("ok\n".utf8))
+        #expect(attempt.durationNanoseconds > 0)
+    }
+
+    @Test("a HEAD answer announces a length but has no body: it completes at once")
+    func head() async throws {
+        let server = RecordingServer(rawResponse: Array("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n".utf8))
+        let port = try await server.start()
+        let replayer = HTTPReplayer(timeout: .seconds(5))
+        let request = capture(method: "HEAD", headers: [HeaderField(name: "X-Latin1", rawValue: Self.obsText)], body: [])
+        let attempt = await replayer.replay(request, to: "http://127.0.0.1:\(port)")
+        await replayer.shutdown()
+        await server.stop()
+        #expect(attempt.error == nil)
+        #expect(attempt.response?.status == 200)
+        #expect(attempt.response?.body.isEmpty == true)
+        #expect(server.requests.first.map { text($0).hasPrefix("HEAD /hooks/x HTTP/1.1\r\n") } == true)
+    }
+
+    @Test("failures are worded as for other replays")
+    func failures() async throws {
+        let request = capture(headers: [HeaderField(name: "X-Latin1", rawValue: Self.obsText)], body: Array("x".utf8))
+        // Refused: a bound socket that never listens.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
+            }
+        }
+        let closedPort = Int(UInt16(bigEndian: address.sin_port))
+        let replayer = HTTPReplayer(timeout: .milliseconds(300))
+        let refused = await replayer.replay(request, to: "http://127.0.0.1:\(closedPort)")
+        #expect(refused.error == "connection refused by 127.0.0.1:\(closedPort)")
+
+        let silent = RecordingServer(respond: false)
+        let silentPort = try await silent.start()
+        let timedOut = await replayer.replay(request, to: "http://127.0.0.1:\(silentPort)")
+        #expect(timedOut.response == nil)
+        #expect(timedOut.error == "timed out after 300 ms waiting for 127.0.0.1:\(silentPort)")
+        #expect(silent.requests.count == 1)
+        await silent.stop()
+
+        let notTLS = RecordingServer(greeting: Array("SSH-2.0-OpenSSH_9.6\r\nnot tls at all\r\n\r\n".utf8))
+        let notTLSPort = try await notTLS.start()
+        let tls = await replayer.replay(request, to: "https://127.0.0.1:\(notTLSPort)")
+        #expect(tls.error == "TLS handshake failed with 127.0.0.1:\(notTLSPort): the target does not speak TLS (plain http?)")
+        await notTLS.stop()
+        await replayer.shutdown()
+    }
+}

@@ -15,13 +15,13 @@ final class RecordingServer: Sendable {
     private let children = Mutex<[any Channel]>([])
     private let serverChannel = Mutex<(any Channel)?>(nil)
 
-    init(respond: Bool = true, status: String = "201 Created", headers: [(String, String)] = [("X-Reply", "yes"), ("x-REPLY", "twice")], body: [UInt8] = Array("ok\n".utf8), greeting: [UInt8]? = nil) {
+    init(respond: Bool = true, status: String = "201 Created", headers: [(String, String)] = [("X-Reply", "yes"), ("x-REPLY", "twice")], body: [UInt8] = Array("ok\n".utf8), greeting: [UInt8]? = nil, rawResponse: [UInt8]? = nil) {
         self.respond = respond
         self.greeting = greeting
         var text = "HTTP/1.1 \(status)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         text += "Content-Length: \(body.count)\r\n\r\n"
-        response = Array(text.utf8) + body
+        response = rawResponse ?? (Array(text.utf8) + body)
     }
 
     /// Binds 127.0.0.1 on a free port and returns the port.

@@ -219,7 +219,15 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         expectedFailed.id = storedFailed.id
         #expect(try await store.replays(ofRequest: a.id) == [expectedOK, expectedFailed])
         #expect(try await store.replays(ofRequest: b.id).isEmpty)
-        #expect(try await store.replayedIDs(among: [a.id, b.id]) == [a.id])
+        // The list reads only the newest attempt of each capture, and only for the ids it asks for.
+        let latest = try await store.latestReplays(among: [a.id, b.id])
+        #expect(latest == [a.id: ReplayOutcome(
+            requestID: a.id, targetURL: "http://127.0.0.1:1/", status: nil, error: "connection refused", durationNanoseconds: 10)])
+        #expect(latest[a.id]?.failureWord == "refused")
+        _ = try await store.addReplay(ok)
+        #expect(try await store.latestReplays(among: [a.id]) == [a.id: ReplayOutcome(ok)])
+        #expect(try await store.latestReplays(among: [b.id]).isEmpty)
+        #expect(try await store.latestReplays(among: []).isEmpty)
         try await store.delete(id: a.id)
         #expect(try await store.replays(ofRequest: a.id).isEmpty)
     }

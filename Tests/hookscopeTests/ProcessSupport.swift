@@ -89,6 +89,20 @@ final class ListenerProcess: @unchecked Sendable {
         self.port = port
     }
 
+    /// Reads the next line of stdout (without its newline); empty at the end of the output.
+    func nextLine() async -> String {
+        let handle = output.fileHandleForReading
+        return await onOwnThread { () -> String in
+            var bytes: [UInt8] = []
+            while true {
+                let chunk = handle.readData(ofLength: 1)
+                if chunk.isEmpty || chunk.first == 0x0A { break }
+                bytes += chunk
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
     /// Reads the rest of stdout until the process exits.
     func remainingOutput() async -> String {
         let handle = output.fileHandleForReading
@@ -179,4 +193,33 @@ final class KeepAliveClient: @unchecked Sendable {
             }
         }
     }
+}
+
+/// A port on 127.0.0.1 that refuses connections while the returned descriptor stays open (bound, never
+/// listening), so no other test's listener can take it meanwhile.
+func refusingPort() -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
+        }
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+func jsonObject(_ line: some StringProtocol) -> [String: Any]? {
+    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+}
+
+/// The environment of the tests' own process without any HOOKSCOPE_ variable and without a default config file.
+func cleanEnvironment() -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HOOKSCOPE_") }
+    environment["HOME"] = "/nonexistent"
+    environment["XDG_CONFIG_HOME"] = "/nonexistent"
+    environment["SWIFT_BACKTRACE"] = "enable=no"
+    return environment
 }

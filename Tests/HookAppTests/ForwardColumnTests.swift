@@ -1,0 +1,152 @@
+import Foundation
+import HookCore
+import HookStore
+import Testing
+import TermUI
+@testable import HookApp
+
+/// The list's FORWARD / REPLAY column: the target's status and time for forwarded and replayed captures.
+@Suite struct ForwardColumnTests {
+    static let target = "http://127.0.0.1:3000"
+
+    static func attempt(_ id: Int64, status: Int?, error: String? = nil, milliseconds: Double = 12,
+                        headers: [HeaderField] = [], body: [UInt8] = []) -> ReplayAttempt {
+        ReplayAttempt(
+            requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target + "/x", resigned: false,
+            changedHeaders: ["Host"], response: status.map { CapturedResponse(status: $0, headers: headers, body: Data(body)) },
+            error: error, durationNanoseconds: Int64(milliseconds * 1_000_000))
+    }
+
+    /// The row of the list that shows capture `id` (the id is right-aligned in the first column),
+    /// without the right border and the padding before it.
+    static func row(_ screen: [String], id: Int64) -> String? {
+        screen.first { $0.range(of: #"^│ *↻?\#(id) "#, options: .regularExpression) != nil }
+            .map { String($0.dropLast()).replacingOccurrences(of: #" +$"#, with: "", options: .regularExpression) }
+    }
+
+    @Test func forwardsShowPendingThenTheTargetsStatusAndTime() async throws {
+        let store = try await Sample.store([Sample.request("/old")])
+        var h = await AppHarness(store: store, forwardTarget: Self.target)
+        // Forwarding is on: the column is there from the start, named FORWARD.
+        #expect(h.screen()[1].contains("SIGNATURE FORWARD"))
+        #expect(Self.row(h.screen(), id: 1)?.contains("→") == false)
+
+        try await h.capture(Sample.request("/new", second: 1))
+        try await h.capture(Sample.request("/refused", status: 413, second: 2).refused(.bodyTooLarge))
+        #expect(h.state.pendingForwards == [2])
+        #expect(Self.row(h.screen(), id: 2)?.hasSuffix(" →…") == true)
+        // A refused capture is not forwarded: nothing pending for it.
+        #expect(Self.row(h.screen(), id: 3)?.contains("→") == false)
+
+        _ = try await store.addReplay(Self.attempt(2, status: 201, milliseconds: 12.4))
+        await h.send(.replayRecorded(Self.attempt(2, status: 201, milliseconds: 12.4)))
+        #expect(h.state.pendingForwards.isEmpty)
+        #expect(Self.row(h.screen(), id: 2)?.contains("↻2") == true)
+        #expect(Self.row(h.screen(), id: 2)?.hasSuffix(" →201 12ms") == true)
+
+        try await h.capture(Sample.request("/down", second: 3))
+        await h.send(.replayRecorded(Self.attempt(4, status: nil, error: "connection refused by 127.0.0.1:3000", milliseconds: 0.3)))
+        #expect(Self.row(h.screen(), id: 4)?.hasSuffix(" →refused") == true)
+        try await h.capture(Sample.request("/slow", second: 4))
+        await h.send(.replayRecorded(Self.attempt(5, status: 503, milliseconds: 1_520)))
+        #expect(Self.row(h.screen(), id: 5)?.hasSuffix(" →503 1.5s") == true)
+        // The selected capture's forward shows in the signature pane at once.
+        #expect(h.state.detail?.id == 5)
+        #expect(h.state.lastReplay?.response?.status == 503)
+
+        // A restart reads the results back from the store.
+        let again = await AppHarness(store: store, forwardTarget: Self.target)
+        #expect(Self.row(again.screen(), id: 2)?.hasSuffix(" →201 12ms") == true)
+        #expect(again.state.pendingForwards.isEmpty)
+    }
+
+    @Test func aResultThatComesBeforeItsCaptureIsNotShownAsPending() async throws {
+        let store = try await Sample.store([])
+        var h = await AppHarness(store: store, forwardTarget: Self.target)
+        await h.send(.replayRecorded(Self.attempt(1, status: 200)))
+        try await h.capture(Sample.request("/a"))
+        #expect(h.state.pendingForwards.isEmpty)
+        #expect(Self.row(h.screen(), id: 1)?.contains("→200") == true)
+    }
+
+    @Test func theColumnGoesBeforeTheOthersWhenNarrowAndTimeGoesFirst() async throws {
+        let store = try await Sample.store([Sample.request("/a/very/long/path/of/the/capture")])
+        _ = try await store.addReplay(Self.attempt(1, status: 204))
+        let wide = await AppHarness(store: store, size: Size(width: 120, height: 24))
+        #expect(wide.screen()[1].contains("TIME"))
+        #expect(wide.screen()[1].contains("SIGNATURE REPLAY"))
+        #expect(Self.row(wide.screen(), id: 1)?.contains("→204 12ms") == true)
+        // 80 columns: the replay column stays, TIME goes.
+        let standard = await AppHarness(store: store, size: Size(width: 80, height: 24))
+        #expect(!standard.screen()[1].contains("TIME"))
+        #expect(standard.screen()[1].contains("REPLAY"))
+        // 50 columns: the column goes too; the ↻ mark, id, method and target stay.
+        let narrow = await AppHarness(store: store, size: Size(width: 50, height: 24))
+        #expect(!narrow.screen()[1].contains("REPLAY"))
+        let row = try #require(Self.row(narrow.screen(), id: 1))
+        #expect(row.contains("↻1"))
+        #expect(row.contains("POST"))
+        #expect(row.contains("/a/very"))
+        #expect(!row.contains("→"))
+        // Without replays and without forwarding there is no column at all.
+        let plain = await AppHarness(store: try await Sample.store([Sample.request("/a")]), size: Size(width: 120, height: 24))
+        #expect(!plain.screen()[1].contains("REPLAY"))
+        #expect(!plain.screen()[1].contains("FORWARD"))
+    }
+
+    @Test func theFilteredListShowsTheColumnToo() async throws {
+        let store = try await Sample.store([Sample.request("/a"), Sample.request("/b", second: 1)])
+        _ = try await store.addReplay(Self.attempt(2, status: 202))
+        var h = await AppHarness(store: store, forwardTarget: Self.target)
+        await h.type("/path:/b")
+        #expect(h.state.filterMatches.map(\.id) == [2])
+        #expect(Self.row(h.screen(), id: 2)?.contains("→202 12ms") == true)
+    }
+
+    @Test func whatTheTargetSentIsDrawnEscaped() async throws {
+        let store = try await Sample.store([Sample.request("/a")])
+        var h = await AppHarness(store: store, forwardTarget: Self.target)
+        let hostile = Self.attempt(
+            1, status: 200, headers: [HeaderField(name: "X-Evil", rawValue: Array("a\u{1b}[2Jb".utf8) + [0xFF])],
+            body: Array("ok\u{202E}gnp.exe\n\u{1b}]52;c;aGk=\u{07}".utf8))
+        await h.send(.replayRecorded(hostile))
+        while h.state.focus != .signature { await h.type("<tab>") }
+        await h.type("<enter>")
+        let text = h.screenText()
+        #expect(text.contains(#"X-Evil: a\x1b[2Jb\xff"#))
+        #expect(text.contains(#"ok\u{202E}gnp.exe"#))
+        #expect(text.contains(#"\x1b]52;c;aGk=\x07"#))
+        let cells = h.grid().textLines().joined()
+        #expect(!cells.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E || $0.value == 0x07 })
+    }
+
+    @Test func replayOutcomeWords() {
+        func word(_ error: String) -> String? {
+            ReplayOutcome(requestID: 1, targetURL: "", status: nil, error: error, durationNanoseconds: 0).failureWord
+        }
+        #expect(word("connection refused by 127.0.0.1:1") == "refused")
+        #expect(word("timed out after 30 s waiting for h:1") == "timeout")
+        #expect(word("TLS handshake failed with h:1: certificate not trusted") == "TLS")
+        #expect(word("cannot resolve host nope.invalid") == "DNS")
+        #expect(word("forward queue full (10000 waiting for x): not forwarded (1 dropped so far)") == "dropped")
+        #expect(word("cannot re-sign: no secret for stripe") == "unsent")
+        #expect(word("something else") == "ERR")
+        #expect(ReplayOutcome(requestID: 1, targetURL: "", status: 200, error: "cut off", durationNanoseconds: 0).failureWord == nil)
+        func duration(_ ms: Double) -> String {
+            ReplayOutcome(requestID: 1, targetURL: "", status: 200, error: nil, durationNanoseconds: Int64(ms * 1_000_000)).shortDuration
+        }
+        #expect(duration(0.2) == "0ms")
+        #expect(duration(999.4) == "999ms")
+        #expect(duration(999.6) == "1.0s")
+        #expect(duration(9_940) == "9.9s")
+        #expect(duration(31_200) == "31s")
+    }
+}
+
+extension CapturedRequest {
+    func refused(_ refusal: Refusal) -> CapturedRequest {
+        var copy = self
+        copy.refusal = refusal
+        return copy
+    }
+}
