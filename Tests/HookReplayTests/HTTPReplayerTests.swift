@@ -348,7 +348,7 @@ struct RawBytesReplayTests {
         let timedOut = await replayer.replay(request, to: "http://127.0.0.1:\(silentPort)")
         #expect(timedOut.response == nil)
         #expect(timedOut.error == "timed out after 300 ms waiting for 127.0.0.1:\(silentPort)")
-        #expect(silent.requests.count == 1)
+        #expect(await silent.waitForRequests(1))
         await silent.stop()
 
         let notTLS = RecordingServer(greeting: Array("SSH-2.0-OpenSSH_9.6\r\nnot tls at all\r\n\r\n".utf8))
