@@ -66,7 +66,7 @@ struct Export: AsyncParsableCommand {
         let verifier = try signatures.verifier(config: config)
         let secrets = verifier.secrets.providers.flatMap { verifier.secrets.secrets(for: $0) }
         let redaction = Redaction(includeSecrets: includeSecrets, secrets: secrets)
-        let requestStore = try store.openExisting()
+        let requestStore = try store.openExisting(config: config)
         let requests = try await selectedRequests(from: requestStore)
 
         var data = Data()
@@ -97,12 +97,12 @@ struct Export: AsyncParsableCommand {
         }
     }
 
-    private func selectedRequests(from requestStore: some RequestStore) async throws -> [CapturedRequest] {
+    private func selectedRequests(from requestStore: SQLiteRequestStore) async throws -> [CapturedRequest] {
         var selected: [CapturedRequest] = []
         if !ids.isEmpty {
             for id in ids {
                 guard let request = try await requestStore.request(id: id) else {
-                    throw CLIError("no capture with id \(id) in \(store.path)")
+                    throw CLIError("no capture with id \(id) in \(requestStore.path)")
                 }
                 selected.append(request)
             }
@@ -142,9 +142,10 @@ struct Import: AsyncParsableCommand {
         } catch {
             throw CLIError("\(file): \(error)")
         }
+        let path = store.path(config: try ConfigFile.load(explicitPath: nil))
         let requestStore: SQLiteRequestStore
         do {
-            requestStore = try SQLiteRequestStore(path: store.path)
+            requestStore = try SQLiteRequestStore(path: path)
         } catch {
             throw CLIError("\(error)")
         }
@@ -153,7 +154,7 @@ struct Import: AsyncParsableCommand {
             ids.append(try await requestStore.insert(request).id)
         }
         if let first = ids.first, let last = ids.last {
-            writeStdout("imported \(ids.count) capture(s) into \(store.path) as #\(first)–#\(last)\n")
+            writeStdout("imported \(ids.count) capture(s) into \(path) as #\(first)–#\(last)\n")
         } else {
             writeStdout("the file holds no requests; nothing imported\n")
         }

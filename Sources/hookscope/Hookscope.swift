@@ -26,8 +26,6 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("SQLite file holding the captures (default: $XDG_DATA_HOME/hookscope/captures.sqlite).", valueName: "path"))
     var db: String?
 
-    var path: String { db.map(expandTilde) ?? StoreLocation.defaultPath() }
-
     /// `--db`, else `db` in the config file, else the default: the store `listen` writes with that config.
     func path(config: ConfigFile) -> String {
         db.map(expandTilde) ?? config.db.map(expandTilde) ?? StoreLocation.defaultPath()
@@ -38,9 +36,9 @@ struct StoreOptions: ParsableArguments {
         try openExisting(path: path(config: config))
     }
 
-    /// Opens the store for reading; a missing file is an error rather than a new empty database.
+    /// As `openExisting(config:)` with the default config file (commands without `--config`).
     func openExisting() throws -> SQLiteRequestStore {
-        try openExisting(path: path)
+        try openExisting(config: ConfigFile.load(explicitPath: nil))
     }
 
     private func openExisting(path: String) throws -> SQLiteRequestStore {

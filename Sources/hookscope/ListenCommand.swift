@@ -130,7 +130,7 @@ struct Listen: AsyncParsableCommand {
         let listenerSettings = try listenerConfiguration(config)
         let keep = keep ?? config.keep
         let useMemory = memory || (store.db == nil && config.memory == true)
-        let dbPath = store.db.map(expandTilde) ?? config.db.map(expandTilde) ?? store.path
+        let dbPath = store.db.map(expandTilde) ?? config.db.map(expandTilde) ?? StoreLocation.defaultPath()
 
         // The TUI when both ends are a terminal and nothing asks for lines; headless otherwise.
         let interactive = !headless && !json && isTerminal(0) && isTerminal(1)

@@ -21,7 +21,7 @@ struct Show: AsyncParsableCommand {
         }
         let requestStore = try store.openExisting()
         guard let request = try await requestStore.request(id: id) else {
-            throw CLIError("no capture with id \(id) in \(store.path)")
+            throw CLIError("no capture with id \(id) in \(requestStore.path)")
         }
         if raw {
             guard writeAll(fd: 1, [UInt8](request.body)) else { throw ExitCode(1) }
