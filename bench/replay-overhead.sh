@@ -26,36 +26,12 @@ work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-  for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-  echo "nothing listens on port $1" >&2; return 1
-}
+source bench/lib.sh
 
 # The target: nginx reading the body and answering 200.
 port=$(free_port)
-mkdir -p "$work/nginx"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-master_process off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  client_body_buffer_size 64k;
-  server {
-    listen 127.0.0.1:$port;
-    location / { mirror /discard; mirror_request_body on; return 200 "ok\n"; }
-    location = /discard { internal; return 204; }
-  }
-}
-CONF
-taskset -c 1 nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
-wait_port "$port"
+start_nginx "$work/nginx" "$port"
+pids+=("$nginx_pid")
 target="http://127.0.0.1:$port"
 
 # One real capture.
