@@ -33,6 +33,8 @@ final class CaptureHandler: ChannelInboundHandler {
     private var pending: Pending?
     /// A refused request whose response is written: close once its body stops coming.
     private var closeWhenRequestEnds = false
+    /// The output is half-closed after a refusal and the rest of its body is being discarded.
+    private var lingering = false
 
     init(configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger) {
         self.configuration = configuration
@@ -134,14 +136,17 @@ final class CaptureHandler: ChannelInboundHandler {
         if current.refused {
             current.discarded += bytes
             pending = current
-            if current.discarded > configuration.refusedBodyDrainLimit {
-                if current.responded {
+            if current.responded {
+                if current.discarded > configuration.refusedBodyLingerLimit {
                     context.close(promise: nil)
-                } else {
-                    // The refusal is still being stored: stop reading until it is answered, so a
-                    // fast sender is held back by TCP instead of streaming the rest of its body.
-                    _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+                } else if current.discarded > configuration.refusedBodyDrainLimit, !lingering {
+                    lingering = true
+                    Self.linger(context.channel, for: TimeAmount(configuration.refusedBodyDrainTime))
                 }
+            } else if current.discarded > configuration.refusedBodyDrainLimit {
+                // The refusal is still being stored: stop reading until it is answered, so a
+                // fast sender is held back by TCP instead of streaming the rest of its body.
+                _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
             }
             return
         }
@@ -285,15 +290,31 @@ final class CaptureHandler: ChannelInboundHandler {
             pending = nil
         }
         let drainTime = TimeAmount(configuration.refusedBodyDrainTime)
+        // A refused body still coming after the drain limit: half-close and linger instead of closing
+        // with unread bytes (a reset that can make the sender lose the 413).
+        let lingerAfter = refused && !closeWhenRequestEnds && pending?.discarded ?? 0 > configuration.refusedBodyDrainLimit && !lingering
+        if lingerAfter { lingering = true }
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             connectionGuard?.responseFinished()
-            if closeNow {
+            if lingerAfter {
+                Self.linger(channel, for: drainTime)
+            } else if closeNow {
                 channel.close(promise: nil)
             } else if refused {
                 // Let the sender read the refusal rather than a reset, but not for long.
                 channel.eventLoop.scheduleTask(in: drainTime) { channel.close(promise: nil) }
             }
         }
+    }
+
+    /// Ends the output (the sender reads the answer, then the end of the stream), reads and discards
+    /// what still comes (the refused body; `receivedBody` counts it against the linger limit), and
+    /// closes after `time` at the latest.
+    private static func linger(_ channel: any Channel, for time: TimeAmount) {
+        channel.close(mode: .output, promise: nil)
+        _ = channel.setOption(ChannelOptions.autoRead, value: true)
+        channel.read()
+        channel.eventLoop.scheduleTask(in: time) { channel.close(promise: nil) }
     }
 
     static func format(_ address: SocketAddress?) -> String {

@@ -28,9 +28,15 @@ public struct ListenerConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(30)
     /// At most this many open connections; at the cap the longest-idle one is closed for a new one.
     public var maxConnections = 1000
-    /// After a 413, read and discard at most this much of the refused body before closing.
+    /// Before a refusal (413/503) is answered, read and discard at most this much of its body; then
+    /// reading pauses until the answer is written.
     public var refusedBodyDrainLimit = 1024 * 1024
-    /// ... and for at most this long after the refusal was answered.
+    /// Once the refusal is written while the sender still sends: the listener half-closes (the sender
+    /// reads the answer and the end of the stream) and keeps discarding what comes, up to this many
+    /// bytes in all or `refusedBodyDrainTime`, before it closes. Closing with unread bytes makes the
+    /// kernel send a reset, which can make the sender lose the answer it had not read yet.
+    public var refusedBodyLingerLimit = 32 * 1024 * 1024
+    /// The longest the connection stays open after the refusal was answered.
     public var refusedBodyDrainTime: Duration = .seconds(2)
     /// Number of event loop threads.
     public var threads = System.coreCount
