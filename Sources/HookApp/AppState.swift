@@ -124,6 +124,8 @@ public struct AppState: Sendable {
     public var replayMarks: [Int64: ReplayOutcome] = [:]
     /// Captures queued for forwarding whose result has not come yet (`→…` in the list).
     public var pendingForwards: Set<Int64> = []
+    /// Captures replayed with `r`/`R`/`e` whose answer has not come yet (`→…` in the list too).
+    public var pendingReplays: Set<Int64> = []
     /// `--forward-to`, when every capture is forwarded.
     public var forwardTarget: String?
     /// A replay or forward has been seen: the list shows its `→TARGET` column from then on.
@@ -290,6 +292,7 @@ public struct AppState: Sendable {
             // The selected capture's forward shows in its signature pane as soon as it is done.
             if detail?.id == attempt.requestID { lastReplay = attempt }
         case .replayed(let attempt):
+            pendingReplays.remove(attempt.requestID)
             lastReplay = attempt
             noteReplay(ReplayOutcome(attempt))
             let took = String(format: "%.0f ms", Double(attempt.durationNanoseconds) / 1_000_000)
@@ -336,6 +339,8 @@ public struct AppState: Sendable {
             listTop = 0
             status = StatusMessage(text: "deleted all requests", isError: false)
         case .failed(let message):
+            // A replay that fails before anything is sent (no editor, capture gone) ends here.
+            pendingReplays.removeAll()
             status = StatusMessage(text: message, isError: true)
         }
         effects += reconcile()
@@ -398,6 +403,18 @@ public struct AppState: Sendable {
         }
     }
 
+    /// Sends capture `id` to `target` (after the editor when `edit`); the list shows it pending.
+    mutating func startReplay(id: Int64, target: String, resign: Bool, edit: Bool) -> [Effect] {
+        pendingReplays.insert(id)
+        showsReplayColumn = true
+        if edit {
+            status = StatusMessage(text: "editing #\(id) before replaying it to \(target)…", isError: false)
+            return [.editAndReplay(id: id, target: target, resign: resign)]
+        }
+        status = StatusMessage(text: "replaying #\(id)\(resign ? " re-signed" : "") to \(target)…", isError: false)
+        return [.replay(id: id, target: target, resign: resign)]
+    }
+
     mutating func handle(_ key: Key) -> [Effect] {
         if showHelp {
             switch keymap.action(for: key, in: .help) {
@@ -412,9 +429,7 @@ public struct AppState: Sendable {
             confirmingReplay = nil
             if keymap.action(for: key, in: .confirm) == .confirmYes {
                 confirmedHosts.insert(pending.host)
-                status = StatusMessage(text: "replaying #\(pending.id) to \(pending.target)…", isError: false)
-                return [pending.edit ? .editAndReplay(id: pending.id, target: pending.target, resign: pending.resign)
-                                     : .replay(id: pending.id, target: pending.target, resign: pending.resign)]
+                return startReplay(id: pending.id, target: pending.target, resign: pending.resign, edit: pending.edit)
             }
             status = StatusMessage(text: "replay cancelled: nothing sent", isError: false)
             return []
@@ -674,12 +689,7 @@ public struct AppState: Sendable {
                     confirmingReplay = (id, target, host, replayResign, replayEdit)
                     return []
                 }
-                if replayEdit {
-                    status = StatusMessage(text: "editing #\(id) before replaying it to \(target)…", isError: false)
-                    return [.editAndReplay(id: id, target: target, resign: replayResign)]
-                }
-                status = StatusMessage(text: "replaying #\(id)\(replayResign ? " re-signed" : "") to \(target)…", isError: false)
-                return [.replay(id: id, target: target, resign: replayResign)]
+                return startReplay(id: id, target: target, resign: replayResign, edit: replayEdit)
             case .promptCancel:
                 prompt = nil
                 status = StatusMessage(text: "replay cancelled", isError: false)

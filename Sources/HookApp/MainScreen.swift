@@ -106,7 +106,7 @@ public enum MainScreen {
             cells.append(TextLine(s.refusal == nil ? "\(s.responseStatus)" : "\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
             cells.append(TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status)))
             if columns.replay {
-                cells.append(replayCell(state.replayMarks[s.id], pending: state.pendingForwards.contains(s.id), arrow: arrow))
+                cells.append(replayCell(state.replayMarks[s.id], pending: state.pendingForwards.contains(s.id) || state.pendingReplays.contains(s.id), arrow: arrow))
             }
             drawRow(cells, widths: widths, rightAligned: rightAligned, x: inner.x, y: y, maxX: inner.maxX, &grid)
             if row == state.selected {

@@ -376,6 +376,29 @@ import TermUI
         })
     }
 
+    @Test func aReplayInFlightShowsPendingUntilItsAnswerOrFailure() async throws {
+        let recorder = Recorder()
+        var h = try await harness(recorder, replayTo: "http://127.0.0.1:3000/hook")
+        await h.type("r")
+        // Enter without running the effect yet: the replay is in flight.
+        var effects: [Effect] = []
+        for key in Key.parseSequence("<enter>") { effects += h.state.apply(.input(.key(key))) }
+        #expect(h.state.pendingReplays == [2])
+        #expect(h.screen().contains { $0.contains(" 2 ") && $0.contains("→…") }, "\(h.screenText())")
+        await h.run(effects)
+        #expect(h.state.pendingReplays.isEmpty)
+        #expect(!h.screenText().contains("→…"))
+        #expect(h.screen().contains { $0.contains("↻2") && $0.contains("→204") }, "\(h.screenText())")
+        // Editing is not available in this harness: the failure ends the pending state too.
+        await h.type("e")
+        effects = []
+        for key in Key.parseSequence("<enter>") { effects += h.state.apply(.input(.key(key))) }
+        #expect(h.state.pendingReplays == [2])
+        await h.run(effects)
+        #expect(h.state.pendingReplays.isEmpty)
+        #expect(h.state.status?.isError == true)
+    }
+
     @Test func rSendsTheSelectedRequestToTheURLAndReportsTheAnswer() async throws {
         let recorder = Recorder()
         var h = try await harness(recorder, replayTo: "http://127.0.0.1:3000/hook")
