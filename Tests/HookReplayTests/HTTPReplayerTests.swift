@@ -326,7 +326,7 @@ struct RawBytesReplayTests {
         let timedOut = await replayer.replay(request, to: "http://127.0.0.1:\(silentPort)")
         #expect(timedOut.response == nil)
         #expect(timedOut.error == "timed out after 300 ms waiting for 127.0.0.1:\(silentPort)")
-        #expect(await silent.waitForRequests(1))
+        // (Whether the silent server read the request before the 300 ms ran out depends on the load.)
         await silent.stop()
 
         let notTLS = RecordingServer(greeting: Array("SSH-2.0-OpenSSH_9.6\r\nnot tls at all\r\n\r\n".utf8))

@@ -49,17 +49,6 @@ final class RecordingServer: Sendable {
 
     var requests: [[UInt8]] { recorded.withLock { $0 } }
 
-    /// Waits (up to `seconds`) until `count` requests were recorded: for a server that never answers,
-    /// the client's timeout says nothing about when the server read the request.
-    func waitForRequests(_ count: Int, seconds: Double = 10) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while requests.count < count {
-            if ContinuousClock.now > deadline { return false }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return true
-    }
-
     func record(_ bytes: [UInt8]) { recorded.withLock { $0.append(bytes) } }
 }
 
