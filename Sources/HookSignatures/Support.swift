@@ -139,10 +139,31 @@ func parseForm(_ body: [UInt8]) -> [(String, String)]? {
     return pairs
 }
 
+/// `text.trimmingCharacters(in: .whitespaces)`, without the trip through Foundation when both ends
+/// are printable ASCII (no whitespace to trim): signature headers are parsed for every capture.
+func trimmingWhitespace(_ text: String) -> String {
+    trimmingWhitespace(text[...])
+}
+
+func trimmingWhitespace(_ text: Substring) -> String {
+    let utf8 = text.utf8
+    guard let first = utf8.first, let last = utf8.last else { return "" }
+    if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F { return String(text) }
+    return text.trimmingCharacters(in: .whitespaces)
+}
+
 /// Splits a header value `a=1,b=2` into pairs, on the first `=` of each element.
 func parseKeyedList(_ value: String, separator: Character) -> [(key: String, value: String)] {
-    value.split(separator: separator).map { element in
-        let trimmed = element.trimmingCharacters(in: .whitespaces)
+    // ASCII values (all real signature headers) split on the byte, which is the same as splitting on
+    // the Character and much cheaper; anything else takes the Character path.
+    let elements: [Substring]
+    if let byte = separator.asciiValue, value.utf8.allSatisfy({ $0 < 0x80 }) {
+        elements = value.utf8.split(separator: byte).map { Substring($0) }
+    } else {
+        elements = value.split(separator: separator)
+    }
+    return elements.map { element in
+        let trimmed = trimmingWhitespace(element)
         if let eq = trimmed.firstIndex(of: "=") {
             return (String(trimmed[..<eq]), String(trimmed[trimmed.index(after: eq)...]))
         }

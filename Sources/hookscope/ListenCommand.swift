@@ -255,7 +255,7 @@ struct StoreSink: CaptureSink {
     private func verified(_ request: CapturedRequest) -> CapturedRequest {
         var request = request
         if request.refusal == nil {
-            request.signature = verifiers.current.verify(request, now: request.receivedAt).summary
+            request.signature = verifiers.current.summary(for: request, now: request.receivedAt)
         } else {
             request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
         }
