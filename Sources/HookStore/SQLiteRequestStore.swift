@@ -10,10 +10,15 @@ import Synchronization
 /// is being committed are written together in the next one, so durability (each request is
 /// committed before its response is sent) does not cost one fsync-free transaction per request.
 public final class SQLiteRequestStore: RequestStore, CallbackInserting {
-    private typealias Waiter = @Sendable (Result<CapturedRequest, any Error>) -> Void
+    /// Captures handed over together, and who to tell once they are committed.
+    private struct Submission {
+        var requests: [CapturedRequest]
+        var completion: @Sendable (Result<[CapturedRequest], any Error>) -> Void
+    }
 
     private struct WriterState {
-        var pending: [(CapturedRequest, Waiter)] = []
+        var pending: [Submission] = []
+        var pendingCount = 0
         var writing = false
         var count = 0
         /// The highest id among the `count` rows (updated with `count`, after each commit): readers
@@ -148,8 +153,16 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     /// The same as `insert(_:)` for callers that are not async (the listener's event loops): the
     /// completion runs on the writer thread once the capture is committed.
     public func insert(_ request: CapturedRequest, completion: @escaping @Sendable (Result<CapturedRequest, any Error>) -> Void) {
+        insert(contentsOf: [request]) { completion($0.map { $0[0] }) }
+    }
+
+    /// Several captures at once: one lock and at most one wake-up of the writer for all of them, and
+    /// one completion (on the writer thread) once they are committed.
+    public func insert(contentsOf requests: [CapturedRequest], completion: @escaping @Sendable (Result<[CapturedRequest], any Error>) -> Void) {
+        guard !requests.isEmpty else { return completion(.success([])) }
         let startWriter = writer.withLock { state -> Bool in
-            state.pending.append((request, completion))
+            state.pending.append(Submission(requests: requests, completion: completion))
+            state.pendingCount += requests.count
             if state.writing { return false }
             state.writing = true
             return true
@@ -162,29 +175,34 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     /// Commits pending inserts in batches until none are left. Runs on `writeQueue` only.
     private func drain() {
         while true {
-            let batch = writer.withLock { state -> [(CapturedRequest, Waiter)] in
+            let (submissions, count) = writer.withLock { state -> ([Submission], Int) in
                 if state.pending.isEmpty {
                     state.writing = false
-                    return []
+                    return ([], 0)
                 }
-                defer { state.pending.removeAll(keepingCapacity: true) }
-                return state.pending
+                defer {
+                    state.pending.removeAll(keepingCapacity: true)
+                    state.pendingCount = 0
+                }
+                return (state.pending, state.pendingCount)
             }
-            if batch.isEmpty { return }
+            if submissions.isEmpty { return }
             do {
                 let excess = writer.withLock { state in
-                    keep.map { max(0, state.count + batch.count - $0) } ?? 0
+                    keep.map { max(0, state.count + count - $0) } ?? 0
                 }
                 let stored = try pool.write { db -> [CapturedRequest] in
                     var stored: [CapturedRequest] = []
-                    stored.reserveCapacity(batch.count)
+                    stored.reserveCapacity(count)
                     let statement = try db.cachedStatement(sql: Self.insertSQL)
                     var scratch: [UInt8] = []
-                    for (request, _) in batch {
-                        try Self.insert(request, with: statement, scratch: &scratch, db: db)
-                        var copy = request
-                        copy.id = db.lastInsertedRowID
-                        stored.append(copy)
+                    for submission in submissions {
+                        for request in submission.requests {
+                            try Self.insert(request, with: statement, scratch: &scratch, db: db)
+                            var copy = request
+                            copy.id = db.lastInsertedRowID
+                            stored.append(copy)
+                        }
                     }
                     if excess > 0 {
                         try db.execute(
@@ -198,13 +216,16 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                     if let last = stored.last?.id { state.maxID = max(state.maxID, last) }
                 }
                 onCommit?(stored)
-                for (index, (_, waiter)) in batch.enumerated() {
-                    waiter(.success(stored[index]))
+                var start = 0
+                for submission in submissions {
+                    let end = start + submission.requests.count
+                    submission.completion(.success(Array(stored[start..<end])))
+                    start = end
                 }
             } catch {
                 let failure = (error as? DatabaseError).map { StoreError("cannot store the capture: \(Self.describe($0))") }
-                for (_, waiter) in batch {
-                    waiter(.failure(failure ?? error))
+                for submission in submissions {
+                    submission.completion(.failure(failure ?? error))
                 }
             }
         }
