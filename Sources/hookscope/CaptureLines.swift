@@ -5,15 +5,37 @@ import HookCore
 /// Every control character and invalid UTF-8 byte is escaped, wherever the line goes.
 enum CaptureLine {
     static func readable(_ r: RequestSummary) -> String {
-        var line = "#\(r.id) \(r.receivedAt.rfc3339) \(TerminalSafety.escape(Array(r.method.utf8))) \(TerminalSafety.escape(r.rawTarget))"
-        line += " \(formatSize(r.bodySize)) -> \(r.responseStatus)"
-        if let refusal = r.refusal { line += " refused (\(refusal.rawValue))" }
-        if let provider = r.signature.provider {
-            line += " \(TerminalSafety.escape(Array(provider.utf8))) \(r.signature.status.screenWord)"
-        } else {
-            line += " \(r.signature.status.screenWord)"
+        var line: [UInt8] = []
+        appendReadable(r, to: &line)
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// The same line appended as bytes: headless mode writes one per capture, a batch per `write`.
+    static func appendReadable(_ r: RequestSummary, to out: inout [UInt8]) {
+        func append(_ text: String) { out.append(contentsOf: text.utf8) }
+        append("#")
+        append(String(r.id))
+        append(" ")
+        append(r.receivedAt.rfc3339)
+        append(" ")
+        append(TerminalSafety.escape(Array(r.method.utf8)))
+        append(" ")
+        append(TerminalSafety.escape(r.rawTarget))
+        append(" ")
+        append(formatSize(r.bodySize))
+        append(" -> ")
+        append(String(r.responseStatus))
+        if let refusal = r.refusal {
+            append(" refused (")
+            append(refusal.rawValue)
+            append(")")
         }
-        return line
+        if let provider = r.signature.provider {
+            append(" ")
+            append(TerminalSafety.escape(Array(provider.utf8)))
+        }
+        append(" ")
+        append(r.signature.status.screenWord)
     }
 
     static func formatSize(_ bytes: Int) -> String {

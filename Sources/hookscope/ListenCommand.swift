@@ -375,12 +375,17 @@ final class HeadlessPrinter: Sendable {
     }
 
     func print(_ batch: [CapturedRequest]) {
-        var text = ""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(batch.count * 100)
         for request in batch {
-            text += json ? CaptureJSON.line(for: request) : CaptureLine.readable(request.summary)
-            text += "\n"
+            if json {
+                bytes.append(contentsOf: CaptureJSON.line(for: request).utf8)
+            } else {
+                CaptureLine.appendReadable(request.summary, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "\n"))
         }
-        lock.withLock { _ = writeStdout(text) }
+        lock.withLock { _ = writeAll(fd: 1, bytes) }
     }
 }
 
