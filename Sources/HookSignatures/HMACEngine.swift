@@ -1,5 +1,6 @@
 import Foundation
 import HookCore
+import Synchronization
 
 /// The signature values, timestamp and id read from a request for one HMAC scheme.
 struct ParsedHMACHeaders {
@@ -171,8 +172,7 @@ enum HMACEngine {
             return outcome(.invalid, "cannot rebuild the signed URL: no Host header and no --public-url")
         }
         func noSecret() -> SchemeOutcome {
-            let env = SecretBook.environmentVariable(for: spec.provider)
-            return outcome(.noSecret, "no secret for \(spec.provider): set --secret \(spec.provider)=… or \(env)")
+            outcome(.noSecret, noSecretDetail(spec.provider))
         }
         // Without a secret nothing below changes the verdict; only the report's lines need it.
         if secrets.isEmpty, !wantsLines { return noSecret() }
@@ -233,6 +233,20 @@ enum HMACEngine {
             return outcome(.invalid, "signature mismatch; also \(problem)")
         }
         return outcome(.invalid, reasons.first ?? "signature mismatch: wrong secret or altered body (\(secrets.count) secret\(secrets.count == 1 ? "" : "s") tried)")
+    }
+
+    /// The same sentence for every capture of a provider without a secret: made once per provider id
+    /// (built-in ids and the config file's custom schemes, a bounded set).
+    private static let noSecretDetails = Mutex<[String: String]>([:])
+
+    static func noSecretDetail(_ provider: String) -> String {
+        noSecretDetails.withLock { details in
+            if let detail = details[provider] { return detail }
+            let env = SecretBook.environmentVariable(for: provider)
+            let detail = "no secret for \(provider): set --secret \(provider)=… or \(env)"
+            if details.count < 1024 { details[provider] = detail }
+            return detail
+        }
     }
 
     /// Tries the common mistakes and says which one explains the mismatch.

@@ -19,7 +19,11 @@ enum HeaderCoding {
             let nameCount = min(name.count, Int(UInt16.max))
             out.append(UInt8(nameCount >> 8))
             out.append(UInt8(nameCount & 0xff))
-            out.append(contentsOf: name.prefix(nameCount))
+            if nameCount == name.count {
+                out.append(contentsOf: name)  // contiguous UTF-8: one copy
+            } else {
+                out.append(contentsOf: name.prefix(nameCount))
+            }
             let valueCount = UInt32(truncatingIfNeeded: header.rawValue.count)
             out.append(UInt8(valueCount >> 24))
             out.append(UInt8((valueCount >> 16) & 0xff))
