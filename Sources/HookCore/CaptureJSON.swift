@@ -111,7 +111,15 @@ public enum TerminalSafety {
     /// The bytes as text with every unsafe character and invalid UTF-8 byte escaped:
     /// `\x1b` for ASCII controls, `\u{202E}` for Unicode ones, `\xff` for bytes that are not UTF-8.
     /// A literal backslash stays as is. Used for headless lines; the TUI has its own styled sanitizer.
+    public static func escape(_ bytes: [UInt8], keepNewlines: Bool = false) -> String {
+        // Printable ASCII only (the usual method and target): nothing to escape.
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return String(decoding: bytes, as: UTF8.self) }
+        return escape(bytes[...], keepNewlines: keepNewlines)
+    }
+
     public static func escape<Bytes: Collection<UInt8>>(_ bytes: Bytes, keepNewlines: Bool = false) -> String {
+        // Printable ASCII only (the usual method and target): nothing to escape.
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return String(decoding: bytes, as: UTF8.self) }
         var out = ""
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex

@@ -89,6 +89,33 @@ public struct CaptureTime: Sendable, Hashable, Comparable, Codable {
         if micros < 0 { micros += 1_000_000; seconds -= 1 }
         var parts = tm()
         gmtime_r(&seconds, &parts)
+        let year = Int(parts.tm_year) + 1900
+        if (0...9999).contains(year) {
+            // Built as bytes: headless mode writes one of these per capture.
+            var out = [UInt8](repeating: 0, count: 27)
+            func put(_ value: Int, _ width: Int, at end: Int) {
+                var value = value
+                for i in stride(from: end - 1, through: end - width, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 4)
+            out[4] = UInt8(ascii: "-")
+            put(Int(parts.tm_mon) + 1, 2, at: 7)
+            out[7] = UInt8(ascii: "-")
+            put(Int(parts.tm_mday), 2, at: 10)
+            out[10] = UInt8(ascii: "T")
+            put(Int(parts.tm_hour), 2, at: 13)
+            out[13] = UInt8(ascii: ":")
+            put(Int(parts.tm_min), 2, at: 16)
+            out[16] = UInt8(ascii: ":")
+            put(Int(parts.tm_sec), 2, at: 19)
+            out[19] = UInt8(ascii: ".")
+            put(Int(micros), 6, at: 26)
+            out[26] = UInt8(ascii: "Z")
+            return String(decoding: out, as: UTF8.self)
+        }
         func pad(_ value: Int32, _ width: Int) -> String {
             let s = String(value)
             return String(repeating: "0", count: max(0, width - s.count)) + s

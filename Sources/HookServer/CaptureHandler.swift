@@ -31,6 +31,8 @@ final class CaptureHandler: ChannelInboundHandler {
     private let state: ConnectionState
     private let logger: Logger
     private var pending: Pending?
+    /// The peer's "ip:port", formatted once per connection.
+    private var remoteAddress: String?
     /// A refused request whose response is written: close once its body stops coming.
     private var closeWhenRequestEnds = false
     /// The output is half-closed after a refusal and the rest of its body is being discarded.
@@ -96,9 +98,9 @@ final class CaptureHandler: ChannelInboundHandler {
             receivedAt: .now(),
             method: method,
             rawTarget: target,
-            httpVersion: "HTTP/\(head.version.major).\(head.version.minor)",
+            httpVersion: Self.versionText(head.version),
             headers: headers,
-            remoteAddress: Self.format(context.channel.remoteAddress),
+            remoteAddress: peerAddress(context),
             body: Data(),
             bodyWasChunked: raw?.framing == .chunked || head.headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" },
             response: configuration.response)
@@ -315,6 +317,21 @@ final class CaptureHandler: ChannelInboundHandler {
         _ = channel.setOption(ChannelOptions.autoRead, value: true)
         channel.read()
         channel.eventLoop.scheduleTask(in: time) { channel.close(promise: nil) }
+    }
+
+    private func peerAddress(_ context: ChannelHandlerContext) -> String {
+        if let remoteAddress { return remoteAddress }
+        let text = Self.format(context.channel.remoteAddress)
+        remoteAddress = text
+        return text
+    }
+
+    static func versionText(_ version: HTTPVersion) -> String {
+        switch (version.major, version.minor) {
+        case (1, 1): "HTTP/1.1"
+        case (1, 0): "HTTP/1.0"
+        default: "HTTP/\(version.major).\(version.minor)"
+        }
     }
 
     static func format(_ address: SocketAddress?) -> String {

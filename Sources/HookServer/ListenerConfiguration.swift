@@ -38,8 +38,25 @@ public struct ListenerConfiguration: Sendable {
     public var refusedBodyLingerLimit = 32 * 1024 * 1024
     /// The longest the connection stays open after the refusal was answered.
     public var refusedBodyDrainTime: Duration = .seconds(2)
-    /// Number of event loop threads.
-    public var threads = System.coreCount
+    /// Number of event loop threads: one per CPU this process may run on.
+    public var threads = ListenerConfiguration.usableCores
 
     public init() {}
+
+    /// `System.coreCount` counts the machine's (or cgroup's) CPUs; a process confined to fewer with
+    /// `taskset` or a cpuset gets only that many event loops, since more threads on one CPU only add
+    /// context switches.
+    public static var usableCores: Int {
+        #if os(Linux)
+        // The affinity mask as the kernel shows it: `Cpus_allowed:\t3` (hex, comma-separated words).
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+            let allowed = line.dropFirst("Cpus_allowed:".count).reduce(0) { count, digit in
+                count + (digit.hexDigitValue?.nonzeroBitCount ?? 0)
+            }
+            if allowed > 0 { return min(allowed, System.coreCount) }
+        }
+        #endif
+        return System.coreCount
+    }
 }

@@ -41,7 +41,10 @@ struct RawRequestHead: Equatable {
         let version = String(decoding: parts[2], as: UTF8.self)
 
         var headers: [HeaderField] = []
-        var contentLengths: [Int] = []
+        headers.reserveCapacity(lines.count - 1)
+        // Content-Length values: the first, and whether any other differs (no array: this runs per request).
+        var contentLength: Int?
+        var contentLengthsDiffer = false
         var transferEncodings: [String] = []
         var understood = true
         for line in lines.dropFirst() {
@@ -56,35 +59,47 @@ struct RawRequestHead: Equatable {
             while valueStart < valueEnd, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
             while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             let value = Array(line[valueStart..<valueEnd])
-            headers.append(HeaderField(name: name, rawValue: value))
-            switch name.lowercased() {
-            case "content-length":
-                let text = String(decoding: value, as: UTF8.self)
-                if let n = Int(text), n >= 0, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                    contentLengths.append(n)
+            let field = HeaderField(name: name, rawValue: value)
+            headers.append(field)
+            if field.hasName("content-length") {
+                if let n = decimalValue(value) {
+                    if let first = contentLength, first != n { contentLengthsDiffer = true }
+                    if contentLength == nil { contentLength = n }
                 } else {
                     understood = false
                 }
-            case "transfer-encoding":
+            } else if field.hasName("transfer-encoding") {
                 transferEncodings.append(String(decoding: value, as: UTF8.self))
-            default:
-                break
             }
         }
 
         let framing: Framing
-        if !understood || Set(contentLengths).count > 1 || (!contentLengths.isEmpty && !transferEncodings.isEmpty) {
+        if !understood || contentLengthsDiffer || (contentLength != nil && !transferEncodings.isEmpty) {
             framing = .unknown
         } else if !transferEncodings.isEmpty {
             let codings = transferEncodings.joined(separator: ",").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             framing = codings.last == "chunked" ? .chunked : .unknown
-        } else if let length = contentLengths.first {
+        } else if let length = contentLength {
             framing = .length(length)
         } else {
             framing = .none
         }
         return RawRequestHead(method: method, target: Array(parts[1]), version: version, headers: headers, framing: framing)
+    }
+
+    /// A non-empty run of ASCII digits that fits in an `Int`, else nil.
+    static func decimalValue(_ bytes: [UInt8]) -> Int? {
+        guard !bytes.isEmpty else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(Int(byte - 0x30))
+            if overflow1 || overflow2 { return nil }
+            value = sum
+        }
+        return value
     }
 }
 
@@ -158,20 +173,26 @@ struct RequestFramer {
                     phase = .head
                 }
             case .head:
-                // Copy up to the end of the head (CRLF CRLF) or of this buffer.
+                // Copy up to the end of the head (CRLF CRLF) or of this buffer, line by line (memchr for
+                // each LF), but never more than one byte past the size limit: a head of maxHeadSize + 1
+                // bytes whose last byte ends it is still accepted.
+                let end = i + min(count - i, maxHeadSize + 1 - head.count)
                 var j = i
                 var done = false
-                while j < count {
-                    let byte = bytes[j]
-                    head.append(byte)
-                    j += 1
-                    if byte == 0x0a, head.count >= 4, head[head.count - 2] == 0x0d, head[head.count - 3] == 0x0a,
-                        head[head.count - 4] == 0x0d
-                    {
+                while j < end {
+                    let lineEnd: Int
+                    if let found = memchr(bytes.baseAddress! + j, 0x0a, end - j) {
+                        lineEnd = bytes.baseAddress!.distance(to: UnsafeRawPointer(found)) + 1
+                    } else {
+                        lineEnd = end
+                    }
+                    head.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[j..<lineEnd]))
+                    j = lineEnd
+                    let n = head.count
+                    if head[n - 1] == 0x0a, n >= 4, head[n - 2] == 0x0d, head[n - 3] == 0x0a, head[n - 4] == 0x0d {
                         done = true
                         break
                     }
-                    if head.count > maxHeadSize { break }
                 }
                 i = j
                 if head.count > maxHeadSize && !done {

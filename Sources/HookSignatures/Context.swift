@@ -1,26 +1,48 @@
 import Foundation
 import HookCore
+import Synchronization
 
 /// Everything a scheme needs from one verification.
 struct VerifyContext: Sendable {
-    var request: CapturedRequest
-    var body: [UInt8]
-    var now: CaptureTime
-    /// URLs accepted for URL-signed schemes, preferred first.
-    var urls: [String]
-    /// URLs tried only to diagnose a mismatch (other port, other origin).
-    var alternativeURLs: [String]
+    let request: CapturedRequest
+    let now: CaptureTime
     /// Set when the URLs come from `--public-url`.
-    var publicURL: String?
+    let publicURL: String?
+    /// False when only the verdict is wanted (the listener stores one per capture): schemes then
+    /// skip the report lines that only the signature pane and `hookscope verify` show.
+    let wantsLines: Bool
+    /// The body as bytes and the candidate URLs are built on first use: most requests are checked
+    /// by a scheme that signs neither the URL, nor (without a secret) the body.
+    private let cache = Cache()
 
-    init(request: CapturedRequest, now: CaptureTime, publicURL: String?) {
+    init(request: CapturedRequest, now: CaptureTime, publicURL: String?, wantsLines: Bool = true) {
         self.request = request
-        self.body = Array(request.body)
         self.now = now
         self.publicURL = publicURL
-        let built = URLCandidates.build(request: request, publicURL: publicURL)
-        self.urls = built.primary
-        self.alternativeURLs = built.alternatives
+        self.wantsLines = wantsLines
+    }
+
+    var body: [UInt8] {
+        cache.body.withLock { body in
+            if let body { return body }
+            let bytes = Array(request.body)
+            body = bytes
+            return bytes
+        }
+    }
+
+    /// URLs accepted for URL-signed schemes, preferred first.
+    var urls: [String] { builtURLs.primary }
+    /// URLs tried only to diagnose a mismatch (other port, other origin).
+    var alternativeURLs: [String] { builtURLs.alternatives }
+
+    private var builtURLs: (primary: [String], alternatives: [String]) {
+        cache.urls.withLock { urls in
+            if let urls { return urls }
+            let built = URLCandidates.build(request: request, publicURL: publicURL)
+            urls = built
+            return built
+        }
     }
 
     func rawHeader(_ name: String) -> [UInt8]? {
@@ -29,6 +51,11 @@ struct VerifyContext: Sendable {
 
     func header(_ name: String) -> String? {
         request.headers.value(named: name)
+    }
+
+    private final class Cache: Sendable {
+        let body = Mutex<[UInt8]?>(nil)
+        let urls = Mutex<(primary: [String], alternatives: [String])?>(nil)
     }
 }
 
@@ -133,16 +160,20 @@ struct TimestampCheck {
     var lines: [String]
 
     static func evaluate(
-        raw: String, unit: TimestampUnit, tolerance: Int?, checkFuture: Bool, receivedAt: CaptureTime, now: CaptureTime
+        raw: String, unit: TimestampUnit, tolerance: Int?, checkFuture: Bool, receivedAt: CaptureTime, now: CaptureTime,
+        wantsLines: Bool = true
     ) -> TimestampCheck {
         guard let seconds = parseTimestamp(raw, unit: unit) else {
-            return TimestampCheck(ok: false, problem: "timestamp '\(abbreviate(raw, max: 40))' is not a valid time", lines: ["timestamp: '\(abbreviate(raw, max: 40))' cannot be read as a time"])
+            return TimestampCheck(ok: false, problem: "timestamp '\(abbreviate(raw, max: 40))' is not a valid time", lines: wantsLines ? ["timestamp: '\(abbreviate(raw, max: 40))' cannot be read as a time"] : [])
         }
-        let when = CaptureTime(nanosecondsSince1970: seconds * 1_000_000_000).rfc3339
         let age = receivedAt.secondsSince1970 - seconds
         let ageNow = now.secondsSince1970 - seconds
-        let relation = age >= 0 ? "\(describeDuration(age)) old when received" : "\(describeDuration(age)) in the future when received"
-        var lines = ["timestamp: \(raw) (\(when.prefix(19))Z), \(relation)" + (tolerance.map { ", tolerance \(describeDuration(Int64($0)))" } ?? ", no tolerance check")]
+        var lines: [String] = []
+        if wantsLines {
+            let when = CaptureTime(nanosecondsSince1970: seconds * 1_000_000_000).rfc3339
+            let relation = age >= 0 ? "\(describeDuration(age)) old when received" : "\(describeDuration(age)) in the future when received"
+            lines.append("timestamp: \(raw) (\(when.prefix(19))Z), \(relation)" + (tolerance.map { ", tolerance \(describeDuration(Int64($0)))" } ?? ", no tolerance check"))
+        }
         var ok = true
         var problem: String?
         if let tolerance {
@@ -155,25 +186,27 @@ struct TimestampCheck {
                 if checkFuture {
                     ok = false
                     problem = text
-                } else {
+                } else if wantsLines {
                     lines.append("note: \(text); this provider's SDK does not check future timestamps")
                 }
             }
-            if ageNow > tol {
-                lines.append("now: \(describeDuration(ageNow)) old; a replay of this request would be rejected as too old unless re-signed")
-            } else {
-                lines.append("now: \(describeDuration(ageNow)) old; a replay would still be inside the tolerance")
+            if wantsLines {
+                lines.append(ageNow > tol
+                    ? "now: \(describeDuration(ageNow)) old; a replay of this request would be rejected as too old unless re-signed"
+                    : "now: \(describeDuration(ageNow)) old; a replay would still be inside the tolerance")
             }
-        } else {
+        } else if wantsLines {
             lines.append("now: \(describeDuration(ageNow)) old (the scheme has no replay window)")
         }
-        if let problem { lines.append("problem: \(problem)") }
+        if let problem, wantsLines { lines.append("problem: \(problem)") }
         return TimestampCheck(ok: ok, problem: problem, lines: lines)
     }
 
     static func parseTimestamp(_ raw: String, unit: TimestampUnit) -> Int64? {
-        let text = raw.trimmingCharacters(in: .whitespaces)
-        let isDigits = !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber }
+        // The usual case, plain ASCII digits, without Foundation's trimming and Character properties.
+        let plainDigits = !raw.isEmpty && raw.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        let text = plainDigits ? raw : raw.trimmingCharacters(in: .whitespaces)
+        let isDigits = plainDigits || !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber }
         switch unit {
         case .seconds: return isDigits ? Int64(text) : nil
         case .milliseconds: return isDigits ? Int64(text).map { $0 / 1000 } : nil

@@ -1,5 +1,6 @@
 import Foundation
 import HookCore
+import Synchronization
 
 /// The signature values, timestamp and id read from a request for one HMAC scheme.
 struct ParsedHMACHeaders {
@@ -21,7 +22,7 @@ enum HMACEngine {
         switch spec.format {
         case .single(let prefix, let optional):
             for field in fields {
-                let value = field.value.trimmingCharacters(in: .whitespaces)
+                let value = trimmingWhitespace(field.value)
                 if let prefix, !prefix.isEmpty {
                     if value.lowercased().hasPrefix(prefix.lowercased()) {
                         parsed.signatures.append(String(value.dropFirst(prefix.count)))
@@ -116,23 +117,30 @@ enum HMACEngine {
 
     static func evaluate(_ spec: HMACSpec, _ ctx: VerifyContext, secrets: [String]) -> SchemeOutcome? {
         guard let parsed = parse(spec, ctx) else { return nil }
-        let display = ProviderCatalog.displayName(for: spec.provider)
-        var lines = ["provider: \(display) (\(spec.provider))"]
-        for value in parsed.headerValues {
-            lines.append("header: \(parsed.headerName): \(abbreviate(value, max: 160))")
-        }
-        var extraHeaders: [String] = []
-        if let idHeader = spec.idHeader { extraHeaders.append(idHeader) }
-        if case .header(let name) = spec.timestamp { extraHeaders.append(name) }
-        for name in extraHeaders {
-            if let field = ctx.request.headers.first(named: name) {
-                lines.append("header: \(field.name): \(abbreviate(field.value, max: 160))")
+        // Report lines are built only when someone will read them (not for the listener's verdict).
+        let wantsLines = ctx.wantsLines
+        var lines: [String] = []
+        if wantsLines {
+            let display = ProviderCatalog.displayName(for: spec.provider)
+            lines.append("provider: \(display) (\(spec.provider))")
+            for value in parsed.headerValues {
+                lines.append("header: \(parsed.headerName): \(abbreviate(value, max: 160))")
             }
+            var extraHeaders: [String] = []
+            if let idHeader = spec.idHeader { extraHeaders.append(idHeader) }
+            if case .header(let name) = spec.timestamp { extraHeaders.append(name) }
+            for name in extraHeaders {
+                if let field = ctx.request.headers.first(named: name) {
+                    lines.append("header: \(field.name): \(abbreviate(field.value, max: 160))")
+                }
+            }
+            lines.append("signed string: \(spec.shape)  (\(spec.algorithm.displayName), \(spec.encoding.rawValue)\(spec.writtenPrefix.isEmpty ? "" : ", written `\(spec.writtenPrefix)<sig>`"))")
+            lines += parsed.notes.map { "note: \($0)" }
         }
-        lines.append("signed string: \(spec.shape)  (\(spec.algorithm.displayName), \(spec.encoding.rawValue)\(spec.writtenPrefix.isEmpty ? "" : ", written `\(spec.writtenPrefix)<sig>`"))")
-        lines += parsed.notes.map { "note: \($0)" }
         func outcome(_ status: VerdictStatus, _ detail: String) -> SchemeOutcome {
-            SchemeOutcome(provider: spec.provider, status: status, detail: detail, lines: lines + ["verdict: \(status.screenWord) — \(detail)"])
+            SchemeOutcome(
+                provider: spec.provider, status: status, detail: detail,
+                lines: wantsLines ? lines + ["verdict: \(status.screenWord) — \(detail)"] : [])
         }
         // Standard Webhooks' asymmetric `v1a` entries verify with a `whpk_`/`whsk_` key; the other
         // secrets stay HMAC secrets for the `v1` entries.
@@ -163,26 +171,28 @@ enum HMACEngine {
         if spec.signsURL, ctx.urls.isEmpty {
             return outcome(.invalid, "cannot rebuild the signed URL: no Host header and no --public-url")
         }
+        func noSecret() -> SchemeOutcome {
+            outcome(.noSecret, noSecretDetail(spec.provider))
+        }
+        // Without a secret nothing below changes the verdict; only the report's lines need it.
+        if secrets.isEmpty, !wantsLines { return noSecret() }
         var timestampCheck: TimestampCheck?
         if let ts = parsed.timestamp {
             let check = TimestampCheck.evaluate(
                 raw: String(decoding: ts, as: UTF8.self), unit: spec.timestampUnit, tolerance: spec.tolerance,
-                checkFuture: spec.checkFuture, receivedAt: ctx.request.receivedAt, now: ctx.now)
+                checkFuture: spec.checkFuture, receivedAt: ctx.request.receivedAt, now: ctx.now, wantsLines: wantsLines)
             lines += check.lines
             timestampCheck = check
         }
-        if spec.signsURL {
+        if spec.signsURL, wantsLines {
             lines.append("url: \(ctx.urls[0])" + (ctx.urls.count > 1 ? " (also tried \(ctx.urls.dropFirst().joined(separator: ", ")))" : "") + (ctx.publicURL == nil ? "; set --public-url if the sender called another address" : ""))
         }
         let received = parsed.signatures.map { spec.encoding.decode($0) }
-        for (i, sig) in parsed.signatures.enumerated() {
+        for (i, sig) in parsed.signatures.enumerated() where wantsLines {
             let label = parsed.signatures.count > 1 ? "received #\(i + 1)" : "received"
             lines.append("\(label): \(spec.writtenPrefix)\(abbreviate(sig, max: 100))" + (received[i] == nil ? "  (not valid \(spec.encoding.rawValue))" : ""))
         }
-        if secrets.isEmpty {
-            let env = SecretBook.environmentVariable(for: spec.provider)
-            return outcome(.noSecret, "no secret for \(spec.provider): set --secret \(spec.provider)=… or \(env)")
-        }
+        if secrets.isEmpty { return noSecret() }
         let keys = secrets.map { spec.keyFormat.key(from: $0) }
         var urls: [String?] = spec.signsURL ? ctx.urls : [nil]
         if spec.signsURL, spec.acceptsPortVariants { urls += ctx.alternativeURLs.filter { u in ctx.urls.contains { UrlsEqualIgnoringPort.same($0, u) } } }
@@ -190,7 +200,7 @@ enum HMACEngine {
             urls += ctx.urls.compactMap { $0.removingPercentEncoding }.filter { decoded in !urls.contains(decoded) }
         }
         let method = ctx.request.method
-        for (si, key) in keys.enumerated() {
+        for (si, key) in keys.enumerated() where wantsLines {
             let label = secrets.count > 1 ? "expected (secret #\(si + 1) \(maskSecret(secrets[si])))" : "expected (secret \(maskSecret(secrets[si])))"
             guard let key else {
                 lines.append("\(label): the secret is not valid base64 after `whsec_`")
@@ -203,8 +213,10 @@ enum HMACEngine {
             var which: [String] = []
             if secrets.count > 1 { which.append("secret #\(match.secretIndex + 1) of \(secrets.count)") }
             if received.count > 1 { which.append("signature #\(match.signatureIndex + 1) of \(received.count)") }
-            lines.append("match: signature matches" + (which.isEmpty ? "" : " (\(which.joined(separator: ", ")))"))
-            if let url = match.url, spec.signsURL { lines.append("matched url: \(url)") }
+            if wantsLines {
+                lines.append("match: signature matches" + (which.isEmpty ? "" : " (\(which.joined(separator: ", ")))"))
+                if let url = match.url, spec.signsURL { lines.append("matched url: \(url)") }
+            }
             if let check = timestampCheck, !check.ok, let problem = check.problem {
                 return outcome(.invalid, "signature matches but \(problem)")
             }
@@ -213,14 +225,28 @@ enum HMACEngine {
             return outcome(.valid, detail)
         }
         let reasons = diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls)
-        for reason in reasons { lines.append("why: \(reason)") }
-        if reasons.isEmpty {
+        for reason in reasons where wantsLines { lines.append("why: \(reason)") }
+        if reasons.isEmpty, wantsLines {
             lines.append("why: no variant tried (secret encoding, trailing newline, re-serialized JSON, URL, algorithm) matches: most likely a different secret, or the body was altered")
         }
         if let check = timestampCheck, !check.ok, let problem = check.problem, reasons.isEmpty {
             return outcome(.invalid, "signature mismatch; also \(problem)")
         }
         return outcome(.invalid, reasons.first ?? "signature mismatch: wrong secret or altered body (\(secrets.count) secret\(secrets.count == 1 ? "" : "s") tried)")
+    }
+
+    /// The same sentence for every capture of a provider without a secret: made once per provider id
+    /// (built-in ids and the config file's custom schemes, a bounded set).
+    private static let noSecretDetails = Mutex<[String: String]>([:])
+
+    static func noSecretDetail(_ provider: String) -> String {
+        noSecretDetails.withLock { details in
+            if let detail = details[provider] { return detail }
+            let env = SecretBook.environmentVariable(for: provider)
+            let detail = "no secret for \(provider): set --secret \(provider)=… or \(env)"
+            if details.count < 1024 { details[provider] = detail }
+            return detail
+        }
     }
 
     /// Tries the common mistakes and says which one explains the mismatch.

@@ -29,8 +29,9 @@ public enum HandshakeResponder {
         // Cheap pre-check before parsing: this runs on the event loop for every captured POST.
         // (The size check comes before the copy: this runs on the event loop, bodies reach 25 MiB.)
         guard request.body.count <= 64 * 1024 else { return nil }
-        let body = [UInt8](request.body)
-        guard contains(body, Array("url_verification".utf8)) || contains(body, Array("endpoint.url_validation".utf8)),
+        // Both markers contain `url_v`: one pass over the body for it settles nearly every request.
+        guard contains(request.body, urlV),
+              contains(request.body, urlVerification) || contains(request.body, urlValidation),
               let object = jsonObject(request) else { return nil }
         if object["type"] as? String == "url_verification", let challenge = object["challenge"] as? String {
             return json(["challenge": challenge])
@@ -43,6 +44,10 @@ public enum HandshakeResponder {
         }
         return nil
     }
+
+    private static let urlV = Array("url_v".utf8)
+    private static let urlVerification = Array("url_verification".utf8)
+    private static let urlValidation = Array("endpoint.url_validation".utf8)
 
     private static func meta(_ request: CapturedRequest, token: String?) -> CapturedResponse? {
         guard let token, let q = request.rawTarget.firstIndex(of: UInt8(ascii: "?")),

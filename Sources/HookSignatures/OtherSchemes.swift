@@ -315,18 +315,25 @@ struct MailgunFields {
 
 /// Whether `needle` occurs in `haystack` (memchr on the first byte, then a compare).
 func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
-    return haystack.withUnsafeBufferPointer { hay in
-        needle.withUnsafeBufferPointer { ndl in
-            var index = 0
-            let last = hay.count - ndl.count
-            while index <= last {
-                guard let found = memchr(hay.baseAddress! + index, Int32(first), last - index + 1) else { return false }
-                let position = hay.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if memcmp(hay.baseAddress! + position, ndl.baseAddress!, ndl.count) == 0 { return true }
-                index = position + 1
-            }
-            return false
+    haystack.withUnsafeBytes { contains($0, needle) }
+}
+
+/// Whether `needle` occurs in `haystack`, for bytes that need no copy (a `Data` body).
+func contains(_ haystack: Data, _ needle: [UInt8]) -> Bool {
+    haystack.withUnsafeBytes { contains($0, needle) }
+}
+
+func contains(_ hay: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+    guard let first = needle.first, needle.count <= hay.count, let base = hay.baseAddress else { return needle.isEmpty }
+    return needle.withUnsafeBufferPointer { ndl in
+        var index = 0
+        let last = hay.count - ndl.count
+        while index <= last {
+            guard let found = memchr(base + index, Int32(first), last - index + 1) else { return false }
+            let position = base.distance(to: UnsafeRawPointer(found))
+            if memcmp(base + position, ndl.baseAddress!, ndl.count) == 0 { return true }
+            index = position + 1
         }
+        return false
     }
 }

@@ -264,23 +264,23 @@ enum Candidate: Sendable, Hashable {
     /// The candidates a request's headers (and body) point at, most likely first.
     static func detect(_ request: CapturedRequest) -> [Candidate] {
         let h = request.headers
-        // One pass over the headers, then set lookups: detection runs for every captured request.
-        let names = Set(h.map { $0.name.lowercased() })
-        func has(_ name: String) -> Bool { names.contains(name.lowercased()) }
+        // One pass over the headers into a bit set, then bit tests: detection runs for every captured request.
+        let present = DetectedHeader.present(in: h)
+        func has(_ name: DetectedHeader) -> Bool { present & (1 << name.rawValue) != 0 }
         var out: [Candidate] = []
-        if has("svix-signature") {
+        if has(.svixSignature) {
             out += ["svix", "clerk", "resend", "standardwebhooks"].map { .hmac(BuiltinSpecs.standardWebhooks($0, prefix: "svix")) }
         }
-        if has("webhook-signature") {
-            if has("X-Gitlab-Event") || has("X-Gitlab-Instance") { out.append(.hmac(BuiltinSpecs.gitlabSigned)) }
+        if has(.webhookSignature) {
+            if has(.xGitlabEvent) || has(.xGitlabInstance) { out.append(.hmac(BuiltinSpecs.gitlabSigned)) }
             out += ["standardwebhooks", "svix", "clerk", "resend"].map { .hmac(BuiltinSpecs.standardWebhooks($0)) }
         }
-        if has("X-Gitlab-Token") { out.append(.gitlabToken) }
-        if has("Stripe-Signature") { out.append(.hmac(BuiltinSpecs.stripe)) }
-        if has("Calendly-Webhook-Signature") { out.append(.hmac(BuiltinSpecs.calendly)) }
-        if has("Paddle-Signature") { out.append(.hmac(BuiltinSpecs.paddle)) }
-        let fromGitHub = has("X-GitHub-Event") || has("X-GitHub-Delivery") || has("X-GitHub-Hook-ID")
-        if has("X-Hub-Signature-256") {
+        if has(.xGitlabToken) { out.append(.gitlabToken) }
+        if has(.stripeSignature) { out.append(.hmac(BuiltinSpecs.stripe)) }
+        if has(.calendlyWebhookSignature) { out.append(.hmac(BuiltinSpecs.calendly)) }
+        if has(.paddleSignature) { out.append(.hmac(BuiltinSpecs.paddle)) }
+        let fromGitHub = has(.xGithubEvent) || has(.xGithubDelivery) || has(.xGithubHookId)
+        if has(.xHubSignature256) {
             out += fromGitHub ? [.hmac(BuiltinSpecs.github), .hmac(BuiltinSpecs.meta)] : [.hmac(BuiltinSpecs.meta), .hmac(BuiltinSpecs.github)]
         }
         if let legacy = h.value(named: "X-Hub-Signature") {
@@ -288,34 +288,139 @@ enum Candidate: Sendable, Hashable {
                 out.append(.hmac(BuiltinSpecs.bitbucket))
             } else if fromGitHub {
                 out += [.hmac(BuiltinSpecs.githubLegacy), .hmac(BuiltinSpecs.intercom)]
-            } else if has("X-Event-Key") {
+            } else if has(.xEventKey) {
                 out += [.hmac(BuiltinSpecs.bitbucket), .hmac(BuiltinSpecs.intercom), .hmac(BuiltinSpecs.githubLegacy)]
             } else {
                 out += [.hmac(BuiltinSpecs.intercom), .hmac(BuiltinSpecs.githubLegacy), .hmac(BuiltinSpecs.bitbucket)]
             }
         }
-        if has("X-Slack-Signature") { out.append(.hmac(BuiltinSpecs.slack)) }
-        if has("X-Shopify-Hmac-Sha256") || has("shopify-hmac-sha256") { out.append(.hmac(BuiltinSpecs.shopify)) }
-        if has("X-Twilio-Signature") { out.append(.twilio) }
-        if has("X-Signature-Ed25519") { out.append(.discord) }
-        if has("x-square-hmacsha256-signature") { out.append(.hmac(BuiltinSpecs.square)) }
-        else if has("x-square-signature") { out.append(.hmac(BuiltinSpecs.squareLegacy)) }
-        if has("x-zm-signature") { out.append(.hmac(BuiltinSpecs.zoom)) }
-        if has("Twitch-Eventsub-Message-Signature") { out.append(.hmac(BuiltinSpecs.twitch)) }
-        if has("Linear-Signature") { out.append(.hmac(BuiltinSpecs.linear)) }
-        if has("X-Twilio-Email-Event-Webhook-Signature") { out.append(.sendgrid) }
-        if has("Typeform-Signature") { out.append(.hmac(BuiltinSpecs.typeform)) }
-        if has("X-HubSpot-Signature-v3") { out.append(.hmac(BuiltinSpecs.hubspotV3)) }
-        if has("X-HubSpot-Signature") { out.append(.hubspotLegacy) }
-        if has("X-PagerDuty-Signature") { out.append(.hmac(BuiltinSpecs.pagerduty)) }
-        if has("X-Razorpay-Signature") { out.append(.hmac(BuiltinSpecs.razorpay)) }
-        if has("x-vercel-signature") { out.append(.hmac(BuiltinSpecs.vercel)) }
-        if has("Sentry-Hook-Signature") { out.append(.hmac(BuiltinSpecs.sentry)) }
-        if has("X-Trello-Webhook") { out.append(.hmac(BuiltinSpecs.trello)) }
-        if has("X-Dropbox-Signature") { out.append(.hmac(BuiltinSpecs.dropbox)) }
-        if has("X-Mollie-Signature") { out.append(.hmac(BuiltinSpecs.mollie)) }
-        if has("X-CC-Webhook-Signature") { out.append(.hmac(BuiltinSpecs.coinbase)) }
+        if has(.xSlackSignature) { out.append(.hmac(BuiltinSpecs.slack)) }
+        if has(.xShopifyHmacSha256) || has(.shopifyHmacSha256) { out.append(.hmac(BuiltinSpecs.shopify)) }
+        if has(.xTwilioSignature) { out.append(.twilio) }
+        if has(.xSignatureEd25519) { out.append(.discord) }
+        if has(.xSquareHmacsha256Signature) { out.append(.hmac(BuiltinSpecs.square)) }
+        else if has(.xSquareSignature) { out.append(.hmac(BuiltinSpecs.squareLegacy)) }
+        if has(.xZmSignature) { out.append(.hmac(BuiltinSpecs.zoom)) }
+        if has(.twitchEventsubMessageSignature) { out.append(.hmac(BuiltinSpecs.twitch)) }
+        if has(.linearSignature) { out.append(.hmac(BuiltinSpecs.linear)) }
+        if has(.xTwilioEmailEventWebhookSignature) { out.append(.sendgrid) }
+        if has(.typeformSignature) { out.append(.hmac(BuiltinSpecs.typeform)) }
+        if has(.xHubspotSignatureV3) { out.append(.hmac(BuiltinSpecs.hubspotV3)) }
+        if has(.xHubspotSignature) { out.append(.hubspotLegacy) }
+        if has(.xPagerdutySignature) { out.append(.hmac(BuiltinSpecs.pagerduty)) }
+        if has(.xRazorpaySignature) { out.append(.hmac(BuiltinSpecs.razorpay)) }
+        if has(.xVercelSignature) { out.append(.hmac(BuiltinSpecs.vercel)) }
+        if has(.sentryHookSignature) { out.append(.hmac(BuiltinSpecs.sentry)) }
+        if has(.xTrelloWebhook) { out.append(.hmac(BuiltinSpecs.trello)) }
+        if has(.xDropboxSignature) { out.append(.hmac(BuiltinSpecs.dropbox)) }
+        if has(.xMollieSignature) { out.append(.hmac(BuiltinSpecs.mollie)) }
+        if has(.xCcWebhookSignature) { out.append(.hmac(BuiltinSpecs.coinbase)) }
         if out.isEmpty, MailgunFields.parse(Array(request.body)) != nil { out.append(.mailgun) }
         return out
+    }
+}
+
+/// The header names whose presence `Candidate.detect` looks at (names compare ignoring ASCII case).
+enum DetectedHeader: Int, CaseIterable {
+    case svixSignature
+    case webhookSignature
+    case xGitlabEvent
+    case xGitlabInstance
+    case xGitlabToken
+    case stripeSignature
+    case calendlyWebhookSignature
+    case paddleSignature
+    case xGithubEvent
+    case xGithubDelivery
+    case xGithubHookId
+    case xHubSignature256
+    case xEventKey
+    case xSlackSignature
+    case xShopifyHmacSha256
+    case shopifyHmacSha256
+    case xTwilioSignature
+    case xSignatureEd25519
+    case xSquareHmacsha256Signature
+    case xSquareSignature
+    case xZmSignature
+    case twitchEventsubMessageSignature
+    case linearSignature
+    case xTwilioEmailEventWebhookSignature
+    case typeformSignature
+    case xHubspotSignatureV3
+    case xHubspotSignature
+    case xPagerdutySignature
+    case xRazorpaySignature
+    case xVercelSignature
+    case sentryHookSignature
+    case xTrelloWebhook
+    case xDropboxSignature
+    case xMollieSignature
+    case xCcWebhookSignature
+
+    var name: String {
+        switch self {
+        case .svixSignature: "svix-signature"
+        case .webhookSignature: "webhook-signature"
+        case .xGitlabEvent: "x-gitlab-event"
+        case .xGitlabInstance: "x-gitlab-instance"
+        case .xGitlabToken: "x-gitlab-token"
+        case .stripeSignature: "stripe-signature"
+        case .calendlyWebhookSignature: "calendly-webhook-signature"
+        case .paddleSignature: "paddle-signature"
+        case .xGithubEvent: "x-github-event"
+        case .xGithubDelivery: "x-github-delivery"
+        case .xGithubHookId: "x-github-hook-id"
+        case .xHubSignature256: "x-hub-signature-256"
+        case .xEventKey: "x-event-key"
+        case .xSlackSignature: "x-slack-signature"
+        case .xShopifyHmacSha256: "x-shopify-hmac-sha256"
+        case .shopifyHmacSha256: "shopify-hmac-sha256"
+        case .xTwilioSignature: "x-twilio-signature"
+        case .xSignatureEd25519: "x-signature-ed25519"
+        case .xSquareHmacsha256Signature: "x-square-hmacsha256-signature"
+        case .xSquareSignature: "x-square-signature"
+        case .xZmSignature: "x-zm-signature"
+        case .twitchEventsubMessageSignature: "twitch-eventsub-message-signature"
+        case .linearSignature: "linear-signature"
+        case .xTwilioEmailEventWebhookSignature: "x-twilio-email-event-webhook-signature"
+        case .typeformSignature: "typeform-signature"
+        case .xHubspotSignatureV3: "x-hubspot-signature-v3"
+        case .xHubspotSignature: "x-hubspot-signature"
+        case .xPagerdutySignature: "x-pagerduty-signature"
+        case .xRazorpaySignature: "x-razorpay-signature"
+        case .xVercelSignature: "x-vercel-signature"
+        case .sentryHookSignature: "sentry-hook-signature"
+        case .xTrelloWebhook: "x-trello-webhook"
+        case .xDropboxSignature: "x-dropbox-signature"
+        case .xMollieSignature: "x-mollie-signature"
+        case .xCcWebhookSignature: "x-cc-webhook-signature"
+        }
+    }
+
+    /// Lowercased names and their bits, by length: a header is compared only with names as long as its own.
+    private static let byLength: [Int: [(name: [UInt8], bit: UInt64)]] = Dictionary(
+        grouping: allCases.map { (name: Array($0.name.utf8), bit: UInt64(1) << UInt64($0.rawValue)) }, by: \.name.count)
+
+    /// A bit set of the names present among `headers`.
+    static func present(in headers: [HeaderField]) -> UInt64 {
+        var mask: UInt64 = 0
+        for field in headers {
+            guard let candidates = byLength[field.name.utf8.count] else { continue }
+            for candidate in candidates where mask & candidate.bit == 0 && equalsLowercased(field.name, candidate.name) {
+                mask |= candidate.bit
+            }
+        }
+        return mask
+    }
+
+    private static func equalsLowercased(_ name: String, _ lower: [UInt8]) -> Bool {
+        var i = 0
+        for byte in name.utf8 {
+            let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if folded != lower[i] { return false }
+            i += 1
+        }
+        return true
     }
 }

@@ -95,6 +95,17 @@ public struct SecretBook: Sendable, Hashable {
     /// The environment variable for a provider id: `HOOKSCOPE_SECRET_` + the id in upper case,
     /// with characters other than letters and digits written as `_`.
     public static func environmentVariable(for provider: String) -> String {
+        if provider.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII ids (all built-in ones): the same mapping byte by byte.
+            let name = provider.utf8.map { byte -> UInt8 in
+                switch byte {
+                case 0x61...0x7A: byte - 0x20
+                case 0x41...0x5A, 0x30...0x39: byte
+                default: UInt8(ascii: "_")
+                }
+            }
+            return "HOOKSCOPE_SECRET_" + String(decoding: name, as: UTF8.self)
+        }
         let name = provider.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? String($0) : "_" }.joined()
         return "HOOKSCOPE_SECRET_" + name
     }

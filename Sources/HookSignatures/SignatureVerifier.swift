@@ -56,13 +56,14 @@ public struct SignatureVerifier: Sendable {
 
     /// The pin that applies to a path (longest matching prefix).
     func pin(for path: String) -> ProviderPin? {
-        pins.filter { path.hasPrefix($0.pathPrefix) }.max { $0.pathPrefix.count < $1.pathPrefix.count }
+        guard !pins.isEmpty else { return nil }
+        return pins.filter { path.hasPrefix($0.pathPrefix) }.max { $0.pathPrefix.count < $1.pathPrefix.count }
     }
 
     func candidates(for request: CapturedRequest) -> [Candidate] {
         var list = customSchemes.filter { request.headers.first(named: $0.signatureHeader) != nil }.map { Candidate.hmac($0.spec) }
         list += Candidate.detect(request)
-        if let pin = pin(for: request.path) {
+        if !pins.isEmpty, let pin = pin(for: request.path) {
             let pinned = list.filter { $0.provider == pin.provider }
             if !pinned.isEmpty { return pinned }
             if let custom = customSchemes.first(where: { $0.id == pin.provider }) { return [.hmac(custom.spec)] }
@@ -87,9 +88,19 @@ public struct SignatureVerifier: Sendable {
     /// Verifies over the exact body bytes and header values. Timestamp ages are measured against
     /// `request.receivedAt`; `now` only adds how old the request is today (for replays).
     public func verify(_ request: CapturedRequest, now: CaptureTime = .now()) -> SignatureReport {
-        let ctx = VerifyContext(request: request, now: now, publicURL: publicURL)
+        verify(request, now: now, wantsLines: true)
+    }
+
+    /// The verdict alone, as stored with each capture: the same as `verify(_:now:).summary`, without
+    /// building the report's lines (the listener calls this for every request it captures).
+    public func summary(for request: CapturedRequest, now: CaptureTime = .now()) -> SignatureSummary {
+        verify(request, now: now, wantsLines: false).summary
+    }
+
+    private func verify(_ request: CapturedRequest, now: CaptureTime, wantsLines: Bool) -> SignatureReport {
+        let ctx = VerifyContext(request: request, now: now, publicURL: publicURL, wantsLines: wantsLines)
         let candidates = candidates(for: request)
-        let pinned = pin(for: request.path)
+        let pinned = pins.isEmpty ? nil : pin(for: request.path)
         guard !candidates.isEmpty else {
             return SignatureReport(summary: .unsigned, lines: ["no signature header recognised (see `hookscope providers`)", "verdict: unsigned"])
         }
@@ -127,7 +138,7 @@ public struct SignatureVerifier: Sendable {
 
     private func report(_ outcome: SchemeOutcome, alternatives: [String]) -> SignatureReport {
         var lines = outcome.lines
-        if !alternatives.isEmpty {
+        if !alternatives.isEmpty, !lines.isEmpty {
             let withSecret = alternatives.filter { !secrets.secrets(for: $0).isEmpty }
             let without = alternatives.filter { secrets.secrets(for: $0).isEmpty }
             var parts: [String] = []

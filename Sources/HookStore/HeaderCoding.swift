@@ -6,13 +6,24 @@ import HookCore
 enum HeaderCoding {
     static func encode(_ headers: [HeaderField]) -> Data {
         var out = [UInt8]()
+        encode(headers, into: &out)
+        return Data(out)
+    }
+
+    /// The same encoding into `out` (emptied first, its storage reused).
+    static func encode(_ headers: [HeaderField], into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(headers.reduce(0) { $0 + 6 + $1.name.utf8.count + $1.rawValue.count })
         for header in headers {
-            let name = Array(header.name.utf8)
+            let name = header.name.utf8
             let nameCount = min(name.count, Int(UInt16.max))
             out.append(UInt8(nameCount >> 8))
             out.append(UInt8(nameCount & 0xff))
-            out.append(contentsOf: name[..<nameCount])
+            if nameCount == name.count {
+                out.append(contentsOf: name)  // contiguous UTF-8: one copy
+            } else {
+                out.append(contentsOf: name.prefix(nameCount))
+            }
             let valueCount = UInt32(truncatingIfNeeded: header.rawValue.count)
             out.append(UInt8(valueCount >> 24))
             out.append(UInt8((valueCount >> 16) & 0xff))
@@ -20,7 +31,6 @@ enum HeaderCoding {
             out.append(UInt8(valueCount & 0xff))
             out.append(contentsOf: header.rawValue)
         }
-        return Data(out)
     }
 
     static func decode(_ data: Data) throws -> [HeaderField] {

@@ -47,6 +47,10 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         completion(.success(insertNow(request)))
     }
 
+    public func insert(contentsOf requests: [CapturedRequest], completion: @escaping @Sendable (Result<[CapturedRequest], any Error>) -> Void) {
+        completion(.success(requests.map(insertNow)))
+    }
+
     public func request(id: Int64) async throws -> CapturedRequest? {
         state.withLock { state in
             Self.index(of: id, in: state.requests).map { state.requests[$0] }

@@ -39,4 +39,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// the listener uses it to avoid a task hop per request.
 public protocol CallbackInserting: Sendable {
     func insert(_ request: CapturedRequest, completion: @escaping @Sendable (Result<CapturedRequest, any Error>) -> Void)
+    /// Several captures in one hand-off (the listener gathers those one event loop finished in one
+    /// tick): `completion` runs once, with all of them stored, in order, or with the error.
+    func insert(contentsOf requests: [CapturedRequest], completion: @escaping @Sendable (Result<[CapturedRequest], any Error>) -> Void)
 }

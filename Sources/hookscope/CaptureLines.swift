@@ -7,27 +7,66 @@ enum CaptureLine {
     /// With `replay` (the newest replay or forward), the target's answer follows `=>`:
     /// `=> 201 in 12.3 ms`, or `=> failed after 0.4 ms: connection refused by 127.0.0.1:3000`.
     static func readable(_ r: RequestSummary, replay: ReplayOutcome? = nil) -> String {
-        var line = "#\(r.id) \(r.receivedAt.rfc3339) \(TerminalSafety.escape(Array(r.method.utf8))) \(TerminalSafety.escape(r.rawTarget))"
-        line += " \(formatSize(r.bodySize)) -> \(r.responseStatus)"
-        if let refusal = r.refusal { line += " refused (\(refusal.rawValue))" }
-        if let provider = r.signature.provider {
-            line += " \(TerminalSafety.escape(Array(provider.utf8))) \(r.signature.status.screenWord)"
-        } else {
-            line += " \(r.signature.status.screenWord)"
+        var line: [UInt8] = []
+        appendReadable(r, replay: replay, to: &line)
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// The same line appended as bytes: headless mode writes one per capture, a batch per `write`.
+    static func appendReadable(_ r: RequestSummary, replay: ReplayOutcome? = nil, to out: inout [UInt8]) {
+        func append(_ text: String) { out.append(contentsOf: text.utf8) }
+        append("#")
+        append(String(r.id))
+        append(" ")
+        append(r.receivedAt.rfc3339)
+        append(" ")
+        append(TerminalSafety.escape(Array(r.method.utf8)))
+        append(" ")
+        append(TerminalSafety.escape(r.rawTarget))
+        append(" ")
+        append(formatSize(r.bodySize))
+        append(" -> ")
+        append(String(r.responseStatus))
+        if let refusal = r.refusal {
+            append(" refused (")
+            append(refusal.rawValue)
+            append(")")
         }
+        if let provider = r.signature.provider {
+            append(" ")
+            append(TerminalSafety.escape(Array(provider.utf8)))
+        }
+        append(" ")
+        append(r.signature.status.screenWord)
         if let replay {
             if let status = replay.status {
-                line += " => \(status) in \(replay.durationText)"
+                append(" => ")
+                append(String(status))
+                append(" in ")
+                append(replay.durationText)
             } else {
-                line += " => failed after \(replay.durationText): \(TerminalSafety.escape(Array((replay.error ?? "no response").utf8)))"
+                append(" => failed after ")
+                append(replay.durationText)
+                append(": ")
+                append(TerminalSafety.escape(Array((replay.error ?? "no response").utf8)))
             }
         }
-        return line
     }
 
     static func formatSize(_ bytes: Int) -> String {
         if bytes < 1024 { return "\(bytes) B" }
-        if bytes < 1024 * 1024 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
-        return String(format: "%.1f MiB", Double(bytes) / (1024 * 1024))
+        if bytes < 1024 * 1024 { return tenths(bytes, unit: 1024) + " KiB" }
+        guard bytes <= Int.max / 10 else { return String(format: "%.1f MiB", Double(bytes) / (1024 * 1024)) }
+        return tenths(bytes, unit: 1024 * 1024) + " MiB"
+    }
+
+    /// `bytes / unit` with one decimal, rounded like `%.1f` (to nearest, ties to even; the quotient is
+    /// exact in binary since `unit` is a power of two), without `String(format:)`: the headless line
+    /// is built for every capture.
+    static func tenths(_ bytes: Int, unit: Int) -> String {
+        var tenths = bytes * 10 / unit
+        let remainder = bytes * 10 % unit
+        if remainder > unit / 2 || (remainder == unit / 2 && tenths % 2 == 1) { tenths += 1 }
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

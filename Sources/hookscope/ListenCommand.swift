@@ -247,6 +247,8 @@ struct StoreSink: CaptureSink {
     let metaVerifyToken: String?
     var forwarder: Forwarder?
     var proxyResponse = false
+    /// One per event loop: gathers the captures a loop finishes in one tick.
+    let batchers = TickBatchers()
 
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
         guard handshakes else { return nil }
@@ -262,14 +264,14 @@ struct StoreSink: CaptureSink {
             return promise.futureResult
         }
         let promise = loop.makePromise(of: CapturedRequest.self)
-        fast.insert(verified(request)) { promise.completeWith($0) }
+        batchers.batcher(for: loop).add(verified(request), promise: promise, store: fast)
         return promise.futureResult
     }
 
     private func verified(_ request: CapturedRequest) -> CapturedRequest {
         var request = request
         if request.refusal == nil {
-            request.signature = verifiers.current.verify(request, now: request.receivedAt).summary
+            request.signature = verifiers.current.summary(for: request, now: request.receivedAt)
         } else {
             request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
         }
@@ -299,6 +301,60 @@ struct StoreSink: CaptureSink {
             forwarder.forward(stored)
         }
         return stored
+    }
+}
+
+/// The listener's captures, handed to the store once per event-loop tick instead of one by one: the
+/// requests a loop finishes while handling one round of socket events go to the writer together (one
+/// lock, at most one wake-up) and come back together (one task on the loop completes them all).
+final class TickBatcher: Sendable {
+    private let loop: any EventLoop
+    private let pending: NIOLoopBoundBox<[(CapturedRequest, EventLoopPromise<CapturedRequest>)]>
+
+    /// Call on `loop`.
+    init(loop: any EventLoop) {
+        self.loop = loop
+        pending = NIOLoopBoundBox([], eventLoop: loop)
+    }
+
+    /// Call on the loop. The batch leaves when the loop runs its tasks, after this round of events.
+    func add(_ request: CapturedRequest, promise: EventLoopPromise<CapturedRequest>, store: any CallbackInserting) {
+        if pending.value.isEmpty {
+            loop.execute { self.flush(store) }
+        }
+        pending.value.append((request, promise))
+    }
+
+    private func flush(_ store: any CallbackInserting) {
+        let batch = pending.value
+        pending.value = []
+        guard !batch.isEmpty else { return }
+        let loop = self.loop
+        store.insert(contentsOf: batch.map(\.0)) { result in
+            loop.execute {
+                switch result {
+                case .success(let stored):
+                    for (index, (_, promise)) in batch.enumerated() { promise.succeed(stored[index]) }
+                case .failure(let error):
+                    for (_, promise) in batch { promise.fail(error) }
+                }
+            }
+        }
+    }
+}
+
+/// The batchers of the listener's event loops, made on first use by each loop.
+final class TickBatchers: Sendable {
+    private let batchers = Mutex<[ObjectIdentifier: TickBatcher]>([:])
+
+    /// Call on `loop`.
+    func batcher(for loop: any EventLoop) -> TickBatcher {
+        batchers.withLock { batchers in
+            if let batcher = batchers[ObjectIdentifier(loop)] { return batcher }
+            let batcher = TickBatcher(loop: loop)
+            batchers[ObjectIdentifier(loop)] = batcher
+            return batcher
+        }
     }
 }
 
@@ -355,10 +411,18 @@ final class HeadlessPrinter: Sendable {
     }
 
     func print(_ batch: [CapturedRequest]) {
+        if !forwarding {
+            // Nothing waits: the batch's lines are written at once, in one write.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(batch.count * 100)
+            for request in batch { appendLine(request, replay: nil, to: &bytes) }
+            queue.withLock { _ in _ = writeAll(fd: 1, bytes) }
+            return
+        }
         queue.withLock { queue in
             for request in batch {
                 let early = queue.early.removeValue(forKey: request.id)
-                let waits = forwarding && early == nil && StoreSink.forwards(request)
+                let waits = early == nil && StoreSink.forwards(request)
                 queue.lines.append(Line(request: request, replay: early, waiting: waits))
             }
             flush(&queue)
@@ -379,21 +443,28 @@ final class HeadlessPrinter: Sendable {
         }
     }
 
+    private func appendLine(_ request: CapturedRequest, replay: ReplayOutcome?, to bytes: inout [UInt8]) {
+        if json {
+            bytes.append(contentsOf: CaptureJSON.line(for: request, replay: replay).utf8)
+        } else {
+            CaptureLine.appendReadable(request.summary, replay: replay, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
     /// Writes the lines that no longer wait, up to the first one that does.
     private func flush(_ queue: inout Queue) {
-        var text = ""
+        var bytes: [UInt8] = []
         while queue.head < queue.lines.count, !queue.lines[queue.head].waiting {
             let line = queue.lines[queue.head]
-            text += json ? CaptureJSON.line(for: line.request, replay: line.replay)
-                : CaptureLine.readable(line.request.summary, replay: line.replay)
-            text += "\n"
+            appendLine(line.request, replay: line.replay, to: &bytes)
             queue.head += 1
         }
         if queue.head > 1024, queue.head * 2 > queue.lines.count {
             queue.lines.removeFirst(queue.head)
             queue.head = 0
         }
-        if !text.isEmpty { _ = writeStdout(text) }
+        if !bytes.isEmpty { _ = writeAll(fd: 1, bytes) }
     }
 }
 

@@ -153,3 +153,68 @@ struct SignedFixture: Sendable, CustomStringConvertible {
         #expect(report.summary == .unsigned)
     }
 }
+
+/// The listener stores `summary(for:)`, which skips the report lines: it must give the same verdict,
+/// provider and detail as the full `verify`, whatever the outcome.
+@Suite struct SummaryMatchesReportTests {
+    @Test(arguments: SignedFixture.all)
+    func summaryEqualsTheReportsSummary(_ fixture: SignedFixture) {
+        let tampered = fixture.body.replacingOccurrences(of: "o", with: "0").replacingOccurrences(of: "2", with: "3")
+        let late = fixture.timestamp + (fixture.expiresAfter ?? 0) + 60
+        let shouted = fixture.headers.map { ($0.0.uppercased(), $0.1) }
+        let cases: [(SignatureVerifier, CapturedRequest, CaptureTime)] = [
+            (verifier(fixture.provider, fixture.secret), fixture.request(), time(fixture.timestamp + 5)),
+            (verifier(fixture.provider, fixture.wrongSecret), fixture.request(), time(fixture.timestamp + 5)),
+            (verifier(fixture.provider, fixture.wrongSecret, fixture.secret), fixture.request(), time(fixture.timestamp + 5)),
+            (verifier(fixture.provider, fixture.secret), fixture.request(body: tampered), time(fixture.timestamp + 5)),
+            (verifier(fixture.provider, fixture.secret), fixture.request(receivedAt: late), time(late)),
+            (verifier(fixture.provider, fixture.secret), fixture.request(receivedAt: fixture.timestamp - 3600), time(fixture.timestamp)),
+            (SignatureVerifier(secrets: SecretBook()), fixture.request(), time(fixture.timestamp + 5)),
+            (SignatureVerifier(secrets: SecretBook()), makeRequest(target: fixture.target, headers: shouted, body: fixture.body, receivedAt: fixture.timestamp), time(fixture.timestamp)),
+            (verifier(fixture.provider, fixture.secret), makeRequest(target: fixture.target, headers: shouted, body: fixture.body, receivedAt: fixture.timestamp), time(fixture.timestamp)),
+        ]
+        for (index, (verifier, request, now)) in cases.enumerated() {
+            let report = verifier.verify(request, now: now)
+            #expect(verifier.summary(for: request, now: now) == report.summary, "case \(index): \(report.text)")
+        }
+    }
+
+    @Test func headerDetectionIgnoresCaseAndNeedsTheWholeName() {
+        let verifier = SignatureVerifier(secrets: SecretBook())
+        let upper = makeRequest(headers: [("STRIPE-SIGNATURE", "t=1,v1=00")], body: "{}")
+        #expect(verifier.summary(for: upper).provider == "stripe")
+        let longer = makeRequest(headers: [("Stripe-Signature-X", "t=1,v1=00"), ("X-Stripe-Signature", "t=1,v1=00")], body: "{}")
+        #expect(verifier.summary(for: longer) == .unsigned)
+    }
+}
+
+@Suite struct HotPathHelperTests {
+    @Test func environmentVariableNames() {
+        #expect(SecretBook.environmentVariable(for: "stripe") == "HOOKSCOPE_SECRET_STRIPE")
+        #expect(SecretBook.environmentVariable(for: "Acme-hooks.v2") == "HOOKSCOPE_SECRET_ACME_HOOKS_V2")
+        #expect(SecretBook.environmentVariable(for: "café") == "HOOKSCOPE_SECRET_CAF_")
+    }
+
+    @Test func keyedListsSplitTheSameWithAndWithoutNonASCII() {
+        let ascii = parseKeyedList(" t=1700000000, v1=abc ,v0=,x", separator: ",")
+        #expect(ascii.map(\.key) == ["t", "v1", "v0", "x"])
+        #expect(ascii.map(\.value) == ["1700000000", "abc", "", ""])
+        let odd = parseKeyedList(",,a=1,, b = 2 ,\t=x\t, c, ,d==e", separator: ",")
+        #expect(odd.map(\.key) == ["a", "b ", "", "c", "", "d"])
+        #expect(odd.map(\.value) == ["1", " 2", "x", "", "", "=e"])
+        let paddle = parseKeyedList("ts=1696195954;h1=d962", separator: ";")
+        #expect(paddle.map(\.key) == ["ts", "h1"])
+        #expect(paddle.map(\.value) == ["1696195954", "d962"])
+        let unicode = parseKeyedList("t=1,\u{00A0}v1=é\u{00A0}", separator: ",")
+        #expect(unicode.map(\.key) == ["t", "v1"])
+        #expect(unicode.map(\.value) == ["1", "é"])
+    }
+
+    @Test func timestampsWithAndWithoutSpaces() {
+        #expect(TimestampCheck.parseTimestamp("1700000000", unit: .seconds) == 1_700_000_000)
+        #expect(TimestampCheck.parseTimestamp(" 1700000000 ", unit: .seconds) == 1_700_000_000)
+        #expect(TimestampCheck.parseTimestamp("1700000000000", unit: .auto) == 1_700_000_000)
+        #expect(TimestampCheck.parseTimestamp("17e8", unit: .seconds) == nil)
+        #expect(TimestampCheck.parseTimestamp("", unit: .auto) == nil)
+    }
+}

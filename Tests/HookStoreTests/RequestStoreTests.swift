@@ -167,6 +167,41 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(try store.integrityCheck() == "ok")
     }
 
+    /// Groups handed over at once (as the listener does once per event-loop tick) each get back their
+    /// own captures, in order, with the ids the store gave them, whatever groups they were committed with.
+    @Test(arguments: StoreKind.allCases)
+    func groupsInsertedTogetherGetTheirOwnCapturesBack(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let inserter = try #require(store as? any CallbackInserting)
+        let sizes = [3, 1, 7, 2, 5, 4]
+        let groups = try await withThrowingTaskGroup(of: (Int, [CapturedRequest]).self) { group in
+            var first = 0
+            for (index, size) in sizes.enumerated() {
+                let requests = (first..<(first + size)).map { sampleRequest($0) }
+                first += size
+                group.addTask {
+                    (index, try await withCheckedThrowingContinuation { continuation in
+                        inserter.insert(contentsOf: requests) { continuation.resume(with: $0) }
+                    })
+                }
+            }
+            return try await group.reduce(into: [Int: [CapturedRequest]]()) { $0[$1.0] = $1.1 }
+        }
+        var first = 0
+        for (index, size) in sizes.enumerated() {
+            let stored = try #require(groups[index])
+            #expect(stored.map(\.remoteAddress) == (first..<(first + size)).map { sampleRequest($0).remoteAddress })
+            #expect(stored.map(\.id) == stored.map(\.id).sorted())
+            for capture in stored {
+                let loaded = try #require(try await store.request(id: capture.id))
+                #expect(loaded == capture)
+            }
+            first += size
+        }
+        #expect(Set(groups.values.flatMap { $0.map(\.id) }).count == sizes.reduce(0, +))
+        #expect(try await store.count() == sizes.reduce(0, +))
+    }
+
     /// Reopening a file store finds every committed capture and continues the ids. (A real crash,
     /// `kill -9` of the listener process, is exercised by `CrashSafetyTests` in hookscopeTests.)
     @Test func reopeningKeepsCommittedCapturesAndContinuesIDs() async throws {

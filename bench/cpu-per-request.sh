@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# CPU time and context switches per captured request: a figure that depends much less on what
+# else runs on the machine than requests/s does, for choosing between two builds.
+#
+# Starts `hookscope listen --headless --db FILE` pinned to CPU 1, warms it up, then runs wrk
+# (-t1, pinned to CPU 0) at each connection count and prints, from /proc and wrk:
+#   requests/s, server CPU microseconds per request (user + system), context switches per request
+#   (all threads, voluntary + involuntary), and the captures stored.
+#
+# Usage: bench/cpu-per-request.sh [seconds per run, default 5] [runs, default 1]
+# Env: CONNECTIONS="50", HOOKSCOPE_BIN=path (default .build-release/release/hookscope), ARGS="extra listen args"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-5}
+runs=${2:-1}
+connections=${CONNECTIONS:-50}
+bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
+work=$(mktemp -d)
+pid=""
+trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+bench/make-webhook-body.py "$work/body.json"
+cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["User-Agent"] = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+wrk.headers["Stripe-Signature"] = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
+local f = io.open("$work/body.json", "rb"); wrk.body = f:read("*a"); f:close()
+LUA
+
+# shellcheck disable=SC2086
+taskset -c 1 "$bin" listen --headless --port 0 --db "$work/captures.sqlite" ${ARGS:-} > "$work/out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.05; done
+url=$(head -1 "$work/out" | awk '{print $3}')
+
+ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+switches() { cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+
+taskset -c 0 wrk -t1 -c10 -d1s -s "$work/post.lua" "$url/stripe/hook" > /dev/null
+echo "threads: $(ls /proc/$pid/task | wc -l)"
+echo "| connections | requests/s | CPU us/request | context switches/request |"
+echo "| ---: | ---: | ---: | ---: |"
+for c in $connections; do
+  for _ in $(seq "$runs"); do
+    t0=$(cpu_ticks); s0=$(switches)
+    out=$(taskset -c 0 wrk -t1 -c"$c" -d"${seconds}s" -s "$work/post.lua" "$url/stripe/hook")
+    t1=$(cpu_ticks); s1=$(switches)
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    awk -v c="$c" -v rps="$rps" -v n="$requests" -v dt=$((t1 - t0)) -v ds=$((s1 - s0)) -v hz="$ticks" \
+      'BEGIN {printf "| %s | %s | %.1f | %.2f |\n", c, rps, dt / hz * 1e6 / n, ds / n}'
+  done
+done
+echo "captures stored: $(sqlite3 "$work/captures.sqlite" 'select count(*) from request'); $(tail -1 "$work/out" | cut -c1-120)"
