@@ -70,12 +70,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "HookCoreTests", dependencies: ["HookCore"]),
+        // Helpers shared by the test targets (not part of the product).
+        .target(name: "HookTestSupport", path: "Tests/HookTestSupport"),
+        .testTarget(name: "HookCoreTests", dependencies: ["HookCore", "HookTestSupport"]),
         .testTarget(name: "HookSignaturesTests", dependencies: [
             "HookSignatures", "HookCore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore"]),
-        .testTarget(name: "HookServerTests", dependencies: ["HookServer", "HookCore", "HookStore"]),
+        .testTarget(name: "HookServerTests", dependencies: ["HookServer", "HookCore", "HookStore", "HookTestSupport"]),
         .testTarget(name: "HookReplayTests", dependencies: [
             "HookReplay", "HookCore", "HookSignatures",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -85,7 +87,7 @@ let package = Package(
         .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
         .testTarget(name: "HookAppTests", dependencies: ["HookApp", "HookCore", "HookStore", "TermUI"]),
         .testTarget(name: "hookscopeTests", dependencies: [
-            "hookscope", "HookCore",
+            "hookscope", "HookCore", "HookTestSupport",
             // A TLS target with a self-signed certificate, for --insecure.
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
