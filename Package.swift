@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore"]),
         .testTarget(name: "HookServerTests", dependencies: ["HookServer", "HookCore", "HookStore", "HookTestSupport"]),
         .testTarget(name: "HookReplayTests", dependencies: [
-            "HookReplay", "HookCore", "HookSignatures",
+            "HookReplay", "HookCore", "HookSignatures", "HookTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

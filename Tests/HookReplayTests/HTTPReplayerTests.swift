@@ -3,6 +3,7 @@ import HookCore
 import HookReplay
 import HookSignatures
 import Synchronization
+import HookTestSupport
 import Testing
 
 func capture(
@@ -151,7 +152,7 @@ struct HTTPReplayerTests {
 
     @Test("a port nobody listens on gives 'connection refused'")
     func refused() async throws {
-        let (fd, port) = boundButNotListening()
+        let (fd, port) = refusingPort()
         defer { close(fd) }
         #expect(port > 0)
         let replayer = HTTPReplayer(timeout: .seconds(10))
@@ -315,7 +316,7 @@ struct RawBytesReplayTests {
     func failures() async throws {
         let request = capture(headers: [HeaderField(name: "X-Latin1", rawValue: Self.obsText)], body: Array("x".utf8))
         // Refused: a bound socket that never listens.
-        let (fd, closedPort) = boundButNotListening()
+        let (fd, closedPort) = refusingPort()
         defer { close(fd) }
         let replayer = HTTPReplayer(timeout: .milliseconds(300))
         let refused = await replayer.replay(request, to: "http://127.0.0.1:\(closedPort)")
@@ -336,20 +337,4 @@ struct RawBytesReplayTests {
         await notTLS.stop()
         await replayer.shutdown()
     }
-}
-
-/// A socket bound to a loopback port but never listening: connections to the port are refused, and
-/// holding the socket open means no other test's listener can take the port meanwhile.
-func boundButNotListening() -> (fd: Int32, port: Int) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
-        }
-    }
-    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
