@@ -38,22 +38,8 @@ stop_server() {
 trap 'stop_server; rm -rf "$work"' EXIT
 
 bench/make-webhook-body.py "$work/body.json"
-cat > "$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["User-Agent"] = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
-wrk.headers["Stripe-Signature"] = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
-local f = io.open("$work/body.json", "rb"); wrk.body = f:read("*a"); f:close()
-LUA
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-  for _ in $(seq 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "server on port $1 did not start" >&2; return 1
-}
+source bench/lib.sh
+write_post_lua "$work/post.lua" "$work/body.json"
 
 start_hookscope() {
   rm -f "$work"/captures.sqlite*
@@ -63,38 +49,10 @@ start_hookscope() {
   url=$(head -1 "$work/hookscope.out" | awk '{print $3}')
 }
 
-start_nginx() {
+start_nginx_server() {
   local port; port=$(free_port)
-  mkdir -p "$work/nginx"
-  cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-master_process off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  client_body_buffer_size 64k;
-  client_body_in_single_buffer on;
-  client_max_body_size 25m;
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$port;
-    location / {
-      # mirror_request_body makes nginx read the whole body into memory before it answers.
-      mirror /discard;
-      mirror_request_body on;
-      return 200;
-    }
-    location = /discard { internal; return 204; }
-  }
-}
-CONF
-  taskset -c 1 nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-  server_pid=$!
-  wait_port "$port"
+  start_nginx "$work/nginx" "$port"
+  server_pid=$nginx_pid
   url="http://127.0.0.1:$port"
 }
 
@@ -115,18 +73,14 @@ PY
   url="http://127.0.0.1:$port"
 }
 
-run_wrk() {  # connections -> "rps p50 p99" (latencies in ms)
-  taskset -c 0 wrk -t1 -c"$1" -d"${seconds}s" --latency -s "$work/post.lua" "$url/stripe/hook" | awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ {rps=$2} /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
-    END {printf "%s %.3f %.3f %s\n", rps, p50, p99, (bad == "" ? 0 : bad)}'
+run_wrk() {  # connections -> "rps p50 p99 non-2xx" (latencies in ms)
+  taskset -c 0 wrk -t1 -c"$1" -d"${seconds}s" --latency -s "$work/post.lua" "$url/stripe/hook" | wrk_summary
 }
 
 if command -v swift-demangle >/dev/null; then demangle="swift-demangle --simplified"
 elif [[ -x /opt/swift/usr/bin/swift-demangle ]]; then demangle="/opt/swift/usr/bin/swift-demangle --simplified"
 else demangle=cat; fi
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) CPUs, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}')"
 echo "body: $(wc -c < "$work/body.json") bytes JSON; wrk -t1, ${seconds}s per run, $runs runs; median per cell"
@@ -134,7 +88,7 @@ results="$work/results"
 : > "$results"
 for server in $servers; do
   if [[ $server == mitmdump && ! -x $mitmdump ]]; then echo "mitmdump not found: skipped" >&2; continue; fi
-  "start_$server"
+  if [[ $server == nginx ]]; then start_nginx_server; else "start_$server"; fi
   # Warm up (JIT-free, but page cache, WAL file and connection pools).
   taskset -c 0 wrk -t1 -c10 -d1s -s "$work/post.lua" "$url/stripe/hook" > /dev/null
   for c in $connections; do

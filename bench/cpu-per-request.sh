@@ -20,13 +20,8 @@ pid=""
 trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
 bench/make-webhook-body.py "$work/body.json"
-cat > "$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["User-Agent"] = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
-wrk.headers["Stripe-Signature"] = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
-local f = io.open("$work/body.json", "rb"); wrk.body = f:read("*a"); f:close()
-LUA
+source bench/lib.sh
+write_post_lua "$work/post.lua" "$work/body.json"
 
 # shellcheck disable=SC2086
 taskset -c 1 "$bin" listen --headless --port 0 --db "$work/captures.sqlite" ${ARGS:-} > "$work/out" 2>&1 &
