@@ -24,6 +24,9 @@ final class Inbox: Sendable {
         }
     }
 
+    /// Wakes the loop without an event (the frame pacer's timer).
+    func wake() { continuation.yield() }
+
     func finish() { continuation.finish() }
 }
 
@@ -62,6 +65,7 @@ public enum AppRuntime {
         input: AsyncStream<InputEvent>,
         initialSize: Size,
         glyphs: BorderGlyphs = .unicode,
+        minimumFrameInterval: Duration = .milliseconds(16),
         present: @escaping @Sendable (CellGrid) -> Void
     ) async {
         let inbox = Inbox()
@@ -105,14 +109,30 @@ public enum AppRuntime {
         MainScreen.render(state, into: &grid, glyphs: glyphs)
         present(grid)
 
+        let clock = ContinuousClock()
+        var pacer = FramePacer(minimumInterval: minimumFrameInterval)
+        pacer.drew(at: clock.now)
         for await _ in inbox.signal {
-            for event in inbox.drain() {
+            let events = inbox.drain()
+            for event in events {
                 for effect in state.apply(event) { launch(effect) }
             }
             if state.quitRequested { break }
-            var frame = CellGrid(size: state.size)
-            MainScreen.render(state, into: &frame, glyphs: glyphs)
-            present(frame)
+            switch pacer.decide(after: events, now: clock.now) {
+            case .wait:
+                continue
+            case .drawAfter(let delay):
+                Task {
+                    try? await Task.sleep(for: delay)
+                    inbox.wake()
+                }
+                continue
+            case .draw:
+                var frame = CellGrid(size: state.size)
+                MainScreen.render(state, into: &frame, glyphs: glyphs)
+                present(frame)
+                pacer.drew(at: clock.now)
+            }
         }
         inputTask.cancel()
         capturesTask.cancel()
