@@ -20,6 +20,8 @@ public enum AppEvent: Sendable {
     case replayed(ReplayAttempt)
     /// A replay made elsewhere (a `--forward-to` forward) was stored with its capture.
     case replayRecorded(ReplayAttempt)
+    /// A replay (`r`, `R`, `e`) that ended before anything was sent, and why.
+    case replayNotSent(id: Int64, message: String)
     /// The newest replay of each loaded capture that has one (the list's target column and `↻` mark).
     case replayMarks([Int64: ReplayOutcome])
     /// The stored replays (and forwards) of one capture, oldest first.
@@ -338,9 +340,10 @@ public struct AppState: Sendable {
             selected = 0
             listTop = 0
             status = StatusMessage(text: "deleted all requests", isError: false)
+        case .replayNotSent(let id, let message):
+            pendingReplays.remove(id)
+            status = StatusMessage(text: message, isError: true)
         case .failed(let message):
-            // A replay that fails before anything is sent (no editor, capture gone) ends here.
-            pendingReplays.removeAll()
             status = StatusMessage(text: message, isError: true)
         }
         effects += reconcile()

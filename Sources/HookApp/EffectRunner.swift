@@ -38,18 +38,18 @@ public struct EffectRunner: Sendable {
                 emit(.bodyFormatted(requestID: request.id, view: view, body: formatted))
             case .editAndReplay(let id, let target, let resign):
                 guard let edit = environment.editFile, let replayEdited = environment.replayEdited else {
-                    emit(.failed("editing is not available here: export the request with `hookscope export --raw --id \(id)`"))
+                    emit(.replayNotSent(id: id, message: "editing is not available here: export the request with `hookscope export --raw --id \(id)`"))
                     return
                 }
                 guard let original = try await store.request(id: id) else {
-                    emit(.failed("edit: request #\(id) is no longer in the store"))
+                    emit(.replayNotSent(id: id, message: "edit: request #\(id) is no longer in the store"))
                     return
                 }
                 let edited: CapturedRequest
                 do {
                     edited = try await Self.edit(original, with: edit, in: environment.exportDirectory)
                 } catch {
-                    emit(.failed("edit: \(error); nothing sent"))
+                    emit(.replayNotSent(id: id, message: "edit: \(error); nothing sent"))
                     return
                 }
                 emit(.replayed(await replayEdited(edited, target, resign)))
@@ -152,7 +152,7 @@ public struct EffectRunner: Sendable {
                 emit(.exported(count: selected.count, path: path))
             case .replay(let id, let target, let resign):
                 guard let replay = environment.replay else {
-                    emit(.failed("replay is not available here: run `hookscope replay \(id) --to \(target)`"))
+                    emit(.replayNotSent(id: id, message: "replay is not available here: run `hookscope replay \(id) --to \(target)`"))
                     return
                 }
                 emit(.replayed(await replay(id, target, resign)))
@@ -160,7 +160,10 @@ public struct EffectRunner: Sendable {
         } catch is CancellationError {
             return
         } catch {
-            emit(.failed("\(error)"))
+            switch effect {
+            case .replay(let id, _, _), .editAndReplay(let id, _, _): emit(.replayNotSent(id: id, message: "\(error)"))
+            default: emit(.failed("\(error)"))
+            }
         }
     }
 

@@ -44,6 +44,17 @@ extension SignatureVerifier {
         }
     }
 
+    /// What signs the re-signed request: the scheme's MAC with its key, or a Standard Webhooks
+    /// `whsk_` Ed25519 key (written as a `v1a` entry).
+    private enum Signer {
+        case mac([UInt8])
+        case ed25519(Curve25519.Signing.PrivateKey)
+    }
+
+    private static func notBase64(_ spec: HMACSpec) -> ResignError {
+        ResignError("cannot re-sign \(spec.provider): the configured secret is not valid base64 after `whsec_`")
+    }
+
     private func resignHMAC(
         _ spec: HMACSpec, request: CapturedRequest, ctx: VerifyContext, secret: String, now: CaptureTime, targetURL: String?
     ) -> Result<[HeaderField], ResignError> {
@@ -51,22 +62,23 @@ extension SignatureVerifier {
             return .failure(ResignError("cannot re-sign \(spec.provider): the request has no \(spec.headers[0]) header"))
         }
         // Standard Webhooks: an asymmetric `whsk_` key signs `v1a`, a `whsec_` secret signs `v1`.
-        var secret = secret
-        var ed25519: Curve25519.Signing.PrivateKey?
+        let signer: Signer
         if case .versionedList = spec.format {
             let all = secrets.secrets(for: spec.provider)
             let symmetric = all.first { !StandardWebhooksKeys.looksAsymmetric($0) }
             let signing = all.lazy.compactMap { StandardWebhooksKeys.privateKey(from: $0) }.first
-            if let symmetric, !(parsed.signatures.isEmpty && !parsed.asymmetric.isEmpty && signing != nil) {
-                secret = symmetric
-            } else if let signing {
-                ed25519 = signing
+            let onlyV1a = parsed.signatures.isEmpty && !parsed.asymmetric.isEmpty
+            if let signing, onlyV1a || symmetric == nil {
+                signer = .ed25519(signing)
+            } else if let symmetric {
+                guard let key = spec.keyFormat.key(from: symmetric) else { return .failure(Self.notBase64(spec)) }
+                signer = .mac(key)
             } else {
                 return .failure(ResignError("cannot re-sign \(spec.provider): only a `whpk_` public key is set; a v1a signature needs the sender's `whsk_` secret key, a v1 signature the `whsec_` secret"))
             }
-        }
-        guard let key = ed25519 != nil ? [] : spec.keyFormat.key(from: secret) else {
-            return .failure(ResignError("cannot re-sign \(spec.provider): the configured secret is not valid base64 after `whsec_`"))
+        } else {
+            guard let key = spec.keyFormat.key(from: secret) else { return .failure(Self.notBase64(spec)) }
+            signer = .mac(key)
         }
         if case .jsonBodyField = spec.timestamp, parsed.timestamp != nil {
             return .failure(ResignError("cannot re-sign \(spec.provider): its timestamp is inside the signed body and would stay old"))
@@ -87,20 +99,22 @@ extension SignatureVerifier {
         }
         let message = HMACEngine.message(spec, body: ctx.body, timestamp: timestamp, id: parsed.id, url: url, method: request.method)
         let encoded: String
-        if let ed25519 {
-            guard let signature = try? ed25519.signature(for: message) else {
+        switch signer {
+        case .mac(let key):
+            encoded = spec.encoding.encode(spec.algorithm.mac(key: key, message: message))
+        case .ed25519(let key):
+            guard let signature = try? key.signature(for: message) else {
                 return .failure(ResignError("cannot re-sign \(spec.provider): Ed25519 signing failed"))
             }
             encoded = Data(signature).base64EncodedString()
-        } else {
-            encoded = spec.encoding.encode(spec.algorithm.mac(key: key, message: message))
         }
         let ts = timestamp.map { String(decoding: $0, as: UTF8.self) } ?? ""
         let signatureValue: String = switch spec.format {
         case .single(let prefix, _): (prefix ?? "") + encoded
         case .keyed(let separator, let timestampKey, let signatureKey):
             (timestampKey.map { ["\($0)=\(ts)"] } ?? []).appending("\(signatureKey)=\(encoded)").joined(separator: String(separator))
-        case .versionedList(let version): "\(ed25519 == nil ? version : "v1a"),\(encoded)"
+        case .versionedList(let version):
+            if case .ed25519 = signer { "v1a,\(encoded)" } else { "\(version),\(encoded)" }
         }
         var headers: [HeaderField] = []
         var wroteSignature = false

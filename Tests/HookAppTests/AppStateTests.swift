@@ -394,9 +394,13 @@ import TermUI
         effects = []
         for key in Key.parseSequence("<enter>") { effects += h.state.apply(.input(.key(key))) }
         #expect(h.state.pendingReplays == [2])
+        // Another effect's failure leaves the replay pending.
+        _ = h.state.apply(.failed("export: disk full"))
+        #expect(h.state.pendingReplays == [2])
         await h.run(effects)
         #expect(h.state.pendingReplays.isEmpty)
         #expect(h.state.status?.isError == true)
+        #expect(h.state.status?.text.contains("editing is not available") == true)
     }
 
     @Test func rSendsTheSelectedRequestToTheURLAndReportsTheAnswer() async throws {
