@@ -18,12 +18,8 @@ pid=""
 trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 bench/make-webhook-body.py "$work/body.json"
 
-cat > "$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Stripe-Signature"] = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
-local f = io.open("$work/body.json", "rb"); wrk.body = f:read("*a"); f:close()
-LUA
+source bench/lib.sh
+write_post_lua "$work/post.lua" "$work/body.json"
 
 taskset -c 1 "$HOOKSCOPE_BIN" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/out" 2>&1 &
 pid=$!
@@ -47,9 +43,9 @@ for target in "$first" "$second"; do
   start=$(date +%s.%N); have=$(count)
   fill "$target"
   n=$(count)
-  awk -v n="$n" -v h="$have" -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "  %d requests in %.0f s (%.0f req/s)\n", n - h, e - s, (n - h) / (e - s)}'
+  awk -v n="$n" -v h="$have" -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "  %d requests in %.0f s (%.0f req/s)\n", n - h, e - s, (e > s ? (n - h) / (e - s) : 0)}'
   n=$(count); now=$(rss); peak=$(hwm)
   awk -v n="$n" -v now="$now" -v peak="$peak" -v base="$base" -v bn="$base_n" -v db="$(stat -c %s "$work/captures.sqlite")" \
     'BEGIN {printf "after %d requests: RSS %d kB (peak %d kB), growth %.1f MB = %.1f bytes/request; database %.0f MB (%.0f bytes/request)\n",
-            n, now, peak, (now - base) / 1024, (now - base) * 1024 / (n - bn), db / 1048576, db / n}'
+            n, now, peak, (now - base) / 1024, (n > bn ? (now - base) * 1024 / (n - bn) : 0), db / 1048576, db / n}'
 done

@@ -12,20 +12,9 @@ swift build -c release --scratch-path .build-release --product hookscope >/dev/n
 bin=.build-release/release/hookscope
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 - "$work/body.json" <<'PY'
-import json, sys
-event = {"id": "evt_1NG8Du2eZvKYlo2CUI79vXWy", "object": "event", "api_version": "2023-10-16", "created": 1700000000,
-         "type": "payment_intent.succeeded", "livemode": False, "pending_webhooks": 1,
-         "data": {"object": {"id": "pi_3NG8Du2eZvKYlo2C0", "object": "payment_intent", "amount": 2000, "currency": "usd",
-                             "metadata": {"order": "6735", "note": "x" * 1650}, "status": "succeeded"}}}
-open(sys.argv[1], "w").write(json.dumps(event))
-PY
-cat > "$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Stripe-Signature"] = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
-local f = io.open("$work/body.json", "rb"); wrk.body = f:read("*a"); f:close()
-LUA
+bench/make-webhook-body.py "$work/body.json"
+source bench/lib.sh
+write_post_lua "$work/post.lua" "$work/body.json"
 taskset -c 1 "$bin" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
