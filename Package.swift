@@ -77,7 +77,9 @@ let package = Package(
             "HookSignatures", "HookCore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore"]),
-        .testTarget(name: "HookServerTests", dependencies: ["HookServer", "HookCore", "HookStore", "HookTestSupport"]),
+        .testTarget(name: "HookServerTests", dependencies: [
+            "HookServer", "HookCore", "HookStore", "HookTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "HookReplayTests", dependencies: [
             "HookReplay", "HookCore", "HookSignatures", "HookTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

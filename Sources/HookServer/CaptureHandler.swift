@@ -5,9 +5,20 @@ import NIOCore
 import NIOHTTP1
 
 /// Turns decoded request parts into a `CapturedRequest`, has it committed, then answers.
-final class CaptureHandler: ChannelInboundHandler {
+///
+/// It also keeps pipelined requests in order (what NIO's `HTTPServerPipelineHandler` would do):
+/// parts that arrive while a request is being stored wait in `queued` and are taken up once its
+/// response is written. Reading stops only when that queue grows large, so an ordinary keep-alive
+/// sender costs no epoll re-registration per request. Responses are written as bytes, one buffer
+/// each, with no HTTP encoder in the pipeline.
+final class CaptureHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Pipelined parts held while a request is stored, before reading is paused.
+    static let maxQueuedParts = 64
+    static let maxQueuedBytes = 1 << 20
 
     private struct Pending {
         var capture: CapturedRequest
@@ -37,6 +48,12 @@ final class CaptureHandler: ChannelInboundHandler {
     private var closeWhenRequestEnds = false
     /// The output is half-closed after a refusal and the rest of its body is being discarded.
     private var lingering = false
+    /// A complete request is being stored or answered: what arrives now waits in `queued`.
+    private var answering = false
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var queuedBytes = 0
+    /// A read was asked for while the queue was full: it is passed on once the queue drains.
+    private var readHeld = false
 
     init(configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger) {
         self.configuration = configuration
@@ -47,7 +64,37 @@ final class CaptureHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if answering || !queued.isEmpty {
+            if case .body(let buffer) = part { queuedBytes += buffer.readableBytes }
+            queued.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queued.count >= Self.maxQueuedParts || queuedBytes >= Self.maxQueuedBytes {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Takes up the queued parts in order until one of them starts answering again.
+    private func drainQueue(context: ChannelHandlerContext) {
+        while !answering, let part = queued.popFirst() {
+            if case .body(let buffer) = part { queuedBytes -= buffer.readableBytes }
+            handle(part, context: context)
+        }
+        if readHeld, queued.count < Self.maxQueuedParts, queuedBytes < Self.maxQueuedBytes {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             receivedHead(head, context: context)
         case .body(let buffer):
@@ -62,6 +109,8 @@ final class CaptureHandler: ChannelInboundHandler {
             budget.release(pending.reserved)
         }
         pending = nil
+        queued.removeAll()
+        queuedBytes = 0
         context.fireChannelInactive()
     }
 
@@ -128,7 +177,8 @@ final class CaptureHandler: ChannelInboundHandler {
             }
         }
         if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            let text: StaticString = head.version == .http1_0 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n"
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: text)), promise: nil)
         }
     }
 
@@ -180,6 +230,8 @@ final class CaptureHandler: ChannelInboundHandler {
     private func receivedEnd(context: ChannelHandlerContext) {
         guard var current = pending else { return }
         if current.refused {
+            // The connection ends with this request: whatever is pipelined after it waits, unread.
+            answering = true
             if current.responded {
                 context.close(promise: nil)
             } else {
@@ -201,6 +253,7 @@ final class CaptureHandler: ChannelInboundHandler {
             current.capture.response = handshake
         }
         pending = current
+        answering = true
         commitAndRespond(current, context: context)
     }
 
@@ -261,30 +314,12 @@ final class CaptureHandler: ChannelInboundHandler {
 
     private func write(_ response: CapturedResponse, keepAlive: Bool, isHeadRequest: Bool, refused: Bool, context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        var headers = HTTPHeaders()
-        for field in response.headers where !["content-length", "connection", "transfer-encoding"].contains(field.name.lowercased()) {
-            headers.add(name: field.name, value: field.value)
-        }
-        let status = response.status
-        let bodyAllowed = !(100..<200).contains(status) && status != 204 && status != 304
-        if bodyAllowed {
-            headers.add(name: "Content-Length", value: String(response.body.count))
-        }
-        if !keepAlive || state.framingLost {
-            headers.add(name: "Connection", value: "close")
-        }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if bodyAllowed && !isHeadRequest && !response.body.isEmpty {
-            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-            buffer.writeBytes(response.body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
-        let channel = context.channel
-        let connectionGuard = state.connectionGuard
         // The raw framer may have given up during this request's body: then the next request's head
         // could not be kept exactly, so this connection ends here.
         let keepAlive = keepAlive && !state.framingLost
+        let buffer = Self.encode(response, keepAlive: keepAlive, isHeadRequest: isHeadRequest, allocator: context.channel.allocator)
+        let channel = context.channel
+        let connectionGuard = state.connectionGuard
         let closeNow = !keepAlive && (!refused || closeWhenRequestEnds || pending?.discarded ?? 0 > configuration.refusedBodyDrainLimit)
         if refused {
             pending?.responded = true
@@ -296,7 +331,7 @@ final class CaptureHandler: ChannelInboundHandler {
         // with unread bytes (a reset that can make the sender lose the 413).
         let lingerAfter = refused && !closeWhenRequestEnds && pending?.discarded ?? 0 > configuration.refusedBodyDrainLimit && !lingering
         if lingerAfter { lingering = true }
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
             connectionGuard?.responseFinished()
             if lingerAfter {
                 Self.linger(channel, for: drainTime)
@@ -307,6 +342,65 @@ final class CaptureHandler: ChannelInboundHandler {
                 channel.eventLoop.scheduleTask(in: drainTime) { channel.close(promise: nil) }
             }
         }
+        if !refused {
+            answering = false
+            if keepAlive {
+                drainQueue(context: context)
+            }
+        }
+    }
+
+    /// The response as bytes: status line, the response's own headers (without framing headers,
+    /// and without any field a header could not carry), Content-Length, Connection: close when
+    /// the connection ends, and the body unless the request was HEAD or the status has none.
+    static func encode(_ response: CapturedResponse, keepAlive: Bool, isHeadRequest: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let status = response.status
+        let bodyAllowed = !(100..<200).contains(status) && status != 204 && status != 304
+        let sendsBody = bodyAllowed && !isHeadRequest && !response.body.isEmpty
+        var buffer = allocator.buffer(capacity: 128 + response.headers.count * 48 + (sendsBody ? response.body.count : 0))
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(String(status))
+        buffer.writeStaticString(" ")
+        buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        for field in response.headers where isSendable(field) && !isFramingHeader(field) {
+            buffer.writeString(field.name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        if bodyAllowed {
+            buffer.writeStaticString("Content-Length: ")
+            buffer.writeString(String(response.body.count))
+            buffer.writeStaticString("\r\n")
+        }
+        if !keepAlive {
+            buffer.writeStaticString("Connection: close\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        if sendsBody {
+            buffer.writeBytes(response.body)
+        }
+        return buffer
+    }
+
+    /// Content-Length, Connection and Transfer-Encoding are the listener's own.
+    static func isFramingHeader(_ field: HeaderField) -> Bool {
+        field.hasName("content-length") || field.hasName("connection") || field.hasName("transfer-encoding")
+    }
+
+    /// A field that can go on the wire as it is: a token name, and a value without CR, LF or NUL.
+    /// The listener's own and the configured headers always are (`--response-header` is checked);
+    /// this keeps a forwarded target's answer from ever splitting the response.
+    static func isSendable(_ field: HeaderField) -> Bool {
+        guard !field.name.isEmpty else { return false }
+        for byte in field.name.utf8 {
+            guard byte > 0x20, byte < 0x7F, byte != UInt8(ascii: ":") else { return false }
+        }
+        for byte in field.value.utf8 where byte == 0x0D || byte == 0x0A || byte == 0x00 {
+            return false
+        }
+        return true
     }
 
     /// Ends the output (the sender reads the answer, then the end of the stream), reads and discards

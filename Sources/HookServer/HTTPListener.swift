@@ -48,8 +48,6 @@ public final class HTTPListener: Sendable {
                     let operations = channel.pipeline.syncOperations
                     try operations.addHandler(ConnectionGuard(configuration: configuration, registry: registry, state: state))
                     try operations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try operations.addHandler(HTTPResponseEncoder())
-                    try operations.addHandler(HTTPServerPipelineHandler())
                     try operations.addHandler(
                         CaptureHandler(configuration: configuration, sink: sink, budget: budget, state: state, logger: logger))
                 }

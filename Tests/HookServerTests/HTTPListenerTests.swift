@@ -1,6 +1,7 @@
 import Foundation
 import HookCore
 import HookStore
+import NIOCore
 import Testing
 
 @testable import HookServer
@@ -66,6 +67,59 @@ import Testing
             #expect(captures.map(\.target) == ["/a", "/b", "/c"])
             #expect(captures.map { String(decoding: $0.body, as: UTF8.self) } == ["A", "", "C"])
         }
+    }
+
+    @Test func manyPipelinedRequestsAreAllAnsweredInOrder() async throws {
+        // More requests, and more body bytes, than the handler queues before it stops reading:
+        // reading must resume as the queue drains, and nothing may be lost or reordered.
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            let count = 300
+            let body = String(repeating: "b", count: 8 * 1024)
+            var wire = ""
+            for index in 0..<count {
+                wire += "POST /p\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count + String(index).utf8.count)\r\n\r\n\(index)\(body)"
+            }
+            let bytes = Array(wire.utf8)
+            #expect(bytes.count > CaptureHandler.maxQueuedBytes)
+            #expect(count > CaptureHandler.maxQueuedParts)
+            await onOwnThread { client.send(bytes) }
+            let responses = await client.readResponses(count)
+            #expect(responses.count == count)
+            #expect(responses.allSatisfy { $0.status == 200 })
+            let captures = try await sink.all()
+            #expect(captures.count == count)
+            // The first capture that is not the request sent in its place (nil: all in order, exact).
+            let firstWrong = captures.indices.first {
+                captures[$0].target != "/p\($0)" || captures[$0].body != Data("\($0)\(body)".utf8)
+            }
+            #expect(firstWrong == nil)
+        }
+    }
+
+    @Test func responsesAreEncodedWithTheListenersOwnFraming() throws {
+        let allocator = ByteBufferAllocator()
+        func text(_ response: CapturedResponse, keepAlive: Bool = true, head: Bool = false) -> String {
+            let buffer = CaptureHandler.encode(response, keepAlive: keepAlive, isHeadRequest: head, allocator: allocator)
+            return String(decoding: buffer.readableBytesView, as: UTF8.self)
+        }
+        // A forwarded target's framing headers are replaced by the listener's own; a field that
+        // could split the response is dropped.
+        let forwarded = CapturedResponse(
+            status: 201,
+            headers: [
+                HeaderField("X-A", "1"), HeaderField("content-LENGTH", "999"), HeaderField("Transfer-Encoding", "chunked"),
+                HeaderField("Connection", "keep-alive"), HeaderField("X-Evil", "a\r\nSet-Cookie: b"), HeaderField("Bad Name", "c"),
+            ],
+            body: Data("made".utf8))
+        #expect(text(forwarded) == "HTTP/1.1 201 Created\r\nX-A: 1\r\nContent-Length: 4\r\n\r\nmade")
+        #expect(text(forwarded, keepAlive: false) == "HTTP/1.1 201 Created\r\nX-A: 1\r\nContent-Length: 4\r\nConnection: close\r\n\r\nmade")
+        // HEAD: the length of the body it would have had, no body.
+        #expect(text(forwarded, head: true) == "HTTP/1.1 201 Created\r\nX-A: 1\r\nContent-Length: 4\r\n\r\n")
+        // Statuses without a body carry no Content-Length and no body.
+        #expect(text(CapturedResponse(status: 204, body: Data("x".utf8))) == "HTTP/1.1 204 No Content\r\n\r\n")
+        #expect(text(CapturedResponse(status: 304)) == "HTTP/1.1 304 Not Modified\r\n\r\n")
+        #expect(text(CapturedResponse(status: 200)) == "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     }
 
     @Test func configuredResponseIsSentAndRecorded() async throws {
