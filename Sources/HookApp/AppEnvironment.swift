@@ -6,8 +6,8 @@ public struct AppEnvironment: Sendable {
     public var store: any RequestStore
     /// The bound address as `http://HOST:PORT`, shown in the status bar.
     public var listenURL: String
-    /// Each newly committed capture, in order.
-    public var captures: AsyncStream<RequestSummary>
+    /// The newly committed captures, in order, a batch per commit (one wake-up of the app per batch).
+    public var captures: AsyncStream<[RequestSummary]>
     /// Diagnosis lines for the signature pane.
     public var explainSignature: @Sendable (CapturedRequest) -> [String]
     /// Default target of the replay key (`--replay-to`).
@@ -34,7 +34,7 @@ public struct AppEnvironment: Sendable {
     public init(
         store: any RequestStore,
         listenURL: String,
-        captures: AsyncStream<RequestSummary>,
+        captures: AsyncStream<[RequestSummary]>,
         explainSignature: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] },
         replayTo: String? = nil,
         replay: (@Sendable (_ id: Int64, _ target: String, _ resign: Bool) async -> ReplayAttempt)? = nil,

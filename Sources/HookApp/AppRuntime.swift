@@ -17,6 +17,12 @@ final class Inbox: Sendable {
         continuation.yield()
     }
 
+    /// Several events with one lock and one wake-up.
+    func post(contentsOf events: some Sequence<AppEvent>) {
+        queue.withLock { $0.append(contentsOf: events) }
+        continuation.yield()
+    }
+
     func drain() -> [AppEvent] {
         queue.withLock { events in
             defer { events.removeAll(keepingCapacity: true) }
@@ -82,7 +88,7 @@ public enum AppRuntime {
             inbox.post(.input(.endOfInput))
         }
         let capturesTask = Task {
-            for await summary in environment.captures { inbox.post(.captured(summary)) }
+            for await batch in environment.captures { inbox.post(contentsOf: batch.lazy.map { .captured($0) }) }
         }
         let replayResultsTask = Task {
             guard let results = environment.replayResults else { return }
@@ -115,7 +121,7 @@ public enum AppRuntime {
         for await _ in inbox.signal {
             let events = inbox.drain()
             for event in events {
-                for effect in state.apply(event) { launch(effect) }
+                for effect in state.absorb(event) { launch(effect) }
             }
             if state.quitRequested { break }
             switch pacer.decide(after: events, now: clock.now) {
@@ -128,6 +134,7 @@ public enum AppRuntime {
                 }
                 continue
             case .draw:
+                for effect in state.reconcile() { launch(effect) }
                 var frame = CellGrid(size: state.size)
                 MainScreen.render(state, into: &frame, glyphs: glyphs)
                 present(frame)

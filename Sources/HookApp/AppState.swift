@@ -214,7 +214,15 @@ public struct AppState: Sendable {
 
     // MARK: - Update
 
+    /// Applies one event and brings the selection, the list window and the loaded capture in line.
     public mutating func apply(_ event: AppEvent) -> [Effect] {
+        absorb(event) + reconcile()
+    }
+
+    /// Applies one event without `reconcile()`: the app loop absorbs a batch of events and reconciles
+    /// once before it draws, so a flood of captures in follow mode loads the newest capture once per
+    /// frame rather than once per capture.
+    mutating func absorb(_ event: AppEvent) -> [Effect] {
         var effects: [Effect] = []
         switch event {
         case .input(let input):
@@ -346,7 +354,6 @@ public struct AppState: Sendable {
         case .failed(let message):
             status = StatusMessage(text: message, isError: true)
         }
-        effects += reconcile()
         return effects
     }
 
@@ -847,9 +854,11 @@ public struct ListWindow: Sendable, Hashable {
         return index >= 0 && index < items.count ? items[index] : nil
     }
 
+    /// Keeps at most `maxCount` items, trimmed in steps of a quarter of it, so that a stream of
+    /// appends moves the array once every `maxCount / 4` captures instead of once per capture.
     mutating func append(_ summary: RequestSummary, maxCount: Int) {
         items.append(summary)
-        if items.count > maxCount {
+        if items.count > maxCount + maxCount / 4 {
             let drop = items.count - maxCount
             items.removeFirst(drop)
             offset += drop

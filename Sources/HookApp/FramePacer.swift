@@ -1,6 +1,10 @@
 /// When the app loop draws. Keys and the answers to them (loaded captures, formatted bodies, …) are
 /// drawn at once; a flood of new captures is drawn at most once per `minimumInterval`, so thousands
 /// of captures a second do not spend the CPU the listener needs on frames nobody can read.
+///
+/// An answer counts as the answer to a key when it comes within `answerWindow` of the last key.
+/// Other answers (in follow mode, the newest capture loaded for the selection while a flood
+/// arrives) wait for the next frame like the captures that caused them.
 struct FramePacer {
     enum Decision: Equatable {
         /// Draw now.
@@ -12,7 +16,9 @@ struct FramePacer {
     }
 
     var minimumInterval: Duration
+    var answerWindow: Duration = .milliseconds(500)
     private var lastFrame: ContinuousClock.Instant?
+    private var lastInput: ContinuousClock.Instant?
     private var dirty = false
     private var wakeAsked = false
 
@@ -20,7 +26,7 @@ struct FramePacer {
         self.minimumInterval = minimumInterval
     }
 
-    /// Only new captures (and the live checks that follow them) may wait for the next frame.
+    /// New captures (and the live checks that follow them) may always wait for the next frame.
     static func isDeferrable(_ event: AppEvent) -> Bool {
         switch event {
         case .captured, .filterChecked, .replayRecorded: true
@@ -28,12 +34,21 @@ struct FramePacer {
         }
     }
 
+    static func isInput(_ event: AppEvent) -> Bool {
+        if case .input = event { return true }
+        return false
+    }
+
     /// Called after the loop applied `events` (empty for a wake-up).
     mutating func decide(after events: [AppEvent], now: ContinuousClock.Instant) -> Decision {
         if !events.isEmpty { dirty = true }
         guard dirty else { return .wait }
-        let urgent = events.contains { !Self.isDeferrable($0) }
-        if urgent { return .draw }
+        if events.contains(where: Self.isInput) {
+            lastInput = now
+            return .draw
+        }
+        let answersAKey = lastInput.map { now - $0 <= answerWindow } ?? false
+        if answersAKey, events.contains(where: { !Self.isDeferrable($0) }) { return .draw }
         guard let lastFrame else { return .draw }
         let elapsed = now - lastFrame
         if elapsed >= minimumInterval { return .draw }

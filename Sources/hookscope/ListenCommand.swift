@@ -135,10 +135,10 @@ struct Listen: AsyncParsableCommand {
         // The TUI when both ends are a terminal and nothing asks for lines; headless otherwise.
         let interactive = !headless && !json && isTerminal(0) && isTerminal(1)
         let printer = HeadlessPrinter(json: json, forwarding: forwardTo != nil)
-        let (captures, capturesContinuation) = AsyncStream.makeStream(of: RequestSummary.self, bufferingPolicy: .bufferingNewest(50_000))
+        let (captures, capturesContinuation) = AsyncStream.makeStream(of: [RequestSummary].self, bufferingPolicy: .bufferingNewest(50_000))
         let onCommit: @Sendable ([CapturedRequest]) -> Void
         if interactive {
-            onCommit = { batch in for request in batch { capturesContinuation.yield(request.summary) } }
+            onCommit = { batch in capturesContinuation.yield(batch.map(\.summary)) }
         } else {
             onCommit = { batch in printer.print(batch) }
         }

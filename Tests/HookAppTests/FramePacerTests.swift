@@ -48,4 +48,42 @@ import TermUI
         #expect(pacer.decide(after: [], now: at(16)) == .wait)
         #expect(pacer.decide(after: [capture], now: at(17)) == .drawAfter(.milliseconds(2)))
     }
+
+    @Test func answersWithoutARecentKeyWaitForTheNextFrame() {
+        var pacer = FramePacer(minimumInterval: .milliseconds(16))
+        pacer.drew(at: at(0))
+        // In follow mode a flood loads the newest capture for the selection: its answer is not a
+        // key's answer and waits like the captures.
+        #expect(pacer.decide(after: [capture], now: at(2)) == .drawAfter(.milliseconds(14)))
+        #expect(pacer.decide(after: [.requestMissing(id: 7)], now: at(3)) == .wait)
+        #expect(pacer.decide(after: [], now: at(16)) == .draw)
+        pacer.drew(at: at(16))
+        // Within the answer window after a key, answers are drawn at once; after it, they wait.
+        #expect(pacer.decide(after: [key], now: at(20)) == .draw)
+        pacer.drew(at: at(20))
+        #expect(pacer.decide(after: [.requestMissing(id: 7)], now: at(25)) == .draw)
+        pacer.drew(at: at(25))
+        #expect(pacer.decide(after: [.requestMissing(id: 8)], now: at(20 + 501)) == .draw)  // 496 ms after the last frame
+        pacer.drew(at: at(521))
+        #expect(pacer.decide(after: [.requestMissing(id: 9)], now: at(525)) == .drawAfter(.milliseconds(12)))
+    }
+
+    @Test func aFloodAbsorbedBetweenFramesLoadsTheNewestCaptureOnce() {
+        var state = AppState(listenURL: "http://127.0.0.1:1", size: Size(width: 120, height: 40))
+        _ = state.apply(.countLoaded(0))
+        var effects: [Effect] = []
+        for index in 1...200 {
+            var request = Sample.request("/flood/\(index)")
+            request.id = Int64(index)
+            effects += state.absorb(.captured(request.summary))
+        }
+        #expect(!effects.contains { if case .loadRequest = $0 { true } else { false } })
+        effects = state.reconcile()
+        let loads = effects.compactMap { effect -> Int64? in
+            if case .loadRequest(let id) = effect { return id } else { return nil }
+        }
+        // Follow mode: one load, of the newest capture.
+        #expect(loads == [200])
+        #expect(state.selectedSummary?.id == 200)
+    }
 }
