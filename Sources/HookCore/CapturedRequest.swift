@@ -37,14 +37,16 @@ extension HeaderField {
         return lhs.elementsEqual(rhs) { HeaderField.foldASCII($0) == HeaderField.foldASCII($1) }
     }
 
+    /// `A`–`Z` to `a`–`z`; every other byte unchanged.
     @inlinable
-    static func foldASCII(_ byte: UInt8) -> UInt8 {
+    public static func foldASCII(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte
     }
 
-    /// Byte-wise equality of two buffers of the same length, `A`–`Z` folded to lower case.
+    /// Byte-wise equality of two buffers, `A`–`Z` folded to lower case.
     @inlinable
-    static func equalFoldingASCII(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func equalFoldingASCII(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
         for i in 0..<a.count where a[i] != b[i] {
             if foldASCII(a[i]) != foldASCII(b[i]) { return false }
         }

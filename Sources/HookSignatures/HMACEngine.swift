@@ -16,9 +16,21 @@ struct ParsedHMACHeaders {
 
 enum HMACEngine {
     static func parse(_ spec: HMACSpec, _ ctx: VerifyContext) -> ParsedHMACHeaders? {
-        guard let name = spec.headers.first(where: { ctx.request.headers.first(named: $0) != nil }) else { return nil }
-        let fields = ctx.request.headers.all(named: name)
-        var parsed = ParsedHMACHeaders(headerName: fields[0].name, headerValues: fields.map(\.value), signatures: [], notes: [])
+        // The first of the spec's names that is present, with all its fields (one pass per name).
+        var name = ""
+        var fields: [HeaderField] = []
+        for candidate in spec.headers {
+            fields = ctx.request.headers.all(named: candidate)
+            if !fields.isEmpty {
+                name = candidate
+                break
+            }
+        }
+        guard !fields.isEmpty else { return nil }
+        // The header values and notes are only shown in the report's lines.
+        let wantsLines = ctx.wantsLines
+        var parsed = ParsedHMACHeaders(
+            headerName: fields[0].name, headerValues: wantsLines ? fields.map(\.value) : [], signatures: [], notes: [])
         switch spec.format {
         case .single(let prefix, let optional):
             for field in fields {
@@ -29,7 +41,7 @@ enum HMACEngine {
                     } else if optional {
                         parsed.signatures.append(value)
                     } else {
-                        parsed.notes.append("the \(name) value lacks the expected `\(prefix)` prefix")
+                        if wantsLines { parsed.notes.append("the \(name) value lacks the expected `\(prefix)` prefix") }
                         parsed.signatures.append(value)
                     }
                 } else {
@@ -37,13 +49,26 @@ enum HMACEngine {
                 }
             }
         case .keyed(let separator, let timestampKey, let signatureKey):
+            // ASCII keys are compared with the entries' bytes (no String per entry); other keys
+            // compare as Strings (canonical equivalence), as `parseKeyedList` gives them.
+            let asciiKeys = isASCII(signatureKey) && timestampKey.map(isASCII) ?? true
             for field in fields {
+                let split = asciiKeys && forEachASCIIKeyedEntry(field.rawValue, separator: separator) { key, value in
+                    if signatureKey.utf8.elementsEqual(key) {
+                        parsed.signatures.append(String(decoding: value, as: UTF8.self))
+                    } else if let timestampKey, timestampKey.utf8.elementsEqual(key) {
+                        parsed.timestamp = Array(value)
+                    } else if wantsLines {
+                        parsed.notes.append("ignored `\(String(decoding: key, as: UTF8.self))=` entry (only `\(signatureKey)=` signatures are checked)")
+                    }
+                }
+                if split { continue }
                 for (key, value) in parseKeyedList(field.value, separator: separator) {
                     if key == signatureKey {
                         parsed.signatures.append(value)
                     } else if let timestampKey, key == timestampKey {
                         parsed.timestamp = Array(value.utf8)
-                    } else {
+                    } else if wantsLines {
                         parsed.notes.append("ignored `\(key)=` entry (only `\(signatureKey)=` signatures are checked)")
                     }
                 }
@@ -56,7 +81,7 @@ enum HMACEngine {
                         parsed.signatures.append(String(pieces[1]))
                     } else if pieces.count == 2, pieces[0] == "v1a", version == "v1" {
                         parsed.asymmetric.append(String(pieces[1]))
-                    } else {
+                    } else if wantsLines {
                         parsed.notes.append("ignored entry `\(abbreviate(String(entry), max: 20))` (not `\(version),…`)")
                     }
                 }

@@ -283,7 +283,7 @@ enum Candidate: Sendable, Hashable {
         if has(.xHubSignature256) {
             out += fromGitHub ? [.hmac(BuiltinSpecs.github), .hmac(BuiltinSpecs.meta)] : [.hmac(BuiltinSpecs.meta), .hmac(BuiltinSpecs.github)]
         }
-        if let legacy = h.value(named: "X-Hub-Signature") {
+        if has(.xHubSignature), let legacy = h.value(named: "X-Hub-Signature") {
             if legacy.lowercased().hasPrefix("sha256=") {
                 out.append(.hmac(BuiltinSpecs.bitbucket))
             } else if fromGitHub {
@@ -315,7 +315,7 @@ enum Candidate: Sendable, Hashable {
         if has(.xDropboxSignature) { out.append(.hmac(BuiltinSpecs.dropbox)) }
         if has(.xMollieSignature) { out.append(.hmac(BuiltinSpecs.mollie)) }
         if has(.xCcWebhookSignature) { out.append(.hmac(BuiltinSpecs.coinbase)) }
-        if out.isEmpty, MailgunFields.parse(Array(request.body)) != nil { out.append(.mailgun) }
+        if out.isEmpty, MailgunFields.mayBeIn(request.body), MailgunFields.parse(Array(request.body)) != nil { out.append(.mailgun) }
         return out
     }
 }
@@ -334,6 +334,7 @@ enum DetectedHeader: Int, CaseIterable {
     case xGithubDelivery
     case xGithubHookId
     case xHubSignature256
+    case xHubSignature
     case xEventKey
     case xSlackSignature
     case xShopifyHmacSha256
@@ -372,6 +373,7 @@ enum DetectedHeader: Int, CaseIterable {
         case .xGithubDelivery: "x-github-delivery"
         case .xGithubHookId: "x-github-hook-id"
         case .xHubSignature256: "x-hub-signature-256"
+        case .xHubSignature: "x-hub-signature"
         case .xEventKey: "x-event-key"
         case .xSlackSignature: "x-slack-signature"
         case .xShopifyHmacSha256: "x-shopify-hmac-sha256"
@@ -398,23 +400,35 @@ enum DetectedHeader: Int, CaseIterable {
         }
     }
 
-    /// Lowercased names and their bits, by length: a header is compared only with names as long as its own.
-    private static let byLength: [Int: [(name: [UInt8], bit: UInt64)]] = Dictionary(
-        grouping: allCases.map { (name: Array($0.name.utf8), bit: UInt64(1) << UInt64($0.rawValue)) }, by: \.name.count)
+    /// Lowercased names and their bits, indexed by length: a header is compared only with names as
+    /// long as its own (an array index, not a hashed lookup, per header).
+    private static let byLength: [[(name: [UInt8], bit: UInt64)]] = {
+        let names = allCases.map { (name: Array($0.name.utf8), bit: UInt64(1) << UInt64($0.rawValue)) }
+        var table = Array(repeating: [(name: [UInt8], bit: UInt64)](), count: (names.map(\.name.count).max() ?? 0) + 1)
+        for entry in names { table[entry.name.count].append(entry) }
+        return table
+    }()
 
     /// A bit set of the names present among `headers`.
     static func present(in headers: [HeaderField]) -> UInt64 {
         var mask: UInt64 = 0
+        let table = byLength
         for field in headers {
-            guard let candidates = byLength[field.name.utf8.count] else { continue }
-            for candidate in candidates where mask & candidate.bit == 0 && equalsLowercased(field.name, candidate.name) {
+            let length = field.name.utf8.count
+            guard length < table.count else { continue }
+            for candidate in table[length] where mask & candidate.bit == 0 && equalsLowercased(field.name, candidate.name) {
                 mask |= candidate.bit
             }
         }
         return mask
     }
 
+    /// Whether `name` folded to ASCII lower case is `lower` (the same length).
     private static func equalsLowercased(_ name: String, _ lower: [UInt8]) -> Bool {
+        let fast = name.utf8.withContiguousStorageIfAvailable { bytes in
+            lower.withUnsafeBufferPointer { HeaderField.equalFoldingASCII(bytes, $0) }
+        }
+        if let fast { return fast }
         var i = 0
         for byte in name.utf8 {
             let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte

@@ -102,7 +102,7 @@ public struct SignatureVerifier: Sendable {
         let candidates = candidates(for: request)
         let pinned = pins.isEmpty ? nil : pin(for: request.path)
         guard !candidates.isEmpty else {
-            return SignatureReport(summary: .unsigned, lines: ["no signature header recognised (see `hookscope providers`)", "verdict: unsigned"])
+            return SignatureReport(summary: .unsigned, lines: wantsLines ? ["no signature header recognised (see `hookscope providers`)", "verdict: unsigned"] : [])
         }
         var firstWithSecret: SchemeOutcome?
         var firstWithout: SchemeOutcome?
