@@ -16,21 +16,22 @@ struct ParsedHMACHeaders {
 
 enum HMACEngine {
     static func parse(_ spec: HMACSpec, _ ctx: VerifyContext) -> ParsedHMACHeaders? {
-        // The first of the spec's names that is present, with all its fields (one pass per name).
-        var name = ""
-        var fields: [HeaderField] = []
+        // The first of the spec's names that is present; its fields are that one and the later ones
+        // with the same name (read in place, not copied out).
+        let headers = ctx.request.headers
+        var found: (name: String, index: Int)?
         for candidate in spec.headers {
-            fields = ctx.request.headers.all(named: candidate)
-            if !fields.isEmpty {
-                name = candidate
+            if let index = headers.firstIndex(where: { $0.hasName(candidate) }) {
+                found = (candidate, index)
                 break
             }
         }
-        guard !fields.isEmpty else { return nil }
+        guard let (name, firstIndex) = found else { return nil }
+        let fields = headers[firstIndex...].lazy.filter { $0.hasName(name) }
         // The header values and notes are only shown in the report's lines.
         let wantsLines = ctx.wantsLines
         var parsed = ParsedHMACHeaders(
-            headerName: fields[0].name, headerValues: wantsLines ? fields.map(\.value) : [], signatures: [], notes: [])
+            headerName: headers[firstIndex].name, headerValues: wantsLines ? fields.map(\.value) : [], signatures: [], notes: [])
         switch spec.format {
         case .single(let prefix, let optional):
             for field in fields {
@@ -264,11 +265,19 @@ enum HMACEngine {
     /// (built-in ids and the config file's custom schemes, a bounded set).
     private static let noSecretDetails = Mutex<[String: String]>([:])
 
+    /// The built-in providers' sentences, read without a lock.
+    private static let builtinNoSecretDetails: [String: String] = Dictionary(
+        uniqueKeysWithValues: ProviderCatalog.ids.map { ($0, makeNoSecretDetail($0)) })
+
+    private static func makeNoSecretDetail(_ provider: String) -> String {
+        "no secret for \(provider): set --secret \(provider)=… or \(SecretBook.environmentVariable(for: provider))"
+    }
+
     static func noSecretDetail(_ provider: String) -> String {
-        noSecretDetails.withLock { details in
+        if let detail = builtinNoSecretDetails[provider] { return detail }
+        return noSecretDetails.withLock { details in
             if let detail = details[provider] { return detail }
-            let env = SecretBook.environmentVariable(for: provider)
-            let detail = "no secret for \(provider): set --secret \(provider)=… or \(env)"
+            let detail = makeNoSecretDetail(provider)
             if details.count < 1024 { details[provider] = detail }
             return detail
         }
