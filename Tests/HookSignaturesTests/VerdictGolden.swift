@@ -3026,4 +3026,17 @@ summary: - | unsigned | no signature header recognised
   no signature header recognised (see `hookscope providers`)
   verdict: unsigned
 """#,
+    #"""
+## bench right secret
+summary: stripe | valid | signature matches
+  provider: Stripe (stripe)
+  header: Stripe-Signature: t=1700000000,v1=66079c3a09807f3c3f59e7fd9a8b1a7744316392e4647b460ae1343febec8608
+  signed string: {timestamp}.{body}  (HMAC-SHA256, hex, written `v1=<sig>`)
+  timestamp: 1700000000 (2023-11-14T22:13:20Z), 10s old when received, tolerance 5m 0s
+  now: 10s old; a replay would still be inside the tolerance
+  received: v1=66079c3a09807f3c3f59e7fd9a8b1a7744316392e4647b460ae1343febec8608
+  expected (secret whsec_…cret): v1=66079c3a09807f3c3f59e7fd9a8b1a7744316392e4647b460ae1343febec8608
+  match: signature matches
+  verdict: valid — signature matches
+"""#,
 ]

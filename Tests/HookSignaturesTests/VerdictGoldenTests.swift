@@ -135,6 +135,7 @@ import Testing
         add("bench no secret", none, bench)
         add("bench wrong secret", verifier("stripe", "whsec_benchmark_secret_not_the_signer"), bench)
         add("bench unsigned", none, VerdictBenchmark.request(signed: false))
+        add("bench right secret", verifier("stripe", VerdictBenchmark.secret), VerdictBenchmark.request(signed: true, signature: VerdictBenchmark.validSignature))
         return out
     }
 
