@@ -129,6 +129,8 @@ enum HMACEngine {
         urls: [String?], method: String, algorithm: MACAlgorithm? = nil
     ) -> Match? {
         let alg = algorithm ?? spec.algorithm
+        // A MAC only equals a received signature of its own length: without one, no MAC is computed.
+        guard received.contains(where: { $0?.count == alg.byteCount }) else { return nil }
         for (si, key) in keys.enumerated() {
             guard let key else { continue }
             for url in urls {
@@ -250,7 +252,8 @@ enum HMACEngine {
             if secrets.count > 1 || received.count > 1 { detail += " (\(which.isEmpty ? "secret #1" : which.joined(separator: ", ")))" }
             return outcome(.valid, detail)
         }
-        let reasons = diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls)
+        // The verdict alone needs only the first reason.
+        let reasons = diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls, firstOnly: !wantsLines)
         for reason in reasons where wantsLines { lines.append("why: \(reason)") }
         if reasons.isEmpty, wantsLines {
             lines.append("why: no variant tried (secret encoding, trailing newline, re-serialized JSON, URL, algorithm) matches: most likely a different secret, or the body was altered")
@@ -283,27 +286,31 @@ enum HMACEngine {
         }
     }
 
-    /// Tries the common mistakes and says which one explains the mismatch.
+    /// Tries the common mistakes and says which one explains the mismatch. With `firstOnly` it stops
+    /// at the first reason found (all the verdict's detail needs), skipping the checks after it.
     static func diagnose(
         _ spec: HMACSpec, _ ctx: VerifyContext, parsed: ParsedHMACHeaders, secrets: [String], keys: [[UInt8]?],
-        received: [[UInt8]?], urls: [String?]
+        received: [[UInt8]?], urls: [String?], firstOnly: Bool = false
     ) -> [String] {
         var reasons: [String] = []
         let method = ctx.request.method
         if received.allSatisfy({ $0 == nil }) {
             let other: SignatureEncoding = spec.encoding == .hex ? .base64 : .hex
             reasons.append("the received signature is not \(spec.encoding.rawValue)" + (parsed.signatures.contains { other.decode($0) != nil } ? " (it looks like \(other.rawValue))" : ""))
+            if firstOnly { return reasons }
         }
         // Secret in the wrong encoding.
         let altKeys = secrets.map { spec.keyFormat.alternative.key(from: $0) }
         if findMatch(spec, keys: altKeys, received: received, body: ctx.body, parsed: parsed, urls: urls, method: method) != nil {
             reasons.append("wrong secret encoding: the signature matches with \(spec.keyFormat.alternative.explanation) as the key, but \(spec.provider) uses \(spec.keyFormat.explanation)")
+            if firstOnly { return reasons }
         }
         // Body variants.
         if spec.signsBody {
             for variant in BodyVariants.of(ctx.body) {
                 if findMatch(spec, keys: keys, received: received, body: variant.bytes, parsed: parsed, urls: urls, method: method) != nil {
                     reasons.append("body: the signature matches the body \(variant.label): \(variant.meaning)")
+                    if firstOnly { return reasons }
                     break
                 }
             }
@@ -313,6 +320,7 @@ enum HMACEngine {
             for url in ctx.alternativeURLs where !urls.contains(url) {
                 if findMatch(spec, keys: keys, received: received, body: ctx.body, parsed: parsed, urls: [url], method: method) != nil {
                     reasons.append("url: the signature matches the URL \(url), not \(ctx.urls[0]): the sender called a different address (proxy, port or scheme); set --public-url to it")
+                    if firstOnly { return reasons }
                     break
                 }
             }
@@ -324,6 +332,7 @@ enum HMACEngine {
                 let decoded = textSigs.map { enc.decode($0) }
                 if findMatch(spec, keys: keys, received: decoded, body: ctx.body, parsed: parsed, urls: urls, method: method, algorithm: alg) != nil {
                     reasons.append("wrong scheme version: the signature is \(alg.displayName) in \(enc.rawValue), but \(spec.provider) expects \(spec.algorithm.displayName) in \(spec.encoding.rawValue) in \(parsed.headerName)")
+                    if firstOnly { return reasons }
                     break outer
                 }
             }
@@ -333,6 +342,7 @@ enum HMACEngine {
                 let v1 = sha256Hex(Array(secret.utf8) + ctx.body)
                 if constantTimeEqual(Array(sig.lowercased().utf8), Array(v1.utf8)) {
                     reasons.append("wrong scheme version: \(parsed.headerName) holds a v1 signature (SHA-256 of secret + body); v3 is an HMAC of method + URL + body + timestamp")
+                    if firstOnly { return reasons }
                 }
                 for url in ctx.urls + ctx.alternativeURLs {
                     let v2 = sha256Hex(Array(secret.utf8) + Array(method.utf8) + Array(url.utf8) + ctx.body)

@@ -17,6 +17,15 @@ public enum MACAlgorithm: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The length of a MAC, in bytes.
+    var byteCount: Int {
+        switch self {
+        case .hmacSHA1: 20
+        case .hmacSHA256: 32
+        case .hmacSHA512: 64
+        }
+    }
+
     func mac(key: [UInt8], message: [UInt8]) -> [UInt8] {
         let symmetricKey = SymmetricKey(data: key)
         switch self {
