@@ -22,21 +22,35 @@ public struct HeaderField: Sendable, Hashable {
 }
 
 extension HeaderField {
-    /// Whether the name equals `other` ignoring ASCII case (header names are ASCII tokens).
+    /// Whether the name equals `other` ignoring ASCII case (header names are ASCII tokens): only
+    /// `A`–`Z` fold to `a`–`z`, every other byte (non-ASCII included) must be equal.
     @inlinable
     public func hasName(_ other: String) -> Bool {
-        var a = name.utf8.makeIterator()
-        var b = other.utf8.makeIterator()
-        while true {
-            switch (a.next(), b.next()) {
-            case (nil, nil): return true
-            case (let x?, let y?):
-                let lx = (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x
-                let ly = (y >= 0x41 && y <= 0x5A) ? y | 0x20 : y
-                if lx != ly { return false }
-            default: return false
-            }
+        let lhs = name.utf8
+        let rhs = other.utf8
+        // Native strings know their UTF-8 length: most names differ from the wanted one in length.
+        guard lhs.count == rhs.count else { return false }
+        let compared = lhs.withContiguousStorageIfAvailable { a in
+            rhs.withContiguousStorageIfAvailable { b in HeaderField.equalFoldingASCII(a, b) }
         }
+        if let compared, let result = compared { return result }
+        return lhs.elementsEqual(rhs) { HeaderField.foldASCII($0) == HeaderField.foldASCII($1) }
+    }
+
+    /// `A`–`Z` to `a`–`z`; every other byte unchanged.
+    @inlinable
+    public static func foldASCII(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
+    }
+
+    /// Byte-wise equality of two buffers, `A`–`Z` folded to lower case.
+    @inlinable
+    public static func equalFoldingASCII(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in 0..<a.count where a[i] != b[i] {
+            if foldASCII(a[i]) != foldASCII(b[i]) { return false }
+        }
+        return true
     }
 }
 

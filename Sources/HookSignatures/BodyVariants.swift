@@ -12,71 +12,124 @@ enum BodyVariants {
         var meaning: String
     }
 
-    static func of(_ body: [UInt8]) -> [Variant] {
-        var out: [Variant] = []
-        let changedInTransit = "the body changed after signing (a proxy, framework or test script rewrote it)"
-        if body.last == 0x0A {
-            var trimmed = body
-            trimmed.removeLast()
-            if trimmed.last == 0x0D {
-                var both = trimmed
-                both.removeLast()
-                out.append(Variant(bytes: both, label: "without its trailing CRLF", meaning: "a line break was added after signing (or the sender signed trimmed text)"))
+    /// The variants in a fixed order, made one at a time as they are asked for: callers stop at the
+    /// first one that explains a mismatch, so the JSON re-serializations are only made when the
+    /// cheaper variants before them did not match.
+    static func of(_ body: [UInt8]) -> Variants { Variants(body: body) }
+
+    struct Variants: Sequence {
+        let body: [UInt8]
+
+        func makeIterator() -> Iterator { Iterator(body: body) }
+
+        struct Iterator: IteratorProtocol {
+            let body: [UInt8]
+            private var step = 0
+            private var done = false
+            private var pending: [Variant] = []
+            private var json: Any?
+            /// Bodies already handed out among the JSON variants (and the body itself), compared
+            /// as bytes: a handful of arrays, cheaper to scan than to hash whole.
+            private var seen: [[UInt8]] = []
+            private var compact: [UInt8]?
+
+            init(body: [UInt8]) { self.body = body }
+
+            mutating func next() -> Variant? {
+                while pending.isEmpty {
+                    guard !done, step <= 14 else { return nil }
+                    produce(step)
+                    step += 1
+                }
+                return pending.removeFirst()
             }
-            out.append(Variant(bytes: trimmed, label: "without its trailing newline", meaning: "a newline was added after signing (or the sender signed trimmed text)"))
-        } else {
-            out.append(Variant(bytes: body + [0x0A], label: "with a trailing newline added", meaning: "the sender signed a body ending in a newline and it was stripped on the way"))
-            out.append(Variant(bytes: body + [0x0D, 0x0A], label: "with a trailing CRLF added", meaning: "the sender signed a body ending in CRLF and it was stripped on the way"))
-        }
-        if let first = body.firstIndex(where: { !isSpace($0) }), first > 0 || body.lastIndex(where: { !isSpace($0) }).map({ $0 < body.count - 1 }) == true {
-            let last = body.lastIndex(where: { !isSpace($0) })!
-            out.append(Variant(bytes: Array(body[first...last]), label: "with surrounding whitespace trimmed", meaning: changedInTransit))
-        }
-        // Charset and JSON variants are only tried for bodies of reasonable size.
-        guard body.count <= 2_000_000 else { return out }
-        if let text = String(bytes: body, encoding: .utf8), text.unicodeScalars.contains(where: { !$0.isASCII }),
-           let latin1 = text.data(using: .isoLatin1) {
-            out.append(Variant(bytes: Array(latin1), label: "encoded as Latin-1 instead of UTF-8", meaning: "the body was transcoded from Latin-1 to UTF-8 after signing (charset conversion by a proxy or framework)"))
-        }
-        if body.contains(where: { $0 >= 0x80 }) {
-            var reencoded: [UInt8] = []
-            reencoded.reserveCapacity(body.count + body.count / 4)
-            for b in body {
-                if b < 0x80 { reencoded.append(b) } else { reencoded += [0xC0 | (b >> 6), 0x80 | (b & 0x3F)] }
+
+            private static let changedInTransit = "the body changed after signing (a proxy, framework or test script rewrote it)"
+            private static let reserialized = "the sender signed re-serialized JSON, not the bytes it sent (or something re-encoded the JSON on the way)"
+
+            private mutating func produce(_ step: Int) {
+                switch step {
+                case 0:
+                    if body.last == 0x0A {
+                        var trimmed = body
+                        trimmed.removeLast()
+                        if trimmed.last == 0x0D {
+                            var both = trimmed
+                            both.removeLast()
+                            pending.append(Variant(bytes: both, label: "without its trailing CRLF", meaning: "a line break was added after signing (or the sender signed trimmed text)"))
+                        }
+                        pending.append(Variant(bytes: trimmed, label: "without its trailing newline", meaning: "a newline was added after signing (or the sender signed trimmed text)"))
+                    } else {
+                        pending.append(Variant(bytes: body + [0x0A], label: "with a trailing newline added", meaning: "the sender signed a body ending in a newline and it was stripped on the way"))
+                        pending.append(Variant(bytes: body + [0x0D, 0x0A], label: "with a trailing CRLF added", meaning: "the sender signed a body ending in CRLF and it was stripped on the way"))
+                    }
+                case 1:
+                    if let first = body.firstIndex(where: { !isSpace($0) }), first > 0 || body.lastIndex(where: { !isSpace($0) }).map({ $0 < body.count - 1 }) == true {
+                        let last = body.lastIndex(where: { !isSpace($0) })!
+                        pending.append(Variant(bytes: Array(body[first...last]), label: "with surrounding whitespace trimmed", meaning: Self.changedInTransit))
+                    }
+                    // Charset and JSON variants are only tried for bodies of reasonable size.
+                    if body.count > 2_000_000 { done = true }
+                case 2:
+                    // ASCII bytes decode to ASCII scalars only: no Latin-1 variant to make.
+                    if body.contains(where: { $0 >= 0x80 }), let text = String(bytes: body, encoding: .utf8),
+                       text.unicodeScalars.contains(where: { !$0.isASCII }), let latin1 = text.data(using: .isoLatin1) {
+                        pending.append(Variant(bytes: Array(latin1), label: "encoded as Latin-1 instead of UTF-8", meaning: "the body was transcoded from Latin-1 to UTF-8 after signing (charset conversion by a proxy or framework)"))
+                    }
+                case 3:
+                    if body.contains(where: { $0 >= 0x80 }) {
+                        var reencoded: [UInt8] = []
+                        reencoded.reserveCapacity(body.count + body.count / 4)
+                        for b in body {
+                            if b < 0x80 { reencoded.append(b) } else { reencoded += [0xC0 | (b >> 6), 0x80 | (b & 0x3F)] }
+                        }
+                        pending.append(Variant(bytes: reencoded, label: "read as Latin-1 and re-encoded as UTF-8", meaning: "a charset conversion happened between signing and delivery (UTF-8 text turned into Latin-1 bytes, or a body decoded as Latin-1 before signing)"))
+                    }
+                case 4:
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
+                          JSONSerialization.isValidJSONObject(object) else {
+                        done = true
+                        return
+                    }
+                    json = object
+                    seen = [body]
+                case 5:
+                    compact = serialize([.withoutEscapingSlashes])
+                    add(compact, "re-serialized as compact JSON")
+                case 6: add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
+                case 7: add(serialize([]), "re-serialized as compact JSON with `/` escaped as `\\/`")
+                case 8: add(serialize([.prettyPrinted, .withoutEscapingSlashes]), "re-serialized as pretty-printed JSON")
+                case 9: add(compact.map { spacedJSON($0) }, "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
+                case 10: add(compact.flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII characters escaped as \\uXXXX")
+                // A second serialization, as before: the writer's key order for an unsorted object
+                // differs from call to call (per-instance dictionary seeds), so this is another draw.
+                case 11: add(serialize([]).flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
+                case 12: add(unescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
+                case 13: add(changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
+                case 14: add(changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
+                default: break
+                }
             }
-            out.append(Variant(bytes: reencoded, label: "read as Latin-1 and re-encoded as UTF-8", meaning: "a charset conversion happened between signing and delivery (UTF-8 text turned into Latin-1 bytes, or a body decoded as Latin-1 before signing)"))
+
+            private mutating func add(_ bytes: [UInt8]?, _ label: String, _ meaning: String = reserialized) {
+                guard let bytes, !seen.contains(bytes) else { return }
+                seen.append(bytes)
+                pending.append(Variant(bytes: bytes, label: label, meaning: meaning))
+            }
+
+            private func serialize(_ options: JSONSerialization.WritingOptions) -> [UInt8]? {
+                guard let json else { return nil }
+                return (try? JSONSerialization.data(withJSONObject: json, options: options)).map(Array.init)
+            }
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
-              JSONSerialization.isValidJSONObject(object) else {
-            return out
-        }
-        let reserialized = "the sender signed re-serialized JSON, not the bytes it sent (or something re-encoded the JSON on the way)"
-        var seen: Set<[UInt8]> = [body]
-        func add(_ bytes: [UInt8]?, _ label: String, _ meaning: String = reserialized) {
-            guard let bytes, seen.insert(bytes).inserted else { return }
-            out.append(Variant(bytes: bytes, label: label, meaning: meaning))
-        }
-        func serialize(_ options: JSONSerialization.WritingOptions) -> [UInt8]? {
-            (try? JSONSerialization.data(withJSONObject: object, options: options)).map(Array.init)
-        }
-        let compact = serialize([.withoutEscapingSlashes])
-        add(compact, "re-serialized as compact JSON")
-        add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
-        add(serialize([]), "re-serialized as compact JSON with `/` escaped as `\\/`")
-        add(serialize([.prettyPrinted, .withoutEscapingSlashes]), "re-serialized as pretty-printed JSON")
-        add(compact.map { spacedJSON($0) }, "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
-        add(compact.flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII characters escaped as \\uXXXX")
-        add(serialize([]).flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
-        add(unescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
-        add(changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
-        add(changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
-        return out
     }
 
-    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+    fileprivate static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
 
     /// Escapes every non-ASCII character of JSON text as `\uXXXX` (surrogate pairs above U+FFFF).
     static func asciiEscaped(_ bytes: [UInt8], upper: Bool) -> [UInt8]? {
+        // ASCII text (no NUL) has nothing to escape: it comes back as it is.
+        if bytes.allSatisfy({ $0 != 0 && $0 < 0x80 }) { return bytes }
         guard let text = String(bytes: bytes, encoding: .utf8) else { return nil }
         var out = ""
         for unit in text.unicodeScalars {
@@ -136,6 +189,8 @@ enum BodyVariants {
 
     /// Replaces `\uXXXX` escapes of non-ASCII characters by the UTF-8 characters; nil when none.
     static func unescapedNonASCII(_ bytes: [UInt8]) -> [UInt8]? {
+        // Without the bytes `\u` the text cannot contain the characters `\` `u` either.
+        guard contains(bytes, [0x5C, 0x75]) else { return nil }
         guard let text = String(bytes: bytes, encoding: .utf8), text.contains("\\u") else { return nil }
         var out = ""
         var chars = Substring(text)

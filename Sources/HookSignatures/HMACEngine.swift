@@ -16,9 +16,22 @@ struct ParsedHMACHeaders {
 
 enum HMACEngine {
     static func parse(_ spec: HMACSpec, _ ctx: VerifyContext) -> ParsedHMACHeaders? {
-        guard let name = spec.headers.first(where: { ctx.request.headers.first(named: $0) != nil }) else { return nil }
-        let fields = ctx.request.headers.all(named: name)
-        var parsed = ParsedHMACHeaders(headerName: fields[0].name, headerValues: fields.map(\.value), signatures: [], notes: [])
+        // The first of the spec's names that is present; its fields are that one and the later ones
+        // with the same name (read in place, not copied out).
+        let headers = ctx.request.headers
+        var found: (name: String, index: Int)?
+        for candidate in spec.headers {
+            if let index = headers.firstIndex(where: { $0.hasName(candidate) }) {
+                found = (candidate, index)
+                break
+            }
+        }
+        guard let (name, firstIndex) = found else { return nil }
+        let fields = headers[firstIndex...].lazy.filter { $0.hasName(name) }
+        // The header values and notes are only shown in the report's lines.
+        let wantsLines = ctx.wantsLines
+        var parsed = ParsedHMACHeaders(
+            headerName: headers[firstIndex].name, headerValues: wantsLines ? fields.map(\.value) : [], signatures: [], notes: [])
         switch spec.format {
         case .single(let prefix, let optional):
             for field in fields {
@@ -29,7 +42,7 @@ enum HMACEngine {
                     } else if optional {
                         parsed.signatures.append(value)
                     } else {
-                        parsed.notes.append("the \(name) value lacks the expected `\(prefix)` prefix")
+                        if wantsLines { parsed.notes.append("the \(name) value lacks the expected `\(prefix)` prefix") }
                         parsed.signatures.append(value)
                     }
                 } else {
@@ -37,13 +50,26 @@ enum HMACEngine {
                 }
             }
         case .keyed(let separator, let timestampKey, let signatureKey):
+            // ASCII keys are compared with the entries' bytes (no String per entry); other keys
+            // compare as Strings (canonical equivalence), as `parseKeyedList` gives them.
+            let asciiKeys = isASCII(signatureKey) && timestampKey.map(isASCII) ?? true
             for field in fields {
+                let split = asciiKeys && forEachASCIIKeyedEntry(field.rawValue, separator: separator) { key, value in
+                    if signatureKey.utf8.elementsEqual(key) {
+                        parsed.signatures.append(String(decoding: value, as: UTF8.self))
+                    } else if let timestampKey, timestampKey.utf8.elementsEqual(key) {
+                        parsed.timestamp = Array(value)
+                    } else if wantsLines {
+                        parsed.notes.append("ignored `\(String(decoding: key, as: UTF8.self))=` entry (only `\(signatureKey)=` signatures are checked)")
+                    }
+                }
+                if split { continue }
                 for (key, value) in parseKeyedList(field.value, separator: separator) {
                     if key == signatureKey {
                         parsed.signatures.append(value)
                     } else if let timestampKey, key == timestampKey {
                         parsed.timestamp = Array(value.utf8)
-                    } else {
+                    } else if wantsLines {
                         parsed.notes.append("ignored `\(key)=` entry (only `\(signatureKey)=` signatures are checked)")
                     }
                 }
@@ -56,7 +82,7 @@ enum HMACEngine {
                         parsed.signatures.append(String(pieces[1]))
                     } else if pieces.count == 2, pieces[0] == "v1a", version == "v1" {
                         parsed.asymmetric.append(String(pieces[1]))
-                    } else {
+                    } else if wantsLines {
                         parsed.notes.append("ignored entry `\(abbreviate(String(entry), max: 20))` (not `\(version),…`)")
                     }
                 }
@@ -103,6 +129,8 @@ enum HMACEngine {
         urls: [String?], method: String, algorithm: MACAlgorithm? = nil
     ) -> Match? {
         let alg = algorithm ?? spec.algorithm
+        // A MAC only equals a received signature of its own length: without one, no MAC is computed.
+        guard received.contains(where: { $0?.count == alg.byteCount }) else { return nil }
         for (si, key) in keys.enumerated() {
             guard let key else { continue }
             for url in urls {
@@ -224,7 +252,8 @@ enum HMACEngine {
             if secrets.count > 1 || received.count > 1 { detail += " (\(which.isEmpty ? "secret #1" : which.joined(separator: ", ")))" }
             return outcome(.valid, detail)
         }
-        let reasons = diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls)
+        // The verdict alone needs only the first reason.
+        let reasons = diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls, firstOnly: !wantsLines)
         for reason in reasons where wantsLines { lines.append("why: \(reason)") }
         if reasons.isEmpty, wantsLines {
             lines.append("why: no variant tried (secret encoding, trailing newline, re-serialized JSON, URL, algorithm) matches: most likely a different secret, or the body was altered")
@@ -239,37 +268,49 @@ enum HMACEngine {
     /// (built-in ids and the config file's custom schemes, a bounded set).
     private static let noSecretDetails = Mutex<[String: String]>([:])
 
+    /// The built-in providers' sentences, read without a lock.
+    private static let builtinNoSecretDetails: [String: String] = Dictionary(
+        uniqueKeysWithValues: ProviderCatalog.ids.map { ($0, makeNoSecretDetail($0)) })
+
+    private static func makeNoSecretDetail(_ provider: String) -> String {
+        "no secret for \(provider): set --secret \(provider)=… or \(SecretBook.environmentVariable(for: provider))"
+    }
+
     static func noSecretDetail(_ provider: String) -> String {
-        noSecretDetails.withLock { details in
+        if let detail = builtinNoSecretDetails[provider] { return detail }
+        return noSecretDetails.withLock { details in
             if let detail = details[provider] { return detail }
-            let env = SecretBook.environmentVariable(for: provider)
-            let detail = "no secret for \(provider): set --secret \(provider)=… or \(env)"
+            let detail = makeNoSecretDetail(provider)
             if details.count < 1024 { details[provider] = detail }
             return detail
         }
     }
 
-    /// Tries the common mistakes and says which one explains the mismatch.
+    /// Tries the common mistakes and says which one explains the mismatch. With `firstOnly` it stops
+    /// at the first reason found (all the verdict's detail needs), skipping the checks after it.
     static func diagnose(
         _ spec: HMACSpec, _ ctx: VerifyContext, parsed: ParsedHMACHeaders, secrets: [String], keys: [[UInt8]?],
-        received: [[UInt8]?], urls: [String?]
+        received: [[UInt8]?], urls: [String?], firstOnly: Bool = false
     ) -> [String] {
         var reasons: [String] = []
         let method = ctx.request.method
         if received.allSatisfy({ $0 == nil }) {
             let other: SignatureEncoding = spec.encoding == .hex ? .base64 : .hex
             reasons.append("the received signature is not \(spec.encoding.rawValue)" + (parsed.signatures.contains { other.decode($0) != nil } ? " (it looks like \(other.rawValue))" : ""))
+            if firstOnly { return reasons }
         }
         // Secret in the wrong encoding.
         let altKeys = secrets.map { spec.keyFormat.alternative.key(from: $0) }
         if findMatch(spec, keys: altKeys, received: received, body: ctx.body, parsed: parsed, urls: urls, method: method) != nil {
             reasons.append("wrong secret encoding: the signature matches with \(spec.keyFormat.alternative.explanation) as the key, but \(spec.provider) uses \(spec.keyFormat.explanation)")
+            if firstOnly { return reasons }
         }
         // Body variants.
         if spec.signsBody {
             for variant in BodyVariants.of(ctx.body) {
                 if findMatch(spec, keys: keys, received: received, body: variant.bytes, parsed: parsed, urls: urls, method: method) != nil {
                     reasons.append("body: the signature matches the body \(variant.label): \(variant.meaning)")
+                    if firstOnly { return reasons }
                     break
                 }
             }
@@ -279,6 +320,7 @@ enum HMACEngine {
             for url in ctx.alternativeURLs where !urls.contains(url) {
                 if findMatch(spec, keys: keys, received: received, body: ctx.body, parsed: parsed, urls: [url], method: method) != nil {
                     reasons.append("url: the signature matches the URL \(url), not \(ctx.urls[0]): the sender called a different address (proxy, port or scheme); set --public-url to it")
+                    if firstOnly { return reasons }
                     break
                 }
             }
@@ -290,6 +332,7 @@ enum HMACEngine {
                 let decoded = textSigs.map { enc.decode($0) }
                 if findMatch(spec, keys: keys, received: decoded, body: ctx.body, parsed: parsed, urls: urls, method: method, algorithm: alg) != nil {
                     reasons.append("wrong scheme version: the signature is \(alg.displayName) in \(enc.rawValue), but \(spec.provider) expects \(spec.algorithm.displayName) in \(spec.encoding.rawValue) in \(parsed.headerName)")
+                    if firstOnly { return reasons }
                     break outer
                 }
             }
@@ -299,6 +342,7 @@ enum HMACEngine {
                 let v1 = sha256Hex(Array(secret.utf8) + ctx.body)
                 if constantTimeEqual(Array(sig.lowercased().utf8), Array(v1.utf8)) {
                     reasons.append("wrong scheme version: \(parsed.headerName) holds a v1 signature (SHA-256 of secret + body); v3 is an HMAC of method + URL + body + timestamp")
+                    if firstOnly { return reasons }
                 }
                 for url in ctx.urls + ctx.alternativeURLs {
                     let v2 = sha256Hex(Array(secret.utf8) + Array(method.utf8) + Array(url.utf8) + ctx.body)

@@ -291,9 +291,17 @@ struct MailgunFields {
     var signature: String
     var source: String
 
+    /// The pre-check of `parse` over the stored body, without copying it: false when `parse` is nil.
+    static func mayBeIn(_ body: Data) -> Bool {
+        !body.isEmpty && body.count <= 1 << 20 && contains(body, signatureWord) && contains(body, tokenWord)
+    }
+
+    private static let signatureWord = Array("signature".utf8)
+    private static let tokenWord = Array("token".utf8)
+
     static func parse(_ body: [UInt8]) -> MailgunFields? {
         // Cheap pre-check first: this runs on every unsigned request's body.
-        guard !body.isEmpty, body.count <= 1 << 20, contains(body, Array("signature".utf8)), contains(body, Array("token".utf8)) else {
+        guard !body.isEmpty, body.count <= 1 << 20, contains(body, signatureWord), contains(body, tokenWord) else {
             return nil
         }
         if body.first == UInt8(ascii: "{"),

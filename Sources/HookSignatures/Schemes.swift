@@ -190,7 +190,8 @@ enum BuiltinSpecs {
 
 /// One way a request may be signed: a candidate the verifier tries.
 enum Candidate: Sendable, Hashable {
-    case hmac(HMACSpec)
+    /// Boxed: a candidate is copied as one reference, not as the spec's many strings and arrays.
+    indirect case hmac(HMACSpec)
     case twilio
     case discord
     case sendgrid
@@ -269,55 +270,87 @@ enum Candidate: Sendable, Hashable {
         func has(_ name: DetectedHeader) -> Bool { present & (1 << name.rawValue) != 0 }
         var out: [Candidate] = []
         if has(.svixSignature) {
-            out += ["svix", "clerk", "resend", "standardwebhooks"].map { .hmac(BuiltinSpecs.standardWebhooks($0, prefix: "svix")) }
+            out += Detected.svixHeaders
         }
         if has(.webhookSignature) {
-            if has(.xGitlabEvent) || has(.xGitlabInstance) { out.append(.hmac(BuiltinSpecs.gitlabSigned)) }
-            out += ["standardwebhooks", "svix", "clerk", "resend"].map { .hmac(BuiltinSpecs.standardWebhooks($0)) }
+            if has(.xGitlabEvent) || has(.xGitlabInstance) { out.append(Detected.gitlabSigned) }
+            out += Detected.webhookHeaders
         }
         if has(.xGitlabToken) { out.append(.gitlabToken) }
-        if has(.stripeSignature) { out.append(.hmac(BuiltinSpecs.stripe)) }
-        if has(.calendlyWebhookSignature) { out.append(.hmac(BuiltinSpecs.calendly)) }
-        if has(.paddleSignature) { out.append(.hmac(BuiltinSpecs.paddle)) }
+        if has(.stripeSignature) { out.append(Detected.stripe) }
+        if has(.calendlyWebhookSignature) { out.append(Detected.calendly) }
+        if has(.paddleSignature) { out.append(Detected.paddle) }
         let fromGitHub = has(.xGithubEvent) || has(.xGithubDelivery) || has(.xGithubHookId)
         if has(.xHubSignature256) {
-            out += fromGitHub ? [.hmac(BuiltinSpecs.github), .hmac(BuiltinSpecs.meta)] : [.hmac(BuiltinSpecs.meta), .hmac(BuiltinSpecs.github)]
+            out += fromGitHub ? [Detected.github, Detected.meta] : [Detected.meta, Detected.github]
         }
-        if let legacy = h.value(named: "X-Hub-Signature") {
+        if has(.xHubSignature), let legacy = h.value(named: "X-Hub-Signature") {
             if legacy.lowercased().hasPrefix("sha256=") {
-                out.append(.hmac(BuiltinSpecs.bitbucket))
+                out.append(Detected.bitbucket)
             } else if fromGitHub {
-                out += [.hmac(BuiltinSpecs.githubLegacy), .hmac(BuiltinSpecs.intercom)]
+                out += [Detected.githubLegacy, Detected.intercom]
             } else if has(.xEventKey) {
-                out += [.hmac(BuiltinSpecs.bitbucket), .hmac(BuiltinSpecs.intercom), .hmac(BuiltinSpecs.githubLegacy)]
+                out += [Detected.bitbucket, Detected.intercom, Detected.githubLegacy]
             } else {
-                out += [.hmac(BuiltinSpecs.intercom), .hmac(BuiltinSpecs.githubLegacy), .hmac(BuiltinSpecs.bitbucket)]
+                out += [Detected.intercom, Detected.githubLegacy, Detected.bitbucket]
             }
         }
-        if has(.xSlackSignature) { out.append(.hmac(BuiltinSpecs.slack)) }
-        if has(.xShopifyHmacSha256) || has(.shopifyHmacSha256) { out.append(.hmac(BuiltinSpecs.shopify)) }
+        if has(.xSlackSignature) { out.append(Detected.slack) }
+        if has(.xShopifyHmacSha256) || has(.shopifyHmacSha256) { out.append(Detected.shopify) }
         if has(.xTwilioSignature) { out.append(.twilio) }
         if has(.xSignatureEd25519) { out.append(.discord) }
-        if has(.xSquareHmacsha256Signature) { out.append(.hmac(BuiltinSpecs.square)) }
-        else if has(.xSquareSignature) { out.append(.hmac(BuiltinSpecs.squareLegacy)) }
-        if has(.xZmSignature) { out.append(.hmac(BuiltinSpecs.zoom)) }
-        if has(.twitchEventsubMessageSignature) { out.append(.hmac(BuiltinSpecs.twitch)) }
-        if has(.linearSignature) { out.append(.hmac(BuiltinSpecs.linear)) }
+        if has(.xSquareHmacsha256Signature) { out.append(Detected.square) }
+        else if has(.xSquareSignature) { out.append(Detected.squareLegacy) }
+        if has(.xZmSignature) { out.append(Detected.zoom) }
+        if has(.twitchEventsubMessageSignature) { out.append(Detected.twitch) }
+        if has(.linearSignature) { out.append(Detected.linear) }
         if has(.xTwilioEmailEventWebhookSignature) { out.append(.sendgrid) }
-        if has(.typeformSignature) { out.append(.hmac(BuiltinSpecs.typeform)) }
-        if has(.xHubspotSignatureV3) { out.append(.hmac(BuiltinSpecs.hubspotV3)) }
+        if has(.typeformSignature) { out.append(Detected.typeform) }
+        if has(.xHubspotSignatureV3) { out.append(Detected.hubspotV3) }
         if has(.xHubspotSignature) { out.append(.hubspotLegacy) }
-        if has(.xPagerdutySignature) { out.append(.hmac(BuiltinSpecs.pagerduty)) }
-        if has(.xRazorpaySignature) { out.append(.hmac(BuiltinSpecs.razorpay)) }
-        if has(.xVercelSignature) { out.append(.hmac(BuiltinSpecs.vercel)) }
-        if has(.sentryHookSignature) { out.append(.hmac(BuiltinSpecs.sentry)) }
-        if has(.xTrelloWebhook) { out.append(.hmac(BuiltinSpecs.trello)) }
-        if has(.xDropboxSignature) { out.append(.hmac(BuiltinSpecs.dropbox)) }
-        if has(.xMollieSignature) { out.append(.hmac(BuiltinSpecs.mollie)) }
-        if has(.xCcWebhookSignature) { out.append(.hmac(BuiltinSpecs.coinbase)) }
-        if out.isEmpty, MailgunFields.parse(Array(request.body)) != nil { out.append(.mailgun) }
+        if has(.xPagerdutySignature) { out.append(Detected.pagerduty) }
+        if has(.xRazorpaySignature) { out.append(Detected.razorpay) }
+        if has(.xVercelSignature) { out.append(Detected.vercel) }
+        if has(.sentryHookSignature) { out.append(Detected.sentry) }
+        if has(.xTrelloWebhook) { out.append(Detected.trello) }
+        if has(.xDropboxSignature) { out.append(Detected.dropbox) }
+        if has(.xMollieSignature) { out.append(Detected.mollie) }
+        if has(.xCcWebhookSignature) { out.append(Detected.coinbase) }
+        if out.isEmpty, MailgunFields.mayBeIn(request.body), MailgunFields.parse(Array(request.body)) != nil { out.append(.mailgun) }
         return out
     }
+}
+
+/// The candidates `Candidate.detect` hands out, built once (each a single boxed spec).
+private enum Detected {
+    static let svixHeaders: [Candidate] = ["svix", "clerk", "resend", "standardwebhooks"].map { .hmac(BuiltinSpecs.standardWebhooks($0, prefix: "svix")) }
+    static let webhookHeaders: [Candidate] = ["standardwebhooks", "svix", "clerk", "resend"].map { .hmac(BuiltinSpecs.standardWebhooks($0)) }
+    static let bitbucket = Candidate.hmac(BuiltinSpecs.bitbucket)
+    static let calendly = Candidate.hmac(BuiltinSpecs.calendly)
+    static let coinbase = Candidate.hmac(BuiltinSpecs.coinbase)
+    static let dropbox = Candidate.hmac(BuiltinSpecs.dropbox)
+    static let github = Candidate.hmac(BuiltinSpecs.github)
+    static let githubLegacy = Candidate.hmac(BuiltinSpecs.githubLegacy)
+    static let gitlabSigned = Candidate.hmac(BuiltinSpecs.gitlabSigned)
+    static let hubspotV3 = Candidate.hmac(BuiltinSpecs.hubspotV3)
+    static let intercom = Candidate.hmac(BuiltinSpecs.intercom)
+    static let linear = Candidate.hmac(BuiltinSpecs.linear)
+    static let meta = Candidate.hmac(BuiltinSpecs.meta)
+    static let mollie = Candidate.hmac(BuiltinSpecs.mollie)
+    static let paddle = Candidate.hmac(BuiltinSpecs.paddle)
+    static let pagerduty = Candidate.hmac(BuiltinSpecs.pagerduty)
+    static let razorpay = Candidate.hmac(BuiltinSpecs.razorpay)
+    static let sentry = Candidate.hmac(BuiltinSpecs.sentry)
+    static let shopify = Candidate.hmac(BuiltinSpecs.shopify)
+    static let slack = Candidate.hmac(BuiltinSpecs.slack)
+    static let square = Candidate.hmac(BuiltinSpecs.square)
+    static let squareLegacy = Candidate.hmac(BuiltinSpecs.squareLegacy)
+    static let stripe = Candidate.hmac(BuiltinSpecs.stripe)
+    static let trello = Candidate.hmac(BuiltinSpecs.trello)
+    static let twitch = Candidate.hmac(BuiltinSpecs.twitch)
+    static let typeform = Candidate.hmac(BuiltinSpecs.typeform)
+    static let vercel = Candidate.hmac(BuiltinSpecs.vercel)
+    static let zoom = Candidate.hmac(BuiltinSpecs.zoom)
 }
 
 /// The header names whose presence `Candidate.detect` looks at (names compare ignoring ASCII case).
@@ -334,6 +367,7 @@ enum DetectedHeader: Int, CaseIterable {
     case xGithubDelivery
     case xGithubHookId
     case xHubSignature256
+    case xHubSignature
     case xEventKey
     case xSlackSignature
     case xShopifyHmacSha256
@@ -372,6 +406,7 @@ enum DetectedHeader: Int, CaseIterable {
         case .xGithubDelivery: "x-github-delivery"
         case .xGithubHookId: "x-github-hook-id"
         case .xHubSignature256: "x-hub-signature-256"
+        case .xHubSignature: "x-hub-signature"
         case .xEventKey: "x-event-key"
         case .xSlackSignature: "x-slack-signature"
         case .xShopifyHmacSha256: "x-shopify-hmac-sha256"
@@ -398,23 +433,35 @@ enum DetectedHeader: Int, CaseIterable {
         }
     }
 
-    /// Lowercased names and their bits, by length: a header is compared only with names as long as its own.
-    private static let byLength: [Int: [(name: [UInt8], bit: UInt64)]] = Dictionary(
-        grouping: allCases.map { (name: Array($0.name.utf8), bit: UInt64(1) << UInt64($0.rawValue)) }, by: \.name.count)
+    /// Lowercased names and their bits, indexed by length: a header is compared only with names as
+    /// long as its own (an array index, not a hashed lookup, per header).
+    private static let byLength: [[(name: [UInt8], bit: UInt64)]] = {
+        let names = allCases.map { (name: Array($0.name.utf8), bit: UInt64(1) << UInt64($0.rawValue)) }
+        var table = Array(repeating: [(name: [UInt8], bit: UInt64)](), count: (names.map(\.name.count).max() ?? 0) + 1)
+        for entry in names { table[entry.name.count].append(entry) }
+        return table
+    }()
 
     /// A bit set of the names present among `headers`.
     static func present(in headers: [HeaderField]) -> UInt64 {
         var mask: UInt64 = 0
+        let table = byLength
         for field in headers {
-            guard let candidates = byLength[field.name.utf8.count] else { continue }
-            for candidate in candidates where mask & candidate.bit == 0 && equalsLowercased(field.name, candidate.name) {
+            let length = field.name.utf8.count
+            guard length < table.count else { continue }
+            for candidate in table[length] where mask & candidate.bit == 0 && equalsLowercased(field.name, candidate.name) {
                 mask |= candidate.bit
             }
         }
         return mask
     }
 
+    /// Whether `name` folded to ASCII lower case is `lower` (the same length).
     private static func equalsLowercased(_ name: String, _ lower: [UInt8]) -> Bool {
+        let fast = name.utf8.withContiguousStorageIfAvailable { bytes in
+            lower.withUnsafeBufferPointer { HeaderField.equalFoldingASCII(bytes, $0) }
+        }
+        if let fast { return fast }
         var i = 0
         for byte in name.utf8 {
             let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte

@@ -21,7 +21,8 @@ public struct SecretBook: Sendable, Hashable {
 
     /// The secrets for a provider id, in the order they were given.
     public func secrets(for provider: String) -> [String] {
-        table[provider] ?? []
+        // Without any secret (the listener's default) there is nothing to hash the id for.
+        table.isEmpty ? [] : table[provider] ?? []
     }
 
     /// Every provider id that has at least one secret.

@@ -102,13 +102,11 @@ public struct SignatureVerifier: Sendable {
         let candidates = candidates(for: request)
         let pinned = pins.isEmpty ? nil : pin(for: request.path)
         guard !candidates.isEmpty else {
-            return SignatureReport(summary: .unsigned, lines: ["no signature header recognised (see `hookscope providers`)", "verdict: unsigned"])
+            return SignatureReport(summary: .unsigned, lines: wantsLines ? ["no signature header recognised (see `hookscope providers`)", "verdict: unsigned"] : [])
         }
         var firstWithSecret: SchemeOutcome?
         var firstWithout: SchemeOutcome?
-        var providersSeen: [String] = []
         for candidate in candidates {
-            if !providersSeen.contains(candidate.provider) { providersSeen.append(candidate.provider) }
             let hasSecret = !secrets.secrets(for: candidate.provider).isEmpty
             if !hasSecret {
                 if firstWithout == nil { firstWithout = evaluate(candidate, ctx) }
@@ -118,7 +116,13 @@ public struct SignatureVerifier: Sendable {
             if outcome.status == .valid { return report(outcome, alternatives: []) }
             if firstWithSecret == nil { firstWithSecret = outcome }
         }
-        let others = providersSeen.filter { $0 != (firstWithSecret ?? firstWithout)?.provider }
+        // Every candidate was tried: the other providers they name, once each, in order.
+        let chosen = (firstWithSecret ?? firstWithout)?.provider
+        var others: [String] = []
+        for candidate in candidates {
+            let provider = candidate.provider
+            if provider != chosen, !others.contains(provider) { others.append(provider) }
+        }
         if let outcome = firstWithSecret { return report(outcome, alternatives: others) }
         if var outcome = firstWithout {
             if !others.isEmpty, outcome.status == .noSecret {

@@ -17,6 +17,15 @@ public enum MACAlgorithm: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The length of a MAC, in bytes.
+    var byteCount: Int {
+        switch self {
+        case .hmacSHA1: 20
+        case .hmacSHA256: 32
+        case .hmacSHA512: 64
+        }
+    }
+
     func mac(key: [UInt8], message: [UInt8]) -> [UInt8] {
         let symmetricKey = SymmetricKey(data: key)
         switch self {
@@ -157,10 +166,13 @@ func parseKeyedList(_ value: String, separator: Character) -> [(key: String, val
     // ASCII values (all real signature headers) are split over their bytes: for ASCII text that is
     // the same as splitting on the Character and trimming Foundation's whitespace (space and tab),
     // and much cheaper, which matters as it runs for every capture with a signature header.
-    if separator.utf8.count == 1, let byte = separator.asciiValue, value.utf8.allSatisfy({ $0 < 0x80 }),
-       let pairs = value.utf8.withContiguousStorageIfAvailable({ asciiKeyedList($0, separator: byte) }) {
-        return pairs
+    var pairs: [(key: String, value: String)] = []
+    let split = value.utf8.withContiguousStorageIfAvailable { bytes in
+        forEachASCIIKeyedEntry(bytes, separator: separator) { key, value in
+            pairs.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
     }
+    if split == true { return pairs }
     return value.split(separator: separator).map { element in
         let trimmed = trimmingWhitespace(element)
         if let eq = trimmed.firstIndex(of: "=") {
@@ -170,8 +182,35 @@ func parseKeyedList(_ value: String, separator: Character) -> [(key: String, val
     }
 }
 
-private func asciiKeyedList(_ bytes: UnsafeBufferPointer<UInt8>, separator: UInt8) -> [(key: String, value: String)] {
-    var pairs: [(key: String, value: String)] = []
+/// Whether the text is plain ASCII.
+func isASCII(_ text: String) -> Bool {
+    text.utf8.withContiguousStorageIfAvailable { allASCII($0) } ?? text.utf8.allSatisfy { $0 < 0x80 }
+}
+
+private func allASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var high: UInt8 = 0
+    for byte in bytes { high |= byte }
+    return high < 0x80
+}
+
+/// Calls `body(key, value)` for each element of `bytes` split on `separator`, as `parseKeyedList`
+/// splits ASCII text: empty elements left out, spaces and tabs trimmed from both ends of an element,
+/// the key before its first `=` and the value after it (an element without `=` is a key with an
+/// empty value). Returns false, calling nothing, unless the bytes and the separator are ASCII.
+@discardableResult
+func forEachASCIIKeyedEntry(
+    _ bytes: [UInt8], separator: Character, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
+) -> Bool {
+    bytes.withUnsafeBufferPointer { forEachASCIIKeyedEntry($0, separator: separator, body) }
+}
+
+@discardableResult
+func forEachASCIIKeyedEntry(
+    _ bytes: UnsafeBufferPointer<UInt8>, separator: Character,
+    _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
+) -> Bool {
+    // `Character.asciiValue` is 0x0A for "\r\n" too: the separator must be a single ASCII byte.
+    guard separator.utf8.count == 1, let separator = separator.asciiValue, allASCII(bytes) else { return false }
     var start = 0
     while start < bytes.count {
         var end = start
@@ -183,14 +222,12 @@ private func asciiKeyedList(_ bytes: UnsafeBufferPointer<UInt8>, separator: UInt
             while last > first, bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09 { last -= 1 }
             let element = UnsafeBufferPointer(rebasing: bytes[first..<last])
             if let eq = element.firstIndex(of: UInt8(ascii: "=")) {
-                pairs.append((
-                    String(decoding: UnsafeBufferPointer(rebasing: element[..<eq]), as: UTF8.self),
-                    String(decoding: UnsafeBufferPointer(rebasing: element[(eq + 1)...]), as: UTF8.self)))
+                body(UnsafeBufferPointer(rebasing: element[..<eq]), UnsafeBufferPointer(rebasing: element[(eq + 1)...]))
             } else {
-                pairs.append((String(decoding: element, as: UTF8.self), ""))
+                body(element, UnsafeBufferPointer(rebasing: element[element.endIndex...]))
             }
         }
         start = end + 1
     }
-    return pairs
+    return true
 }

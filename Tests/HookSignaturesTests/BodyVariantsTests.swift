@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+@testable import HookSignatures
+
+/// `BodyVariants.of` makes its variants lazily and skips work with byte-level checks: it must hand
+/// out the same variants, in the same order, as the eager original (kept below as the reference).
+/// Bodies whose objects have at most one key, so that the unsorted re-serializations (whose key
+/// order the writer does not keep from one call to the next) are comparable.
+@Suite struct BodyVariantsTests {
+    static let bodies: [String] = [
+        #"{"hello":"world"}"#, #"{"hello":"world"}\#n"#, #"{"hello":"world"}\#r\#n"#, "  {\"a\":1}\t\n", #"[1,2,"x"]"#,
+        #"{"url":"https://example.com/a/b"}"#, #"{"name":"café"}"#, #"{"name":"caf\u00e9"}"#, #"{"name":"caf\u00E9"}"#,
+        #"{"e":"\ud83d\ude00"}"#, #"{"e":"😀"}"#, #"{"s":"a\\u00e9"}"#, #"{"n":{"m":[true,false,null,1.5,-2]}}"#,
+        "plain text", "", "\n", "   ", "a=1&b=2", "{\"broken\":", "\"fragment\"", "42",
+        #"{"q":"\"quoted\" and \\ back\/slash"}"#, #"{"ctl":"tab\there"}"#,
+    ]
+
+    static let rawBodies: [[UInt8]] = bodies.map { Array($0.utf8) } + [
+        [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xE9, 0x22, 0x7D],  // {"a":"é"} in Latin-1 (invalid UTF-8)
+        [0xFF, 0xFE, 0x00, 0x41],
+        [0x00, 0x41, 0x0A],
+        Array(#"{"a":"x"}"#.utf8) + [0x00],
+    ]
+
+    @Test func variantsMatchTheEagerOriginal() {
+        for body in Self.rawBodies {
+            let lazy = Array(BodyVariants.of(body))
+            let eager = Self.reference(body)
+            #expect(lazy.map(\.label) == eager.map(\.label), "\(body)")
+            #expect(lazy.map(\.bytes) == eager.map(\.bytes), "\(body)")
+            #expect(lazy.map(\.meaning) == eager.map(\.meaning), "\(body)")
+        }
+    }
+
+    @Test func stoppingEarlyGivesAPrefix() {
+        for body in Self.rawBodies {
+            let all = Array(BodyVariants.of(body)).map(\.label)
+            for n in 0...all.count {
+                #expect(Array(BodyVariants.of(body).prefix(n)).map(\.label) == Array(all.prefix(n)))
+            }
+        }
+    }
+
+    @Test func escapingFastPathsMatchTheOriginal() {
+        let texts = ["", "plain", #"{"a":"b/c"}"#, "tab\t\r\n", "~\u{7F}", "é", "a😀b", "\\u00e9", "\\\\u00e9", "\\u", "x\\u00E9\\u00e9"]
+        for text in texts {
+            let bytes = Array(text.utf8)
+            #expect(BodyVariants.asciiEscaped(bytes, upper: false) == Self.referenceASCIIEscaped(bytes, upper: false), "\(text)")
+            #expect(BodyVariants.asciiEscaped(bytes, upper: true) == Self.referenceASCIIEscaped(bytes, upper: true), "\(text)")
+            #expect(BodyVariants.unescapedNonASCII(bytes) == Self.referenceUnescapedNonASCII(bytes), "\(text)")
+        }
+        for bytes: [UInt8] in [[0x00], [0x41, 0x00, 0x42], [0xFF], [0x5C, 0x75, 0xFF]] {
+            #expect(BodyVariants.asciiEscaped(bytes, upper: false) == Self.referenceASCIIEscaped(bytes, upper: false), "\(bytes)")
+            #expect(BodyVariants.unescapedNonASCII(bytes) == Self.referenceUnescapedNonASCII(bytes), "\(bytes)")
+        }
+    }
+
+    // MARK: The original implementation, as reference
+
+    static func reference(_ body: [UInt8]) -> [BodyVariants.Variant] {
+        var out: [BodyVariants.Variant] = []
+        let changedInTransit = "the body changed after signing (a proxy, framework or test script rewrote it)"
+        if body.last == 0x0A {
+            var trimmed = body
+            trimmed.removeLast()
+            if trimmed.last == 0x0D {
+                var both = trimmed
+                both.removeLast()
+                out.append(BodyVariants.Variant(bytes: both, label: "without its trailing CRLF", meaning: "a line break was added after signing (or the sender signed trimmed text)"))
+            }
+            out.append(BodyVariants.Variant(bytes: trimmed, label: "without its trailing newline", meaning: "a newline was added after signing (or the sender signed trimmed text)"))
+        } else {
+            out.append(BodyVariants.Variant(bytes: body + [0x0A], label: "with a trailing newline added", meaning: "the sender signed a body ending in a newline and it was stripped on the way"))
+            out.append(BodyVariants.Variant(bytes: body + [0x0D, 0x0A], label: "with a trailing CRLF added", meaning: "the sender signed a body ending in CRLF and it was stripped on the way"))
+        }
+        if let first = body.firstIndex(where: { !referenceIsSpace($0) }), first > 0 || body.lastIndex(where: { !referenceIsSpace($0) }).map({ $0 < body.count - 1 }) == true {
+            let last = body.lastIndex(where: { !referenceIsSpace($0) })!
+            out.append(BodyVariants.Variant(bytes: Array(body[first...last]), label: "with surrounding whitespace trimmed", meaning: changedInTransit))
+        }
+        // Charset and JSON variants are only tried for bodies of reasonable size.
+        guard body.count <= 2_000_000 else { return out }
+        if let text = String(bytes: body, encoding: .utf8), text.unicodeScalars.contains(where: { !$0.isASCII }),
+           let latin1 = text.data(using: .isoLatin1) {
+            out.append(BodyVariants.Variant(bytes: Array(latin1), label: "encoded as Latin-1 instead of UTF-8", meaning: "the body was transcoded from Latin-1 to UTF-8 after signing (charset conversion by a proxy or framework)"))
+        }
+        if body.contains(where: { $0 >= 0x80 }) {
+            var reencoded: [UInt8] = []
+            reencoded.reserveCapacity(body.count + body.count / 4)
+            for b in body {
+                if b < 0x80 { reencoded.append(b) } else { reencoded += [0xC0 | (b >> 6), 0x80 | (b & 0x3F)] }
+            }
+            out.append(BodyVariants.Variant(bytes: reencoded, label: "read as Latin-1 and re-encoded as UTF-8", meaning: "a charset conversion happened between signing and delivery (UTF-8 text turned into Latin-1 bytes, or a body decoded as Latin-1 before signing)"))
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
+              JSONSerialization.isValidJSONObject(object) else {
+            return out
+        }
+        let reserialized = "the sender signed re-serialized JSON, not the bytes it sent (or something re-encoded the JSON on the way)"
+        var seen: Set<[UInt8]> = [body]
+        func add(_ bytes: [UInt8]?, _ label: String, _ meaning: String = reserialized) {
+            guard let bytes, seen.insert(bytes).inserted else { return }
+            out.append(BodyVariants.Variant(bytes: bytes, label: label, meaning: meaning))
+        }
+        func serialize(_ options: JSONSerialization.WritingOptions) -> [UInt8]? {
+            (try? JSONSerialization.data(withJSONObject: object, options: options)).map(Array.init)
+        }
+        let compact = serialize([.withoutEscapingSlashes])
+        add(compact, "re-serialized as compact JSON")
+        add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
+        add(serialize([]), "re-serialized as compact JSON with `/` escaped as `\\/`")
+        add(serialize([.prettyPrinted, .withoutEscapingSlashes]), "re-serialized as pretty-printed JSON")
+        add(compact.map { BodyVariants.spacedJSON($0) }, "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
+        add(compact.flatMap { referenceASCIIEscaped($0, upper: false) }, "with non-ASCII characters escaped as \\uXXXX")
+        add(serialize([]).flatMap { referenceASCIIEscaped($0, upper: false) }, "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
+        add(referenceUnescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
+        add(BodyVariants.changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
+        add(BodyVariants.changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
+        return out
+    }
+
+    static func referenceIsSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+
+    /// Escapes every non-ASCII character of JSON text as `\uXXXX` (surrogate pairs above U+FFFF).
+    static func referenceASCIIEscaped(_ bytes: [UInt8], upper: Bool) -> [UInt8]? {
+        guard let text = String(bytes: bytes, encoding: .utf8) else { return nil }
+        var out = ""
+        for unit in text.unicodeScalars {
+            if unit.isASCII {
+                out.unicodeScalars.append(unit)
+            } else {
+                for u16 in String(unit).utf16 {
+                    let hex = String(u16, radix: 16, uppercase: upper)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                }
+            }
+        }
+        return Array(out.utf8)
+    }
+
+    /// Replaces `\uXXXX` escapes of non-ASCII characters by the UTF-8 characters; nil when none.
+    static func referenceUnescapedNonASCII(_ bytes: [UInt8]) -> [UInt8]? {
+        guard let text = String(bytes: bytes, encoding: .utf8), text.contains("\\u") else { return nil }
+        var out = ""
+        var chars = Substring(text)
+        var changed = false
+        var pendingHigh: UInt16?
+        while !chars.isEmpty {
+            if chars.hasPrefix("\\\\") {
+                out += "\\\\"
+                chars = chars.dropFirst(2)
+                continue
+            }
+            if chars.hasPrefix("\\u"), chars.count >= 6, let v = UInt16(chars.dropFirst(2).prefix(4), radix: 16), v >= 0x80 {
+                if v >= 0xD800 && v < 0xDC00 {
+                    pendingHigh = v
+                } else if v >= 0xDC00 && v < 0xE000, let high = pendingHigh {
+                    out += String(decoding: [high, v], as: UTF16.self)
+                    pendingHigh = nil
+                    changed = true
+                } else if let scalar = Unicode.Scalar(v) {
+                    out.unicodeScalars.append(scalar)
+                    changed = true
+                }
+                chars = chars.dropFirst(6)
+                continue
+            }
+            out.append(chars.removeFirst())
+        }
+        return changed ? Array(out.utf8) : nil
+    }
+}
