@@ -278,11 +278,25 @@ struct StoreSink: CaptureSink {
         return request
     }
 
+    /// Large bodies are verified on `largeBodyVerification`, one at a time, rather than on the
+    /// cooperative pool the TUI runs on: a wrong signature over a JSON body of a few MB makes the
+    /// diagnosis try re-serialized variants for seconds, which must not stall the app (or other
+    /// tasks) while it runs. Small bodies take microseconds and are verified where they are.
+    private func verifiedOffThePool(_ request: CapturedRequest) async -> CapturedRequest {
+        guard request.body.count > Self.offPoolVerificationSize else { return verified(request) }
+        return await withCheckedContinuation { continuation in
+            Self.largeBodyVerification.async { continuation.resume(returning: verified(request)) }
+        }
+    }
+
+    static let offPoolVerificationSize = 64 * 1024
+    private static let largeBodyVerification = DispatchQueue(label: "hookscope.verify-large-bodies")
+
     /// Whether a stored capture is forwarded: not when it was refused (its body was not kept).
     static func forwards(_ request: CapturedRequest) -> Bool { request.refusal == nil }
 
     func record(_ request: CapturedRequest) async throws -> CapturedRequest {
-        var stored = try await store.insert(verified(request))
+        var stored = try await store.insert(verifiedOffThePool(request))
         guard let forwarder, Self.forwards(stored) else { return stored }
         if proxyResponse {
             // Answer the sender with the target's answer (framing headers are the listener's own).

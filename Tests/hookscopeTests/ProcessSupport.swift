@@ -172,8 +172,13 @@ final class KeepAliveClient: @unchecked Sendable {
     }
 
     private func roundTrip(_ bytes: [UInt8]) -> (status: Int, body: String)? {
-        let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == bytes.count else { return nil }
+        // A large request may take several sends (the socket has a send timeout).
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { return nil }
+            offset += sent
+        }
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {

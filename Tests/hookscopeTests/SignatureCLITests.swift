@@ -35,6 +35,37 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
         return db
     }
 
+    @Test func largeBodiesAreVerifiedToo() async throws {
+        // Bodies over 64 KiB are verified on a queue of their own (not on the event loop or the
+        // cooperative pool); their verdicts must be the same as for small bodies.
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        // Lines, not --json: a JSON line carries the body, and nothing reads the pipe until the end.
+        let listener = try await ListenerProcess(["--db", db, "--secret", "stripe=test_secret"])
+        let items = (0..<4000).map { "{\"n\":\($0),\"name\":\"item \($0)\"}" }.joined(separator: ",")
+        let body = "{\"id\":\"evt_big\",\"items\":[\(items)]}"
+        #expect(body.utf8.count > 64 * 1024)
+        let statuses = await onOwnThread { () -> [Int?] in
+            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            return [
+                client.post(path: "/stripe", body: body, headers: ["Stripe-Signature: \(stripeVectorHeader)"]),
+                client.post(path: "/stripe", body: body, headers: ["Stripe-Signature: t=\(Int(Date().timeIntervalSince1970)),v1=00"]),
+                client.post(path: "/plain", body: body),
+            ]
+        }
+        #expect(statuses == [200, 200, 200])
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        let lines = await listener.remainingOutput().split(separator: "\n").filter { $0.hasPrefix("#") }
+        #expect(lines.count == 3)
+        #expect(lines.map { $0.hasSuffix(" stripe invalid") } == [true, true, false])
+        #expect(lines.last?.hasSuffix(" unsigned") == true)
+        // The stored detail is the same diagnosis as for a small body: the timestamp is too old.
+        let shown = try await runHookscope(["list", "--db", db, "--json"])
+        let first = String(decoding: shown.stdout, as: UTF8.self).split(separator: "\n").first.flatMap { jsonObject($0) }
+        #expect(((first?["signature"] as? [String: Any])?["detail"] as? String)?.contains("old") == true)
+    }
+
     @Test func verifyExitCodesFollowTheSpec() async throws {
         let db = try await capturedStripeRequests()
         // With the right secret: invalid (expired timestamp) is exit 1, and the output says why.
