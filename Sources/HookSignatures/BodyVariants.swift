@@ -37,7 +37,7 @@ enum BodyVariants {
 
             mutating func next() -> Variant? {
                 while pending.isEmpty {
-                    guard !done, step <= 14 else { return nil }
+                    guard !done, step <= 15 else { return nil }
                     produce(step)
                     step += 1
                 }
@@ -94,19 +94,24 @@ enum BodyVariants {
                     json = object
                     seen = [body]
                 case 5:
+                    // Deterministic, in the received key order: Foundation's writer below orders an
+                    // object's keys differently from call to call, so its variants are only draws.
+                    add(minifiedJSON(body), "with the whitespace between JSON tokens removed (compact, in the same key order)",
+                        "the sender signed compact JSON and something re-formatted it with whitespace on the way")
+                case 6:
                     compact = serialize([.withoutEscapingSlashes])
                     add(compact, "re-serialized as compact JSON")
-                case 6: add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
-                case 7: add(serialize([]), "re-serialized as compact JSON with `/` escaped as `\\/`")
-                case 8: add(serialize([.prettyPrinted, .withoutEscapingSlashes]), "re-serialized as pretty-printed JSON")
-                case 9: add(compact.map { spacedJSON($0) }, "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
-                case 10: add(compact.flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII characters escaped as \\uXXXX")
+                case 7: add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
+                case 8: add(serialize([]), "re-serialized as compact JSON with `/` escaped as `\\/`")
+                case 9: add(serialize([.prettyPrinted, .withoutEscapingSlashes]), "re-serialized as pretty-printed JSON")
+                case 10: add(compact.map { spacedJSON($0) }, "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
+                case 11: add(compact.flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII characters escaped as \\uXXXX")
                 // A second serialization, as before: the writer's key order for an unsorted object
                 // differs from call to call (per-instance dictionary seeds), so this is another draw.
-                case 11: add(serialize([]).flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
-                case 12: add(unescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
-                case 13: add(changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
-                case 14: add(changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
+                case 12: add(serialize([]).flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
+                case 13: add(unescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
+                case 14: add(changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
+                case 15: add(changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
                 default: break
                 }
             }
@@ -161,6 +166,26 @@ enum BodyVariants {
             }
         }
         return out
+    }
+
+    /// JSON text without the whitespace between tokens (strings kept byte for byte); nil when there
+    /// is no such whitespace.
+    static func minifiedJSON(_ bytes: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var inString = false
+        var escaped = false
+        for b in bytes {
+            if inString {
+                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+            } else if b == 0x22 {
+                inString = true
+            } else if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
+                continue
+            }
+            out.append(b)
+        }
+        return out.count == bytes.count ? nil : out
     }
 
     /// Rewrites the hex digits of `\uXXXX` escapes to one case; nil when there is none to change.

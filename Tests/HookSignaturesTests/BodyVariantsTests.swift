@@ -104,6 +104,8 @@ import Testing
         func serialize(_ options: JSONSerialization.WritingOptions) -> [UInt8]? {
             (try? JSONSerialization.data(withJSONObject: object, options: options)).map(Array.init)
         }
+        add(referenceMinified(body), "with the whitespace between JSON tokens removed (compact, in the same key order)",
+            "the sender signed compact JSON and something re-formatted it with whitespace on the way")
         let compact = serialize([.withoutEscapingSlashes])
         add(compact, "re-serialized as compact JSON")
         add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
@@ -116,6 +118,35 @@ import Testing
         add(BodyVariants.changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
         add(BodyVariants.changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
         return out
+    }
+
+    /// Drops JSON whitespace outside strings: split at the quotes that are not escaped, and strip
+    /// the whitespace from every other piece.
+    static func referenceMinified(_ body: [UInt8]) -> [UInt8]? {
+        var pieces: [[UInt8]] = [[]]
+        var backslashes = 0
+        for b in body {
+            if b == 0x22 && backslashes % 2 == 0 {
+                pieces[pieces.count - 1].append(b)
+                pieces.append([])
+            } else {
+                pieces[pieces.count - 1].append(b)
+            }
+            backslashes = b == 0x5C ? backslashes + 1 : 0
+        }
+        // Even pieces are outside strings (each ends with the quote that opens the next string).
+        let out = pieces.enumerated().flatMap { index, piece in index % 2 == 0 ? piece.filter { !referenceIsSpace($0) } : piece }
+        return out.count == body.count ? nil : out
+    }
+
+    @Test func minifiedJSONKeepsKeyOrderAndStrings() {
+        let pretty = "{\n  \"z\": 1,\n  \"a\": \"x y\\\" z\",\n  \"m\": [ 1, 2 ]\n}\n"
+        #expect(BodyVariants.minifiedJSON(Array(pretty.utf8)).map { String(decoding: $0, as: UTF8.self) } == #"{"z":1,"a":"x y\" z","m":[1,2]}"#)
+        #expect(BodyVariants.minifiedJSON(Array(#"{"a":1}"#.utf8)) == nil)
+        // The same answer every time (Foundation's writer changes the key order from call to call).
+        let variants = (0..<20).map { _ in Array(BodyVariants.of(Array(pretty.utf8))).first { $0.label.contains("whitespace between JSON tokens") }?.bytes }
+        #expect(Set(variants.compactMap { $0 }).count == 1)
+        #expect(variants.allSatisfy { $0 != nil })
     }
 
     static func referenceIsSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }

@@ -62,7 +62,20 @@ func hmacBase64(_ key: [UInt8], _ message: String) -> String {
     @Test func reserializedJSON() {
         let report = verifier("github", "test_secret").verify(makeRequest(headers: githubHeaders, body: #"{ "hello": "world" }"#))
         #expect(report.summary.status == .invalid)
-        #expect(report.summary.detail.contains("re-serialized as compact JSON"))
+        #expect(report.summary.detail.contains("with the whitespace between JSON tokens removed"))
+    }
+
+    @Test func reformattedJSONWithSeveralKeysIsExplainedTheSameWayEveryTime() {
+        // Signed compact, delivered pretty-printed, keys not in sorted order: only a re-formatting
+        // that keeps the key order explains it, and it must do so on every call.
+        let signed = #"{"zeta":1,"alpha":{"b":[1,2],"a":"x y"},"mid":null}"#
+        let sent = "{\n  \"zeta\": 1,\n  \"alpha\": {\"b\": [1, 2], \"a\": \"x y\"},\n  \"mid\": null\n}"
+        let headers = [("X-GitHub-Event", "push"), ("X-Hub-Signature-256", "sha256=" + hmacHex(Array("test_secret".utf8), signed))]
+        for _ in 0..<10 {
+            let report = verifier("github", "test_secret").verify(makeRequest(headers: headers, body: sent))
+            #expect(report.summary.status == .invalid)
+            #expect(report.summary.detail.contains("with the whitespace between JSON tokens removed"))
+        }
     }
 
     @Test func metaEscaping() {
