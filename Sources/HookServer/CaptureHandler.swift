@@ -50,10 +50,17 @@ final class CaptureHandler: ChannelDuplexHandler {
     private var lingering = false
     /// A complete request is being stored or answered: what arrives now waits in `queued`.
     private var answering = false
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var queued = CircularBuffer<Queued>()
     private var queuedBytes = 0
     /// A read was asked for while the queue was full: it is passed on once the queue drains.
     private var readHeld = false
+
+    /// What waits behind the request being answered: its successors' parts, or the decoder's error
+    /// on them (answered 400 once the requests before it are answered, as if they had come later).
+    private enum Queued {
+        case part(HTTPServerRequestPart)
+        case error(any Error)
+    }
 
     init(configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger) {
         self.configuration = configuration
@@ -67,7 +74,7 @@ final class CaptureHandler: ChannelDuplexHandler {
         let part = unwrapInboundIn(data)
         if answering || !queued.isEmpty {
             if case .body(let buffer) = part { queuedBytes += buffer.readableBytes }
-            queued.append(part)
+            queued.append(.part(part))
             return
         }
         handle(part, context: context)
@@ -83,9 +90,14 @@ final class CaptureHandler: ChannelDuplexHandler {
 
     /// Takes up the queued parts in order until one of them starts answering again.
     private func drainQueue(context: ChannelHandlerContext) {
-        while !answering, let part = queued.popFirst() {
-            if case .body(let buffer) = part { queuedBytes -= buffer.readableBytes }
-            handle(part, context: context)
+        while !answering, let next = queued.popFirst() {
+            switch next {
+            case .part(let part):
+                if case .body(let buffer) = part { queuedBytes -= buffer.readableBytes }
+                handle(part, context: context)
+            case .error(let error):
+                handleError(error, context: context)
+            }
         }
         if readHeld, queued.count < Self.maxQueuedParts, queuedBytes < Self.maxQueuedBytes {
             readHeld = false
@@ -116,6 +128,14 @@ final class CaptureHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
+        if answering || !queued.isEmpty {
+            queued.append(.error(error))
+            return
+        }
+        handleError(error, context: context)
+    }
+
+    private func handleError(_ error: any Error, context: ChannelHandlerContext) {
         if pending == nil || pending?.responded == false && pending?.refused == false {
             if let pending { budget.release(pending.reserved) }
             pending = nil

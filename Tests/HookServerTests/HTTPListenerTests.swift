@@ -97,6 +97,30 @@ import Testing
         }
     }
 
+    @Test func garbagePipelinedBehindARequestIsAnswered400AfterIt() async throws {
+        // The garbage is decoded (and fails) while the first request is still being stored: the
+        // first request still gets its 200 before anything about the garbage, and the connection closes.
+        try await withListener { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nAGARBAGE \u{1}\r\n\r\n")
+            let (bytes, closed) = await client.readUntilClosed()
+            let first = try #require(TestResponse.parse(bytes))
+            #expect(first.0.status == 200)
+            // Then a 400 for the garbage, or (when the raw framer already gave up on it) the end.
+            if let second = TestResponse.parse(Array(bytes[first.1...])) {
+                #expect(second.0.status == 400)
+            } else {
+                #expect(first.0.header("Connection") == "close")
+            }
+            #expect(closed)
+            #expect(try await sink.all().map(\.target) == ["/first"])
+            // And the listener keeps serving.
+            let next = try RawClient(port: listener.port)
+            next.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await next.readResponses(1).first?.status == 200)
+        }
+    }
+
     @Test func responsesAreEncodedWithTheListenersOwnFraming() throws {
         let allocator = ByteBufferAllocator()
         func text(_ response: CapturedResponse, keepAlive: Bool = true, head: Bool = false) -> String {
