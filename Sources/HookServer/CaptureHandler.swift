@@ -18,7 +18,7 @@ final class CaptureHandler: ChannelDuplexHandler {
 
     /// Pipelined parts held while a request is stored, before reading is paused.
     static let maxQueuedParts = 64
-    static let maxQueuedBytes = 1 << 20
+    static let maxQueuedBytes = 256 * 1024
 
     private struct Pending {
         var capture: CapturedRequest
@@ -57,10 +57,14 @@ final class CaptureHandler: ChannelDuplexHandler {
 
     /// What waits behind the request being answered: its successors' parts, or the decoder's error
     /// on them (answered 400 once the requests before it are answered, as if they had come later).
+    /// Queued body bytes count against the listener's in-flight body budget like stored bodies do
+    /// (`reserved`: the bytes of this part that could be reserved).
     private enum Queued {
-        case part(HTTPServerRequestPart)
+        case part(HTTPServerRequestPart, reserved: Int)
         case error(any Error)
     }
+    /// Queued body parts whose bytes the budget could not take: reading waits until they are gone.
+    private var unreservedParts = 0
 
     init(configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger) {
         self.configuration = configuration
@@ -73,15 +77,20 @@ final class CaptureHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if answering || !queued.isEmpty {
-            if case .body(let buffer) = part { queuedBytes += buffer.readableBytes }
-            queued.append(.part(part))
+            var reserved = 0
+            if case .body(let buffer) = part {
+                let bytes = buffer.readableBytes
+                queuedBytes += bytes
+                if budget.reserve(bytes) { reserved = bytes } else { unreservedParts += 1 }
+            }
+            queued.append(.part(part, reserved: reserved))
             return
         }
         handle(part, context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        if queued.count >= Self.maxQueuedParts || queuedBytes >= Self.maxQueuedBytes {
+        if queueIsFull {
             readHeld = true
         } else {
             context.read()
@@ -92,17 +101,33 @@ final class CaptureHandler: ChannelDuplexHandler {
     private func drainQueue(context: ChannelHandlerContext) {
         while !answering, let next = queued.popFirst() {
             switch next {
-            case .part(let part):
-                if case .body(let buffer) = part { queuedBytes -= buffer.readableBytes }
+            case .part(let part, let reserved):
+                if case .body(let buffer) = part {
+                    queuedBytes -= buffer.readableBytes
+                    if reserved == 0 && buffer.readableBytes > 0 { unreservedParts -= 1 }
+                }
+                budget.release(reserved)
                 handle(part, context: context)
             case .error(let error):
                 handleError(error, context: context)
             }
         }
-        if readHeld, queued.count < Self.maxQueuedParts, queuedBytes < Self.maxQueuedBytes {
+        if readHeld, !queueIsFull {
             readHeld = false
             context.read()
         }
+    }
+
+    private var queueIsFull: Bool {
+        queued.count >= Self.maxQueuedParts || queuedBytes >= Self.maxQueuedBytes || unreservedParts > 0
+    }
+
+    /// Gives the budget back for everything still queued (the connection is gone).
+    private func dropQueue() {
+        for case .part(_, let reserved) in queued { budget.release(reserved) }
+        queued.removeAll()
+        queuedBytes = 0
+        unreservedParts = 0
     }
 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -121,8 +146,7 @@ final class CaptureHandler: ChannelDuplexHandler {
             budget.release(pending.reserved)
         }
         pending = nil
-        queued.removeAll()
-        queuedBytes = 0
+        dropQueue()
         context.fireChannelInactive()
     }
 

@@ -97,6 +97,35 @@ import Testing
         }
     }
 
+    @Test func queuedPipelinedBodiesCountAgainstTheBodyBudgetAndGiveItBack() async throws {
+        // A small in-flight budget: queued bodies take from it (reading waits when it is short),
+        // every request is still answered in order (200, or 503 when the budget is short), and
+        // afterwards the whole budget is free again.
+        try await withListener({ config in
+            config.inFlightBodyBudget = 64 * 1024
+        }) { listener, sink in
+            let client = try RawClient(port: listener.port)
+            let count = 100
+            let body = String(repeating: "q", count: 8 * 1024)
+            var wire = ""
+            for index in 0..<count {
+                wire += "POST /q\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            }
+            let bytes = Array(wire.utf8)
+            await onOwnThread { client.send(bytes) }
+            let responses = await client.readResponses(count)
+            #expect(responses.count == count)
+            #expect(responses.allSatisfy { $0.status == 200 || $0.status == 503 })
+            #expect(responses.contains { $0.status == 200 })
+            let captures = try await sink.all()
+            #expect(captures.map(\.target) == (0..<count).map { "/q\($0)" })
+            // Nearly the whole budget in one body: refused with 503 if anything was not given back.
+            let next = try RawClient(port: listener.port)
+            next.send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: \(60 * 1024)\r\n\r\n" + String(repeating: "z", count: 60 * 1024))
+            #expect(await next.readResponses(1).first?.status == 200)
+        }
+    }
+
     @Test func garbagePipelinedBehindARequestIsAnswered400AfterIt() async throws {
         // The garbage is decoded (and fails) while the first request is still being stored: the
         // first request still gets its 200 before anything about the garbage, and the connection closes.
