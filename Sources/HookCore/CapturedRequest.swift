@@ -19,6 +19,19 @@ public struct HeaderField: Sendable, Hashable {
 
     /// The value decoded as UTF-8; invalid sequences become U+FFFD. Use `rawValue` where bytes matter.
     public var value: String { String(decoding: rawValue, as: UTF8.self) }
+
+    /// Whether the name is a non-empty HTTP token (RFC 9110 `tchar`s only).
+    public var hasTokenName: Bool { !name.isEmpty && name.utf8.allSatisfy(isHTTPTokenByte) }
+}
+
+/// An RFC 9110 `tchar`: a letter, a digit or one of ``!#$%&'*+-.^_`|~``.
+public func isHTTPTokenByte(_ c: UInt8) -> Bool {
+    switch c {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        return true
+    default:
+        return "!#$%&'*+-.^_`|~".utf8.contains(c)
+    }
 }
 
 extension HeaderField {

@@ -220,8 +220,7 @@ public struct RequestFilter: Sendable, Hashable {
             } else {
                 name = value
             }
-            let tokenChars = Set("!#$%&'*+-.^_`|~")
-            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || tokenChars.contains($0)) }) else {
+            guard !name.isEmpty, name.utf8.allSatisfy(isHTTPTokenByte) else {
                 throw FilterError("bad header name '\(name)' in header:\(value)")
             }
             if let needle { predicate = .headerContains(name, ByteNeedle(needle)) } else { predicate = .headerPresent(name) }

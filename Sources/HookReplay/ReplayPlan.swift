@@ -162,7 +162,7 @@ public struct ReplayPlan: Sendable, Hashable {
         if let refusal = request.refusal {
             return .failure(ReplayPlanError("capture #\(request.id) was refused (\(refusal.rawValue)) and its body was not kept; nothing to replay"))
         }
-        guard !request.method.isEmpty, request.method.utf8.allSatisfy(isTokenByte) else {
+        guard !request.method.isEmpty, request.method.utf8.allSatisfy(isHTTPTokenByte) else {
             return .failure(ReplayPlanError("the captured method is not a valid HTTP token"))
         }
 
@@ -201,7 +201,7 @@ public struct ReplayPlan: Sendable, Hashable {
         if !sawHost { headers.insert(HeaderField("Host", target.hostHeader), at: 0) }
 
         for field in headers {
-            guard !field.name.isEmpty, field.name.utf8.allSatisfy(isTokenByte) else {
+            guard field.hasTokenName else {
                 return .failure(ReplayPlanError("refusing to send: header name \(quoted(field.name)) is not a valid HTTP token"))
             }
             if let byte = field.rawValue.first(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
@@ -245,15 +245,6 @@ public struct ReplayPlan: Sendable, Hashable {
             if seen.insert(lower).inserted { order.append((lower, field.name)) }
         }
         return order.filter { before[$0.lower] != after[$0.lower] }.map(\.name)
-    }
-}
-
-func isTokenByte(_ c: UInt8) -> Bool {
-    switch c {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-        return true
-    default:
-        return "!#$%&'*+-.^_`|~".utf8.contains(c)
     }
 }
 

@@ -410,7 +410,7 @@ final class CaptureHandler: ChannelDuplexHandler {
         for field in response.headers where isSendable(field) && !isFramingHeader(field) {
             buffer.writeString(field.name)
             buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
+            buffer.writeBytes(field.rawValue)
             buffer.writeStaticString("\r\n")
         }
         if bodyAllowed {
@@ -437,14 +437,7 @@ final class CaptureHandler: ChannelDuplexHandler {
     /// The listener's own and the configured headers always are (`--response-header` is checked);
     /// this keeps a forwarded target's answer from ever splitting the response.
     static func isSendable(_ field: HeaderField) -> Bool {
-        guard !field.name.isEmpty else { return false }
-        for byte in field.name.utf8 {
-            guard byte > 0x20, byte < 0x7F, byte != UInt8(ascii: ":") else { return false }
-        }
-        for byte in field.value.utf8 where byte == 0x0D || byte == 0x0A || byte == 0x00 {
-            return false
-        }
-        return true
+        field.hasTokenName && !field.rawValue.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
     }
 
     /// Ends the output (the sender reads the answer, then the end of the stream), reads and discards

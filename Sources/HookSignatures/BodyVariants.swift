@@ -150,27 +150,9 @@ enum BodyVariants {
         return Array(out.utf8)
     }
 
-    /// Compact JSON with `": "` and `", "` outside strings.
-    static func spacedJSON(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        var inString = false
-        var escaped = false
-        for b in bytes {
-            out.append(b)
-            if inString {
-                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
-            } else if b == 0x22 {
-                inString = true
-            } else if b == 0x3A || b == 0x2C {
-                out.append(0x20)
-            }
-        }
-        return out
-    }
-
-    /// JSON text without the whitespace between tokens (strings kept byte for byte); nil when there
-    /// is no such whitespace.
-    static func minifiedJSON(_ bytes: [UInt8]) -> [UInt8]? {
+    /// Rewrites JSON text byte by byte: bytes inside strings (quotes and escapes included) are kept,
+    /// each byte outside them is replaced by what `outside` returns.
+    static func rewritingOutsideStrings(_ bytes: [UInt8], _ outside: (UInt8, inout [UInt8]) -> Void) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var inString = false
@@ -178,12 +160,28 @@ enum BodyVariants {
         for b in bytes {
             if inString {
                 if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
-            } else if b == 0x22 {
-                inString = true
-            } else if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
-                continue
+                out.append(b)
+            } else {
+                if b == 0x22 { inString = true }
+                outside(b, &out)
             }
+        }
+        return out
+    }
+
+    /// Compact JSON with `": "` and `", "` outside strings.
+    static func spacedJSON(_ bytes: [UInt8]) -> [UInt8] {
+        rewritingOutsideStrings(bytes) { b, out in
             out.append(b)
+            if b == 0x3A || b == 0x2C { out.append(0x20) }
+        }
+    }
+
+    /// JSON text without the whitespace between tokens (strings kept byte for byte); nil when there
+    /// is no such whitespace.
+    static func minifiedJSON(_ bytes: [UInt8]) -> [UInt8]? {
+        let out = rewritingOutsideStrings(bytes) { b, out in
+            if !isSpace(b) { out.append(b) }
         }
         return out.count == bytes.count ? nil : out
     }

@@ -51,4 +51,13 @@ import Testing
         #expect(headers.first(named: "missing") == nil)
         #expect(headers.all(named: "missing").isEmpty)
     }
+
+    @Test func tokenNamesAreRFC9110Tchars() {
+        for name in ["X-Ok", "content-length", "a!#$%&'*+-.^_`|~9"] {
+            #expect(HeaderField(name, "v").hasTokenName, "\(name)")
+        }
+        for name in ["", "Bad Name", "a(b", "a:b", "caf\u{E9}", "a\tb", "a\u{7F}"] {
+            #expect(!HeaderField(name, "v").hasTokenName, "\(name)")
+        }
+    }
 }

@@ -76,11 +76,7 @@ import Testing
             let client = try RawClient(port: listener.port)
             let count = 300
             let body = String(repeating: "b", count: 8 * 1024)
-            var wire = ""
-            for index in 0..<count {
-                wire += "POST /p\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count + String(index).utf8.count)\r\n\r\n\(index)\(body)"
-            }
-            let bytes = Array(wire.utf8)
+            let bytes = pipelinedPosts(count, path: "/p") { "\($0)\(body)" }
             #expect(bytes.count > CaptureHandler.maxQueuedBytes)
             #expect(count > CaptureHandler.maxQueuedParts)
             await onOwnThread { client.send(bytes) }
@@ -107,11 +103,7 @@ import Testing
             let client = try RawClient(port: listener.port)
             let count = 100
             let body = String(repeating: "q", count: 8 * 1024)
-            var wire = ""
-            for index in 0..<count {
-                wire += "POST /q\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            }
-            let bytes = Array(wire.utf8)
+            let bytes = pipelinedPosts(count, path: "/q") { _ in body }
             await onOwnThread { client.send(bytes) }
             let responses = await client.readResponses(count)
             #expect(responses.count == count)
@@ -445,4 +437,14 @@ import Testing
         #expect(events.last == .lost)
         #expect(framer.phase == .lost)
     }
+}
+
+/// `count` POSTs in one stream, to `PATH0`, `PATH1`, …, request `i` carrying `body(i)`.
+func pipelinedPosts(_ count: Int, path: String, body: (Int) -> String) -> [UInt8] {
+    var wire = ""
+    for index in 0..<count {
+        let text = body(index)
+        wire += "POST \(path)\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: \(text.utf8.count)\r\n\r\n\(text)"
+    }
+    return Array(wire.utf8)
 }

@@ -72,16 +72,7 @@ final class ListenerProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let handle = output.fileHandleForReading
-        let firstLine = await onOwnThread { () -> String in
-            var bytes: [UInt8] = []
-            while true {
-                let chunk = handle.readData(ofLength: 1)
-                if chunk.isEmpty || chunk.first == 0x0A { break }
-                bytes += chunk
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        let firstLine = await Self.readLine(output.fileHandleForReading)
         guard firstLine.hasPrefix("listening on http://127.0.0.1:"), let port = Int(firstLine.split(separator: ":").last ?? "") else {
             process.terminate()
             throw ProcessTestError("unexpected first line: \(firstLine)")
@@ -91,8 +82,11 @@ final class ListenerProcess: @unchecked Sendable {
 
     /// Reads the next line of stdout (without its newline); empty at the end of the output.
     func nextLine() async -> String {
-        let handle = output.fileHandleForReading
-        return await onOwnThread { () -> String in
+        await Self.readLine(output.fileHandleForReading)
+    }
+
+    private static func readLine(_ handle: FileHandle) async -> String {
+        await onOwnThread { () -> String in
             var bytes: [UInt8] = []
             while true {
                 let chunk = handle.readData(ofLength: 1)
