@@ -27,17 +27,16 @@ enum BodyVariants {
             private var step = 0
             private var done = false
             private var pending: [Variant] = []
-            private var json: Any?
+            private var json: ReserializableJSON?
             /// Bodies already handed out among the JSON variants (and the body itself), compared
             /// as bytes: a handful of arrays, cheaper to scan than to hash whole.
             private var seen: [[UInt8]] = []
-            private var compact: [UInt8]?
 
             init(body: [UInt8]) { self.body = body }
 
             mutating func next() -> Variant? {
                 while pending.isEmpty {
-                    guard !done, step <= 15 else { return nil }
+                    guard !done, step <= 18 else { return nil }
                     produce(step)
                     step += 1
                 }
@@ -86,32 +85,30 @@ enum BodyVariants {
                         pending.append(Variant(bytes: reencoded, label: "read as Latin-1 and re-encoded as UTF-8", meaning: "a charset conversion happened between signing and delivery (UTF-8 text turned into Latin-1 bytes, or a body decoded as Latin-1 before signing)"))
                     }
                 case 4:
-                    guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
-                          JSONSerialization.isValidJSONObject(object) else {
+                    guard let parsed = ReserializableJSON(body) else {
                         done = true
                         return
                     }
-                    json = object
+                    json = parsed
                     seen = [body]
                 case 5:
-                    // Deterministic, in the received key order: Foundation's writer below orders an
-                    // object's keys differently from call to call, so its variants are only draws.
                     add(minifiedJSON(body), "with the whitespace between JSON tokens removed (compact, in the same key order)",
                         "the sender signed compact JSON and something re-formatted it with whitespace on the way")
-                case 6:
-                    compact = serialize([.withoutEscapingSlashes])
-                    add(compact, "re-serialized as compact JSON")
-                case 7: add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
-                case 8: add(serialize([]), "re-serialized as compact JSON with `/` escaped as `\\/`")
-                case 9: add(serialize([.prettyPrinted, .withoutEscapingSlashes]), "re-serialized as pretty-printed JSON")
-                case 10: add(compact.map { spacedJSON($0) }, "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
-                case 11: add(compact.flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII characters escaped as \\uXXXX")
-                // A second serialization, as before: the writer's key order for an unsorted object
-                // differs from call to call (per-instance dictionary seeds), so this is another draw.
-                case 12: add(serialize([]).flatMap { asciiEscaped($0, upper: false) }, "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
-                case 13: add(unescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
-                case 14: add(changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
-                case 15: add(changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
+                // The re-serializations keep the received key order (as JSON.stringify, json.dumps,
+                // json_encode and Go do), so each is made the same way on every call.
+                case 6: add(serialize(.init()), "re-serialized as compact JSON")
+                case 7: add(serialize(.init(sortedKeys: true)), "re-serialized as compact JSON with sorted keys")
+                case 8: add(serialize(.init(escapeSlash: true)), "re-serialized as compact JSON with `/` escaped as `\\/`")
+                case 9: add(serialize(.init(layout: .pretty(indent: 2, colon: ": "))), "re-serialized as pretty-printed JSON (2-space indent)")
+                case 10: add(serialize(.init(layout: .pretty(indent: 4, colon: ": "))), "re-serialized as pretty-printed JSON (4-space indent)")
+                case 11: add(serialize(.init(layout: .pretty(indent: 2, colon: " : "))), "re-serialized as pretty-printed JSON with ` : ` after keys (Foundation's style)")
+                case 12: add(serialize(.init(layout: .spaced)), "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
+                case 13: add(serialize(.init(layout: .spaced, asciiOnly: true)), "re-serialized with spaces after `:` and `,` and non-ASCII escaped as \\uXXXX (Python json.dumps defaults)")
+                case 14: add(serialize(.init(asciiOnly: true)), "with non-ASCII characters escaped as \\uXXXX")
+                case 15: add(serialize(.init(escapeSlash: true, asciiOnly: true)), "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
+                case 16: add(unescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
+                case 17: add(changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
+                case 18: add(changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
                 default: break
                 }
             }
@@ -122,33 +119,13 @@ enum BodyVariants {
                 pending.append(Variant(bytes: bytes, label: label, meaning: meaning))
             }
 
-            private func serialize(_ options: JSONSerialization.WritingOptions) -> [UInt8]? {
-                guard let json else { return nil }
-                return (try? JSONSerialization.data(withJSONObject: json, options: options)).map(Array.init)
+            private func serialize(_ style: ReserializableJSON.Style) -> [UInt8]? {
+                json?.write(style)
             }
         }
     }
 
-    fileprivate static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
-
-    /// Escapes every non-ASCII character of JSON text as `\uXXXX` (surrogate pairs above U+FFFF).
-    static func asciiEscaped(_ bytes: [UInt8], upper: Bool) -> [UInt8]? {
-        // ASCII text (no NUL) has nothing to escape: it comes back as it is.
-        if bytes.allSatisfy({ $0 != 0 && $0 < 0x80 }) { return bytes }
-        guard let text = String(bytes: bytes, encoding: .utf8) else { return nil }
-        var out = ""
-        for unit in text.unicodeScalars {
-            if unit.isASCII {
-                out.unicodeScalars.append(unit)
-            } else {
-                for u16 in String(unit).utf16 {
-                    let hex = String(u16, radix: 16, uppercase: upper)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                }
-            }
-        }
-        return Array(out.utf8)
-    }
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
 
     /// Rewrites JSON text byte by byte: bytes inside strings (quotes and escapes included) are kept,
     /// each byte outside them is replaced by what `outside` returns.
@@ -167,14 +144,6 @@ enum BodyVariants {
             }
         }
         return out
-    }
-
-    /// Compact JSON with `": "` and `", "` outside strings.
-    static func spacedJSON(_ bytes: [UInt8]) -> [UInt8] {
-        rewritingOutsideStrings(bytes) { b, out in
-            out.append(b)
-            if b == 0x3A || b == 0x2C { out.append(0x20) }
-        }
     }
 
     /// JSON text without the whitespace between tokens (strings kept byte for byte); nil when there

@@ -4,8 +4,8 @@ import Testing
 
 /// `BodyVariants.of` makes its variants lazily and skips work with byte-level checks: it must hand
 /// out the same variants, in the same order, as the eager original (kept below as the reference).
-/// Bodies whose objects have at most one key, so that the unsorted re-serializations (whose key
-/// order the writer does not keep from one call to the next) are comparable.
+/// The JSON re-serializations themselves are checked against other libraries' output in
+/// ReserializableJSONTests.
 @Suite struct BodyVariantsTests {
     static let bodies: [String] = [
         #"{"hello":"world"}"#, #"{"hello":"world"}\#n"#, #"{"hello":"world"}\#r\#n"#, "  {\"a\":1}\t\n", #"[1,2,"x"]"#,
@@ -13,6 +13,7 @@ import Testing
         #"{"e":"\ud83d\ude00"}"#, #"{"e":"😀"}"#, #"{"s":"a\\u00e9"}"#, #"{"n":{"m":[true,false,null,1.5,-2]}}"#,
         "plain text", "", "\n", "   ", "a=1&b=2", "{\"broken\":", "\"fragment\"", "42",
         #"{"q":"\"quoted\" and \\ back\/slash"}"#, #"{"ctl":"tab\there"}"#,
+        #"{"b":1,"a":{"d":"é/x","c":[]},"b":2}"#, #"{ "z" : [ 1 , { } ] , "y" : "\u00e9\ud83d\ude00" }"#,
     ]
 
     static let rawBodies: [[UInt8]] = bodies.map { Array($0.utf8) } + [
@@ -45,12 +46,14 @@ import Testing
         let texts = ["", "plain", #"{"a":"b/c"}"#, "tab\t\r\n", "~\u{7F}", "é", "a😀b", "\\u00e9", "\\\\u00e9", "\\u", "x\\u00E9\\u00e9"]
         for text in texts {
             let bytes = Array(text.utf8)
-            #expect(BodyVariants.asciiEscaped(bytes, upper: false) == Self.referenceASCIIEscaped(bytes, upper: false), "\(text)")
-            #expect(BodyVariants.asciiEscaped(bytes, upper: true) == Self.referenceASCIIEscaped(bytes, upper: true), "\(text)")
+            // The writer's `\uXXXX` escaping of a JSON string holding the text, against escaping the text.
+            let quoted = Array(#"[""#.utf8) + Array(text.utf8).filter { $0 != 0x5C && $0 != 0x22 && $0 >= 0x20 && $0 != 0x7F } + Array(#""]"#.utf8)
+            if let json = ReserializableJSON(quoted) {
+                #expect(json.write(.init(asciiOnly: true)) == Self.referenceASCIIEscaped(quoted, upper: false), "\(text)")
+            }
             #expect(BodyVariants.unescapedNonASCII(bytes) == Self.referenceUnescapedNonASCII(bytes), "\(text)")
         }
         for bytes: [UInt8] in [[0x00], [0x41, 0x00, 0x42], [0xFF], [0x5C, 0x75, 0xFF]] {
-            #expect(BodyVariants.asciiEscaped(bytes, upper: false) == Self.referenceASCIIEscaped(bytes, upper: false), "\(bytes)")
             #expect(BodyVariants.unescapedNonASCII(bytes) == Self.referenceUnescapedNonASCII(bytes), "\(bytes)")
         }
     }
@@ -91,29 +94,26 @@ import Testing
             }
             out.append(BodyVariants.Variant(bytes: reencoded, label: "read as Latin-1 and re-encoded as UTF-8", meaning: "a charset conversion happened between signing and delivery (UTF-8 text turned into Latin-1 bytes, or a body decoded as Latin-1 before signing)"))
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
-              JSONSerialization.isValidJSONObject(object) else {
-            return out
-        }
+        guard let json = ReserializableJSON(body) else { return out }
         let reserialized = "the sender signed re-serialized JSON, not the bytes it sent (or something re-encoded the JSON on the way)"
         var seen: Set<[UInt8]> = [body]
         func add(_ bytes: [UInt8]?, _ label: String, _ meaning: String = reserialized) {
             guard let bytes, seen.insert(bytes).inserted else { return }
             out.append(BodyVariants.Variant(bytes: bytes, label: label, meaning: meaning))
         }
-        func serialize(_ options: JSONSerialization.WritingOptions) -> [UInt8]? {
-            (try? JSONSerialization.data(withJSONObject: object, options: options)).map(Array.init)
-        }
         add(referenceMinified(body), "with the whitespace between JSON tokens removed (compact, in the same key order)",
             "the sender signed compact JSON and something re-formatted it with whitespace on the way")
-        let compact = serialize([.withoutEscapingSlashes])
+        let compact = json.write(.init())
         add(compact, "re-serialized as compact JSON")
-        add(serialize([.withoutEscapingSlashes, .sortedKeys]), "re-serialized as compact JSON with sorted keys")
-        add(serialize([]), "re-serialized as compact JSON with `/` escaped as `\\/`")
-        add(serialize([.prettyPrinted, .withoutEscapingSlashes]), "re-serialized as pretty-printed JSON")
-        add(compact.map { BodyVariants.spacedJSON($0) }, "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
-        add(compact.flatMap { referenceASCIIEscaped($0, upper: false) }, "with non-ASCII characters escaped as \\uXXXX")
-        add(serialize([]).flatMap { referenceASCIIEscaped($0, upper: false) }, "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
+        add(json.write(.init(sortedKeys: true)), "re-serialized as compact JSON with sorted keys")
+        add(json.write(.init(escapeSlash: true)), "re-serialized as compact JSON with `/` escaped as `\\/`")
+        add(json.write(.init(layout: .pretty(indent: 2, colon: ": "))), "re-serialized as pretty-printed JSON (2-space indent)")
+        add(json.write(.init(layout: .pretty(indent: 4, colon: ": "))), "re-serialized as pretty-printed JSON (4-space indent)")
+        add(json.write(.init(layout: .pretty(indent: 2, colon: " : "))), "re-serialized as pretty-printed JSON with ` : ` after keys (Foundation's style)")
+        add(referenceSpaced(compact), "re-serialized with spaces after `:` and `,` (Python json.dumps style)")
+        add(referenceSpaced(json.write(.init(asciiOnly: true))), "re-serialized with spaces after `:` and `,` and non-ASCII escaped as \\uXXXX (Python json.dumps defaults)")
+        add(referenceASCIIEscaped(compact, upper: false), "with non-ASCII characters escaped as \\uXXXX")
+        add(referenceASCIIEscaped(json.write(.init(escapeSlash: true)), upper: false), "with non-ASCII escaped as \\uXXXX and `/` as `\\/` (Meta's escaping)")
         add(referenceUnescapedNonASCII(body), "with \\uXXXX escapes written as the characters themselves", "the sender signed JSON with different escaping than it sent")
         add(BodyVariants.changeEscapeCase(body, upper: false), "with \\uXXXX escapes in lower-case hex", "the sender signed JSON with lower-case \\u escapes (JSON.stringify style) but sent upper-case ones")
         add(BodyVariants.changeEscapeCase(body, upper: true), "with \\uXXXX escapes in upper-case hex", "the sender signed JSON with upper-case \\u escapes but sent lower-case ones (re-serialized)")
@@ -147,6 +147,14 @@ import Testing
         let variants = (0..<20).map { _ in Array(BodyVariants.of(Array(pretty.utf8))).first { $0.label.contains("whitespace between JSON tokens") }?.bytes }
         #expect(Set(variants.compactMap { $0 }).count == 1)
         #expect(variants.allSatisfy { $0 != nil })
+    }
+
+    /// Compact JSON with `": "` and `", "` outside strings.
+    static func referenceSpaced(_ bytes: [UInt8]) -> [UInt8] {
+        BodyVariants.rewritingOutsideStrings(bytes) { b, out in
+            out.append(b)
+            if b == 0x3A || b == 0x2C { out.append(0x20) }
+        }
     }
 
     static func referenceIsSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
