@@ -6,6 +6,8 @@
 #   nginx      one worker, reads the whole body into memory (mirror_request_body) and answers 200
 #   mitmdump   reverse mode, a tiny addon answers 200 itself (no upstream)
 # The server is pinned to CPU 1 and wrk to CPU 0 (taskset). Each cell is the median of RUNS runs.
+# Before each server starts, the page cache is dropped (as root), so all start from the same memory
+# state; hookscope keeps one new database for all its runs.
 # Then perf samples hookscope under -c50 to say where its time goes.
 #
 # Usage: bench/capture-compare.sh [seconds per run, default 10] [runs, default 3]
@@ -88,6 +90,7 @@ results="$work/results"
 : > "$results"
 for server in $servers; do
   if [[ $server == mitmdump && ! -x $mitmdump ]]; then echo "mitmdump not found: skipped" >&2; continue; fi
+  echo "$server: $(drop_page_cache)"
   if [[ $server == nginx ]]; then start_nginx_server; else "start_$server"; fi
   # Warm up (JIT-free, but page cache, WAL file and connection pools).
   taskset -c 0 wrk -t1 -c10 -d1s -s "$work/post.lua" "$url/stripe/hook" > /dev/null

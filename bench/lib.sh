@@ -70,3 +70,12 @@ CONF
   nginx_pid=$!
   wait_port "$port"
 }
+
+# drop_page_cache: writes dirty pages out and drops the clean page cache, when allowed (root), so that
+# every server of a comparison starts from the same memory state. On this kind of VM, growing the
+# page cache into memory the guest has not used recently makes each appended page cost several
+# times more (bench/capture-growth.sh shows it; docs/benchmarks.md, "The large-database slowdown").
+drop_page_cache() {
+  sync
+  if [[ -w /proc/sys/vm/drop_caches ]]; then echo 1 > /proc/sys/vm/drop_caches; echo "page cache dropped"; else echo "page cache not dropped (not root)"; fi
+}
