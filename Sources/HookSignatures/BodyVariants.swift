@@ -180,36 +180,57 @@ enum BodyVariants {
     }
 
     /// Replaces `\uXXXX` escapes of non-ASCII characters by the UTF-8 characters; nil when none.
+    /// Byte by byte, in one pass (it used to step through a Substring, counting what was left at
+    /// every character: a 1.5 MB body with escapes took a minute). A high-surrogate escape waits for
+    /// the low one after it; a surrogate escape without its pair is dropped, as before.
     static func unescapedNonASCII(_ bytes: [UInt8]) -> [UInt8]? {
-        // Without the bytes `\u` the text cannot contain the characters `\` `u` either.
-        guard contains(bytes, [0x5C, 0x75]) else { return nil }
-        guard let text = String(bytes: bytes, encoding: .utf8), text.contains("\\u") else { return nil }
-        var out = ""
-        var chars = Substring(text)
-        var changed = false
-        var pendingHigh: UInt16?
-        while !chars.isEmpty {
-            if chars.hasPrefix("\\\\") {
-                out += "\\\\"
-                chars = chars.dropFirst(2)
-                continue
+        // Without the bytes `\u` the text cannot contain an escape.
+        guard contains(bytes, [0x5C, 0x75]), String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        func hex(_ b: UInt8) -> UInt32? {
+            switch b {
+            case 0x30...0x39: UInt32(b - 0x30)
+            case 0x41...0x46: UInt32(b - 0x41 + 10)
+            case 0x61...0x66: UInt32(b - 0x61 + 10)
+            default: nil
             }
-            if chars.hasPrefix("\\u"), chars.count >= 6, let v = UInt16(chars.dropFirst(2).prefix(4), radix: 16), v >= 0x80 {
-                if v >= 0xD800 && v < 0xDC00 {
-                    pendingHigh = v
-                } else if v >= 0xDC00 && v < 0xE000, let high = pendingHigh {
-                    out += String(decoding: [high, v], as: UTF16.self)
-                    pendingHigh = nil
-                    changed = true
-                } else if let scalar = Unicode.Scalar(v) {
-                    out.unicodeScalars.append(scalar)
-                    changed = true
-                }
-                chars = chars.dropFirst(6)
-                continue
-            }
-            out.append(chars.removeFirst())
         }
-        return changed ? Array(out.utf8) : nil
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var changed = false
+        var pendingHigh: UInt32?
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x5C, i + 1 < bytes.count {
+                if bytes[i + 1] == 0x5C {
+                    out.append(0x5C)
+                    out.append(0x5C)
+                    i += 2
+                    continue
+                }
+                if bytes[i + 1] == 0x75, i + 6 <= bytes.count,
+                   let d0 = hex(bytes[i + 2]), let d1 = hex(bytes[i + 3]), let d2 = hex(bytes[i + 4]), let d3 = hex(bytes[i + 5]) {
+                    let v = d0 << 12 | d1 << 8 | d2 << 4 | d3
+                    if v >= 0x80 {
+                        if v >= 0xD800 && v < 0xDC00 {
+                            pendingHigh = v
+                        } else if v >= 0xDC00 && v < 0xE000 {
+                            if let high = pendingHigh, let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00)) {
+                                out.append(contentsOf: UTF8.encode(scalar)!)
+                                pendingHigh = nil
+                                changed = true
+                            }
+                        } else if let scalar = Unicode.Scalar(v) {
+                            out.append(contentsOf: UTF8.encode(scalar)!)
+                            changed = true
+                        }
+                        i += 6
+                        continue
+                    }
+                }
+            }
+            out.append(bytes[i])
+            i += 1
+        }
+        return changed ? out : nil
     }
 }

@@ -25,14 +25,19 @@ enum OtherSchemes {
     // MARK: Twilio
 
     static func twilioMessage(url: String, body: [UInt8], isForm: Bool) -> [UInt8] {
-        var out = Array(url.utf8)
-        guard isForm, let pairs = parseForm(body) else { return out }
-        var grouped: [String: Set<String>] = [:]
-        for (name, value) in pairs { grouped[name, default: []].insert(value) }
-        for name in grouped.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
-            for value in grouped[name]!.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
-                out += Array(name.utf8) + Array(value.utf8)
-            }
+        Array(url.utf8) + twilioFormPart(body: body, isForm: isForm)
+    }
+
+    /// What follows the URL in the signed string: each form name followed by its value, sorted by
+    /// name and then value, a repeated name and value once (nothing for a body that is not a form).
+    static func twilioFormPart(body: [UInt8], isForm: Bool) -> [UInt8] {
+        guard isForm, var pairs = parseFormBytes(body) else { return [] }
+        pairs.sort { $0.0 == $1.0 ? $0.1.lexicographicallyPrecedes($1.1) : $0.0.lexicographicallyPrecedes($1.0) }
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count)
+        for (i, pair) in pairs.enumerated() where i == 0 || pairs[i - 1] != pair {
+            out += pair.0
+            out += pair.1
         }
         return out
     }
@@ -78,17 +83,20 @@ enum OtherSchemes {
             urls.append(stripped)
             if let withDefault = URLCandidates.portVariant(stripped), !urls.contains(withDefault) { urls.append(withDefault) }
         }
+        // The form part of the signed string, made once per body (not per secret, URL and algorithm).
+        let formPart = twilioFormPart(body: ctx.body, isForm: isForm)
         func match(_ alg: MACAlgorithm, _ urls: [String], _ body: [UInt8]) -> (Int, String)? {
+            let part = body == ctx.body ? formPart : twilioFormPart(body: body, isForm: isForm)
             for (si, secret) in secrets.enumerated() {
                 for url in urls {
-                    let mac = alg.mac(key: Array(secret.utf8), message: twilioMessage(url: url, body: body, isForm: isForm))
+                    let mac = alg.mac(key: Array(secret.utf8), message: Array(url.utf8) + part)
                     if constantTimeEqual(mac, received) { return (si, url) }
                 }
             }
             return nil
         }
         for (si, secret) in secrets.enumerated() {
-            let mac = algorithm.mac(key: Array(secret.utf8), message: twilioMessage(url: urls[0], body: ctx.body, isForm: isForm))
+            let mac = algorithm.mac(key: Array(secret.utf8), message: Array(urls[0].utf8) + formPart)
             lines.append("expected (secret\(secrets.count > 1 ? " #\(si + 1)" : "") \(maskSecret(secret))): \(Data(mac).base64EncodedString())")
         }
         if let (si, url) = match(algorithm, urls, ctx.body) {

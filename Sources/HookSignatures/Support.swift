@@ -132,17 +132,54 @@ func describeDuration(_ seconds: Int64) -> String {
 
 /// Parses `application/x-www-form-urlencoded` bytes into name/value pairs in order.
 func parseForm(_ body: [UInt8]) -> [(String, String)]? {
-    guard let text = String(bytes: body, encoding: .utf8) else { return nil }
-    if text.isEmpty { return [] }
-    var pairs: [(String, String)] = []
-    for piece in text.split(separator: "&", omittingEmptySubsequences: true) {
-        let kv = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        func dec(_ s: Substring) -> String? {
-            String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    parseFormBytes(body)?.map { (String(decoding: $0.0, as: UTF8.self), String(decoding: $0.1, as: UTF8.self)) }
+}
+
+/// The same pairs as UTF-8 bytes, decoded in one pass over the body without Foundation (a 2.7 MB
+/// form with 230,000 fields took seconds through `removingPercentEncoding`): `+` is a space, `%XX`
+/// a byte; nil when the body or a decoded name or value is not UTF-8, or a `%` is not followed by
+/// two hex digits.
+func parseFormBytes(_ body: [UInt8]) -> [([UInt8], [UInt8])]? {
+    if body.contains(where: { $0 >= 0x80 }), String(validating: body, as: UTF8.self) == nil { return nil }
+    func hex(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x41 + 10
+        case 0x61...0x66: b - 0x61 + 10
+        default: nil
         }
-        guard let name = dec(kv[0]) else { return nil }
-        let value = kv.count > 1 ? dec(kv[1]) : ""
-        guard let value else { return nil }
+    }
+    func decode(_ part: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(part.count)
+        var i = part.startIndex
+        var nonASCII = false
+        while i < part.endIndex {
+            let b = part[i]
+            if b == 0x25 {
+                guard i + 2 < part.endIndex, let hi = hex(part[i + 1]), let lo = hex(part[i + 2]) else { return nil }
+                let v = hi << 4 | lo
+                if v >= 0x80 { nonASCII = true }
+                out.append(v)
+                i += 3
+                continue
+            }
+            if b >= 0x80 { nonASCII = true }
+            out.append(b == 0x2B ? 0x20 : b)
+            i += 1
+        }
+        if nonASCII, String(validating: out, as: UTF8.self) == nil { return nil }
+        return out
+    }
+    var pairs: [([UInt8], [UInt8])] = []
+    for piece in body.split(separator: 0x26, omittingEmptySubsequences: true) {
+        let equals = piece.firstIndex(of: 0x3D)
+        guard let name = decode(piece[..<(equals ?? piece.endIndex)]) else { return nil }
+        var value: [UInt8] = []
+        if let equals {
+            guard let decoded = decode(piece[(equals + 1)...]) else { return nil }
+            value = decoded
+        }
         pairs.append((name, value))
     }
     return pairs
