@@ -193,7 +193,7 @@ import Testing
             let (bytes, closed) = await client.readUntilClosed()
             let response = try #require(TestResponse.parse(bytes)?.0)
             #expect(response.status == 413)
-            #expect(closed)
+            #expect(closed, "not closed; the listener has \(listener.connectionCount) connections open")
             let capture = try #require(try await sink.all().first)
             #expect(capture.refusal == .bodyTooLarge)
             #expect(capture.body.isEmpty)

@@ -48,14 +48,16 @@ func withListener<T>(
     }
 }
 
-/// A blocking TCP client for sending exact bytes. Reads time out after a few seconds so that a
-/// broken server fails the test instead of hanging it.
+/// A blocking TCP client for sending exact bytes. Reads time out after 30 s so that a broken server
+/// fails the test instead of hanging it. (It was 5 s: when CPU-heavy tests of the same run held both
+/// threads of the concurrency pool, which the test sink's commits need, for that long, a listener
+/// test failed though nothing was wrong.)
 final class RawClient: @unchecked Sendable {
     let fd: Int32
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
