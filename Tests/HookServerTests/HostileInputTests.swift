@@ -108,8 +108,9 @@ let crashingCases: [HostileCase] = [
 ]
 
 /// Connects, sends bytes and reads everything until the server closes, all on a thread of its own.
-func exchangeUntilClosed(port: Int, _ bytes: [UInt8]) async throws -> (response: TestResponse?, closed: Bool) {
+func exchangeUntilClosed(port: Int, _ bytes: [UInt8], readTimeout: Int? = nil) async throws -> (response: TestResponse?, closed: Bool) {
     let client = try RawClient(port: port)
+    if let readTimeout { client.setReadTimeout(seconds: readTimeout) }
     let result = await onOwnThread { () -> (bytes: [UInt8], closed: Bool) in
         client.send(bytes)
         return client.blockingReadAll()
@@ -249,9 +250,13 @@ func expectServed(port: Int, _ target: String = "/ok") async throws {
         try await withListener({ $0.refusedBodyDrainTime = .milliseconds(100) }) { listener, sink in
             let (response, closed) = try await exchangeUntilClosed(
                 port: listener.port,
-                Array("POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 104857600\r\n\r\n".utf8))
+                Array("POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 104857600\r\n\r\n".utf8),
+                readTimeout: 10)
             #expect(response?.status == 413)
-            #expect(closed, "not closed; the listener has \(listener.connectionCount) connections open")
+            // The listener closes 100 ms after the answer. The client may still miss the end of the
+            // stream (seen in about one full test run in six, never with this suite alone): the
+            // listener's own count says whether it closed the connection.
+            #expect(closed || listener.connectionCount == 0, "the listener still has \(listener.connectionCount) connections open 10 s after the 413")
             #expect(try await sink.all().first?.refusal == .bodyTooLarge)
         }
     }
