@@ -2,6 +2,7 @@ import Foundation
 import HookCore
 import HookStore
 import Logging
+import NIOCore
 import Testing
 
 @testable import HookServer
@@ -20,6 +21,16 @@ final class RecordingSink: CaptureSink {
     func record(_ request: CapturedRequest) async throws -> CapturedRequest {
         if failing { throw StoreError("disk full (simulated)") }
         return try await store.insert(request)
+    }
+
+    /// What the listener calls: stores without a hop to the concurrency pool, as the SQLite store
+    /// does. Through the pool, a commit waited whenever CPU-heavy or blocking tests of the same
+    /// run held both of its threads, and listener tests failed on their read timeouts.
+    func record(_ request: CapturedRequest, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest> {
+        if failing { return loop.makeFailedFuture(StoreError("disk full (simulated)")) }
+        let promise = loop.makePromise(of: CapturedRequest.self)
+        store.insert(request) { promise.completeWith($0) }
+        return promise.futureResult
     }
 
     func all() async throws -> [CapturedRequest] {
