@@ -34,6 +34,18 @@ public func isHTTPTokenByte(_ c: UInt8) -> Bool {
     }
 }
 
+/// The value of an ASCII hex digit (`0`–`9`, `a`–`f`, `A`–`F`); nil for any other byte. For percent
+/// escapes, `\uXXXX` escapes and chunk sizes.
+@inlinable
+public func hexDigitValue(_ b: UInt8) -> UInt8? {
+    switch b {
+    case 0x30...0x39: b - 0x30
+    case 0x41...0x46: b - 0x41 + 10
+    case 0x61...0x66: b - 0x61 + 10
+    default: nil
+    }
+}
+
 extension HeaderField {
     /// Whether the name equals `other` ignoring ASCII case (header names are ASCII tokens): only
     /// `A`–`Z` fold to `a`–`z`, every other byte (non-ASCII included) must be equal.

@@ -65,20 +65,12 @@ enum FormFormatter {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = bytes.startIndex
-        func hexValue(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x41...0x46: c - 0x41 + 10
-            case 0x61...0x66: c - 0x61 + 10
-            default: nil
-            }
-        }
         while i < bytes.endIndex {
             let c = bytes[i]
             if c == UInt8(ascii: "+") {
                 out.append(0x20)
                 i += 1
-            } else if c == UInt8(ascii: "%"), i + 2 < bytes.endIndex, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
+            } else if c == UInt8(ascii: "%"), i + 2 < bytes.endIndex, let h = hexDigitValue(bytes[i + 1]), let l = hexDigitValue(bytes[i + 2]) {
                 out.append(h << 4 | l)
                 i += 3
             } else {

@@ -186,14 +186,7 @@ enum BodyVariants {
     static func unescapedNonASCII(_ bytes: [UInt8]) -> [UInt8]? {
         // Without the bytes `\u` the text cannot contain an escape.
         guard contains(bytes, [0x5C, 0x75]), String(validating: bytes, as: UTF8.self) != nil else { return nil }
-        func hex(_ b: UInt8) -> UInt32? {
-            switch b {
-            case 0x30...0x39: UInt32(b - 0x30)
-            case 0x41...0x46: UInt32(b - 0x41 + 10)
-            case 0x61...0x66: UInt32(b - 0x61 + 10)
-            default: nil
-            }
-        }
+        func hex(_ b: UInt8) -> UInt32? { hexDigitValue(b).map(UInt32.init) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var changed = false

@@ -1,3 +1,5 @@
+import HookCore
+
 /// JSON read the way a sender's JSON library reads it and written back the way such libraries write
 /// it, to explain a signature made over re-serialized JSON.
 ///
@@ -228,13 +230,7 @@ struct ReserializableJSON {
             guard at + 4 <= body.count else { return nil }
             var v: UInt32 = 0
             for b in body[at..<(at + 4)] {
-                let d: UInt8
-                switch b {
-                case 0x30...0x39: d = b - 0x30
-                case 0x41...0x46: d = b - 0x41 + 10
-                case 0x61...0x66: d = b - 0x61 + 10
-                default: return nil
-                }
+                guard let d = hexDigitValue(b) else { return nil }
                 v = v << 4 | UInt32(d)
             }
             return v

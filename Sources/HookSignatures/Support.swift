@@ -141,14 +141,6 @@ func parseForm(_ body: [UInt8]) -> [(String, String)]? {
 /// two hex digits.
 func parseFormBytes(_ body: [UInt8]) -> [([UInt8], [UInt8])]? {
     if body.contains(where: { $0 >= 0x80 }), String(validating: body, as: UTF8.self) == nil { return nil }
-    func hex(_ b: UInt8) -> UInt8? {
-        switch b {
-        case 0x30...0x39: b - 0x30
-        case 0x41...0x46: b - 0x41 + 10
-        case 0x61...0x66: b - 0x61 + 10
-        default: nil
-        }
-    }
     func decode(_ part: ArraySlice<UInt8>) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(part.count)
@@ -157,7 +149,7 @@ func parseFormBytes(_ body: [UInt8]) -> [([UInt8], [UInt8])]? {
         while i < part.endIndex {
             let b = part[i]
             if b == 0x25 {
-                guard i + 2 < part.endIndex, let hi = hex(part[i + 1]), let lo = hex(part[i + 2]) else { return nil }
+                guard i + 2 < part.endIndex, let hi = hexDigitValue(part[i + 1]), let lo = hexDigitValue(part[i + 2]) else { return nil }
                 let v = hi << 4 | lo
                 if v >= 0x80 { nonASCII = true }
                 out.append(v)
