@@ -78,6 +78,19 @@ func hmacBase64(_ key: [UInt8], _ message: String) -> String {
         }
     }
 
+    @Test func pythonDefaultsSignedCompactSent() {
+        // A Python sender signs json.dumps(obj) (", " and ": ", non-ASCII as \uXXXX) but sends
+        // the compact UTF-8 form: explained, and the same way on every call.
+        let signed = #"{"id": "evt_1", "data": {"object": {"amount": 2000, "description": "Caf\u00e9 order", "url": "https://shop.example/o/1"}}}"#
+        let sent = #"{"id":"evt_1","data":{"object":{"amount":2000,"description":"Café order","url":"https://shop.example/o/1"}}}"#
+        let sig = hmacHex(Array("test_secret".utf8), "1700000000." + signed)
+        for _ in 0..<5 {
+            let report = verifier("stripe", "test_secret").verify(makeRequest(headers: [("Stripe-Signature", "t=1700000000,v1=" + sig)], body: sent))
+            #expect(report.summary.status == .invalid)
+            #expect(report.summary.detail.contains("non-ASCII escaped as \\uXXXX (Python json.dumps defaults)"), "\(report.summary.detail)")
+        }
+    }
+
     @Test func metaEscaping() {
         let signed = #"{"msg":"caf\u00e9 a\/b"}"#
         let sig = hmacHex(Array("app_secret_1234".utf8), signed)
