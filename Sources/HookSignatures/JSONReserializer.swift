@@ -31,6 +31,9 @@ struct ReserializableJSON {
         /// A `\u` escape of a lone surrogate cannot be decoded to UTF-8: such a string is written
         /// back as received.
         var verbatim = false
+
+        /// The decoded text as UTF-8.
+        func text(in body: [UInt8]) -> ArraySlice<UInt8> { decoded.map { $0[...] } ?? body[raw] }
     }
 
     enum Layout: Equatable {
@@ -127,10 +130,10 @@ struct ReserializableJSON {
                 index += 1
                 skipSpace()
                 guard let value = value(depth: depth + 1) else { return nil }
-                let name = bytes(key)
+                let name = key.text(in: body)
                 if members.count >= 8 && positions == nil {
                     var map: [ArraySlice<UInt8>: Int] = [:]
-                    for (i, m) in members.enumerated() where map[bytes(m.key)] == nil { map[bytes(m.key)] = i }
+                    for (i, m) in members.enumerated() where map[m.key.text(in: body)] == nil { map[m.key.text(in: body)] = i }
                     positions = map
                 }
                 if positions != nil {
@@ -138,7 +141,7 @@ struct ReserializableJSON {
                         positions![name] = members.count
                         members.append(Member(key: key, value: value))
                     }
-                } else if let at = members.firstIndex(where: { bytes($0.key) == name }) {
+                } else if let at = members.firstIndex(where: { $0.key.text(in: body) == name }) {
                     members[at].value = value
                 } else {
                     members.append(Member(key: key, value: value))
@@ -150,9 +153,6 @@ struct ReserializableJSON {
                 return nil
             }
         }
-
-        /// The decoded text of a key, as UTF-8.
-        private func bytes(_ s: JSONString) -> ArraySlice<UInt8> { s.decoded.map { $0[...] } ?? body[s.raw] }
 
         private mutating func array(depth: Int) -> Node? {
             index += 1
@@ -320,7 +320,7 @@ struct ReserializableJSON {
                 out.append(0x7B)
                 // Sorted by code point, as Python's sort_keys: UTF-8 bytes sort in that order.
                 let ordered = style.sortedKeys
-                    ? members.map { (key: text($0.key), member: $0) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.member)
+                    ? members.map { (key: $0.key.text(in: body), member: $0) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.member)
                     : members
                 for (i, member) in ordered.enumerated() {
                     if i > 0 { separator(into: &out) }
@@ -333,8 +333,6 @@ struct ReserializableJSON {
                 out.append(0x7D)
             }
         }
-
-        private func text(_ s: JSONString) -> ArraySlice<UInt8> { s.decoded.map { $0[...] } ?? body[s.raw] }
 
         private static let hexDigits = Array("0123456789abcdef".utf8)
 

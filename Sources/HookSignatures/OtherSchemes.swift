@@ -85,8 +85,7 @@ enum OtherSchemes {
         }
         // The form part of the signed string, made once per body (not per secret, URL and algorithm).
         let formPart = twilioFormPart(body: ctx.body, isForm: isForm)
-        func match(_ alg: MACAlgorithm, _ urls: [String], _ body: [UInt8]) -> (Int, String)? {
-            let part = body == ctx.body ? formPart : twilioFormPart(body: body, isForm: isForm)
+        func match(_ alg: MACAlgorithm, _ urls: [String], _ part: [UInt8]) -> (Int, String)? {
             for (si, secret) in secrets.enumerated() {
                 for url in urls {
                     let mac = alg.mac(key: Array(secret.utf8), message: Array(url.utf8) + part)
@@ -99,20 +98,20 @@ enum OtherSchemes {
             let mac = algorithm.mac(key: Array(secret.utf8), message: Array(urls[0].utf8) + formPart)
             lines.append("expected (secret\(secrets.count > 1 ? " #\(si + 1)" : "") \(maskSecret(secret))): \(Data(mac).base64EncodedString())")
         }
-        if let (si, url) = match(algorithm, urls, ctx.body) {
+        if let (si, url) = match(algorithm, urls, formPart) {
             lines.append("matched url: \(url)")
             return finish("twilio", lines, .valid, "signature matches" + (secrets.count > 1 ? " (secret #\(si + 1) of \(secrets.count))" : ""))
         }
         var reasons: [String] = []
         let other: MACAlgorithm = algorithm == .hmacSHA1 ? .hmacSHA256 : .hmacSHA1
-        if match(other, urls, ctx.body) != nil {
+        if match(other, urls, formPart) != nil {
             reasons.append("wrong scheme version: the signature is \(other.displayName), but the request says \(algorithm.displayName)" + (other == .hmacSHA256 ? " (SharedKey signatures need X-Twilio-Webhooks-Signature-Settings: algorithm=HMAC_SHA256)" : " (Auth Token signatures are HMAC-SHA1)"))
         }
-        if let (_, url) = match(algorithm, ctx.alternativeURLs.filter { !urls.contains($0) }, ctx.body) {
+        if let (_, url) = match(algorithm, ctx.alternativeURLs.filter { !urls.contains($0) }, formPart) {
             reasons.append("url: the signature matches the URL \(url), not \(ctx.urls[0]): the sender called a different address (proxy, port or scheme); set --public-url to it")
         }
         if isForm {
-            for variant in BodyVariants.of(ctx.body) where match(algorithm, urls, variant.bytes) != nil {
+            for variant in BodyVariants.of(ctx.body) where match(algorithm, urls, twilioFormPart(body: variant.bytes, isForm: isForm)) != nil {
                 reasons.append("body: the signature matches the form \(variant.label): \(variant.meaning)")
                 break
             }
