@@ -11,16 +11,42 @@ struct VerifyContext: Sendable {
     /// False when only the verdict is wanted (the listener stores one per capture): schemes then
     /// skip the report lines that only the signature pane and `hookscope verify` show.
     let wantsLines: Bool
+    /// The listener's budget for explaining wrong signatures; nil: always explain.
+    let diagnosisBudget: DiagnosisBudget?
     /// The body as bytes and the candidate URLs are built on first use: most requests are checked
     /// by a scheme that signs neither the URL, nor (without a secret) the body.
     private let cache = Cache()
 
-    init(request: CapturedRequest, now: CaptureTime, publicURL: String?, wantsLines: Bool = true) {
+    init(request: CapturedRequest, now: CaptureTime, publicURL: String?, wantsLines: Bool = true, diagnosisBudget: DiagnosisBudget? = nil) {
         self.request = request
         self.now = now
         self.publicURL = publicURL
         self.wantsLines = wantsLines
+        self.diagnosisBudget = diagnosisBudget
     }
+
+    /// Runs the search for what explains a mismatch, within the budget if there is one; nil when
+    /// the budget had no time left and the search did not run.
+    func diagnosing<T>(_ search: () -> T) -> T? {
+        guard let diagnosisBudget else { return search() }
+        return diagnosisBudget.spend(search)
+    }
+
+    /// The first body variant (re-serialized JSON, other line endings, ...) for which `matches` is
+    /// true, searched within the budget.
+    func firstBodyVariant(where matches: ([UInt8]) -> Bool) -> VariantSearch {
+        guard let found = diagnosing({ BodyVariants.of(body).first { matches($0.bytes) } }) else { return .skipped }
+        return found.map(VariantSearch.found) ?? .notFound
+    }
+
+    enum VariantSearch {
+        case found(BodyVariants.Variant)
+        case notFound
+        case skipped
+    }
+
+    /// Ends a mismatch's detail when its cause was not looked for.
+    static let notDiagnosed = "(cause not looked for: too many wrong signatures at once; the signature pane and `hookscope verify` explain it)"
 
     var body: [UInt8] {
         cache.body.withLock { body in

@@ -252,8 +252,14 @@ enum HMACEngine {
             if secrets.count > 1 || received.count > 1 { detail += " (\(which.isEmpty ? "secret #1" : which.joined(separator: ", ")))" }
             return outcome(.valid, detail)
         }
-        // The verdict alone needs only the first reason.
-        let reasons = diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls, firstOnly: !wantsLines)
+        // The verdict alone needs only the first reason. The listener's verdicts look for it within
+        // a shared budget (`DiagnosisBudget`); without time left they store a plain mismatch.
+        guard let reasons = ctx.diagnosing({
+            diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls, firstOnly: !wantsLines)
+        }) else {
+            let also = timestampCheck.flatMap { $0.ok ? nil : $0.problem }.map { "; also \($0)" } ?? ""
+            return outcome(.invalid, "signature mismatch\(also) \(VerifyContext.notDiagnosed)")
+        }
         for reason in reasons where wantsLines { lines.append("why: \(reason)") }
         if reasons.isEmpty, wantsLines {
             lines.append("why: no variant tried (secret encoding, trailing newline, re-serialized JSON, URL, algorithm) matches: most likely a different secret, or the body was altered")

@@ -63,9 +63,11 @@ enum OtherSchemes {
             if bodyHashParam.lowercased() != actual {
                 lines.append("body hash: bodySHA256=\(bodyHashParam) in the URL, sha256(body)=\(actual)")
                 var why = "body hash mismatch: the body is not the one Twilio hashed into bodySHA256"
-                for variant in BodyVariants.of(ctx.body) where sha256Hex(variant.bytes) == bodyHashParam.lowercased() {
-                    why = "body hash mismatch: bodySHA256 matches the body \(variant.label): \(variant.meaning)"
-                    break
+                let expected = bodyHashParam.lowercased()
+                switch ctx.firstBodyVariant(where: { sha256Hex($0) == expected }) {
+                case .found(let variant): why = "body hash mismatch: bodySHA256 matches the body \(variant.label): \(variant.meaning)"
+                case .notFound: break
+                case .skipped: why += " \(VerifyContext.notDiagnosed)"
                 }
                 lines.append("why: \(why)")
                 return finish("twilio", lines, secrets.isEmpty ? .noSecret : .invalid, why)
@@ -102,19 +104,25 @@ enum OtherSchemes {
             lines.append("matched url: \(url)")
             return finish("twilio", lines, .valid, "signature matches" + (secrets.count > 1 ? " (secret #\(si + 1) of \(secrets.count))" : ""))
         }
-        var reasons: [String] = []
-        let other: MACAlgorithm = algorithm == .hmacSHA1 ? .hmacSHA256 : .hmacSHA1
-        if match(other, urls, formPart) != nil {
-            reasons.append("wrong scheme version: the signature is \(other.displayName), but the request says \(algorithm.displayName)" + (other == .hmacSHA256 ? " (SharedKey signatures need X-Twilio-Webhooks-Signature-Settings: algorithm=HMAC_SHA256)" : " (Auth Token signatures are HMAC-SHA1)"))
-        }
-        if let (_, url) = match(algorithm, ctx.alternativeURLs.filter { !urls.contains($0) }, formPart) {
-            reasons.append("url: the signature matches the URL \(url), not \(ctx.urls[0]): the sender called a different address (proxy, port or scheme); set --public-url to it")
-        }
-        if isForm {
-            for variant in BodyVariants.of(ctx.body) where match(algorithm, urls, twilioFormPart(body: variant.bytes, isForm: isForm)) != nil {
-                reasons.append("body: the signature matches the form \(variant.label): \(variant.meaning)")
-                break
+        let diagnosed = ctx.diagnosing { () -> [String] in
+            var reasons: [String] = []
+            let other: MACAlgorithm = algorithm == .hmacSHA1 ? .hmacSHA256 : .hmacSHA1
+            if match(other, urls, formPart) != nil {
+                reasons.append("wrong scheme version: the signature is \(other.displayName), but the request says \(algorithm.displayName)" + (other == .hmacSHA256 ? " (SharedKey signatures need X-Twilio-Webhooks-Signature-Settings: algorithm=HMAC_SHA256)" : " (Auth Token signatures are HMAC-SHA1)"))
             }
+            if let (_, url) = match(algorithm, ctx.alternativeURLs.filter { !urls.contains($0) }, formPart) {
+                reasons.append("url: the signature matches the URL \(url), not \(ctx.urls[0]): the sender called a different address (proxy, port or scheme); set --public-url to it")
+            }
+            if isForm {
+                for variant in BodyVariants.of(ctx.body) where match(algorithm, urls, twilioFormPart(body: variant.bytes, isForm: isForm)) != nil {
+                    reasons.append("body: the signature matches the form \(variant.label): \(variant.meaning)")
+                    break
+                }
+            }
+            return reasons
+        }
+        guard let reasons = diagnosed else {
+            return finish("twilio", lines, .invalid, "signature mismatch \(VerifyContext.notDiagnosed)")
         }
         reasons.forEach { lines.append("why: \($0)") }
         if reasons.isEmpty { lines.append("why: no URL, port or algorithm variant matches: most likely a different Auth Token (a secondary token does not sign until promoted), or a missing/changed form parameter") }
@@ -151,9 +159,10 @@ enum OtherSchemes {
             return finish("discord", lines, .valid, "signature verifies" + (keys.count > 1 ? " (key #\(index + 1) of \(keys.count))" : ""))
         }
         var why = "signature does not verify with the configured public key (Discord also sends deliberately bad signatures; they must get 401)"
-        for variant in BodyVariants.of(ctx.body) where verifies(variant.bytes) != nil {
-            why = "body: the signature verifies for the body \(variant.label): \(variant.meaning)"
-            break
+        switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
+        case .found(let variant): why = "body: the signature verifies for the body \(variant.label): \(variant.meaning)"
+        case .notFound: break
+        case .skipped: why = "signature does not verify with the configured public key \(VerifyContext.notDiagnosed)"
         }
         lines.append("why: \(why)")
         return finish("discord", lines, .invalid, why)
@@ -196,9 +205,10 @@ enum OtherSchemes {
             return finish("sendgrid", lines, .valid, "signature verifies" + (keys.count > 1 ? " (key #\(index + 1) of \(keys.count))" : ""))
         }
         var why = "signature does not verify with the configured public key"
-        for variant in BodyVariants.of(ctx.body) where verifies(variant.bytes) != nil {
-            why = "body: the signature verifies for the body \(variant.label): \(variant.meaning)"
-            break
+        switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
+        case .found(let variant): why = "body: the signature verifies for the body \(variant.label): \(variant.meaning)"
+        case .notFound: break
+        case .skipped: why += " \(VerifyContext.notDiagnosed)"
         }
         lines.append("why: \(why)")
         return finish("sendgrid", lines, .invalid, why)

@@ -93,12 +93,14 @@ public struct SignatureVerifier: Sendable {
 
     /// The verdict alone, as stored with each capture: the same as `verify(_:now:).summary`, without
     /// building the report's lines (the listener calls this for every request it captures).
-    public func summary(for request: CapturedRequest, now: CaptureTime = .now()) -> SignatureSummary {
-        verify(request, now: now, wantsLines: false).summary
+    /// With a `diagnosisBudget`, the search for what explains a wrong signature runs only while the
+    /// budget has time left; otherwise the detail says the cause was not looked for.
+    public func summary(for request: CapturedRequest, now: CaptureTime = .now(), diagnosisBudget: DiagnosisBudget? = nil) -> SignatureSummary {
+        verify(request, now: now, wantsLines: false, diagnosisBudget: diagnosisBudget).summary
     }
 
-    private func verify(_ request: CapturedRequest, now: CaptureTime, wantsLines: Bool) -> SignatureReport {
-        let ctx = VerifyContext(request: request, now: now, publicURL: publicURL, wantsLines: wantsLines)
+    private func verify(_ request: CapturedRequest, now: CaptureTime, wantsLines: Bool, diagnosisBudget: DiagnosisBudget? = nil) -> SignatureReport {
+        let ctx = VerifyContext(request: request, now: now, publicURL: publicURL, wantsLines: wantsLines, diagnosisBudget: diagnosisBudget)
         let candidates = candidates(for: request)
         let pinned = pins.isEmpty ? nil : pin(for: request.path)
         guard !candidates.isEmpty else {

@@ -101,9 +101,10 @@ enum StandardWebhooksV1a {
             return .continueWithHMAC(hmacSecrets)
         }
         var why = "v1a signature does not verify with the configured public key: a different key pair, or the body, id or timestamp was altered"
-        for variant in BodyVariants.of(ctx.body) where verifies(variant.bytes) != nil {
-            why = "body: the v1a signature verifies for the body \(variant.label): \(variant.meaning)"
-            break
+        switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
+        case .found(let variant): why = "body: the v1a signature verifies for the body \(variant.label): \(variant.meaning)"
+        case .notFound: break
+        case .skipped: why = "v1a signature does not verify with the configured public key \(VerifyContext.notDiagnosed)"
         }
         lines.append("why: \(why)")
         if !check.ok, let problem = check.problem { return .decided(.invalid, "v1a signature mismatch; also \(problem)") }

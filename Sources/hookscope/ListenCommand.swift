@@ -248,6 +248,9 @@ struct StoreSink: CaptureSink {
     var proxyResponse = false
     /// One per event loop: gathers the captures a loop finishes in one tick.
     let batchers = TickBatchers()
+    /// Bounds the CPU spent explaining wrong signatures (a flood of them would otherwise cost
+    /// several times what valid ones do); the signature pane and `hookscope verify` always explain.
+    let diagnosisBudget = DiagnosisBudget()
 
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
         guard handshakes else { return nil }
@@ -270,7 +273,7 @@ struct StoreSink: CaptureSink {
     private func verified(_ request: CapturedRequest) -> CapturedRequest {
         var request = request
         if request.refusal == nil {
-            request.signature = verifiers.current.summary(for: request, now: request.receivedAt)
+            request.signature = verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: diagnosisBudget)
         } else {
             request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
         }

@@ -406,6 +406,7 @@ extension RawClient {
                 continue
             }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
             if consumed > 0 {
                 data.removeFirst(consumed)

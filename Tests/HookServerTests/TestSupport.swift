@@ -109,7 +109,11 @@ final class RawClient: @unchecked Sendable {
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 { return (out, true) }
-            if n < 0 { return (out, errno == ECONNRESET) }
+            if n < 0 {
+                // A read with SO_RCVTIMEO is not restarted after a signal handler ran (signal(7)).
+                if errno == EINTR { continue }
+                return (out, errno == ECONNRESET)
+            }
             out += buffer[0..<n]
         }
     }
@@ -126,6 +130,7 @@ final class RawClient: @unchecked Sendable {
                 continue
             }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
             data += buffer[0..<n]
         }

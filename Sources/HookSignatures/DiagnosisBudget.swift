@@ -1,0 +1,66 @@
+import Foundation
+import Synchronization
+
+/// Caps the CPU time the listener spends explaining wrong signatures.
+///
+/// A verdict of "valid" or "no secret" costs microseconds; a wrong signature makes the verifier try
+/// the usual mistakes (re-serialized JSON, other encodings, URLs, algorithms) to say which one
+/// explains it, which costs about 0.2 ms for a 2 KB body and up to half a second for a hostile
+/// body of a few MB. A flood of wrongly signed requests would spend most of the listener's CPU
+/// there. The listener's verdicts share one budget: a token bucket of CPU time that refills at
+/// `share` of one core and holds at most `capacity`. While it has time left, each diagnosis runs and
+/// its duration is charged (the balance may go below zero: the next ones then wait for the refill);
+/// without time left the verdict is stored as a plain mismatch that says so, and the signature pane
+/// and `hookscope verify`, which never use a budget, still explain it.
+public final class DiagnosisBudget: Sendable {
+    private struct State {
+        var balance: Int64
+        var last: UInt64
+        var skipped = 0
+    }
+
+    private let state: Mutex<State>
+    private let refillPerSecond: Double
+    private let capacity: Int64
+    private let clock: @Sendable () -> UInt64
+
+    /// - Parameters:
+    ///   - share: the part of one core the diagnoses may use over time (0.1: 100 ms per second).
+    ///   - capacity: the most time saved up for a burst, and the balance at the start.
+    ///   - clock: monotonic nanoseconds (tests pass their own).
+    public init(
+        share: Double = 0.1, capacity: Duration = .milliseconds(500),
+        clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
+    ) {
+        let capacityNanoseconds = capacity.components.seconds * 1_000_000_000 + capacity.components.attoseconds / 1_000_000_000
+        self.capacity = capacityNanoseconds
+        self.refillPerSecond = share * 1e9
+        self.clock = clock
+        state = Mutex(State(balance: capacityNanoseconds, last: clock()))
+    }
+
+    /// Runs `work` when the budget has time left and charges what it took; nil (and `work` not run)
+    /// when it has none.
+    public func spend<T>(_ work: () throws -> T) rethrows -> T? {
+        let start = clock()
+        let allowed = state.withLock { state -> Bool in
+            let elapsed = start &- state.last
+            if start > state.last {
+                state.balance = min(capacity, state.balance + Int64(Double(elapsed) * refillPerSecond / 1e9))
+                state.last = start
+            }
+            if state.balance > 0 { return true }
+            state.skipped += 1
+            return false
+        }
+        guard allowed else { return nil }
+        let result = try work()
+        let end = clock()
+        let cost = end > start ? Int64(end - start) : 0
+        state.withLock { $0.balance -= cost }
+        return result
+    }
+
+    /// How many diagnoses were skipped so far.
+    public var skippedCount: Int { state.withLock { $0.skipped } }
+}

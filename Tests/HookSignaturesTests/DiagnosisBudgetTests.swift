@@ -1,0 +1,88 @@
+import Foundation
+import HookCore
+import Synchronization
+import Testing
+@testable import HookSignatures
+
+/// A clock the test moves by hand (nanoseconds).
+final class ManualClock: Sendable {
+    private let time = Mutex<UInt64>(1_000_000_000)
+    var now: UInt64 { time.withLock { $0 } }
+    func advance(milliseconds: UInt64) { time.withLock { $0 += milliseconds * 1_000_000 } }
+}
+
+@Suite struct DiagnosisBudgetTests {
+    @Test func spendsWhileTimeIsLeftThenSkipsUntilItRefills() {
+        let clock = ManualClock()
+        // 10% of a core, at most 10 ms saved up; it refills with all time that passes, also the
+        // time the searches themselves take.
+        let budget = DiagnosisBudget(share: 0.1, capacity: .milliseconds(10), clock: { clock.now })
+        var ran = 0
+        let costing6ms = { ran += 1; clock.advance(milliseconds: 6) }
+        #expect(budget.spend(costing6ms) != nil)  // 10 ms: runs, 4 left
+        #expect(budget.spend(costing6ms) != nil)  // 4 + 0.6 refilled: runs, 1.4 ms in debt
+        #expect(budget.spend(costing6ms) == nil)  // -1.4 + 0.6: still in debt, skipped and not run
+        #expect(ran == 2)
+        #expect(budget.skippedCount == 1)
+        clock.advance(milliseconds: 5)  // -0.8 + 0.5: still in debt
+        #expect(budget.spend(costing6ms) == nil)
+        clock.advance(milliseconds: 5)  // -0.3 + 0.5: 0.2 ms left
+        #expect(budget.spend(costing6ms) != nil)
+        #expect(ran == 3)
+        #expect(budget.skippedCount == 2)
+    }
+
+    @Test func savesUpNoMoreThanItsCapacity() {
+        let clock = ManualClock()
+        let budget = DiagnosisBudget(share: 0.1, capacity: .milliseconds(10), clock: { clock.now })
+        clock.advance(milliseconds: 3_600_000)  // an idle hour would refill 360 s; capped at 10 ms
+        #expect(budget.spend { clock.advance(milliseconds: 20) } != nil)  // 10 ms in debt after it
+        #expect(budget.spend { clock.advance(milliseconds: 1) } == nil)  // -10 + 2 refilled
+    }
+
+    @Test func aBudgetWithoutTimeNeverRunsTheSearch() {
+        let budget = DiagnosisBudget(share: 0, capacity: .zero)
+        #expect(budget.spend { Issue.record("the search ran"); return 1 } == nil)
+    }
+
+    /// Signed with the right secret over `{"hello":"world"}`, sent re-serialized with spaces: every
+    /// provider that signs the body finds the cause when it may look for it.
+    static let resent = #"{"hello": "world"}"#
+
+    @Test(arguments: SignedFixture.all)
+    func theBudgetChangesOnlyTheDetailNeverTheVerdict(_ fixture: SignedFixture) {
+        let request = fixture.request(body: Self.resent)
+        let verifier = verifier(fixture.provider, fixture.secret)
+        let full = verifier.summary(for: request, now: request.receivedAt)
+        let plenty = verifier.summary(for: request, now: request.receivedAt, diagnosisBudget: DiagnosisBudget())
+        let none = verifier.summary(for: request, now: request.receivedAt, diagnosisBudget: DiagnosisBudget(share: 0, capacity: .zero))
+        #expect(plenty == full)
+        #expect(none.status == full.status)
+        #expect(none.provider == full.provider)
+        if none.detail != full.detail {
+            #expect(full.status == .invalid)
+            #expect(none.detail.contains(VerifyContext.notDiagnosed), "\(none.detail)")
+            #expect(!full.detail.contains(VerifyContext.notDiagnosed))
+        }
+        // The full report (signature pane, `hookscope verify`) never uses a budget.
+        #expect(verifier.verify(request, now: request.receivedAt).summary == full)
+    }
+
+    @Test func withoutTimeLeftTheListenersVerdictSaysTheCauseWasNotLookedFor() {
+        // Across the schemes with their own diagnosis code: the HMAC engine, Twilio, Discord, Standard Webhooks.
+        var explained: [String] = []
+        var notLookedFor: [String] = []
+        for fixture in SignedFixture.all {
+            let request = fixture.request(body: Self.resent)
+            let verifier = verifier(fixture.provider, fixture.secret)
+            let full = verifier.summary(for: request, now: request.receivedAt)
+            let none = verifier.summary(for: request, now: request.receivedAt, diagnosisBudget: DiagnosisBudget(share: 0, capacity: .zero))
+            if full.detail.contains("body") { explained.append(fixture.provider) }
+            if none.detail.contains(VerifyContext.notDiagnosed) { notLookedFor.append(fixture.provider) }
+        }
+        // Every provider whose signature covers the body (all but Mailgun's and GitLab's).
+        let signingTheBody = SignedFixture.all.map(\.provider).filter { !["mailgun", "gitlab"].contains($0) }
+        #expect(explained == signingTheBody)
+        #expect(notLookedFor == signingTheBody)
+    }
+}
