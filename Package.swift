@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "HookSignaturesTests", dependencies: [
             "HookSignatures", "HookCore", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore"]),
+        .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "HookServerTests", dependencies: [
             "HookServer", "HookCore", "HookStore", "HookTestSupport", .product(name: "NIOCore", package: "swift-nio"),
         ]),

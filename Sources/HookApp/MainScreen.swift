@@ -230,7 +230,7 @@ public enum MainScreen {
     static func replayLines(_ replay: ReplayAttempt) -> [TextLine] {
         var lines: [TextLine] = []
         let took = String(format: "%.1f ms", Double(replay.durationNanoseconds) / 1_000_000)
-        var head = TextLine("replay\(replay.resigned ? " (re-signed)" : "") → ", Style(.title, bold: true))
+        var head = TextLine("\(replay.kind == .forward ? "forward" : "replay")\(replay.resigned ? " (re-signed)" : "") → ", Style(.title, bold: true))
         head.append(replay.targetURL, Style(.key))
         lines.append(head)
         if let response = replay.response {

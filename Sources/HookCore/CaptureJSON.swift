@@ -37,7 +37,7 @@ public enum CaptureJSON {
 
     /// `{"target": URL, "status": 201 or null, "error": text or null, "duration_ms": 12.3}`.
     static func replayObject(_ replay: ReplayOutcome) -> String {
-        var out = "{\"target\":" + quote(replay.targetURL)
+        var out = "{\"kind\":\"" + replay.kind.rawValue + "\",\"target\":" + quote(replay.targetURL)
         out += ",\"status\":" + (replay.status.map(String.init) ?? "null")
         out += ",\"error\":" + (replay.error.map(quote) ?? "null")
         out += ",\"duration_ms\":" + String(format: "%.3f", Double(replay.durationNanoseconds) / 1_000_000)

@@ -1,9 +1,18 @@
 import Foundation
 
+/// Who sent a capture again: someone asking for it (the `r` key, `hookscope replay`) or
+/// `listen --forward-to` as it arrived.
+public enum ReplayKind: String, Sendable, Hashable {
+    case replay
+    case forward
+}
+
 /// One replay of a capture to a target: what was sent and what came back. Stored with the capture.
 public struct ReplayAttempt: Sendable, Hashable {
     /// Assigned by the store; 0 until stored.
     public var id: Int64
+    /// A replay asked for, or a forward.
+    public var kind: ReplayKind
     /// The capture that was replayed.
     public var requestID: Int64
     public var startedAt: CaptureTime
@@ -21,10 +30,11 @@ public struct ReplayAttempt: Sendable, Hashable {
     public var durationNanoseconds: Int64
 
     public init(
-        id: Int64 = 0, requestID: Int64, startedAt: CaptureTime, targetURL: String, resigned: Bool,
+        id: Int64 = 0, kind: ReplayKind = .replay, requestID: Int64, startedAt: CaptureTime, targetURL: String, resigned: Bool,
         changedHeaders: [String], response: CapturedResponse?, error: String?, durationNanoseconds: Int64
     ) {
         self.id = id
+        self.kind = kind
         self.requestID = requestID
         self.startedAt = startedAt
         self.targetURL = targetURL
@@ -40,6 +50,7 @@ public struct ReplayAttempt: Sendable, Hashable {
 /// time taken, or why nothing came back. Small on purpose: the list loads one per visible row.
 public struct ReplayOutcome: Sendable, Hashable {
     public var requestID: Int64
+    public var kind: ReplayKind
     public var targetURL: String
     /// The target's status, nil when it could not be reached (or nothing was sent).
     public var status: Int?
@@ -47,8 +58,9 @@ public struct ReplayOutcome: Sendable, Hashable {
     public var error: String?
     public var durationNanoseconds: Int64
 
-    public init(requestID: Int64, targetURL: String, status: Int?, error: String?, durationNanoseconds: Int64) {
+    public init(requestID: Int64, kind: ReplayKind = .replay, targetURL: String, status: Int?, error: String?, durationNanoseconds: Int64) {
         self.requestID = requestID
+        self.kind = kind
         self.targetURL = targetURL
         self.status = status
         self.error = error
@@ -57,7 +69,7 @@ public struct ReplayOutcome: Sendable, Hashable {
 
     public init(_ attempt: ReplayAttempt) {
         self.init(
-            requestID: attempt.requestID, targetURL: attempt.targetURL, status: attempt.response?.status,
+            requestID: attempt.requestID, kind: attempt.kind, targetURL: attempt.targetURL, status: attempt.response?.status,
             error: attempt.error, durationNanoseconds: attempt.durationNanoseconds)
     }
 

@@ -38,10 +38,12 @@ public final class Forwarder: Sendable {
             for await job in stream {
                 switch job {
                 case .send(let request):
-                    let attempt = await replayer.replay(request, to: target, options: options)
+                    var attempt = await replayer.replay(request, to: target, options: options)
+                    attempt.kind = .forward
                     onResult(attempt)
                 case .sendAndAnswer(let request, let answer):
-                    let attempt = await replayer.replay(request, to: target, options: options)
+                    var attempt = await replayer.replay(request, to: target, options: options)
+                    attempt.kind = .forward
                     onResult(attempt)
                     answer.resume(returning: attempt)
                 }
@@ -95,7 +97,7 @@ public final class Forwarder: Sendable {
 
     private func droppedAttempt(_ request: CapturedRequest, reason: String) -> ReplayAttempt {
         ReplayAttempt(
-            requestID: request.id, startedAt: .now(), targetURL: target, resigned: false, changedHeaders: [],
+            kind: .forward, requestID: request.id, startedAt: .now(), targetURL: target, resigned: false, changedHeaders: [],
             response: nil, error: reason, durationNanoseconds: 0)
     }
 }

@@ -136,6 +136,11 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             // (each with its headers and body) took seconds at a million captures.
             try db.execute(sql: "CREATE INDEX request_ids ON request(id)")
         }
+        migrator.registerMigration("v4-replay-kind") { db in
+            // Forwards (`listen --forward-to`) and replays someone asked for, told apart. Attempts
+            // stored before were all counted as replays.
+            try db.execute(sql: "ALTER TABLE replay ADD COLUMN kind TEXT NOT NULL DEFAULT 'replay'")
+        }
         return migrator
     }
 
@@ -321,12 +326,12 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO replay (request_id, started_at, target_url, resigned, changed_headers, response_status,
+                    INSERT INTO replay (request_id, kind, started_at, target_url, resigned, changed_headers, response_status,
                         response_headers, response_body, error, duration_ns)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    attempt.requestID, attempt.startedAt.nanosecondsSince1970, attempt.targetURL, attempt.resigned,
+                    attempt.requestID, attempt.kind.rawValue, attempt.startedAt.nanosecondsSince1970, attempt.targetURL, attempt.resigned,
                     attempt.changedHeaders.joined(separator: "\n"), attempt.response?.status,
                     attempt.response.map { HeaderCoding.encode($0.headers) }, attempt.response?.body, attempt.error,
                     attempt.durationNanoseconds,
@@ -343,7 +348,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 let status: Int? = row["response_status"]
                 let changed: String = row["changed_headers"]
                 return ReplayAttempt(
-                    id: row["id"], requestID: row["request_id"],
+                    id: row["id"], kind: ReplayKind(rawValue: row["kind"] ?? "") ?? .replay, requestID: row["request_id"],
                     startedAt: CaptureTime(nanosecondsSince1970: row["started_at"]), targetURL: row["target_url"],
                     resigned: row["resigned"], changedHeaders: changed.isEmpty ? [] : changed.components(separatedBy: "\n"),
                     response: try status.map { status in
@@ -368,13 +373,13 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT request_id, target_url, response_status, error, duration_ns FROM replay
+                        SELECT request_id, kind, target_url, response_status, error, duration_ns FROM replay
                         WHERE id IN (SELECT MAX(id) FROM replay WHERE request_id IN (\(placeholders)) GROUP BY request_id)
                         """,
                     arguments: StatementArguments(chunk))
                 for row in rows {
                     let outcome = ReplayOutcome(
-                        requestID: row["request_id"], targetURL: row["target_url"], status: row["response_status"],
+                        requestID: row["request_id"], kind: ReplayKind(rawValue: row["kind"] ?? "") ?? .replay, targetURL: row["target_url"], status: row["response_status"],
                         error: row["error"], durationNanoseconds: row["duration_ns"])
                     outcomes[outcome.requestID] = outcome
                 }

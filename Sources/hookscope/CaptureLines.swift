@@ -5,7 +5,8 @@ import HookCore
 /// Every control character and invalid UTF-8 byte is escaped, wherever the line goes.
 enum CaptureLine {
     /// With `replay` (the newest replay or forward), the target's answer follows `=>`:
-    /// `=> 201 in 12.3 ms`, or `=> failed after 0.4 ms: connection refused by 127.0.0.1:3000`.
+    /// `=> 201 in 12.3 ms`, or `=> failed after 0.4 ms: connection refused by 127.0.0.1:3000` for a
+    /// forward; `=> replay: 201 in 12.3 ms`, `=> replay failed after …` for a replay someone asked for.
     static func readable(_ r: RequestSummary, replay: ReplayOutcome? = nil) -> String {
         var line: [UInt8] = []
         appendReadable(r, replay: replay, to: &line)
@@ -39,13 +40,14 @@ enum CaptureLine {
         append(" ")
         append(r.signature.status.screenWord)
         if let replay {
+            let asked = replay.kind == .replay
             if let status = replay.status {
-                append(" => ")
+                append(asked ? " => replay: " : " => ")
                 append(String(status))
                 append(" in ")
                 append(replay.durationText)
             } else {
-                append(" => failed after ")
+                append(asked ? " => replay failed after " : " => failed after ")
                 append(replay.durationText)
                 append(": ")
                 append(TerminalSafety.escape(Array((replay.error ?? "no response").utf8)))

@@ -10,9 +10,9 @@ import TermUI
     static let target = "http://127.0.0.1:3000"
 
     static func attempt(_ id: Int64, status: Int?, error: String? = nil, milliseconds: Double = 12,
-                        headers: [HeaderField] = [], body: [UInt8] = []) -> ReplayAttempt {
+                        headers: [HeaderField] = [], body: [UInt8] = [], kind: ReplayKind = .forward) -> ReplayAttempt {
         ReplayAttempt(
-            requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target + "/x", resigned: false,
+            kind: kind, requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target + "/x", resigned: false,
             changedHeaders: ["Host"], response: status.map { CapturedResponse(status: $0, headers: headers, body: Data(body)) },
             error: error, durationNanoseconds: Int64(milliseconds * 1_000_000))
     }
@@ -53,6 +53,13 @@ import TermUI
         // The selected capture's forward shows in the signature pane at once.
         #expect(h.state.detail?.id == 5)
         #expect(h.state.lastReplay?.response?.status == 503)
+        // The signature pane's lines about it say it was a forward; a replay someone asked for says so.
+        func heading(_ attempt: ReplayAttempt?) -> String? {
+            attempt.flatMap { MainScreen.replayLines($0).first }.map { String(decoding: $0.spans.flatMap(\.bytes), as: UTF8.self) }
+        }
+        #expect(heading(h.state.lastReplay) == "forward → http://127.0.0.1:3000/x")
+        await h.send(.replayRecorded(Self.attempt(5, status: 200, kind: .replay)))
+        #expect(heading(h.state.lastReplay) == "replay → http://127.0.0.1:3000/x")
 
         // A restart reads the results back from the store.
         let again = await AppHarness(store: store, forwardTarget: Self.target)

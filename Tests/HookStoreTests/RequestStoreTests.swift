@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HookCore
 import Synchronization
 import Testing
@@ -243,7 +244,7 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
             response: CapturedResponse(status: 204, headers: [HeaderField("X-A", "1")], body: Data([0xff])),
             error: nil, durationNanoseconds: 1_500_000)
         let failed = ReplayAttempt(
-            requestID: a.id, startedAt: CaptureTime(nanosecondsSince1970: 6), targetURL: "http://127.0.0.1:1/",
+            kind: .forward, requestID: a.id, startedAt: CaptureTime(nanosecondsSince1970: 6), targetURL: "http://127.0.0.1:1/",
             resigned: false, changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 10)
         let storedOK = try await store.addReplay(ok)
         let storedFailed = try await store.addReplay(failed)
@@ -257,7 +258,7 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         // The list reads only the newest attempt of each capture, and only for the ids it asks for.
         let latest = try await store.latestReplays(among: [a.id, b.id])
         #expect(latest == [a.id: ReplayOutcome(
-            requestID: a.id, targetURL: "http://127.0.0.1:1/", status: nil, error: "connection refused", durationNanoseconds: 10)])
+            requestID: a.id, kind: .forward, targetURL: "http://127.0.0.1:1/", status: nil, error: "connection refused", durationNanoseconds: 10)])
         #expect(latest[a.id]?.failureWord == "refused")
         _ = try await store.addReplay(ok)
         #expect(try await store.latestReplays(among: [a.id]) == [a.id: ReplayOutcome(ok)])
@@ -265,6 +266,37 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(try await store.latestReplays(among: []).isEmpty)
         try await store.delete(id: a.id)
         #expect(try await store.replays(ofRequest: a.id).isEmpty)
+    }
+
+    /// Attempts stored before forwards and replays were told apart read back as replays.
+    @Test func attemptsFromBeforeTheKindColumnReadAsReplays() async throws {
+        let path = temporaryDatabasePath()
+        let id: Int64
+        do {
+            let store = try SQLiteRequestStore(path: path)
+            id = try await store.insert(sampleRequest(1)).id
+        }
+        // Make the file what an older hookscope left: no `kind` column, one attempt.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "ALTER TABLE replay DROP COLUMN kind")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v4-replay-kind'")
+            try db.execute(
+                sql: """
+                    INSERT INTO replay (request_id, started_at, target_url, resigned, changed_headers, duration_ns)
+                    VALUES (?, 1, 'http://127.0.0.1:3000/', 0, '', 5)
+                    """,
+                arguments: [id])
+        }
+        try queue.close()
+        let reopened = try SQLiteRequestStore(path: path)
+        #expect(try await reopened.replays(ofRequest: id).map(\.kind) == [.replay])
+        #expect(try await reopened.latestReplays(among: [id])[id]?.kind == .replay)
+        let forward = try await reopened.addReplay(ReplayAttempt(
+            kind: .forward, requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 2), targetURL: "http://127.0.0.1:3000/",
+            resigned: false, changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 1))
+        #expect(try await reopened.replays(ofRequest: id).map(\.kind) == [.replay, .forward])
+        #expect(try await reopened.latestReplays(among: [id])[id] == ReplayOutcome(forward))
     }
 
     @Test func defaultLocationFollowsXDG() {
