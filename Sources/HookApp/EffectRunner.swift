@@ -137,19 +137,32 @@ public struct EffectRunner: Sendable {
                 clipboard?(command)
                 emit(.copied(id: id, path: path, toClipboard: clipboard != nil))
             case .exportList(let filter):
-                var selected: [CapturedRequest] = []
-                var afterID: Int64 = 0
-                while true {
-                    try Task.checkCancellation()
-                    let batch = try await store.requests(afterID: afterID, limit: 256)
-                    guard let last = batch.last else { break }
-                    selected += batch.filter { filter?.matches($0) ?? true }
-                    afterID = last.id
-                }
-                let data = try HARExporter.data(for: selected, baseURL: environment.listenURL)
+                // Written one batch at a time, so exporting a million captures does not hold them all.
                 let stamp = CaptureTime.now().rfc3339.replacingOccurrences(of: ":", with: "-")
-                let path = try Self.write(data, named: "hookscope-\(stamp).har", in: environment.exportDirectory)
-                emit(.exported(count: selected.count, path: path))
+                let folder = environment.exportDirectory ?? FileManager.default.temporaryDirectory.path
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                let path = (folder as NSString).appendingPathComponent("hookscope-\(stamp).har")
+                let output = try ExportOutput.file(path, permissions: 0o600)
+                var writer = CaptureExportWriter(format: .har, baseURL: environment.listenURL, redact: .default)
+                do {
+                    try output.write(writer.begin())
+                    var afterID: Int64 = 0
+                    while true {
+                        try Task.checkCancellation()
+                        let batch = try await store.requests(afterID: afterID, limit: 256)
+                        guard let last = batch.last else { break }
+                        for request in batch where filter?.matches(request) ?? true {
+                            try output.write(writer.add(request))
+                        }
+                        afterID = last.id
+                    }
+                    try output.write(writer.end())
+                    try output.finish()
+                } catch {
+                    output.discard()
+                    throw error
+                }
+                emit(.exported(count: writer.count, path: path))
             case .replay(let id, let target, let resign):
                 guard let replay = environment.replay else {
                     emit(.replayNotSent(id: id, message: "replay is not available here: run `hookscope replay \(id) --to \(target)`"))

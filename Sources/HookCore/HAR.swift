@@ -103,11 +103,53 @@ public enum HARExporter {
                                 entries: requests.map { entry(for: $0, baseURL: baseURL, redact: redact) }))
     }
 
-    /// The document as pretty-printed JSON.
+    /// The document as pretty-printed JSON, with every character that could act on a terminal
+    /// escaped (so `cat` of the file is safe).
     public static func data(for requests: [CapturedRequest], baseURL: String, redact: Redaction = .default) throws -> Data {
+        Data(escapingUnsafeCharacters(try entryEncoder().encode(document(for: requests, baseURL: baseURL, redact: redact))))
+    }
+
+    /// JSON text with DEL, C1 controls, bidi, zero-width and the other characters
+    /// `TerminalSafety.isUnsafe` names written as `\uXXXX` escapes (the encoder writes them raw; it
+    /// escapes only C0 controls). They can only occur inside strings, where the escape means the
+    /// same character, so the document reads back the same.
+    static func escapingUnsafeCharacters(_ json: Data) -> [UInt8] {
+        let bytes = [UInt8](json)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        func escape(_ value: UInt32) {
+            let hex = Array("0123456789abcdef".utf8)
+            out += [0x5C, 0x75, hex[Int(value >> 12 & 0xF)], hex[Int(value >> 8 & 0xF)], hex[Int(value >> 4 & 0xF)], hex[Int(value & 0xF)]]
+        }
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 {
+                if b == 0x7F { escape(0x7F) } else { out.append(b) }
+                i += 1
+                continue
+            }
+            // The encoder writes valid UTF-8: the lead byte gives the length.
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            guard i + length <= n else { out += bytes[i...]; break }
+            var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for k in 1..<length { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+            if value <= 0xFFFF, let scalar = Unicode.Scalar(value), TerminalSafety.isUnsafe(scalar) {
+                escape(value)
+            } else {
+                out += bytes[i..<(i + length)]
+            }
+            i += length
+        }
+        return out
+    }
+
+    /// The encoder of `data(for:)`, for one entry at a time.
+    static func entryEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(document(for: requests, baseURL: baseURL, redact: redact))
+        return encoder
     }
 
     static func nameValue(_ header: HeaderField) -> HARNameValue {
@@ -155,6 +197,60 @@ public enum HARExporter {
                                 headers: headers, queryString: query, postData: postData, headersSize: -1, bodySize: request.bodySize),
             response: response, cache: [:], timings: HARTimings(send: 0, wait: 0, receive: 0), _hookscope: info
         )
+    }
+}
+
+/// Writes a HAR document piece by piece, so that exporting any number of captures holds one
+/// capture at a time: `header`, then `entry(for:)` for each capture, then `footer`. The pieces
+/// joined are byte for byte what `HARExporter.data(for:)` writes for the same captures.
+public struct HARStreamWriter {
+    private let encoder = HARExporter.entryEncoder()
+    private let baseURL: String
+    private let redact: Redaction
+    /// Entries written so far.
+    public private(set) var count = 0
+
+    public init(baseURL: String, redact: Redaction = .default) {
+        self.baseURL = baseURL
+        self.redact = redact
+    }
+
+    /// Everything before the first entry (Foundation's pretty-printing: 2 spaces, ` : `, sorted keys).
+    public func header(creatorVersion: String = "0.1.0") -> [UInt8] {
+        Array("""
+            {
+              "log" : {
+                "creator" : {
+                  "name" : "hookscope",
+                  "version" : "\(creatorVersion)"
+                },
+                "entries" : [
+
+            """.utf8)
+    }
+
+    /// One entry, with the separator before it, indented to its place in the document.
+    public mutating func entry(for request: CapturedRequest) throws -> [UInt8] {
+        let json = HARExporter.escapingUnsafeCharacters(try encoder.encode(HARExporter.entry(for: request, baseURL: baseURL, redact: redact)))
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count + json.count / 8 + 16)
+        if count > 0 { out += Array(",\n".utf8) }
+        let indent = [UInt8](repeating: 0x20, count: 6)
+        out += indent
+        // Line breaks occur only between tokens (inside strings they are escaped), so each one
+        // starts an indented line; the empty line inside an empty object or array stays empty, as
+        // Foundation writes it.
+        for (i, byte) in json.enumerated() {
+            out.append(byte)
+            if byte == 0x0A, i + 1 < json.count, json[i + 1] != 0x0A { out += indent }
+        }
+        count += 1
+        return out
+    }
+
+    /// Everything after the last entry.
+    public func footer() -> [UInt8] {
+        Array("\n    ],\n    \"version\" : \"1.2\"\n  }\n}".utf8)
     }
 }
 

@@ -67,56 +67,61 @@ struct Export: AsyncParsableCommand {
         let secrets = verifier.secrets.providers.flatMap { verifier.secrets.secrets(for: $0) }
         let redaction = Redaction(includeSecrets: includeSecrets, secrets: secrets)
         let requestStore = try store.openExisting(config: config)
-        let requests = try await selectedRequests(from: requestStore)
-
-        var data = Data()
-        switch format {
-        case .har:
-            data = try HARExporter.data(for: requests, baseURL: baseURL, redact: redaction)
-            data.append(0x0A)
-        case .curl:
-            for request in requests {
-                data.append(Data("# capture #\(request.id), \(request.receivedAt.rfc3339)\n".utf8))
-                data.append(Data(CurlExporter.command(for: request, baseURL: baseURL, redact: redaction).utf8))
-                data.append(Data("\n\n".utf8))
+        // Captures named by --id must all exist before anything is written.
+        var named: [CapturedRequest] = []
+        for id in ids {
+            guard let request = try await requestStore.request(id: id) else {
+                throw CLIError("no capture with id \(id) in \(requestStore.path)")
             }
-        case .raw:
-            for request in requests {
-                data.append(RawHTTPExporter.data(for: request, redact: redaction))
-            }
+            named.append(request)
         }
+        let exportFormat: ExportFormat = switch format {
+        case .har: .har
+        case .curl: .curl
+        case .raw: .raw
+        }
+        let destination: ExportOutput
         if let output {
             do {
-                try data.write(to: URL(fileURLWithPath: expandTilde(output)))
+                destination = try ExportOutput.file(expandTilde(output))
             } catch {
-                throw CLIError("cannot write \(output): \(error.localizedDescription)")
+                throw CLIError(error.description)
             }
-            FileHandle.standardError.write(Data("exported \(requests.count) capture(s) to \(output)\n".utf8))
         } else {
-            guard writeAll(fd: 1, [UInt8](data)) else { throw ExitCode(1) }
+            destination = .standardOutput()
         }
-    }
-
-    private func selectedRequests(from requestStore: SQLiteRequestStore) async throws -> [CapturedRequest] {
-        var selected: [CapturedRequest] = []
-        if !ids.isEmpty {
-            for id in ids {
-                guard let request = try await requestStore.request(id: id) else {
-                    throw CLIError("no capture with id \(id) in \(requestStore.path)")
+        // The captures go out one batch at a time: memory does not grow with the number exported.
+        var writer = CaptureExportWriter(format: exportFormat, baseURL: baseURL, redact: redaction)
+        do {
+            try destination.write(writer.begin())
+            if ids.isEmpty {
+                let matcher = try filter.map(Self.parseFilter)
+                var afterID: Int64 = 0
+                while true {
+                    let batch = try await requestStore.requests(afterID: afterID, limit: 500)
+                    guard let last = batch.last else { break }
+                    for request in batch where matcher?.matches(request) ?? true {
+                        try destination.write(writer.add(request))
+                    }
+                    afterID = last.id
                 }
-                selected.append(request)
+            } else {
+                for request in named { try destination.write(writer.add(request)) }
             }
-            return selected
+            try destination.write(writer.end())
+            try destination.finish()
+        } catch let error as ExportOutput.WriteError {
+            destination.discard()
+            // A closed pipe on standard output (`| head`) ends the export quietly.
+            if output == nil { throw ExitCode(1) }
+            throw CLIError(error.description)
+        } catch {
+            destination.discard()
+            throw error
         }
-        let matcher = try filter.map(Self.parseFilter)
-        var afterID: Int64 = 0
-        while true {
-            let batch = try await requestStore.requests(afterID: afterID, limit: 500)
-            guard let last = batch.last else { break }
-            selected += batch.filter { matcher?.matches($0) ?? true }
-            afterID = last.id
+        if let output {
+            FileHandle.standardError.write(Data("exported \(writer.count) capture(s) to \(output)\n".utf8))
         }
-        return selected
     }
 }
 

@@ -82,4 +82,62 @@ import Testing
     @Test func rejectsNonHAR() {
         #expect(throws: HARImporter.ImportError.self) { try HARImporter.requests(from: Data("{}".utf8)) }
     }
+
+    /// A capture whose body and headers carry characters that act on terminals.
+    func hostile(_ n: Int) -> CapturedRequest {
+        var request = makeRequest(
+            headers: [("Content-Type", "application/json"), ("X-Evil", "\u{9B}2J \u{202E}gnp.exe")],
+            text: "{\"n\":\(n),\"a\":\"\u{1B}[31mred \u{9B}31m \u{202E}txt.exe \u{7F} zero\u{200B}width\"}")
+        request.id = Int64(n)
+        return request
+    }
+
+    @Test(arguments: [0, 1, 3])
+    func theStreamedDocumentIsTheWholeDocument(count: Int) throws {
+        let plain = (0..<count).map { i in i == 0 ? sample() : makeRequest(headers: [("Content-Type", "text/plain")], text: "capture \(i) é") }
+        let mixed = (0..<count).map { i in i % 2 == 0 ? hostile(i) : plain[i] }
+        for requests in [plain, mixed] {
+            var writer = HARStreamWriter(baseURL: "http://127.0.0.1:9777", redact: .none)
+            var streamed = writer.header()
+            for request in requests { streamed += try writer.entry(for: request) }
+            streamed += writer.footer()
+            #expect(writer.count == count)
+            let whole = [UInt8](try HARExporter.data(for: requests, baseURL: "http://127.0.0.1:9777", redact: .none))
+            let same = streamed == whole  // compared outside #expect: the arrays are long
+            #expect(same, "streamed \(streamed.count) bytes, whole document \(whole.count)")
+            #expect(try HARImporter.requests(from: Data(streamed)) == requests)
+        }
+        // Without characters to escape, it is what Foundation's encoder writes for the whole document.
+        var writer = HARStreamWriter(baseURL: "http://h", redact: .none)
+        var streamed = writer.header()
+        for request in plain { streamed += try writer.entry(for: request) }
+        streamed += writer.footer()
+        let foundation = try HARExporter.entryEncoder().encode(HARExporter.document(for: plain, baseURL: "http://h", redact: .none))
+        let same = streamed == [UInt8](foundation)
+        #expect(same, "streamed \(streamed.count) bytes, Foundation's document \(foundation.count)")
+    }
+
+    @Test func charactersThatActOnTerminalsAreWrittenEscapedAndReadBackTheSame() throws {
+        let request = hostile(7)
+        let bytes = [UInt8](try HARExporter.data(for: [request], baseURL: "http://h", redact: .none))
+        for raw: [UInt8] in [[0x1B], [0x7F], [0xC2, 0x9B], [0xE2, 0x80, 0xAE], [0xE2, 0x80, 0x8B]] {
+            #expect(!contains(bytes, raw), "raw \(raw) in the HAR")
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains(#"\u009b31m"#))
+        #expect(text.contains(#"\u202etxt.exe"#))
+        #expect(text.contains(#"\u007f"#))
+        let restored = try HARImporter.requests(from: Data(bytes))
+        #expect(restored == [request])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        let entry = try #require(((json["log"] as? [String: Any])?["entries"] as? [[String: Any]])?.first)
+        let post = try #require((entry["request"] as? [String: Any])?["postData"] as? [String: Any])
+        #expect(post["text"] as? String == String(decoding: request.body, as: UTF8.self))
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard haystack.count >= needle.count else { return false }
+    return (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
 }

@@ -174,6 +174,59 @@ import Testing
         }
     }
 
+    /// More captures than one batch of the store (500): every format writes each capture once, in
+    /// order, whether to a file or to standard output.
+    @Test func exportsLargerThanABatchAreComplete() async throws {
+        let directory = try temporaryDirectory()
+        let count = 1_201
+        // Another tool's HAR 1.2 (text bodies, no hookscope fields), imported: the quickest way to fill a store.
+        let entries: [[String: Any]] = (1...count).map { n in
+            [
+                "startedDateTime": "2026-11-29T10:00:00.000Z", "time": 1, "cache": [String: Any](),
+                "timings": ["send": 0, "wait": 1, "receive": 0],
+                "request": [
+                    "method": "POST", "url": "http://h/n/\(n)", "httpVersion": "HTTP/1.1", "cookies": [Any](), "queryString": [Any](),
+                    "headers": [["name": "Content-Type", "value": "application/json"]], "headersSize": -1, "bodySize": -1,
+                    "postData": ["mimeType": "application/json", "text": "{\"n\":\(n),\"bidi\":\"\u{202E}\"}"],
+                ] as [String: Any],
+                "response": [
+                    "status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [Any](), "headers": [Any](),
+                    "content": ["size": 0, "mimeType": "text/plain"], "redirectURL": "", "headersSize": -1, "bodySize": 0,
+                ] as [String: Any],
+            ]
+        }
+        let source = directory.appendingPathComponent("other-tool.har").path
+        let document: [String: Any] = ["log": ["version": "1.2", "creator": ["name": "test", "version": "1"], "entries": entries]]
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: source))
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let imported = try await runHookscope(["import", source, "--db", db])
+        #expect(imported.status == 0, "\(imported.stderr)")
+
+        let har = directory.appendingPathComponent("all.har").path
+        let exported = try await runHookscope(["export", "--har", "--db", db, "-o", har])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stderr == "exported \(count) capture(s) to \(har)\n")
+        let again = directory.appendingPathComponent("again.sqlite").path
+        #expect(try await runHookscope(["import", har, "--db", again]).status == 0)
+        let original = try await jsonLines(db).map(requestFields)
+        #expect(original.count == count)
+        let reimported = try await jsonLines(again).map(requestFields)
+        #expect(reimported == original)
+        // Standard output gets the same document.
+        let piped = try await runHookscope(["export", "--har", "--db", db])
+        #expect(piped.stdout == (try Data(contentsOf: URL(fileURLWithPath: har))))
+
+        let curl = String(decoding: try await runHookscope(["export", "--curl", "--db", db]).stdout, as: UTF8.self)
+        let ids = curl.split(separator: "\n").filter { $0.hasPrefix("# capture #") }.compactMap { Int($0.dropFirst(11).prefix { $0 != "," }) }
+        #expect(ids == Array(1...count))
+        // Raw requests follow each other with nothing between them (each body ends where the next
+        // request line starts).
+        let raw = String(decoding: try await runHookscope(["export", "--raw", "--db", db]).stdout, as: UTF8.self)
+        #expect(raw.components(separatedBy: "POST /n/").count - 1 == count)
+        #expect(raw.hasPrefix("POST /n/1 HTTP/1.1\r\n"))
+        #expect(raw.hasSuffix("{\"n\":\(count),\"bidi\":\"\u{202E}\"}"))
+    }
+
     @Test func badSelectionsGetClearErrors() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
@@ -186,6 +239,14 @@ import Testing
         let missing = try await runHookscope(["export", "--db", db, "--id", "42"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("no capture with id 42"))
+        // Nothing is written, and no file is left behind, when an id is missing.
+        let notWritten = directory.appendingPathComponent("partial.har").path
+        #expect(try await runHookscope(["export", "--db", db, "--id", "1", "--id", "42", "-o", notWritten]).status != 0)
+        #expect(!FileManager.default.fileExists(atPath: notWritten))
+        let unwritable = try await runHookscope(["export", "--db", db, "-o", directory.appendingPathComponent("no/such/dir/x.har").path])
+        #expect(unwritable.status != 0)
+        #expect(unwritable.stderr.hasPrefix("hookscope: cannot write "), "\(unwritable.stderr)")
+        #expect(unwritable.stderr.split(separator: "\n").count == 1)
         let filtered = try await runHookscope(["export", "--curl", "--db", db, "--filter", "path:/hook/1"])
         #expect(String(decoding: filtered.stdout, as: UTF8.self).components(separatedBy: "# capture #").count == 2)
     }
