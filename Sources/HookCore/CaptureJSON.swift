@@ -45,37 +45,66 @@ public enum CaptureJSON {
     }
 
     /// A JSON string literal with every character that could act on a terminal escaped.
+    /// Works on the UTF-8 bytes (runs of plain characters are copied whole): the headless and
+    /// `list --json` lines quote every header and the whole base64 body this way.
     public static func quote(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if TerminalSafety.isUnsafe(scalar) {
-                    let hex = String(scalar.value, radix: 16)
-                    if scalar.value > 0xFFFF {
-                        // Outside the BMP: a surrogate pair.
-                        let v = scalar.value - 0x10000
-                        out += "\\u" + pad4(String(0xD800 + (v >> 10), radix: 16)) + "\\u" + pad4(String(0xDC00 + (v & 0x3FF), radix: 16))
-                    } else {
-                        out += "\\u" + pad4(hex)
-                    }
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        var text = text
+        return text.withUTF8 { utf8 in
+            var out: [UInt8] = []
+            out.reserveCapacity(utf8.count + 2)
+            out.append(0x22)
+            let hex = Array("0123456789abcdef".utf8)
+            func escape(_ value: UInt32) {
+                out += [0x5C, 0x75, hex[Int(value >> 12 & 0xF)], hex[Int(value >> 8 & 0xF)], hex[Int(value >> 4 & 0xF)], hex[Int(value & 0xF)]]
             }
+            var i = 0
+            let n = utf8.count
+            var runStart = 0
+            func flush(_ end: Int) {
+                if end > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<end])) }
+            }
+            while i < n {
+                let b = utf8[i]
+                if b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C {
+                    i += 1
+                    continue
+                }
+                if b < 0x80 {
+                    flush(i)
+                    switch b {
+                    case 0x22: out += [0x5C, 0x22]
+                    case 0x5C: out += [0x5C, 0x5C]
+                    case 0x0A: out += [0x5C, 0x6E]
+                    case 0x0D: out += [0x5C, 0x72]
+                    case 0x09: out += [0x5C, 0x74]
+                    default: escape(UInt32(b))  // other C0 controls and DEL
+                    }
+                    i += 1
+                    runStart = i
+                    continue
+                }
+                // A String's UTF-8 is valid: the lead byte gives the length.
+                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                for k in 1..<length { value = value << 6 | UInt32(utf8[i + k] & 0x3F) }
+                if let scalar = Unicode.Scalar(value), TerminalSafety.isUnsafe(scalar) {
+                    flush(i)
+                    if value > 0xFFFF {
+                        // Outside the BMP: a surrogate pair.
+                        let v = value - 0x10000
+                        escape(0xD800 + (v >> 10))
+                        escape(0xDC00 + (v & 0x3FF))
+                    } else {
+                        escape(value)
+                    }
+                    runStart = i + length
+                }
+                i += length
+            }
+            flush(n)
+            out.append(0x22)
+            return String(decoding: out, as: UTF8.self)
         }
-        out += "\""
-        return out
-    }
-
-    private static func pad4(_ s: String) -> String {
-        String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
 }
 
