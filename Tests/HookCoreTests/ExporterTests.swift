@@ -183,6 +183,17 @@ struct ShellRun {
         #expect(full.contains("'Authorization: Bearer sk_live_123'"))
     }
 
+    @Test func credentialHeaderNamesAreRecognisedInAnyCase() {
+        let redaction = Redaction()
+        for name in ["Authorization", "COOKIE", "x-gitlab-token", "X-My-Api_Key", "Client-SECRET", "X-Session-Id",
+                     "X-Password", "x-credentials", "APIKEY", "X-Refresh-Token"] {
+            #expect(redaction.isSensitive(name: name), "\(name)")
+        }
+        for name in ["Content-Type", "Stripe-Signature", "X-Tok", "X-Secre", "Sess", "X-Api-Version", ""] {
+            #expect(!redaction.isSensitive(name: name), "\(name)")
+        }
+    }
+
     @Test func urlJoinsBaseAndTarget() {
         func url(_ base: String, _ target: String) -> String {
             String(decoding: CurlExporter.url(baseURL: base, rawTarget: Array(target.utf8)), as: UTF8.self)
