@@ -101,19 +101,24 @@ public struct EffectRunner: Sendable {
                     emit(.failed("secret for \(provider) not set: \(error)"))
                     return
                 }
-                // The visible captures first, so the screen changes at once; then everything else.
+                // The visible captures first, so the screen changes at once; then everything else,
+                // a batch at a time, each batch's new verdicts stored together. A capture without a
+                // recognised signature stays unsigned whatever the secrets, so it is not checked.
                 var changed = 0
-                func reverify(_ request: CapturedRequest) async throws {
-                    guard request.refusal == nil else { return }
-                    let verdict = verify(request)
-                    if verdict != request.signature {
-                        try await store.updateSignature(id: request.id, verdict)
-                        changed += 1
+                func reverify(_ requests: [CapturedRequest]) async throws {
+                    var updates: [(id: Int64, signature: SignatureSummary)] = []
+                    for request in requests where request.refusal == nil && request.signature.status != .unsigned {
+                        let verdict = verify(request)
+                        if verdict != request.signature { updates.append((request.id, verdict)) }
                     }
+                    try await store.updateSignatures(updates)
+                    changed += updates.count
                 }
+                var shown: [CapturedRequest] = []
                 for id in visible {
-                    if let request = try await store.request(id: id) { try await reverify(request) }
+                    if let request = try await store.request(id: id) { shown.append(request) }
                 }
+                try await reverify(shown)
                 emit(.reverified(provider: provider, changed: changed, done: false))
                 let seen = Set(visible)
                 var afterID: Int64 = 0
@@ -121,7 +126,7 @@ public struct EffectRunner: Sendable {
                     try Task.checkCancellation()
                     let batch = try await store.requests(afterID: afterID, limit: 256)
                     guard let last = batch.last else { break }
-                    for request in batch where !seen.contains(request.id) { try await reverify(request) }
+                    try await reverify(batch.filter { !seen.contains($0.id) })
                     afterID = last.id
                 }
                 emit(.reverified(provider: provider, changed: changed, done: true))

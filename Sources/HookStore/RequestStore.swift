@@ -17,6 +17,8 @@ public protocol RequestStore: Sendable {
     func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest]
     /// Replaces the stored signature verdict (after a secret changed).
     func updateSignature(id: Int64, _ signature: SignatureSummary) async throws
+    /// Replaces several verdicts at once (one transaction in the SQLite store).
+    func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws
     /// Removes one capture; no error when it does not exist.
     func delete(id: Int64) async throws
     /// Removes every capture.
@@ -27,6 +29,12 @@ public protocol RequestStore: Sendable {
     func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt]
     /// The newest replay (or forward) of each capture among `ids` that has one; the list shows these.
     func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome]
+}
+
+extension RequestStore {
+    public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {
+        for update in updates { try await updateSignature(id: update.id, update.signature) }
+    }
 }
 
 /// A store error with a message meant for the user.

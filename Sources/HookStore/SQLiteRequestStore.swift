@@ -307,6 +307,16 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         }
     }
 
+    public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {
+        guard !updates.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE request SET sig_provider = ?, sig_status = ?, sig_detail = ? WHERE id = ?")
+            for (id, signature) in updates {
+                try statement.execute(arguments: [signature.provider, signature.status.rawValue, signature.detail, id])
+            }
+        }
+    }
+
     public func delete(id: Int64) async throws {
         let removed = try await pool.write { db in
             try db.execute(sql: "DELETE FROM request WHERE id = ?", arguments: [id])

@@ -210,7 +210,9 @@ struct Listen: AsyncParsableCommand {
                 },
                 exportDirectory: Self.exportDirectory(),
                 addSecret: { provider, secret in try verifiers.add(provider: provider, secret: secret) },
-                verify: { request in verifiers.current.verify(request, now: request.receivedAt).summary },
+                // Re-verification after `s` (every stored capture) shares the listener's budget for
+                // explaining mismatches.
+                verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: sink.diagnosisBudget) },
                 replayEdited: sendAndStore,
                 forwardTarget: forwardTo,
                 replayResults: forwardResults)
