@@ -261,16 +261,54 @@ public enum HARImporter {
         public var description: String
     }
 
-    public static func requests(from data: Data) throws(ImportError) -> [CapturedRequest] {
-        let document: HARDocument
-        do {
-            document = try JSONDecoder().decode(HARDocument.self, from: data)
-        } catch {
-            throw ImportError(description: "not a HAR 1.2 document: \(error)")
+    /// Where each entry of `log.entries` lies in a HAR document, found without decoding the rest:
+    /// an import decodes one entry at a time from these ranges, so a HAR of any size takes memory
+    /// for one entry (plus the ranges), not for the whole document as Swift values.
+    /// Checks the structure around the entries (a top-level object whose `log` is an object with
+    /// an `entries` array); each entry itself is checked when it is decoded.
+    public static func entryRanges(in data: Data) throws(ImportError) -> [Range<Int>] {
+        // Scanned in place: a memory-mapped file is not copied.
+        let scanned = data.withUnsafeBytes { raw -> Result<[Range<Int>]?, HARScanner.Failure> in
+            var scanner = HARScanner(bytes: raw.bindMemory(to: UInt8.self))
+            var ranges: [Range<Int>]?
+            do throws(HARScanner.Failure) {
+                try scanner.object { (key: String, scanner: inout HARScanner) throws(HARScanner.Failure) in
+                    guard key == "log" else { return try scanner.skipValue() }
+                    try scanner.object { (key: String, scanner: inout HARScanner) throws(HARScanner.Failure) in
+                        guard key == "entries" else { return try scanner.skipValue() }
+                        ranges = try scanner.arrayElements()
+                    }
+                }
+                scanner.skipWhitespace()
+                guard scanner.atEnd else { throw HARScanner.Failure("text after the document at byte \(scanner.position)") }
+                return .success(ranges)
+            } catch {
+                return .failure(error)
+            }
         }
+        switch scanned {
+        case .failure(let error): throw ImportError(description: "not a HAR 1.2 document: \(error.message)")
+        case .success(nil): throw ImportError(description: "not a HAR 1.2 document: no log.entries array")
+        case .success(let ranges?): return ranges
+        }
+    }
+
+    /// The capture in one entry (a range from `entryRanges(in:)`); `index` counts from 0 for messages.
+    public static func request(from data: Data, range: Range<Int>, index: Int) throws(ImportError) -> CapturedRequest {
+        let entry: HAREntry
+        do {
+            entry = try JSONDecoder().decode(HAREntry.self, from: data.subdata(in: range))
+        } catch {
+            throw ImportError(description: "entry \(index): not a HAR 1.2 entry: \(error)")
+        }
+        return try request(from: entry, index: index)
+    }
+
+    /// Every capture of a HAR document (through `entryRanges`, one entry decoded at a time).
+    public static func requests(from data: Data) throws(ImportError) -> [CapturedRequest] {
         var result: [CapturedRequest] = []
-        for (index, entry) in document.log.entries.enumerated() {
-            result.append(try request(from: entry, index: index))
+        for (index, range) in try entryRanges(in: data).enumerated() {
+            result.append(try request(from: data, range: range, index: index))
         }
         return result
     }
@@ -378,6 +416,132 @@ public enum HTTPStatusText {
         case 503: "Service Unavailable"
         case 504: "Gateway Timeout"
         default: ""
+        }
+    }
+}
+
+/// Finds the structure of a JSON document without building it: member keys of objects, and where
+/// values begin and end (strings skipped whole, with their escapes; nesting counted, not recursed).
+struct HARScanner {
+    struct Failure: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var position = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        // A UTF-8 byte order mark is allowed before the document.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+    }
+
+    var atEnd: Bool { position >= bytes.count }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+    }
+
+    private mutating func expect(_ byte: UInt8, _ what: String) throws(Failure) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == byte else { throw Failure("expected \(what) at byte \(position)") }
+        position += 1
+    }
+
+    /// A string's extent, from its opening quote to after its closing one.
+    private mutating func skipString() throws(Failure) {
+        guard position < bytes.count, bytes[position] == 0x22 else { throw Failure("expected a string at byte \(position)") }
+        var i = position + 1
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x22:
+                position = i + 1
+                return
+            case 0x5C: i += 2
+            default: i += 1
+            }
+        }
+        throw Failure("unterminated string at byte \(position)")
+    }
+
+    /// An object member's key, decoded (keys here are plain ASCII names; escapes are decoded too).
+    private mutating func key() throws(Failure) -> String {
+        skipWhitespace()
+        let start = position
+        try skipString()
+        let literal = Data(UnsafeBufferPointer(rebasing: bytes[start..<position]))
+        guard let key = try? JSONDecoder().decode(String.self, from: literal) else { throw Failure("bad key at byte \(start)") }
+        return key
+    }
+
+    /// Skips one value of any kind.
+    mutating func skipValue() throws(Failure) {
+        skipWhitespace()
+        guard position < bytes.count else { throw Failure("expected a value at the end of the document") }
+        var depth = 0
+        repeat {
+            skipWhitespace()
+            guard position < bytes.count else { throw Failure("unterminated array or object") }
+            switch bytes[position] {
+            case 0x22: try skipString()
+            case 0x7B, 0x5B:
+                depth += 1
+                position += 1
+            case 0x7D, 0x5D:
+                depth -= 1
+                guard depth >= 0 else { throw Failure("unexpected bracket at byte \(position)") }
+                position += 1
+            default:
+                // Numbers, literals, commas and colons: bytes up to the next structural one.
+                position += 1
+                while position < bytes.count, ![0x22, 0x7B, 0x5B, 0x7D, 0x5D, 0x2C, 0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) {
+                    position += 1
+                }
+                if depth > 0, position < bytes.count, bytes[position] == 0x2C { position += 1 }
+            }
+        } while depth > 0
+    }
+
+    /// Calls `member` for each member of the object that starts here; `member` consumes the value.
+    mutating func object(_ member: (String, inout HARScanner) throws(Failure) -> Void) throws(Failure) {
+        try expect(0x7B, "an object")
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == 0x7D {
+            position += 1
+            return
+        }
+        while true {
+            let name = try key()
+            try expect(0x3A, "':'")
+            try member(name, &self)
+            skipWhitespace()
+            guard position < bytes.count else { throw Failure("unterminated object") }
+            if bytes[position] == 0x2C { position += 1; continue }
+            if bytes[position] == 0x7D { position += 1; return }
+            throw Failure("expected ',' or '}' at byte \(position)")
+        }
+    }
+
+    /// The byte ranges of the elements of the array that starts here.
+    mutating func arrayElements() throws(Failure) -> [Range<Int>] {
+        try expect(0x5B, "an array")
+        var ranges: [Range<Int>] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == 0x5D {
+            position += 1
+            return ranges
+        }
+        while true {
+            skipWhitespace()
+            let start = position
+            try skipValue()
+            ranges.append(start..<position)
+            skipWhitespace()
+            guard position < bytes.count else { throw Failure("unterminated array") }
+            if bytes[position] == 0x2C { position += 1; continue }
+            if bytes[position] == 0x5D { position += 1; return ranges }
+            throw Failure("expected ',' or ']' at byte \(position)")
         }
     }
 }

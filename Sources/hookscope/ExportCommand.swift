@@ -135,31 +135,55 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
+        let path = expandTilde(file)
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw CLIError("cannot read \(file): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+        }
+        // Mapped, not read: the file's pages stay in the page cache, and entries are decoded one
+        // at a time, so a HAR of any size imports in bounded memory.
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: expandTilde(file)))
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw CLIError("cannot read \(file): \(error.localizedDescription)")
         }
-        let requests: [CapturedRequest]
+        let ranges: [Range<Int>]
         do {
-            requests = try HARImporter.requests(from: data)
+            ranges = try HARImporter.entryRanges(in: data)
+            // Every entry is checked before anything is stored: a bad entry imports nothing.
+            for (index, range) in ranges.enumerated() {
+                _ = try HARImporter.request(from: data, range: range, index: index)
+            }
         } catch {
             throw CLIError("\(file): \(error)")
         }
-        let path = store.path(config: try ConfigFile.load(explicitPath: nil))
+        let storePath = store.path(config: try ConfigFile.load(explicitPath: nil))
         let requestStore: SQLiteRequestStore
         do {
-            requestStore = try SQLiteRequestStore(path: path)
+            requestStore = try SQLiteRequestStore(path: storePath)
         } catch {
             throw CLIError("\(error)")
         }
-        var ids: [Int64] = []
-        for request in requests {
-            ids.append(try await requestStore.insert(request).id)
+        var first: Int64?
+        var last: Int64?
+        for start in stride(from: 0, to: ranges.count, by: 500) {
+            var batch: [CapturedRequest] = []
+            for index in start..<min(ranges.count, start + 500) {
+                do {
+                    batch.append(try HARImporter.request(from: data, range: ranges[index], index: index))
+                } catch {
+                    throw CLIError("\(file): \(error)")
+                }
+            }
+            // One transaction per batch.
+            let stored = try await withCheckedThrowingContinuation { continuation in
+                requestStore.insert(contentsOf: batch) { continuation.resume(with: $0) }
+            }
+            first = first ?? stored.first?.id
+            last = stored.last?.id ?? last
         }
-        if let first = ids.first, let last = ids.last {
-            writeStdout("imported \(ids.count) capture(s) into \(path) as #\(first)–#\(last)\n")
+        if let first, let last {
+            writeStdout("imported \(ranges.count) capture(s) into \(storePath) as #\(first)–#\(last)\n")
         } else {
             writeStdout("the file holds no requests; nothing imported\n")
         }

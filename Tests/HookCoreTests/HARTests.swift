@@ -136,6 +136,43 @@ import Testing
     }
 }
 
+extension HARTests {
+    @Test func entriesAreFoundWhateverTheLayoutAndWhatSurroundsThem() throws {
+        let requests = [sample(), hostile(2), makeRequest(text: "third")]
+        let pretty = try HARExporter.data(for: requests, baseURL: "http://h", redact: .none)
+        // The same document compact, with a BOM, keys in another order, strings holding brackets
+        // and escaped quotes before the entries, and other members after them.
+        let json = try #require(try JSONSerialization.jsonObject(with: pretty) as? [String: Any])
+        var log = try #require(json["log"] as? [String: Any])
+        log["creator"] = ["name": "a]}\"{[", "version": "\\\""]
+        log["pages"] = [["id": "p[1]", "title": "{\"}\"", "pageTimings": [String: Any]()]]
+        log["comment"] = "after ] and }"
+        let compact = try JSONSerialization.data(withJSONObject: ["log": log, "extra": [1, [2, [3]], ["x": "]"]]])
+        for document in [pretty, Data([0xEF, 0xBB, 0xBF]) + compact] {
+            #expect(try HARImporter.requests(from: document) == requests)
+        }
+        #expect(try HARImporter.entryRanges(in: Data(#"{"log":{"entries":[]}}"#.utf8)).isEmpty)
+    }
+
+    @Test func malformedDocumentsAreRefusedWithAReason() {
+        let cases = [
+            "", "[]", #"{"log":[]}"#, #"{"log":{"entries":{}}}"#, #"{"log":{"version":"1.2"}}"#,
+            #"{"log":{"entries":[{"a":1}"#, #"{"log":{"entries":["unterminated]}}"#,
+            #"{"log":{"entries":[]}} trailing"#, #"{"log":{"entries":[1 2]}}"#, #"{"log" 1}"#,
+        ]
+        for text in cases {
+            #expect(throws: HARImporter.ImportError.self, "\(text)") { try HARImporter.requests(from: Data(text.utf8)) }
+        }
+        // An entry that is not a HAR entry names its index.
+        do {
+            _ = try HARImporter.requests(from: Data(#"{"log":{"entries":[{"x":1}]}}"#.utf8))
+            Issue.record("accepted an entry without a request")
+        } catch {
+            #expect(error.description.hasPrefix("entry 0: "), "\(error.description)")
+        }
+    }
+}
+
 /// Whether `needle` occurs in `haystack`.
 private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     guard haystack.count >= needle.count else { return false }

@@ -227,6 +227,28 @@ import Testing
         #expect(raw.hasSuffix("{\"n\":\(count),\"bidi\":\"\u{202E}\"}"))
     }
 
+    @Test func aHARWithABadEntryImportsNothing() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await capture(into: db)
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        let good = try await runHookscope(["export", "--har", "--include-secrets", "--db", db])
+        var document = try #require(try JSONSerialization.jsonObject(with: good.stdout) as? [String: Any])
+        var log = try #require(document["log"] as? [String: Any])
+        log["entries"] = (log["entries"] as? [Any] ?? []) + [["request": "not an object"]]
+        document["log"] = log
+        let har = directory.appendingPathComponent("bad.har").path
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: har))
+        let target = directory.appendingPathComponent("target.sqlite").path
+        let imported = try await runHookscope(["import", har, "--db", target])
+        #expect(imported.status != 0)
+        #expect(imported.stderr.hasPrefix("hookscope: \(har): entry \(Self.hostileBodies.count): not a HAR 1.2 entry"), "\(imported.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target), "a bad entry must import nothing")
+        let missing = try await runHookscope(["import", directory.appendingPathComponent("nope.har").path, "--db", target])
+        #expect(missing.stderr == "hookscope: cannot read \(directory.appendingPathComponent("nope.har").path): no such file\n")
+    }
+
     @Test func badSelectionsGetClearErrors() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
