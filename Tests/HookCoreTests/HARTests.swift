@@ -163,6 +163,11 @@ extension HARTests {
         for text in cases {
             #expect(throws: HARImporter.ImportError.self, "\(text)") { try HARImporter.requests(from: Data(text.utf8)) }
         }
+        // Nesting 200,000 deep, in an entry and around the entries: refused, not a stack overflow.
+        let deep = String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000)
+        for text in [#"{"log":{"entries":[{"x":"# + deep + "}]}}", #"{"log":{"pages":"# + deep + #","entries":[{}]}}"#] {
+            #expect(throws: HARImporter.ImportError.self) { try HARImporter.requests(from: Data(text.utf8)) }
+        }
         // An entry that is not a HAR entry names its index.
         do {
             _ = try HARImporter.requests(from: Data(#"{"log":{"entries":[{"x":1}]}}"#.utf8))
