@@ -44,6 +44,22 @@ public enum CaptureJSON {
         return out + "}"
     }
 
+    /// Appends `\uXXXX` (lower-case hex) for a UTF-16 code unit.
+    static func appendUnicodeEscape(_ value: UInt32, to out: inout [UInt8]) {
+        let hex: StaticString = "0123456789abcdef"
+        let digits = hex.utf8Start
+        out += [0x5C, 0x75, digits[Int(value >> 12 & 0xF)], digits[Int(value >> 8 & 0xF)], digits[Int(value >> 4 & 0xF)], digits[Int(value & 0xF)]]
+    }
+
+    /// The scalar value of the valid UTF-8 sequence whose lead byte is at `i`, and its length.
+    static func scalarValue<Bytes: RandomAccessCollection<UInt8>>(at i: Bytes.Index, in bytes: Bytes) -> (value: UInt32, length: Int) {
+        let b = bytes[i]
+        let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+        var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for k in 1..<length { value = value << 6 | UInt32(bytes[bytes.index(i, offsetBy: k)] & 0x3F) }
+        return (value, length)
+    }
+
     /// A JSON string literal with every character that could act on a terminal escaped.
     /// Works on the UTF-8 bytes (runs of plain characters are copied whole): the headless and
     /// `list --json` lines quote every header and the whole base64 body this way.
@@ -53,10 +69,7 @@ public enum CaptureJSON {
             var out: [UInt8] = []
             out.reserveCapacity(utf8.count + 2)
             out.append(0x22)
-            let hex = Array("0123456789abcdef".utf8)
-            func escape(_ value: UInt32) {
-                out += [0x5C, 0x75, hex[Int(value >> 12 & 0xF)], hex[Int(value >> 8 & 0xF)], hex[Int(value >> 4 & 0xF)], hex[Int(value & 0xF)]]
-            }
+            func escape(_ value: UInt32) { appendUnicodeEscape(value, to: &out) }
             var i = 0
             let n = utf8.count
             var runStart = 0
@@ -83,10 +96,8 @@ public enum CaptureJSON {
                     runStart = i
                     continue
                 }
-                // A String's UTF-8 is valid: the lead byte gives the length.
-                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-                var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-                for k in 1..<length { value = value << 6 | UInt32(utf8[i + k] & 0x3F) }
+                // A String's UTF-8 is valid.
+                let (value, length) = scalarValue(at: i, in: utf8)
                 if let scalar = Unicode.Scalar(value), TerminalSafety.isUnsafe(scalar) {
                     flush(i)
                     if value > 0xFFFF {

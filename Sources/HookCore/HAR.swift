@@ -117,10 +117,7 @@ public enum HARExporter {
         let bytes = [UInt8](json)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        func escape(_ value: UInt32) {
-            let hex = Array("0123456789abcdef".utf8)
-            out += [0x5C, 0x75, hex[Int(value >> 12 & 0xF)], hex[Int(value >> 8 & 0xF)], hex[Int(value >> 4 & 0xF)], hex[Int(value & 0xF)]]
-        }
+        func escape(_ value: UInt32) { CaptureJSON.appendUnicodeEscape(value, to: &out) }
         var i = 0
         let n = bytes.count
         while i < n {
@@ -130,11 +127,8 @@ public enum HARExporter {
                 i += 1
                 continue
             }
-            // The encoder writes valid UTF-8: the lead byte gives the length.
-            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-            guard i + length <= n else { out += bytes[i...]; break }
-            var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-            for k in 1..<length { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+            // The encoder writes valid UTF-8.
+            let (value, length) = CaptureJSON.scalarValue(at: i, in: bytes)
             if value <= 0xFFFF, let scalar = Unicode.Scalar(value), TerminalSafety.isUnsafe(scalar) {
                 escape(value)
             } else {
