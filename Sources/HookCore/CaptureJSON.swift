@@ -12,7 +12,7 @@ public enum CaptureJSON {
         out += ",\"method\":" + quote(request.method)
         out += ",\"target\":" + quote(request.target)
         if String(validatingUTF8Bytes: request.rawTarget) == nil {
-            out += ",\"target_base64\":" + quote(Data(request.rawTarget).base64EncodedString())
+            out += ",\"target_base64\":\"" + Data(request.rawTarget).base64EncodedString() + "\""
         }
         out += ",\"http_version\":" + quote(request.httpVersion)
         out += ",\"remote\":" + quote(request.remoteAddress)
@@ -23,7 +23,8 @@ public enum CaptureJSON {
         }
         out += "]"
         out += ",\"body_size\":\(request.bodySize)"
-        out += ",\"body_base64\":" + quote(request.body.base64EncodedString())
+        // Base64 is letters, digits, `+`, `/` and `=`: nothing to escape.
+        out += ",\"body_base64\":\"" + request.body.base64EncodedString() + "\""
         out += ",\"chunked\":\(request.bodyWasChunked)"
         out += ",\"refused\":" + (request.refusal.map { quote($0.rawValue) } ?? "null")
         out += ",\"response_status\":\(request.response.status)"
@@ -62,7 +63,7 @@ public enum CaptureJSON {
 
     /// A JSON string literal with every character that could act on a terminal escaped.
     /// Works on the UTF-8 bytes (runs of plain characters are copied whole): the headless and
-    /// `list --json` lines quote every header and the whole base64 body this way.
+    /// `list --json` lines quote every header value this way.
     public static func quote(_ text: String) -> String {
         var text = text
         return text.withUTF8 { utf8 in
