@@ -2,70 +2,117 @@ import Foundation
 import HookCore
 import Synchronization
 
-/// A store that keeps captures in memory only (`--memory`, tests). Honours the same retention cap.
+/// A store that keeps captures in memory only (`--memory`, tests). Honours the same retention cap,
+/// and can also cap the bytes it holds (`maxBytes`), dropping the oldest captures first.
 public final class InMemoryRequestStore: RequestStore, CallbackInserting {
     private struct State {
-        var requests: [CapturedRequest] = []  // id order
+        /// The captures in id order from `first` on. A dropped capture's slot is emptied at once
+        /// (its memory goes back then), and the empty slots before `first` are removed in one go
+        /// once they are half of the array, so dropping one is O(1) amortized.
+        var slots: [CapturedRequest?] = []
+        var first = 0
+        var bytes = 0
         var nextID: Int64 = 1
         var replays: [ReplayAttempt] = []
         var nextReplayID: Int64 = 1
+
+        var count: Int { slots.count - first }
+
+        mutating func dropOldest() -> Int64 {
+            let dropped = slots[first]!
+            slots[first] = nil
+            bytes -= InMemoryRequestStore.size(of: dropped)
+            first += 1
+            if first >= 1024, first * 2 >= slots.count {
+                slots.removeFirst(first)
+                first = 0
+            }
+            return dropped.id
+        }
+
+        /// The position in `slots` of capture `id`.
+        func index(of id: Int64) -> Int? {
+            let index = slots[first...].partitioningIndex { $0!.id >= id }
+            return index < slots.count && slots[index]!.id == id ? index : nil
+        }
     }
 
     private let state = Mutex(State())
     private let keep: Int?
+    private let maxBytes: Int?
     private let onCommit: (@Sendable ([CapturedRequest]) -> Void)?
 
     /// - Parameters:
     ///   - keep: keep at most this many captures, dropping the oldest first.
-    ///   - onCommit: called with each stored capture, in id order.
-    public init(keep: Int? = nil, onCommit: (@Sendable ([CapturedRequest]) -> Void)? = nil) {
+    ///   - maxBytes: keep at most about this many bytes of captures (bodies, headers, responses),
+    ///     dropping the oldest first; the newest capture is always kept.
+    ///   - onCommit: called with each batch of stored captures, in id order.
+    public init(keep: Int? = nil, maxBytes: Int? = nil, onCommit: (@Sendable ([CapturedRequest]) -> Void)? = nil) {
         self.keep = keep
+        self.maxBytes = maxBytes
         self.onCommit = onCommit
     }
 
-    public func insert(_ request: CapturedRequest) async throws -> CapturedRequest {
-        insertNow(request)
+    /// What a capture is counted as against `maxBytes`: its bytes plus a fixed overhead.
+    static func size(of request: CapturedRequest) -> Int {
+        var size = 512 + request.body.count + request.response.body.count + request.rawTarget.count
+        for header in request.headers { size += header.name.utf8.count + header.rawValue.count + 32 }
+        return size
     }
 
-    private func insertNow(_ request: CapturedRequest) -> CapturedRequest {
+    public func insert(_ request: CapturedRequest) async throws -> CapturedRequest {
+        store([request])[0]
+    }
+
+    private func store(_ requests: [CapturedRequest]) -> [CapturedRequest] {
         state.withLock { state in
-            var stored = request
-            stored.id = state.nextID
-            state.nextID += 1
-            state.requests.append(stored)
-            if let keep, state.requests.count > keep {
-                let dropped = Set(state.requests.prefix(state.requests.count - keep).map(\.id))
-                state.requests.removeFirst(state.requests.count - keep)
-                state.replays.removeAll { dropped.contains($0.requestID) }
+            var stored: [CapturedRequest] = []
+            stored.reserveCapacity(requests.count)
+            var dropped: [Int64] = []
+            for request in requests {
+                var copy = request
+                copy.id = state.nextID
+                state.nextID += 1
+                state.slots.append(copy)
+                state.bytes += Self.size(of: copy)
+                stored.append(copy)
+                while state.count > 1,
+                      (keep.map { state.count > $0 } ?? false) || (maxBytes.map { state.bytes > $0 } ?? false) {
+                    dropped.append(state.dropOldest())
+                }
             }
-            onCommit?([stored])
+            if !dropped.isEmpty, !state.replays.isEmpty {
+                let gone = Set(dropped)
+                state.replays.removeAll { gone.contains($0.requestID) }
+            }
+            onCommit?(stored)
             return stored
         }
     }
 
     public func insert(_ request: CapturedRequest, completion: @escaping @Sendable (Result<CapturedRequest, any Error>) -> Void) {
-        completion(.success(insertNow(request)))
+        completion(.success(store([request])[0]))
     }
 
     public func insert(contentsOf requests: [CapturedRequest], completion: @escaping @Sendable (Result<[CapturedRequest], any Error>) -> Void) {
-        completion(.success(requests.map(insertNow)))
+        completion(.success(store(requests)))
     }
 
     public func request(id: Int64) async throws -> CapturedRequest? {
         state.withLock { state in
-            Self.index(of: id, in: state.requests).map { state.requests[$0] }
+            state.index(of: id).map { state.slots[$0]! }
         }
     }
 
     public func count() async throws -> Int {
-        state.withLock { $0.requests.count }
+        state.withLock { $0.count }
     }
 
     public func summaries(offset: Int, limit: Int) async throws -> [RequestSummary] {
         state.withLock { state in
-            let start = max(0, min(offset, state.requests.count))
-            let end = min(state.requests.count, start + max(0, limit))
-            return state.requests[start..<end].map(\.summary)
+            let start = state.first + max(0, min(offset, state.count))
+            let end = min(state.slots.count, start + max(0, limit))
+            return state.slots[start..<end].map { $0!.summary }
         }
     }
 
@@ -75,24 +122,25 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
 
     public func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] {
         state.withLock { state in
-            let start = state.requests.partitioningIndex { $0.id > afterID }
-            let end = min(state.requests.count, start + max(0, limit))
-            return Array(state.requests[start..<end])
+            let start = state.slots[state.first...].partitioningIndex { $0!.id > afterID }
+            let end = min(state.slots.count, start + max(0, limit))
+            return state.slots[start..<end].map { $0! }
         }
     }
 
     public func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {
         state.withLock { state in
-            if let index = Self.index(of: id, in: state.requests) {
-                state.requests[index].signature = signature
+            if let index = state.index(of: id) {
+                state.slots[index]!.signature = signature
             }
         }
     }
 
     public func delete(id: Int64) async throws {
         state.withLock { state in
-            if let index = Self.index(of: id, in: state.requests) {
-                state.requests.remove(at: index)
+            if let index = state.index(of: id) {
+                state.bytes -= Self.size(of: state.slots[index]!)
+                state.slots.remove(at: index)
             }
             state.replays.removeAll { $0.requestID == id }
         }
@@ -100,7 +148,9 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
 
     public func deleteAll() async throws {
         state.withLock { state in
-            state.requests.removeAll()
+            state.slots.removeAll()
+            state.first = 0
+            state.bytes = 0
             state.replays.removeAll()
         }
     }
@@ -130,17 +180,14 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         }
     }
 
-    private static func index(of id: Int64, in requests: [CapturedRequest]) -> Int? {
-        let index = requests.partitioningIndex { $0.id >= id }
-        return index < requests.count && requests[index].id == id ? index : nil
-    }
 }
 
-extension Array {
-    /// The first index whose element satisfies a predicate that is false then true along the array.
+extension RandomAccessCollection where Index == Int {
+    /// The first index whose element satisfies a predicate that is false then true along the
+    /// collection (`endIndex` when none does).
     func partitioningIndex(where belongsInSecondPartition: (Element) -> Bool) -> Int {
-        var low = 0
-        var high = count
+        var low = startIndex
+        var high = endIndex
         while low < high {
             let mid = (low + high) / 2
             if belongsInSecondPartition(self[mid]) { high = mid } else { low = mid + 1 }

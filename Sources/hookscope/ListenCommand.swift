@@ -22,7 +22,7 @@ struct Listen: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Flag(help: "Keep captures in memory only; nothing is written to disk.")
+    @Flag(help: "Keep captures in memory only (the newest, up to 512 MiB of them); nothing is written to disk.")
     var memory = false
 
     @Option(help: ArgumentHelp("Keep at most this many captures, dropping the oldest first.", valueName: "n"))
@@ -82,6 +82,9 @@ struct Listen: AsyncParsableCommand {
         if memory && store.db != nil { throw ValidationError("--memory and --db exclude each other") }
         for header in responseHeaders { _ = try Self.parseHeader(header) }
     }
+
+    /// What `--memory` holds at most; the oldest captures go first.
+    static let memoryStoreBytes = 512 << 20
 
     /// `$XDG_STATE_HOME/hookscope/exports`, else `~/.local/state/hookscope/exports`.
     static func exportDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -143,7 +146,8 @@ struct Listen: AsyncParsableCommand {
         }
         let requestStore: any RequestStore
         if useMemory {
-            requestStore = InMemoryRequestStore(keep: keep, onCommit: onCommit)
+            // Bounded even without --keep: a flood would otherwise grow the process without end.
+            requestStore = InMemoryRequestStore(keep: keep, maxBytes: Self.memoryStoreBytes, onCommit: onCommit)
         } else {
             do {
                 requestStore = try SQLiteRequestStore(path: dbPath, keep: keep, onCommit: onCommit)

@@ -136,6 +136,54 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(try await store.request(id: ids[0]) == nil)
     }
 
+    /// The memory store drops the oldest in O(1) and reclaims the dropped slots in bulk: thousands
+    /// of captures past the cap keep every read right across the reclaiming.
+    @Test func theMemoryStoreStaysRightFarPastItsCap() async throws {
+        let store = InMemoryRequestStore(keep: 100)
+        var ids: [Int64] = []
+        for n in 0..<2_500 { ids.append(try await store.insert(sampleRequest(n)).id) }
+        let batch = (0..<2_500).map { sampleRequest($0) }
+        let stored = try await withCheckedThrowingContinuation { continuation in
+            store.insert(contentsOf: batch) { continuation.resume(with: $0) }
+        }
+        ids += stored.map(\.id)
+        #expect(ids == Array(1...5_000))
+        #expect(try await store.count() == 100)
+        let kept = Array(ids.suffix(100))
+        #expect(try await store.summaries(offset: 0, limit: 1_000).map(\.id) == kept)
+        #expect(try await store.summaries(offset: 90, limit: 5).map(\.id) == Array(kept[90..<95]))
+        #expect(try await store.requests(afterID: kept[49], limit: 3).map(\.id) == Array(kept[50..<53]))
+        #expect(try await store.request(id: kept[0])?.id == kept[0])
+        #expect(try await store.request(id: kept[0] - 1) == nil)
+        // A replay of a capture that is then dropped goes with it.
+        _ = try await store.addReplay(ReplayAttempt(
+            requestID: kept[0], startedAt: CaptureTime(nanosecondsSince1970: 1), targetURL: "http://t/", resigned: false,
+            changedHeaders: [], response: nil, error: "x", durationNanoseconds: 1))
+        _ = try await store.insert(sampleRequest(0))
+        #expect(try await store.replays(ofRequest: kept[0]).isEmpty)
+        // Now kept[1...] and 5,001; deleting from the middle closes the gap.
+        try await store.delete(id: kept[50])
+        #expect(try await store.count() == 99)
+        #expect(try await store.summaries(offset: 48, limit: 2).map(\.id) == [kept[49], kept[51]])
+    }
+
+    @Test func theMemoryStoreCapsTheBytesItHolds() async throws {
+        let body = Data(repeating: 0x61, count: 10_000)
+        let one = InMemoryRequestStore.size(of: sampleRequest(0, body: body))
+        // Room for ten (the captures differ by a few bytes in their targets).
+        let store = InMemoryRequestStore(maxBytes: one * 10 + 1_000)
+        for n in 0..<1_000 { _ = try await store.insert(sampleRequest(n, body: body)) }
+        #expect(try await store.count() == 10)
+        #expect(try await store.summaries(offset: 0, limit: 100).map(\.id) == Array(991...1_000))
+        // A capture larger than the whole cap is still kept, alone.
+        let huge = try await store.insert(sampleRequest(0, body: Data(repeating: 0x62, count: one * 20)))
+        #expect(try await store.summaries(offset: 0, limit: 100).map(\.id) == [huge.id])
+        try await store.deleteAll()
+        #expect(try await store.count() == 0)
+        for n in 0..<5 { _ = try await store.insert(sampleRequest(n, body: body)) }
+        #expect(try await store.count() == 5)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func deleteUpdateAndClear(kind: StoreKind) async throws {
         let store = try kind.make()
