@@ -3,20 +3,31 @@ import HookCore
 import Synchronization
 
 /// Forwards captures to one target as they arrive (`listen --forward-to`). `forward` never blocks:
-/// it enqueues, and a single consumer task sends in arrival order. The queue is bounded; beyond
-/// `queueLimit` waiting requests a request is dropped and an attempt with the reason is reported
-/// through `onResult`. Every attempt (sent, failed or dropped) goes to `onResult`, in order.
+/// it enqueues, and a single consumer task sends in arrival order. The queue is bounded, by count
+/// (`queueLimit` waiting requests) and by the bytes of the bodies it holds (`queueByteLimit`, the
+/// one being sent included); beyond either a request is dropped and an attempt with the reason is
+/// reported through `onResult`. Every attempt (sent, failed or dropped) goes to `onResult`, in order.
 public final class Forwarder: Sendable {
     public static let defaultQueueLimit = 10_000
+    /// Bodies of up to 25 MiB each, 10,000 of them, would be 250 GB: the bytes are capped too.
+    public static let defaultQueueByteLimit = 256 << 20
 
     public let target: String
     public let queueLimit: Int
+    public let queueByteLimit: Int
     private let replayer: HTTPReplayer
     private let options: ReplayOptions
     private let onResult: @Sendable (ReplayAttempt) -> Void
     private let input: AsyncStream<Job>.Continuation
     private let consumer: Task<Void, Never>
     private let droppedCount = Mutex<Int>(0)
+    /// Body bytes of the requests queued or being sent (shared with the consumer task).
+    private let queuedBytes = QueuedBytes()
+
+    private final class QueuedBytes: Sendable {
+        private let bytes = Mutex(0)
+        func withLock<T>(_ body: (inout Int) -> T) -> T { bytes.withLock { body(&$0) } }
+    }
 
     enum Job: Sendable {
         case send(CapturedRequest)
@@ -25,24 +36,29 @@ public final class Forwarder: Sendable {
 
     public init(
         target: String, replayer: HTTPReplayer, options: ReplayOptions = ReplayOptions(),
-        queueLimit: Int = Forwarder.defaultQueueLimit, onResult: @escaping @Sendable (ReplayAttempt) -> Void
+        queueLimit: Int = Forwarder.defaultQueueLimit, queueByteLimit: Int = Forwarder.defaultQueueByteLimit,
+        onResult: @escaping @Sendable (ReplayAttempt) -> Void
     ) {
         self.target = target
         self.replayer = replayer
         self.options = options
         self.queueLimit = max(1, queueLimit)
+        self.queueByteLimit = max(0, queueByteLimit)
         self.onResult = onResult
         let (stream, continuation) = AsyncStream<Job>.makeStream(bufferingPolicy: .bufferingOldest(max(1, queueLimit)))
         input = continuation
+        let queuedBytes = queuedBytes
         consumer = Task {
             for await job in stream {
                 switch job {
                 case .send(let request):
                     var attempt = await replayer.replay(request, to: target, options: options)
+                    queuedBytes.withLock { $0 -= request.body.count }
                     attempt.kind = .forward
                     onResult(attempt)
                 case .sendAndAnswer(let request, let answer):
                     var attempt = await replayer.replay(request, to: target, options: options)
+                    queuedBytes.withLock { $0 -= request.body.count }
                     attempt.kind = .forward
                     onResult(attempt)
                     answer.resume(returning: attempt)
@@ -51,13 +67,37 @@ public final class Forwarder: Sendable {
         }
     }
 
+    /// Counts a body against the byte limit; false (and nothing counted) when it does not fit.
+    /// A request alone in the queue always fits, so any body the listener accepted can be sent.
+    private func reserve(_ request: CapturedRequest) -> Bool {
+        queuedBytes.withLock { bytes in
+            guard bytes == 0 || bytes + request.body.count <= queueByteLimit else { return false }
+            bytes += request.body.count
+            return true
+        }
+    }
+
+    private func release(_ request: CapturedRequest) {
+        queuedBytes.withLock { $0 -= request.body.count }
+    }
+
+    private func bytesFullReason() -> String {
+        let count = droppedCount.withLock { $0 += 1; return $0 }
+        let limit = queueByteLimit >= 1 << 20 ? "\(queueByteLimit >> 20) MiB" : "\(queueByteLimit) bytes"
+        return "forward queue full (\(limit) of bodies waiting for \(target)): not forwarded (\(count) dropped so far)"
+    }
+
     /// How many requests were dropped because the queue was full or the forwarder shut down.
     public var dropped: Int { droppedCount.withLock { $0 } }
 
     /// Queues a capture for forwarding and returns at once.
     public func forward(_ request: CapturedRequest) {
+        guard reserve(request) else {
+            return onResult(droppedAttempt(request, reason: bytesFullReason()))
+        }
         let result = input.yield(.send(request))
         if let reason = rejection(result) {
+            release(request)
             onResult(droppedAttempt(request, reason: reason))
         }
     }
@@ -66,8 +106,14 @@ public final class Forwarder: Sendable {
     /// (for `--proxy-response`). The attempt is also reported through `onResult`.
     public func forwardAndWait(_ request: CapturedRequest) async -> ReplayAttempt {
         await withCheckedContinuation { (answer: CheckedContinuation<ReplayAttempt, Never>) in
+            guard reserve(request) else {
+                let attempt = droppedAttempt(request, reason: bytesFullReason())
+                onResult(attempt)
+                return answer.resume(returning: attempt)
+            }
             let result = input.yield(.sendAndAnswer(request, answer))
             if let reason = rejection(result) {
+                release(request)
                 let attempt = droppedAttempt(request, reason: reason)
                 onResult(attempt)
                 answer.resume(returning: attempt)
