@@ -248,6 +248,39 @@ public struct HARStreamWriter {
     }
 }
 
+/// What an import reads from a HAR entry: only the fields a capture needs are required (a method
+/// and a URL), so HAR from tools that leave out the rest (timings, cache, cookies, sizes) imports too.
+struct HARImportEntry: Decodable {
+    struct Request: Decodable {
+        var method: String
+        var url: String
+        var httpVersion: String?
+        var headers: [HARNameValue]?
+        var postData: PostData?
+    }
+
+    struct PostData: Decodable {
+        var text: String?
+        var _base64: String?
+    }
+
+    struct Response: Decodable {
+        var status: Int?
+        var headers: [HARNameValue]?
+        var content: Content?
+    }
+
+    struct Content: Decodable {
+        var text: String?
+        var encoding: String?
+    }
+
+    var startedDateTime: String?
+    var request: Request
+    var response: Response?
+    var _hookscope: HARCaptureInfo?
+}
+
 /// Reads HAR back into captures. Entries written by `HARExporter` come back byte-exact; entries from
 /// other tools are taken as far as HAR allows (text bodies, URL path and query).
 public enum HARImporter {
@@ -289,9 +322,9 @@ public enum HARImporter {
 
     /// The capture in one entry (a range from `entryRanges(in:)`); `index` counts from 0 for messages.
     public static func request(from data: Data, range: Range<Int>, index: Int) throws(ImportError) -> CapturedRequest {
-        let entry: HAREntry
+        let entry: HARImportEntry
         do {
-            entry = try JSONDecoder().decode(HAREntry.self, from: data.subdata(in: range))
+            entry = try JSONDecoder().decode(HARImportEntry.self, from: data.subdata(in: range))
         } catch {
             throw ImportError(description: "entry \(index): not a HAR 1.2 entry: \(error)")
         }
@@ -318,7 +351,7 @@ public enum HARImporter {
         return fractional.date(from: text) ?? ISO8601DateFormatter().date(from: text)
     }
 
-    static func request(from entry: HAREntry, index: Int) throws(ImportError) -> CapturedRequest {
+    static func request(from entry: HARImportEntry, index: Int) throws(ImportError) -> CapturedRequest {
         let info = entry._hookscope
         var target: [UInt8]
         if let b64 = info?.targetBase64, let data = Data(base64Encoded: b64) {
@@ -345,8 +378,8 @@ public enum HARImporter {
             }
         }
         let responseBody: Data
-        if let text = entry.response.content.text {
-            if entry.response.content.encoding == "base64" {
+        if let text = entry.response?.content?.text {
+            if entry.response?.content?.encoding == "base64" {
                 guard let data = Data(base64Encoded: text) else { throw ImportError(description: "entry \(index): response content is not base64") }
                 responseBody = data
             } else {
@@ -358,10 +391,16 @@ public enum HARImporter {
         let receivedAt: CaptureTime
         if let nanos = info?.receivedAtNanoseconds {
             receivedAt = CaptureTime(nanosecondsSince1970: nanos)
-        } else if let date = parseDate(entry.startedDateTime) {
-            receivedAt = CaptureTime(date: date)
+        } else if let started = entry.startedDateTime {
+            guard let date = parseDate(started) else {
+                throw ImportError(description: "entry \(index): startedDateTime '\(started)' is not RFC 3339")
+            }
+            // To the microsecond: a Date this far from its 2001 epoch is off by up to ~240 ns, which
+            // would show .250 as .249999.
+            let nanoseconds = CaptureTime(date: date).nanosecondsSince1970
+            receivedAt = CaptureTime(nanosecondsSince1970: (nanoseconds + 500).quotientAndRemainder(dividingBy: 1_000).quotient * 1_000)
         } else {
-            throw ImportError(description: "entry \(index): startedDateTime '\(entry.startedDateTime)' is not RFC 3339")
+            throw ImportError(description: "entry \(index): no startedDateTime (when the request was made)")
         }
         let signature: SignatureSummary
         if let info, let status = VerdictStatus(rawValue: info.signatureStatus) {
@@ -371,12 +410,14 @@ public enum HARImporter {
         }
         return CapturedRequest(
             id: info?.id ?? 0, receivedAt: receivedAt, method: entry.request.method, rawTarget: target,
-            httpVersion: entry.request.httpVersion.uppercased() == "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1",
-            headers: entry.request.headers.map { HeaderField(name: $0.name, rawValue: bytes($0)) },
+            httpVersion: entry.request.httpVersion?.uppercased() == "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1",
+            headers: (entry.request.headers ?? []).map { HeaderField(name: $0.name, rawValue: bytes($0)) },
             remoteAddress: info?.remoteAddress ?? "", body: body, bodyWasChunked: info?.bodyWasChunked ?? false,
             bodySize: info?.bodySize ?? body.count, refusal: info?.refusal.flatMap(Refusal.init(rawValue:)),
-            response: CapturedResponse(status: entry.response.status,
-                                       headers: entry.response.headers.map { HeaderField(name: $0.name, rawValue: bytes($0)) },
+            // A capture needs an answer status; an entry without a response (the request never got
+            // one) is shown as answered 0.
+            response: CapturedResponse(status: entry.response?.status ?? 0,
+                                       headers: (entry.response?.headers ?? []).map { HeaderField(name: $0.name, rawValue: bytes($0)) },
                                        body: responseBody),
             signature: signature
         )

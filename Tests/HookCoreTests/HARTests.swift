@@ -154,6 +154,29 @@ extension HARTests {
         #expect(try HARImporter.entryRanges(in: Data(#"{"log":{"entries":[]}}"#.utf8)).isEmpty)
     }
 
+    @Test func entriesWithOnlyWhatACaptureNeedsImport() throws {
+        // Other tools leave out timings, cache, cookies, sizes, even the response.
+        let har = #"{"log":{"entries":[{"startedDateTime":"2026-11-29T10:00:00.250Z","request":{"method":"POST","url":"https://x.test/hook?a=1","headers":[{"name":"Content-Type","value":"application/json"}],"postData":{"text":"{}"}}},{"startedDateTime":"2026-11-29T10:00:01Z","request":{"method":"GET","url":"/plain"},"response":{"status":204}}]}}"#
+        let requests = try HARImporter.requests(from: Data(har.utf8))
+        #expect(requests.count == 2)
+        #expect(requests[0].method == "POST")
+        #expect(requests[0].target == "/hook?a=1")
+        #expect(requests[0].headers == [HeaderField("Content-Type", "application/json")])
+        #expect(requests[0].body == Data("{}".utf8))
+        #expect(requests[0].response.status == 0)
+        #expect(requests[0].receivedAt.rfc3339 == "2026-11-29T10:00:00.250000Z")
+        #expect(requests[1].target == "/plain")
+        #expect(requests[1].response.status == 204)
+        #expect(requests[1].httpVersion == "HTTP/1.1")
+        // Without a time there is nothing to order it by.
+        do {
+            _ = try HARImporter.requests(from: Data(#"{"log":{"entries":[{"request":{"method":"GET","url":"/"}}]}}"#.utf8))
+            Issue.record("accepted an entry without startedDateTime")
+        } catch {
+            #expect(error.description == "entry 0: no startedDateTime (when the request was made)")
+        }
+    }
+
     @Test func malformedDocumentsAreRefusedWithAReason() {
         let cases = [
             "", "[]", #"{"log":[]}"#, #"{"log":{"entries":{}}}"#, #"{"log":{"version":"1.2"}}"#,
