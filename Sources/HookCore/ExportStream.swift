@@ -47,35 +47,52 @@ public struct CaptureExportWriter {
     }
 }
 
-/// Where an export goes: a file it creates, or standard output. Writes are gathered into blocks of
-/// about 1 MiB; `finish` writes the rest and closes the file.
+/// Where an export goes: a file, or standard output. Writes are gathered into blocks of about
+/// 1 MiB; `finish` writes the rest and closes the file.
+///
+/// A regular file (new or existing) is written under a temporary name beside it and renamed into
+/// place by `finish`, so it is never left half-written and a previous file survives a failed
+/// export; `discard` removes only that temporary file. Anything else (`/dev/stdout`, a FIFO, a
+/// device) is written directly and never removed.
 public final class ExportOutput {
     public struct WriteError: Error, CustomStringConvertible {
         public var description: String
     }
 
     private let fd: Int32
-    /// The file, or nil for standard output.
+    /// The file asked for, or nil for standard output.
     public let path: String?
+    /// The temporary file renamed to `path` at the end, when `path` is a regular file.
+    private let temporaryPath: String?
     private var buffer: [UInt8] = []
     private var closed = false
+    private var finished = false
     private static let blockSize = 1 << 20
 
-    private init(fd: Int32, path: String?) {
+    private init(fd: Int32, path: String?, temporaryPath: String?) {
         self.fd = fd
         self.path = path
+        self.temporaryPath = temporaryPath
         buffer.reserveCapacity(Self.blockSize + 64 * 1024)
     }
 
-    /// Creates (or truncates) the file at `path` with `permissions` (before the umask).
+    /// Opens `path` for an export; a new file gets `permissions` (before the umask).
     public static func file(_ path: String, permissions: mode_t = 0o644) throws(WriteError) -> ExportOutput {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions)
+        var info = stat()
+        let exists = stat(path, &info) == 0
+        if exists, info.st_mode & S_IFMT != S_IFREG {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw WriteError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            return ExportOutput(fd: fd, path: path, temporaryPath: nil)
+        }
+        let temporary = path + ".hookscope-partial-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, exists ? info.st_mode & 0o777 : permissions)
         guard fd >= 0 else { throw WriteError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
-        return ExportOutput(fd: fd, path: path)
+        return ExportOutput(fd: fd, path: path, temporaryPath: temporary)
     }
 
     public static func standardOutput() -> ExportOutput {
-        ExportOutput(fd: 1, path: nil)
+        ExportOutput(fd: 1, path: nil, temporaryPath: nil)
     }
 
     public func write(_ bytes: [UInt8]) throws(WriteError) {
@@ -83,16 +100,22 @@ public final class ExportOutput {
         if buffer.count >= Self.blockSize { try flush() }
     }
 
-    /// Writes what is buffered and closes the file (standard output stays open).
+    /// Writes what is buffered, closes the file and puts it in place.
     public func finish() throws(WriteError) {
         try flush()
         close()
+        finished = true
+        if let temporaryPath, let path, rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw WriteError(description: "cannot write \(path): \(reason)")
+        }
     }
 
-    /// Closes the file and removes it: for an export that failed half-way.
+    /// Gives up: closes, and removes the temporary file (never the file asked for).
     public func discard() {
         close()
-        if let path { unlink(path) }
+        if let temporaryPath { unlink(temporaryPath) }
     }
 
     private func close() {
@@ -116,5 +139,6 @@ public final class ExportOutput {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    deinit { close() }
+    /// An output dropped without `finish` leaves no temporary file behind.
+    deinit { if finished { close() } else { discard() } }
 }

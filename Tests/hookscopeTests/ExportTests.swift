@@ -227,6 +227,30 @@ import Testing
         #expect(raw.hasSuffix("{\"n\":\(count),\"bidi\":\"\u{202E}\"}"))
     }
 
+    /// `-o` to a regular file replaces it only once the export is complete; to a device it writes
+    /// in place and, when that fails, says why and leaves the device alone.
+    @Test func outputFilesAreReplacedWholeAndDevicesAreNeverRemoved() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await capture(into: db)
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        let file = directory.appendingPathComponent("out.sh").path
+        try Data("old contents\n".utf8).write(to: URL(fileURLWithPath: file))
+        let exported = try await runHookscope(["export", "--curl", "--db", db, "-o", file])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.hasPrefix("# capture #1, "))
+        #expect(!text.contains("old contents"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("partial") }
+        #expect(left.isEmpty, "temporary files left: \(left)")
+
+        let full = try await runHookscope(["export", "--har", "--db", db, "-o", "/dev/full"])
+        #expect(full.status != 0)
+        #expect(full.stderr == "hookscope: cannot write /dev/full: No space left on device\n", "\(full.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "/dev/full"), "the export removed /dev/full")
+    }
+
     @Test func aHARWithABadEntryImportsNothing() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
