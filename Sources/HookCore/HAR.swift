@@ -198,7 +198,6 @@ public enum HARExporter {
 /// capture at a time: `header`, then `entry(for:)` for each capture, then `footer`. The pieces
 /// joined are byte for byte what `HARExporter.data(for:)` writes for the same captures.
 public struct HARStreamWriter {
-    private let encoder = HARExporter.entryEncoder()
     private let baseURL: String
     private let redact: Redaction
     /// Entries written so far.
@@ -225,19 +224,8 @@ public struct HARStreamWriter {
 
     /// One entry, with the separator before it, indented to its place in the document.
     public mutating func entry(for request: CapturedRequest) throws -> [UInt8] {
-        let json = HARExporter.escapingUnsafeCharacters(try encoder.encode(HARExporter.entry(for: request, baseURL: baseURL, redact: redact)))
-        var out: [UInt8] = []
-        out.reserveCapacity(json.count + json.count / 8 + 16)
-        if count > 0 { out += Array(",\n".utf8) }
-        let indent = [UInt8](repeating: 0x20, count: 6)
-        out += indent
-        // Line breaks occur only between tokens (inside strings they are escaped), so each one
-        // starts an indented line; the empty line inside an empty object or array stays empty, as
-        // Foundation writes it.
-        for (i, byte) in json.enumerated() {
-            out.append(byte)
-            if byte == 0x0A, i + 1 < json.count, json[i + 1] != 0x0A { out += indent }
-        }
+        var out: [UInt8] = count > 0 ? Array(",\n      ".utf8) : Array("      ".utf8)
+        out += HARPrettyWriter.bytes(of: HARExporter.entry(for: request, baseURL: baseURL, redact: redact), baseIndent: 6)
         count += 1
         return out
     }

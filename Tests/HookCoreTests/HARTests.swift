@@ -117,6 +117,63 @@ import Testing
         #expect(same, "streamed \(streamed.count) bytes, Foundation's document \(foundation.count)")
     }
 
+    /// The entry writer against Foundation's encoder (plus the escaping pass) on captures made of
+    /// every kind of character and field: text and binary bodies, odd header bytes, refusals,
+    /// verdicts with and without a provider, answers with text, binary or no body.
+    @Test func theEntryWriterWritesWhatTheEncoderWrites() throws {
+        var seed: UInt64 = 0x1234_5678_9ABC_DEF1
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int(seed >> 33) % bound
+        }
+        func text(_ length: Int) -> String {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<length { scalars.append(CaptureJSONTests.pool[next(CaptureJSONTests.pool.count)]) }
+            return String(scalars)
+        }
+        func bytes(_ length: Int) -> [UInt8] { (0..<length).map { _ in UInt8(next(256)) } }
+        var requests: [CapturedRequest] = []
+        for n in 0..<150 {
+            var headers: [HeaderField] = []
+            for _ in 0..<next(5) {
+                headers.append(next(3) == 0 ? HeaderField(name: "X-Bin", rawValue: bytes(next(6))) : HeaderField("X-" + String(next(1000)), text(next(12))))
+            }
+            if next(2) == 0 { headers.append(HeaderField("Content-Type", text(4))) }
+            let body: Data = switch next(3) {
+            case 0: Data()
+            case 1: Data(text(next(40)).utf8)
+            default: Data(bytes(next(40)))
+            }
+            let answer: Data = next(2) == 0 ? Data() : (next(2) == 0 ? Data(text(next(10)).utf8) : Data(bytes(next(10))))
+            var request = CapturedRequest(
+                id: Int64(n), receivedAt: CaptureTime(nanosecondsSince1970: 1_700_000_000_000_000_000 + Int64(next(1_000_000_000))),
+                method: ["POST", "GET", "PUT", "DELETE"][next(4)],
+                rawTarget: Array("/h/\(n)".utf8) + (next(2) == 0 ? Array("?a=\(text(3))&b".utf8) : []) + (next(4) == 0 ? [0xFF] : []),
+                headers: headers, remoteAddress: next(2) == 0 ? "127.0.0.1:5\(n)" : "[::1]:9", body: body,
+                bodyWasChunked: next(2) == 0, refusal: next(5) == 0 ? Refusal.allCases[next(2)] : nil,
+                response: CapturedResponse(status: [200, 202, 204, 413, 500][next(5)], headers: next(2) == 0 ? [HeaderField("X-R", text(3))] : [], body: answer),
+                signature: SignatureSummary(provider: next(2) == 0 ? nil : "stripe", status: [.valid, .invalid, .noSecret, .unsigned][next(4)], detail: text(next(20))))
+            request.bodySize = body.count + next(3)
+            requests.append(request)
+        }
+        var mismatched: [Int64] = []
+        for request in requests {
+            var writer = HARStreamWriter(baseURL: "http://127.0.0.1:9777", redact: .none)
+            let streamed = writer.header() + (try writer.entry(for: request)) + writer.footer()
+            let encoded = [UInt8](try HARExporter.data(for: [request], baseURL: "http://127.0.0.1:9777", redact: .none))
+            if streamed != encoded { mismatched.append(request.id) }
+        }
+        #expect(mismatched.isEmpty, "captures written differently: \(mismatched.prefix(10))")
+        // All of them in one document, and back.
+        var writer = HARStreamWriter(baseURL: "http://h", redact: .default)
+        var document = writer.header()
+        for request in requests { document += try writer.entry(for: request) }
+        document += writer.footer()
+        let whole = [UInt8](try HARExporter.data(for: requests, baseURL: "http://h", redact: .default))
+        let same = document == whole
+        #expect(same, "the document differs (\(document.count) against \(whole.count) bytes)")
+    }
+
     @Test func charactersThatActOnTerminalsAreWrittenEscapedAndReadBackTheSame() throws {
         let request = hostile(7)
         let bytes = [UInt8](try HARExporter.data(for: [request], baseURL: "http://h", redact: .none))

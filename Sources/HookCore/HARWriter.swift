@@ -1,0 +1,224 @@
+import Foundation
+
+/// Writes one `HAREntry` as JSON text byte for byte the way `HARExporter.data(for:)` does
+/// (Foundation's pretty-printing with sorted keys, without escaped slashes, then the characters
+/// that act on terminals escaped), without going through `JSONEncoder`: that took most of a large
+/// HAR export's time. The keys of each object are written in the order `.sortedKeys` gives (plain
+/// byte order), fields that are nil are left out as `Codable` does, and `HARTests` compares the
+/// output with `JSONEncoder`'s for plain and hostile captures.
+struct HARPrettyWriter {
+    private(set) var out: [UInt8] = []
+    /// Spaces before the entry's own lines (its place in the document).
+    private let baseIndent: Int
+
+    init(baseIndent: Int) {
+        self.baseIndent = baseIndent
+        out.reserveCapacity(8 * 1024)
+    }
+
+    static func bytes(of entry: HAREntry, baseIndent: Int) -> [UInt8] {
+        var writer = HARPrettyWriter(baseIndent: baseIndent)
+        writer.entry(entry)
+        return writer.out
+    }
+
+    // MARK: structure
+
+    private var depth = 0
+
+    private mutating func newline() {
+        out.append(0x0A)
+        out += repeatElement(0x20, count: baseIndent + 2 * depth)
+    }
+
+    /// `{`, the members (each written by `member`), `}`; an empty object as Foundation writes it.
+    private mutating func object(_ members: [(String, (inout HARPrettyWriter) -> Void)]) {
+        out.append(UInt8(ascii: "{"))
+        if members.isEmpty {
+            out.append(0x0A)
+            newline()
+            out.append(UInt8(ascii: "}"))
+            return
+        }
+        depth += 1
+        for (index, (key, write)) in members.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            newline()
+            string(key)
+            out += [0x20, 0x3A, 0x20]
+            write(&self)
+        }
+        depth -= 1
+        newline()
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private mutating func array<T>(_ elements: [T], _ write: (inout HARPrettyWriter, T) -> Void) {
+        out.append(UInt8(ascii: "["))
+        if elements.isEmpty {
+            out.append(0x0A)
+            newline()
+            out.append(UInt8(ascii: "]"))
+            return
+        }
+        depth += 1
+        for (index, element) in elements.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            newline()
+            write(&self, element)
+        }
+        depth -= 1
+        newline()
+        out.append(UInt8(ascii: "]"))
+    }
+
+    // MARK: values
+
+    private mutating func int(_ value: Int) { out += Array(String(value).utf8) }
+    private mutating func int64(_ value: Int64) { out += Array(String(value).utf8) }
+    private mutating func bool(_ value: Bool) { out += Array((value ? "true" : "false").utf8) }
+
+    private mutating func double(_ value: Double) {
+        if value == value.rounded(), abs(value) < 1e15 {
+            out += Array(String(Int64(value)).utf8)
+        } else {
+            out += Array("\(value)".utf8)
+        }
+    }
+
+    /// A string as Foundation's encoder writes it (`\"`, `\\`, `\b \t \n \f \r`, other C0 controls
+    /// as `\u00xx`, `/` as is), with DEL and the other characters `TerminalSafety.isUnsafe` names as
+    /// `\uXXXX` (what `HARExporter.escapingUnsafeCharacters` does to the encoder's output).
+    private mutating func string(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            out.append(0x22)
+            var runStart = 0
+            var i = 0
+            let n = utf8.count
+            func flush(_ end: Int) {
+                if end > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<end])) }
+            }
+            while i < n {
+                let b = utf8[i]
+                if b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C {
+                    i += 1
+                    continue
+                }
+                if b < 0x80 {
+                    flush(i)
+                    switch b {
+                    case 0x22: out += [0x5C, 0x22]
+                    case 0x5C: out += [0x5C, 0x5C]
+                    case 0x08: out += [0x5C, UInt8(ascii: "b")]
+                    case 0x09: out += [0x5C, UInt8(ascii: "t")]
+                    case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+                    case 0x0C: out += [0x5C, UInt8(ascii: "f")]
+                    case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+                    default: CaptureJSON.appendUnicodeEscape(UInt32(b), to: &out)  // other C0 controls, DEL
+                    }
+                    i += 1
+                    runStart = i
+                    continue
+                }
+                let (value, length) = CaptureJSON.scalarValue(at: i, in: utf8)
+                if value <= 0xFFFF, let scalar = Unicode.Scalar(value), TerminalSafety.isUnsafe(scalar) {
+                    flush(i)
+                    CaptureJSON.appendUnicodeEscape(value, to: &out)
+                    runStart = i + length
+                }
+                i += length
+            }
+            flush(n)
+            out.append(0x22)
+        }
+    }
+
+    private mutating func nameValue(_ pair: HARNameValue) {
+        var members: [(String, (inout HARPrettyWriter) -> Void)] = []
+        if let base64 = pair._base64 { members.append(("_base64", { $0.string(base64) })) }
+        members.append(("name", { $0.string(pair.name) }))
+        members.append(("value", { $0.string(pair.value) }))
+        object(members)
+    }
+
+    // MARK: the entry, keys in byte order
+
+    mutating func entry(_ entry: HAREntry) {
+        var members: [(String, (inout HARPrettyWriter) -> Void)] = []
+        if let info = entry._hookscope { members.append(("_hookscope", { $0.captureInfo(info) })) }
+        members.append(("cache", { $0.object(entry.cache.sorted { $0.key < $1.key }.map { key, value in (key, { $0.string(value) }) }) }))
+        members.append(("request", { $0.request(entry.request) }))
+        members.append(("response", { $0.response(entry.response) }))
+        members.append(("startedDateTime", { $0.string(entry.startedDateTime) }))
+        members.append(("time", { $0.double(entry.time) }))
+        members.append(("timings", { writer in
+            writer.object([
+                ("receive", { $0.double(entry.timings.receive) }),
+                ("send", { $0.double(entry.timings.send) }),
+                ("wait", { $0.double(entry.timings.wait) }),
+            ])
+        }))
+        object(members)
+    }
+
+    private mutating func captureInfo(_ info: HARCaptureInfo) {
+        var members: [(String, (inout HARPrettyWriter) -> Void)] = [
+            ("bodySize", { $0.int(info.bodySize) }),
+            ("bodyWasChunked", { $0.bool(info.bodyWasChunked) }),
+            ("id", { $0.int64(info.id) }),
+            ("receivedAtNanoseconds", { $0.int64(info.receivedAtNanoseconds) }),
+        ]
+        if let refusal = info.refusal { members.append(("refusal", { $0.string(refusal) })) }
+        members.append(("remoteAddress", { $0.string(info.remoteAddress) }))
+        members.append(("signatureDetail", { $0.string(info.signatureDetail) }))
+        if let provider = info.signatureProvider { members.append(("signatureProvider", { $0.string(provider) })) }
+        members.append(("signatureStatus", { $0.string(info.signatureStatus) }))
+        members.append(("targetBase64", { $0.string(info.targetBase64) }))
+        object(members)
+    }
+
+    private mutating func request(_ request: HARRequest) {
+        var members: [(String, (inout HARPrettyWriter) -> Void)] = [
+            ("bodySize", { $0.int(request.bodySize) }),
+            ("cookies", { $0.array(request.cookies) { $0.nameValue($1) } }),
+            ("headers", { $0.array(request.headers) { $0.nameValue($1) } }),
+            ("headersSize", { $0.int(request.headersSize) }),
+            ("httpVersion", { $0.string(request.httpVersion) }),
+            ("method", { $0.string(request.method) }),
+        ]
+        if let post = request.postData {
+            members.append(("postData", { writer in
+                var fields: [(String, (inout HARPrettyWriter) -> Void)] = []
+                if let base64 = post._base64 { fields.append(("_base64", { $0.string(base64) })) }
+                fields.append(("mimeType", { $0.string(post.mimeType) }))
+                if let text = post.text { fields.append(("text", { $0.string(text) })) }
+                writer.object(fields)
+            }))
+        }
+        members.append(("queryString", { $0.array(request.queryString) { $0.nameValue($1) } }))
+        members.append(("url", { $0.string(request.url) }))
+        object(members)
+    }
+
+    private mutating func response(_ response: HARResponse) {
+        object([
+            ("bodySize", { $0.int(response.bodySize) }),
+            ("content", { writer in
+                var fields: [(String, (inout HARPrettyWriter) -> Void)] = []
+                if let encoding = response.content.encoding { fields.append(("encoding", { $0.string(encoding) })) }
+                fields.append(("mimeType", { $0.string(response.content.mimeType) }))
+                fields.append(("size", { $0.int(response.content.size) }))
+                if let text = response.content.text { fields.append(("text", { $0.string(text) })) }
+                writer.object(fields)
+            }),
+            ("cookies", { $0.array(response.cookies) { $0.nameValue($1) } }),
+            ("headers", { $0.array(response.headers) { $0.nameValue($1) } }),
+            ("headersSize", { $0.int(response.headersSize) }),
+            ("httpVersion", { $0.string(response.httpVersion) }),
+            ("redirectURL", { $0.string(response.redirectURL) }),
+            ("status", { $0.int(response.status) }),
+            ("statusText", { $0.string(response.statusText) }),
+        ])
+    }
+}
