@@ -18,6 +18,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     var count: Int { entries.withLock { $0.count } }
+    var idleCount: Int { entries.withLock { $0.values.count { $0.idleSince != nil } } }
 
     /// Registers a new connection. Returns false when the cap is reached and no idle connection
     /// could be closed to make room: the caller then closes the new connection.

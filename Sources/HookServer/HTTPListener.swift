@@ -81,6 +81,8 @@ public final class HTTPListener: Sendable {
 
     /// Open connections right now.
     public var connectionCount: Int { registry.count }
+    /// Connections waiting for their next request (the ones the cap may close to make room).
+    var idleConnectionCount: Int { registry.idleCount }
 
     /// Stops accepting, closes every connection and stops the event loops.
     public func shutdown() async {

@@ -191,3 +191,14 @@ private func blockingCurl(_ arguments: [String], stdin: Data?) throws -> (status
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// Waits until `condition` holds, checking every millisecond, for at most `seconds`; whether it did.
+/// For state the listener changes on its own threads just after a client has seen the effect.
+func eventually(within seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while !condition() {
+        if ContinuousClock.now >= deadline { return false }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    return true
+}
