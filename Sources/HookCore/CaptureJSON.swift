@@ -65,12 +65,19 @@ public enum CaptureJSON {
     /// Works on the UTF-8 bytes (runs of plain characters are copied whole): the headless and
     /// `list --json` lines quote every header value this way.
     public static func quote(_ text: String) -> String {
+        var out: [UInt8] = []
+        appendQuoted(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `text` as a JSON string literal: `\"`, `\\`, `\n \r \t` (and `\b \f` with
+    /// `namingBackspaceAndFormFeed`, as Foundation's encoder writes them), every other C0 control,
+    /// DEL and the characters `TerminalSafety.isUnsafe` names as `\uXXXX`; everything else as is.
+    static func appendQuoted(_ text: String, to out: inout [UInt8], namingBackspaceAndFormFeed: Bool = false) {
         var text = text
-        return text.withUTF8 { utf8 in
-            var out: [UInt8] = []
-            out.reserveCapacity(utf8.count + 2)
+        text.withUTF8 { utf8 in
+            out.reserveCapacity(out.count + utf8.count + 2)
             out.append(0x22)
-            func escape(_ value: UInt32) { appendUnicodeEscape(value, to: &out) }
             var i = 0
             let n = utf8.count
             var runStart = 0
@@ -88,10 +95,12 @@ public enum CaptureJSON {
                     switch b {
                     case 0x22: out += [0x5C, 0x22]
                     case 0x5C: out += [0x5C, 0x5C]
-                    case 0x0A: out += [0x5C, 0x6E]
-                    case 0x0D: out += [0x5C, 0x72]
-                    case 0x09: out += [0x5C, 0x74]
-                    default: escape(UInt32(b))  // other C0 controls and DEL
+                    case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+                    case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+                    case 0x09: out += [0x5C, UInt8(ascii: "t")]
+                    case 0x08 where namingBackspaceAndFormFeed: out += [0x5C, UInt8(ascii: "b")]
+                    case 0x0C where namingBackspaceAndFormFeed: out += [0x5C, UInt8(ascii: "f")]
+                    default: appendUnicodeEscape(UInt32(b), to: &out)  // other C0 controls and DEL
                     }
                     i += 1
                     runStart = i
@@ -104,10 +113,10 @@ public enum CaptureJSON {
                     if value > 0xFFFF {
                         // Outside the BMP: a surrogate pair.
                         let v = value - 0x10000
-                        escape(0xD800 + (v >> 10))
-                        escape(0xDC00 + (v & 0x3FF))
+                        appendUnicodeEscape(0xD800 + (v >> 10), to: &out)
+                        appendUnicodeEscape(0xDC00 + (v & 0x3FF), to: &out)
                     } else {
-                        escape(value)
+                        appendUnicodeEscape(value, to: &out)
                     }
                     runStart = i + length
                 }
@@ -115,7 +124,6 @@ public enum CaptureJSON {
             }
             flush(n)
             out.append(0x22)
-            return String(decoding: out, as: UTF8.self)
         }
     }
 }

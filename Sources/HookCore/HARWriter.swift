@@ -86,52 +86,11 @@ struct HARPrettyWriter {
         }
     }
 
-    /// A string as Foundation's encoder writes it (`\"`, `\\`, `\b \t \n \f \r`, other C0 controls
-    /// as `\u00xx`, `/` as is), with DEL and the other characters `TerminalSafety.isUnsafe` names as
+    /// A string as Foundation's encoder writes it (`\b \t \n \f \r` named, other C0 controls as
+    /// `\u00xx`, `/` as is), with DEL and the characters `TerminalSafety.isUnsafe` names as
     /// `\uXXXX` (what `HARExporter.escapingUnsafeCharacters` does to the encoder's output).
     private mutating func string(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            out.append(0x22)
-            var runStart = 0
-            var i = 0
-            let n = utf8.count
-            func flush(_ end: Int) {
-                if end > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<end])) }
-            }
-            while i < n {
-                let b = utf8[i]
-                if b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C {
-                    i += 1
-                    continue
-                }
-                if b < 0x80 {
-                    flush(i)
-                    switch b {
-                    case 0x22: out += [0x5C, 0x22]
-                    case 0x5C: out += [0x5C, 0x5C]
-                    case 0x08: out += [0x5C, UInt8(ascii: "b")]
-                    case 0x09: out += [0x5C, UInt8(ascii: "t")]
-                    case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-                    case 0x0C: out += [0x5C, UInt8(ascii: "f")]
-                    case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-                    default: CaptureJSON.appendUnicodeEscape(UInt32(b), to: &out)  // other C0 controls, DEL
-                    }
-                    i += 1
-                    runStart = i
-                    continue
-                }
-                let (value, length) = CaptureJSON.scalarValue(at: i, in: utf8)
-                if value <= 0xFFFF, let scalar = Unicode.Scalar(value), TerminalSafety.isUnsafe(scalar) {
-                    flush(i)
-                    CaptureJSON.appendUnicodeEscape(value, to: &out)
-                    runStart = i + length
-                }
-                i += length
-            }
-            flush(n)
-            out.append(0x22)
-        }
+        CaptureJSON.appendQuoted(text, to: &out, namingBackspaceAndFormFeed: true)
     }
 
     private mutating func nameValue(_ pair: HARNameValue) {
