@@ -521,7 +521,6 @@ struct HARScanner {
                 while position < bytes.count, ![0x22, 0x7B, 0x5B, 0x7D, 0x5D, 0x2C, 0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) {
                     position += 1
                 }
-                if depth > 0, position < bytes.count, bytes[position] == 0x2C { position += 1 }
             }
         } while depth > 0
     }

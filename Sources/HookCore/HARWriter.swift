@@ -31,45 +31,36 @@ struct HARPrettyWriter {
         out += repeatElement(0x20, count: baseIndent + 2 * depth)
     }
 
-    /// `{`, the members (each written by `member`), `}`; an empty object as Foundation writes it.
-    private mutating func object(_ members: [(String, (inout HARPrettyWriter) -> Void)]) {
-        out.append(UInt8(ascii: "{"))
-        if members.isEmpty {
+    /// `open`, `count` items each on its own line (written by `item`), `close`; an empty container
+    /// as Foundation writes it (an empty line, then the closing bracket).
+    private mutating func container(_ open: UInt8, _ close: UInt8, count: Int, _ item: (inout HARPrettyWriter, Int) -> Void) {
+        out.append(open)
+        if count == 0 {
             out.append(0x0A)
-            newline()
-            out.append(UInt8(ascii: "}"))
-            return
+        } else {
+            depth += 1
+            for index in 0..<count {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline()
+                item(&self, index)
+            }
+            depth -= 1
         }
-        depth += 1
-        for (index, (key, write)) in members.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            newline()
-            string(key)
-            out += [0x20, 0x3A, 0x20]
-            write(&self)
-        }
-        depth -= 1
         newline()
-        out.append(UInt8(ascii: "}"))
+        out.append(close)
+    }
+
+    /// An object of `members`, each a key and what writes its value.
+    private mutating func object(_ members: [(String, (inout HARPrettyWriter) -> Void)]) {
+        container(UInt8(ascii: "{"), UInt8(ascii: "}"), count: members.count) { writer, index in
+            writer.string(members[index].0)
+            writer.out += [0x20, 0x3A, 0x20]
+            members[index].1(&writer)
+        }
     }
 
     private mutating func array<T>(_ elements: [T], _ write: (inout HARPrettyWriter, T) -> Void) {
-        out.append(UInt8(ascii: "["))
-        if elements.isEmpty {
-            out.append(0x0A)
-            newline()
-            out.append(UInt8(ascii: "]"))
-            return
-        }
-        depth += 1
-        for (index, element) in elements.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            newline()
-            write(&self, element)
-        }
-        depth -= 1
-        newline()
-        out.append(UInt8(ascii: "]"))
+        container(UInt8(ascii: "["), UInt8(ascii: "]"), count: elements.count) { writer, index in write(&writer, elements[index]) }
     }
 
     // MARK: values

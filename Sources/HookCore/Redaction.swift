@@ -26,18 +26,15 @@ public struct Redaction: Sendable, Hashable {
         "x-auth-token", "x-access-token", "x-csrf-token", "x-xsrf-token", "x-gitlab-token", "x-amz-security-token",
     ]
     static let sensitiveFragments = ["api-key", "api_key", "apikey", "secret", "token", "password", "passwd", "session", "credential"]
-    private static let fragmentBytes = sensitiveFragments.map { Array($0.utf8) }
+    private static let fragmentSearchers = sensitiveFragments.map { ByteSearcher(Array($0.utf8), ignoreCase: false) }
 
     /// Whether a header name is a credential by itself.
     public func isSensitive(name: String) -> Bool {
         let lower = name.lowercased()
         if Redaction.sensitiveNames.contains(lower) { return true }
-        // Byte by byte: Foundation's `String.contains(_:)` took most of a curl export's time.
+        // On bytes: Foundation's `String.contains(_:)` took most of a curl export's time.
         let bytes = Array(lower.utf8)
-        return Redaction.fragmentBytes.contains { fragment in
-            bytes.count >= fragment.count
-                && (0...(bytes.count - fragment.count)).contains { start in bytes[start..<(start + fragment.count)].elementsEqual(fragment) }
-        }
+        return Redaction.fragmentSearchers.contains { $0.occurs(in: bytes) }
     }
 
     /// The header as it should be exported: the value replaced by `placeholder` when redacted.

@@ -22,11 +22,27 @@ public final class Forwarder: Sendable {
     private let consumer: Task<Void, Never>
     private let droppedCount = Mutex<Int>(0)
     /// Body bytes of the requests queued or being sent (shared with the consumer task).
-    private let queuedBytes = QueuedBytes()
+    private let queuedBytes: QueuedBytes
 
     private final class QueuedBytes: Sendable {
         private let bytes = Mutex(0)
-        func withLock<T>(_ body: (inout Int) -> T) -> T { bytes.withLock { body(&$0) } }
+        let limit: Int
+
+        init(limit: Int) { self.limit = limit }
+
+        /// Counts a body against the limit; false (and nothing counted) when it does not fit. A
+        /// request alone in the queue always fits, so any body the listener accepted can be sent.
+        func reserve(_ request: CapturedRequest) -> Bool {
+            bytes.withLock { bytes in
+                guard bytes == 0 || bytes + request.body.count <= limit else { return false }
+                bytes += request.body.count
+                return true
+            }
+        }
+
+        func release(_ request: CapturedRequest) {
+            bytes.withLock { $0 -= request.body.count }
+        }
     }
 
     enum Job: Sendable {
@@ -44,6 +60,7 @@ public final class Forwarder: Sendable {
         self.options = options
         self.queueLimit = max(1, queueLimit)
         self.queueByteLimit = max(0, queueByteLimit)
+        queuedBytes = QueuedBytes(limit: max(0, queueByteLimit))
         self.onResult = onResult
         let (stream, continuation) = AsyncStream<Job>.makeStream(bufferingPolicy: .bufferingOldest(max(1, queueLimit)))
         input = continuation
@@ -53,32 +70,18 @@ public final class Forwarder: Sendable {
                 switch job {
                 case .send(let request):
                     var attempt = await replayer.replay(request, to: target, options: options)
-                    queuedBytes.withLock { $0 -= request.body.count }
+                    queuedBytes.release(request)
                     attempt.kind = .forward
                     onResult(attempt)
                 case .sendAndAnswer(let request, let answer):
                     var attempt = await replayer.replay(request, to: target, options: options)
-                    queuedBytes.withLock { $0 -= request.body.count }
+                    queuedBytes.release(request)
                     attempt.kind = .forward
                     onResult(attempt)
                     answer.resume(returning: attempt)
                 }
             }
         }
-    }
-
-    /// Counts a body against the byte limit; false (and nothing counted) when it does not fit.
-    /// A request alone in the queue always fits, so any body the listener accepted can be sent.
-    private func reserve(_ request: CapturedRequest) -> Bool {
-        queuedBytes.withLock { bytes in
-            guard bytes == 0 || bytes + request.body.count <= queueByteLimit else { return false }
-            bytes += request.body.count
-            return true
-        }
-    }
-
-    private func release(_ request: CapturedRequest) {
-        queuedBytes.withLock { $0 -= request.body.count }
     }
 
     private func bytesFullReason() -> String {
@@ -92,12 +95,12 @@ public final class Forwarder: Sendable {
 
     /// Queues a capture for forwarding and returns at once.
     public func forward(_ request: CapturedRequest) {
-        guard reserve(request) else {
+        guard queuedBytes.reserve(request) else {
             return onResult(droppedAttempt(request, reason: bytesFullReason()))
         }
         let result = input.yield(.send(request))
         if let reason = rejection(result) {
-            release(request)
+            queuedBytes.release(request)
             onResult(droppedAttempt(request, reason: reason))
         }
     }
@@ -106,14 +109,14 @@ public final class Forwarder: Sendable {
     /// (for `--proxy-response`). The attempt is also reported through `onResult`.
     public func forwardAndWait(_ request: CapturedRequest) async -> ReplayAttempt {
         await withCheckedContinuation { (answer: CheckedContinuation<ReplayAttempt, Never>) in
-            guard reserve(request) else {
+            guard queuedBytes.reserve(request) else {
                 let attempt = droppedAttempt(request, reason: bytesFullReason())
                 onResult(attempt)
                 return answer.resume(returning: attempt)
             }
             let result = input.yield(.sendAndAnswer(request, answer))
             if let reason = rejection(result) {
-                release(request)
+                queuedBytes.release(request)
                 let attempt = droppedAttempt(request, reason: reason)
                 onResult(attempt)
                 answer.resume(returning: attempt)

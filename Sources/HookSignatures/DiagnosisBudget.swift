@@ -44,9 +44,8 @@ public final class DiagnosisBudget: Sendable {
     public func spend<T>(_ work: () throws -> T) rethrows -> T? {
         let start = clock()
         let allowed = state.withLock { state -> Bool in
-            let elapsed = start &- state.last
             if start > state.last {
-                state.balance = min(capacity, state.balance + Int64(Double(elapsed) * refillPerSecond / 1e9))
+                state.balance = min(capacity, state.balance + Int64(Double(start - state.last) * refillPerSecond / 1e9))
                 state.last = start
             }
             if state.balance > 0 { return true }
