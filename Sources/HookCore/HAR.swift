@@ -104,46 +104,13 @@ public enum HARExporter {
     }
 
     /// The document as pretty-printed JSON, with every character that could act on a terminal
-    /// escaped (so `cat` of the file is safe).
+    /// escaped (so `cat` of the file is safe): the pieces of `HARStreamWriter`, joined.
     public static func data(for requests: [CapturedRequest], baseURL: String, redact: Redaction = .default) throws -> Data {
-        Data(escapingUnsafeCharacters(try entryEncoder().encode(document(for: requests, baseURL: baseURL, redact: redact))))
-    }
-
-    /// JSON text with DEL, C1 controls, bidi, zero-width and the other characters
-    /// `TerminalSafety.isUnsafe` names written as `\uXXXX` escapes (the encoder writes them raw; it
-    /// escapes only C0 controls). They can only occur inside strings, where the escape means the
-    /// same character, so the document reads back the same.
-    static func escapingUnsafeCharacters(_ json: Data) -> [UInt8] {
-        let bytes = [UInt8](json)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        func escape(_ value: UInt32) { CaptureJSON.appendUnicodeEscape(value, to: &out) }
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let b = bytes[i]
-            if b < 0x80 {
-                if b == 0x7F { escape(0x7F) } else { out.append(b) }
-                i += 1
-                continue
-            }
-            // The encoder writes valid UTF-8.
-            let (value, length) = CaptureJSON.scalarValue(at: i, in: bytes)
-            if value <= 0xFFFF, let scalar = Unicode.Scalar(value), TerminalSafety.isUnsafe(scalar) {
-                escape(value)
-            } else {
-                out += bytes[i..<(i + length)]
-            }
-            i += length
-        }
-        return out
-    }
-
-    /// The encoder of `data(for:)`, for one entry at a time.
-    static func entryEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return encoder
+        var writer = HARStreamWriter(baseURL: baseURL, redact: redact)
+        var out = writer.header()
+        for request in requests { out += try writer.entry(for: request) }
+        out += writer.footer()
+        return Data(out)
     }
 
     static func nameValue(_ header: HeaderField) -> HARNameValue {
@@ -196,7 +163,9 @@ public enum HARExporter {
 
 /// Writes a HAR document piece by piece, so that exporting any number of captures holds one
 /// capture at a time: `header`, then `entry(for:)` for each capture, then `footer`. The pieces
-/// joined are byte for byte what `HARExporter.data(for:)` writes for the same captures.
+/// joined are byte for byte what Foundation's `JSONEncoder` writes for `HARExporter.document(for:)`
+/// (pretty-printed, sorted keys, slashes not escaped), with the characters that act on terminals
+/// escaped as well; `HARTests` holds it to that.
 public struct HARStreamWriter {
     private let baseURL: String
     private let redact: Redaction

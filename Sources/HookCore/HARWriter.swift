@@ -1,11 +1,10 @@
 import Foundation
 
-/// Writes one `HAREntry` as JSON text byte for byte the way `HARExporter.data(for:)` does
-/// (Foundation's pretty-printing with sorted keys, without escaped slashes, then the characters
-/// that act on terminals escaped), without going through `JSONEncoder`: that took most of a large
-/// HAR export's time. The keys of each object are written in the order `.sortedKeys` gives (plain
-/// byte order), fields that are nil are left out as `Codable` does, and `HARTests` compares the
-/// output with `JSONEncoder`'s for plain and hostile captures.
+/// Writes one `HAREntry` as JSON text byte for byte as Foundation's `JSONEncoder` does with
+/// `.prettyPrinted, .sortedKeys, .withoutEscapingSlashes` (the keys of each object in the byte
+/// order `.sortedKeys` gives, nil fields left out as `Codable` does), with DEL and the characters
+/// that act on terminals escaped too; without `JSONEncoder`, which took most of a large HAR
+/// export's time. `HARTests` compares the output with the encoder's on plain and hostile captures.
 struct HARPrettyWriter {
     private(set) var out: [UInt8] = []
     /// Spaces before the entry's own lines (its place in the document).
@@ -78,8 +77,7 @@ struct HARPrettyWriter {
     }
 
     /// A string as Foundation's encoder writes it (`\b \t \n \f \r` named, other C0 controls as
-    /// `\u00xx`, `/` as is), with DEL and the characters `TerminalSafety.isUnsafe` names as
-    /// `\uXXXX` (what `HARExporter.escapingUnsafeCharacters` does to the encoder's output).
+    /// `\u00xx`, `/` as is), with DEL and the characters `TerminalSafety.isUnsafe` names as `\uXXXX`.
     private mutating func string(_ text: String) {
         CaptureJSON.appendQuoted(text, to: &out, namingBackspaceAndFormFeed: true)
     }

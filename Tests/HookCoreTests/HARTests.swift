@@ -2,6 +2,34 @@ import Foundation
 import Testing
 @testable import HookCore
 
+/// The reference the HAR writer is held to: Foundation's encoder on the whole document, then DEL,
+/// C1 controls, bidi and zero-width characters written as `\uXXXX` (the encoder escapes only C0
+/// controls; the others can only occur inside strings, where the escape means the same character).
+func referenceHAR(_ requests: [CapturedRequest], baseURL: String, redact: Redaction) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let bytes = [UInt8](try encoder.encode(HARExporter.document(for: requests, baseURL: baseURL, redact: redact)))
+    var out: [UInt8] = []
+    var i = 0
+    while i < bytes.count {
+        if bytes[i] < 0x80 {
+            if bytes[i] == 0x7F { out += Array("\\u007f".utf8) } else { out.append(bytes[i]) }
+            i += 1
+            continue
+        }
+        let length = bytes[i] >= 0xF0 ? 4 : bytes[i] >= 0xE0 ? 3 : 2
+        let scalar = String(decoding: bytes[i..<(i + length)], as: UTF8.self).unicodeScalars.first!
+        if TerminalSafety.isUnsafe(scalar) {
+            let hex = String(scalar.value, radix: 16)
+            out += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+        } else {
+            out += bytes[i..<(i + length)]
+        }
+        i += length
+    }
+    return out
+}
+
 @Suite struct HARTests {
     func sample() -> CapturedRequest {
         var request = CapturedRequest(
@@ -102,7 +130,7 @@ import Testing
             for request in requests { streamed += try writer.entry(for: request) }
             streamed += writer.footer()
             #expect(writer.count == count)
-            let whole = [UInt8](try HARExporter.data(for: requests, baseURL: "http://127.0.0.1:9777", redact: .none))
+            let whole = try referenceHAR(requests, baseURL: "http://127.0.0.1:9777", redact: .none)
             let same = streamed == whole  // compared outside #expect: the arrays are long
             #expect(same, "streamed \(streamed.count) bytes, whole document \(whole.count)")
             #expect(try HARImporter.requests(from: Data(streamed)) == requests)
@@ -112,7 +140,9 @@ import Testing
         var streamed = writer.header()
         for request in plain { streamed += try writer.entry(for: request) }
         streamed += writer.footer()
-        let foundation = try HARExporter.entryEncoder().encode(HARExporter.document(for: plain, baseURL: "http://h", redact: .none))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let foundation = try encoder.encode(HARExporter.document(for: plain, baseURL: "http://h", redact: .none))
         let same = streamed == [UInt8](foundation)
         #expect(same, "streamed \(streamed.count) bytes, Foundation's document \(foundation.count)")
     }
@@ -160,7 +190,7 @@ import Testing
         for request in requests {
             var writer = HARStreamWriter(baseURL: "http://127.0.0.1:9777", redact: .none)
             let streamed = writer.header() + (try writer.entry(for: request)) + writer.footer()
-            let encoded = [UInt8](try HARExporter.data(for: [request], baseURL: "http://127.0.0.1:9777", redact: .none))
+            let encoded = try referenceHAR([request], baseURL: "http://127.0.0.1:9777", redact: .none)
             if streamed != encoded { mismatched.append(request.id) }
         }
         #expect(mismatched.isEmpty, "captures written differently: \(mismatched.prefix(10))")
@@ -169,7 +199,7 @@ import Testing
         var document = writer.header()
         for request in requests { document += try writer.entry(for: request) }
         document += writer.footer()
-        let whole = [UInt8](try HARExporter.data(for: requests, baseURL: "http://h", redact: .default))
+        let whole = try referenceHAR(requests, baseURL: "http://h", redact: .default)
         let same = document == whole
         #expect(same, "the document differs (\(document.count) against \(whole.count) bytes)")
     }
