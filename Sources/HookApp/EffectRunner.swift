@@ -121,13 +121,8 @@ public struct EffectRunner: Sendable {
                 try await reverify(shown)
                 emit(.reverified(provider: provider, changed: changed, done: false))
                 let seen = Set(visible)
-                var afterID: Int64 = 0
-                while true {
-                    try Task.checkCancellation()
-                    let batch = try await store.requests(afterID: afterID, limit: 256)
-                    guard let last = batch.last else { break }
+                for try await batch in store.captureBatches(size: 256) {
                     try await reverify(batch.filter { !seen.contains($0.id) })
-                    afterID = last.id
                 }
                 emit(.reverified(provider: provider, changed: changed, done: true))
             case .copyCurl(let id, let baseURL):
@@ -147,26 +142,9 @@ public struct EffectRunner: Sendable {
                 let folder = environment.exportDirectory ?? FileManager.default.temporaryDirectory.path
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 let path = (folder as NSString).appendingPathComponent("hookscope-\(stamp).har")
-                let output = try ExportOutput.file(path, permissions: 0o600)
                 var writer = CaptureExportWriter(format: .har, baseURL: environment.listenURL, redact: .default)
-                do {
-                    try output.write(writer.begin())
-                    var afterID: Int64 = 0
-                    while true {
-                        try Task.checkCancellation()
-                        let batch = try await store.requests(afterID: afterID, limit: 256)
-                        guard let last = batch.last else { break }
-                        for request in batch where filter?.matches(request) ?? true {
-                            try output.write(writer.add(request))
-                        }
-                        afterID = last.id
-                    }
-                    try output.write(writer.end())
-                    try output.finish()
-                } catch {
-                    output.discard()
-                    throw error
-                }
+                var batches = store.captureBatches(matching: filter, size: 256).makeAsyncIterator()
+                try await writer.export(to: try ExportOutput.file(path, permissions: 0o600)) { try await batches.next() }
                 emit(.exported(count: writer.count, path: path))
             case .replay(let id, let target, let resign):
                 guard let replay = environment.replay else {

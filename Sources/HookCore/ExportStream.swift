@@ -45,6 +45,23 @@ public struct CaptureExportWriter {
     public func end() -> [UInt8] {
         format == .har ? har.footer() + [0x0A] : []
     }
+
+    /// A whole export into `output`: `begin`, every capture of the batches `next` gives until it
+    /// gives nil, `end`, and the output put in place; on any error the output is discarded (a file
+    /// asked for is left as it was) and the error rethrown.
+    public mutating func export(to output: ExportOutput, from next: () async throws -> [CapturedRequest]?) async throws {
+        do {
+            try output.write(begin())
+            while let batch = try await next() {
+                for request in batch { try output.write(add(request)) }
+            }
+            try output.write(end())
+            try output.finish()
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
 }
 
 /// Where an export goes: a file, or standard output. Writes are gathered into blocks of about

@@ -92,32 +92,14 @@ struct Export: AsyncParsableCommand {
         }
         // The captures go out one batch at a time: memory does not grow with the number exported.
         var writer = CaptureExportWriter(format: exportFormat, baseURL: baseURL, redact: redaction)
+        var batches = requestStore.captureBatches(matching: try filter.map(Self.parseFilter)).makeAsyncIterator()
+        var namedLeft = [named]
         do {
-            try destination.write(writer.begin())
-            if ids.isEmpty {
-                let matcher = try filter.map(Self.parseFilter)
-                var afterID: Int64 = 0
-                while true {
-                    let batch = try await requestStore.requests(afterID: afterID, limit: 500)
-                    guard let last = batch.last else { break }
-                    for request in batch where matcher?.matches(request) ?? true {
-                        try destination.write(writer.add(request))
-                    }
-                    afterID = last.id
-                }
-            } else {
-                for request in named { try destination.write(writer.add(request)) }
-            }
-            try destination.write(writer.end())
-            try destination.finish()
+            try await writer.export(to: destination) { ids.isEmpty ? try await batches.next() : namedLeft.popLast() }
         } catch let error as ExportOutput.WriteError {
-            destination.discard()
             // A closed pipe on standard output (`| head`) ends the export quietly.
             if output == nil { throw ExitCode(1) }
             throw CLIError(error.description)
-        } catch {
-            destination.discard()
-            throw error
         }
         if let output {
             FileHandle.standardError.write(Data("exported \(writer.count) capture(s) to \(output)\n".utf8))

@@ -1,0 +1,37 @@
+import HookCore
+
+extension RequestStore {
+    /// The captures `filter` matches (every one when nil), oldest first, read `size` at a time: for
+    /// the scans over the whole store (export, re-verification), which hold one batch at a time.
+    public func captureBatches(matching filter: RequestFilter? = nil, size: Int = 500) -> CaptureBatches {
+        CaptureBatches(store: self, filter: filter, size: max(1, size))
+    }
+}
+
+/// See `RequestStore.captureBatches(matching:size:)`. Checks for cancellation before each read.
+public struct CaptureBatches: AsyncSequence {
+    public typealias Element = [CapturedRequest]
+
+    let store: any RequestStore
+    let filter: RequestFilter?
+    let size: Int
+
+    public func makeAsyncIterator() -> Iterator { Iterator(batches: self) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let batches: CaptureBatches
+        var afterID: Int64 = 0
+
+        /// The next non-empty batch of matching captures; nil once the store has no more.
+        public mutating func next() async throws -> [CapturedRequest]? {
+            while true {
+                try Task.checkCancellation()
+                let batch = try await batches.store.requests(afterID: afterID, limit: batches.size)
+                guard let last = batch.last else { return nil }
+                afterID = last.id
+                let matched = batches.filter.map { filter in batch.filter { filter.matches($0) } } ?? batch
+                if !matched.isEmpty { return matched }
+            }
+        }
+    }
+}
