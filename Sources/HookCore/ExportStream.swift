@@ -94,7 +94,11 @@ public final class ExportOutput {
     }
 
     /// Opens `path` for an export; a new file gets `permissions` (before the umask).
-    public static func file(_ path: String, permissions: mode_t = 0o644) throws(WriteError) -> ExportOutput {
+    /// - Parameter removeOnSignal: for a command-line export: until `finish` or `discard`, SIGINT,
+    ///   SIGTERM and SIGHUP remove the temporary file before they end the process as they would
+    ///   have (so Ctrl-C leaves no `FILE.hookscope-partial-PID` behind). Not for the TUI, which
+    ///   handles these signals itself.
+    public static func file(_ path: String, permissions: mode_t = 0o644, removeOnSignal: Bool = false) throws(WriteError) -> ExportOutput {
         var info = stat()
         let exists = stat(path, &info) == 0
         if exists, info.st_mode & S_IFMT != S_IFREG {
@@ -103,8 +107,14 @@ public final class ExportOutput {
             return ExportOutput(fd: fd, path: path, temporaryPath: nil)
         }
         let temporary = path + ".hookscope-partial-\(getpid())"
+        // Before the file exists, so that no moment is left where a signal would leave it behind.
+        if removeOnSignal { InterruptCleanup.install(removing: temporary) }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, exists ? info.st_mode & 0o777 : permissions)
-        guard fd >= 0 else { throw WriteError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            InterruptCleanup.uninstall()
+            throw WriteError(description: "cannot write \(path): \(reason)")
+        }
         return ExportOutput(fd: fd, path: path, temporaryPath: temporary)
     }
 
@@ -119,6 +129,7 @@ public final class ExportOutput {
 
     /// Writes what is buffered, closes the file and puts it in place.
     public func finish() throws(WriteError) {
+        defer { InterruptCleanup.uninstall() }
         try flush()
         close()
         finished = true
@@ -133,6 +144,7 @@ public final class ExportOutput {
     public func discard() {
         close()
         if let temporaryPath { unlink(temporaryPath) }
+        InterruptCleanup.uninstall()
     }
 
     private func close() {
@@ -158,4 +170,42 @@ public final class ExportOutput {
 
     /// An output dropped without `finish` leaves no temporary file behind.
     deinit { if finished { close() } else { discard() } }
+}
+
+/// The signal handlers behind `ExportOutput.removeTemporaryFileOnSignal`: they may only touch
+/// values set before they are installed, and call async-signal-safe functions (unlink, signal, raise).
+private enum InterruptCleanup {
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    /// The file to remove, as a C string allocated before the handlers are installed.
+    nonisolated(unsafe) static var path: UnsafeMutablePointer<CChar>?
+    nonisolated(unsafe) static var previous: [Int32: sighandler_t?] = [:]
+
+    static func install(removing file: String) {
+        uninstall()
+        path = strdup(file)
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            if let path = InterruptCleanup.path { unlink(path) }
+            // Ends the process as the signal would have without this handler.
+            _ = Glibc.signal(signal, SIG_DFL)
+            raise(signal)
+        }
+        for signal in signals {
+            let before = Glibc.signal(signal, handler)
+            previous[signal] = before
+            // A signal the process was started to ignore (a background job's SIGINT) stays ignored.
+            if let before, unsafeBitCast(before, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+                _ = Glibc.signal(signal, SIG_IGN)
+            }
+        }
+    }
+
+    static func uninstall() {
+        guard let installed = path else { return }
+        for signal in signals {
+            _ = Glibc.signal(signal, previous[signal] ?? SIG_DFL)
+        }
+        previous = [:]
+        path = nil
+        free(installed)
+    }
 }

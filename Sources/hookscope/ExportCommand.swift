@@ -83,7 +83,7 @@ struct Export: AsyncParsableCommand {
         let destination: ExportOutput
         if let output {
             do {
-                destination = try ExportOutput.file(expandTilde(output))
+                destination = try ExportOutput.file(expandTilde(output), removeOnSignal: true)
             } catch {
                 throw CLIError(error.description)
             }

@@ -251,6 +251,57 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: "/dev/full"), "the export removed /dev/full")
     }
 
+    /// Ctrl-C (or SIGTERM) during `export -o FILE` ends the export as the signal would, removes
+    /// the temporary file and leaves the previous FILE as it was.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInterruptedExportLeavesNoPartialFile(signal: Int32) async throws {
+        let directory = try temporaryDirectory()
+        // Enough captures that the export takes a while (about 1 s in a debug build on a quiet
+        // machine): 600 bodies of 64 KiB, imported from another tool's HAR (text bodies).
+        let body = String(repeating: "0123456789abcdef", count: 4096)
+        var har = #"{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":["#
+        for n in 1...600 {
+            if n > 1 { har += "," }
+            har += #"{"startedDateTime":"2026-11-29T10:00:00.000Z","request":{"method":"POST","url":"http://h/n/\#(n)","#
+            har += #""httpVersion":"HTTP/1.1","headers":[],"postData":{"mimeType":"text/plain","text":"\#(body)"}}}"#
+        }
+        har += "]}}"
+        let source = directory.appendingPathComponent("source.har").path
+        try Data(har.utf8).write(to: URL(fileURLWithPath: source))
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let imported = try await runHookscope(["import", source, "--db", db])
+        #expect(imported.status == 0, "\(imported.stderr)")
+
+        let file = directory.appendingPathComponent("out.har").path
+        try Data("old contents\n".utf8).write(to: URL(fileURLWithPath: file))
+        let export = Process()
+        export.executableURL = try hookscopeBinary()
+        export.arguments = ["export", "--har", "--db", db, "-o", file]
+        export.environment = cleanEnvironment()
+        export.standardOutput = FileHandle.nullDevice
+        export.standardError = FileHandle.nullDevice
+        export.standardInput = FileHandle.nullDevice
+        try export.run()
+        // The temporary file exists once the export has started writing; the signal goes then.
+        let partial = "\(file).hookscope-partial-\(export.processIdentifier)"
+        let started = await onOwnThread { () -> Bool in
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !FileManager.default.fileExists(atPath: partial) {
+                if !export.isRunning || ContinuousClock.now > deadline { return false }
+                usleep(200)
+            }
+            return true
+        }
+        #expect(started, "the export never created \(partial)")
+        kill(export.processIdentifier, signal)
+        await onOwnThread { export.waitUntilExit() }
+        #expect(export.terminationStatus == signal, "the export was not ended by the signal (status \(export.terminationStatus))")
+        #expect(!FileManager.default.fileExists(atPath: partial), "the temporary file was left behind")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "old contents\n")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("partial") }
+        #expect(left.isEmpty, "temporary files left: \(left)")
+    }
+
     @Test func aHARWithABadEntryImportsNothing() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
