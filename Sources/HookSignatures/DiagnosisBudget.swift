@@ -1,4 +1,5 @@
 import Foundation
+import HookCore
 import Synchronization
 
 /// Caps the CPU time the listener spends explaining wrong signatures.
@@ -62,4 +63,25 @@ public final class DiagnosisBudget: Sendable {
 
     /// How many diagnoses were skipped so far.
     public var skippedCount: Int { state.withLock { $0.skipped } }
+}
+
+extension DiagnosisBudget {
+    /// True when at least half of the burst allowance is saved up: the live captures are not using
+    /// it, so work that can wait (explaining earlier mismatches again) may run.
+    public var isRested: Bool {
+        let now = clock()
+        return state.withLock { state in
+            let balance = now > state.last
+                ? min(capacity, state.balance + Int64(Double(now - state.last) * refillPerSecond / 1e9))
+                : state.balance
+            return balance >= capacity / 2
+        }
+    }
+}
+
+extension SignatureSummary {
+    /// A mismatch stored without its cause because the diagnosis budget had run out.
+    public var causeNotLookedFor: Bool {
+        status == .invalid && detail.contains(VerifyContext.notDiagnosed)
+    }
 }

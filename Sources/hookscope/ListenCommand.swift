@@ -138,11 +138,24 @@ struct Listen: AsyncParsableCommand {
         let interactive = !headless && !json && isTerminal(0) && isTerminal(1)
         let printer = HeadlessPrinter(json: json, forwarding: forwardTo != nil)
         let (captures, capturesContinuation) = AsyncStream.makeStream(of: [RequestSummary].self, bufferingPolicy: .bufferingNewest(50_000))
+        // Mismatches stored without their cause during a flood are explained later, when the budget
+        // is rested again.
+        let diagnosisBudget = DiagnosisBudget()
+        let catchUp = SignatureCatchUp(
+            needsCatchUp: \.causeNotLookedFor,
+            mayRun: { diagnosisBudget.isRested },
+            verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: diagnosisBudget) })
         let onCommit: @Sendable ([CapturedRequest]) -> Void
         if interactive {
-            onCommit = { batch in capturesContinuation.yield(batch.map(\.summary)) }
+            onCommit = { batch in
+                catchUp.committed(batch)
+                capturesContinuation.yield(batch.map(\.summary))
+            }
         } else {
-            onCommit = { batch in printer.print(batch) }
+            onCommit = { batch in
+                catchUp.committed(batch)
+                printer.print(batch)
+            }
         }
         let requestStore: any RequestStore
         if useMemory {
@@ -185,7 +198,8 @@ struct Listen: AsyncParsableCommand {
         let sink = StoreSink(
             store: requestStore, verifiers: verifiers, handshakes: !noHandshakes && config.handshakes != false,
             metaVerifyToken: metaVerifyToken ?? config.metaVerifyToken,
-            forwarder: forwarding?.forwarder, proxyResponse: proxyResponse)
+            forwarder: forwarding?.forwarder, proxyResponse: proxyResponse, diagnosisBudget: diagnosisBudget)
+        let catchUpTask = Task { await catchUp.run(store: requestStore) }
         let listener: HTTPListener
         do {
             listener = try await HTTPListener.start(configuration: listenerSettings, sink: sink, logger: logger)
@@ -234,6 +248,7 @@ struct Listen: AsyncParsableCommand {
             _ = await TerminationSignal.wait()
         }
         await listener.shutdown()
+        catchUpTask.cancel()
         if let forwarding {
             await forwarding.forwarder.shutdown()
             await forwarding.replayer.shutdown()
@@ -256,7 +271,7 @@ struct StoreSink: CaptureSink {
     let batchers = TickBatchers()
     /// Bounds the CPU spent explaining wrong signatures (a flood of them would otherwise cost
     /// several times what valid ones do); the signature pane and `hookscope verify` always explain.
-    let diagnosisBudget = DiagnosisBudget()
+    let diagnosisBudget: DiagnosisBudget
 
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
         guard handshakes else { return nil }

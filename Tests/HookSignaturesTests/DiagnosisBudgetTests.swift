@@ -40,6 +40,19 @@ final class ManualClock: Sendable {
         #expect(budget.spend { clock.advance(milliseconds: 1) } == nil)  // -10 + 2 refilled
     }
 
+    /// Rested: at least half the capacity saved up (what later catch-up work waits for).
+    @Test func restedOnceHalfTheCapacityIsSavedUpAgain() {
+        let clock = ManualClock()
+        let budget = DiagnosisBudget(share: 0.1, capacity: .milliseconds(10), clock: { clock.now })
+        #expect(budget.isRested)  // starts full
+        #expect(budget.spend { clock.advance(milliseconds: 8) } != nil)  // 10 + 0.8 - 8 = 2.8 ms
+        #expect(!budget.isRested)
+        clock.advance(milliseconds: 21)  // 2.8 + 2.1 = 4.9 ms
+        #expect(!budget.isRested)
+        clock.advance(milliseconds: 1)  // 5.0 ms
+        #expect(budget.isRested)
+    }
+
     @Test func aBudgetWithoutTimeNeverRunsTheSearch() {
         let budget = DiagnosisBudget(share: 0, capacity: .zero)
         #expect(budget.spend { Issue.record("the search ran"); return 1 } == nil)
@@ -62,8 +75,10 @@ final class ManualClock: Sendable {
         if none.detail != full.detail {
             #expect(full.status == .invalid)
             #expect(none.detail.contains(VerifyContext.notDiagnosed), "\(none.detail)")
+            #expect(none.causeNotLookedFor)
             #expect(!full.detail.contains(VerifyContext.notDiagnosed))
         }
+        #expect(!full.causeNotLookedFor)
         // The full report (signature pane, `hookscope verify`) never uses a budget.
         #expect(verifier.verify(request, now: request.receivedAt).summary == full)
     }
