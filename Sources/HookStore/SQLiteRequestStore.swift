@@ -406,7 +406,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
 
     public func request(id: Int64) async throws -> CapturedRequest? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM request WHERE id = ?", arguments: [id]).map(Self.request(from:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM request WHERE id = ?"), arguments: [id]).map(Self.request(from:))
         }
     }
 

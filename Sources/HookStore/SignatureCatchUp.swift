@@ -1,4 +1,5 @@
 import HookCore
+import Synchronization
 
 /// Explains, once the listener is quiet again, the mismatches it stored without their cause.
 ///
@@ -7,10 +8,34 @@ import HookCore
 /// keeps the ids of those captures (the newest `limit` of them) and, whenever the budget is rested
 /// (the live captures are not using it), verifies them again and stores the full detail, so that
 /// `list --json`, `show` and exports end up explaining them as the signature pane does. The verdict
-/// itself never changes: only the detail.
+/// itself never changes: only the detail. Updates are written a batch at a time (one transaction).
 public final class SignatureCatchUp: Sendable {
-    private let ids: AsyncStream<Int64>
-    private let continuation: AsyncStream<Int64>.Continuation
+    private struct Queue {
+        var ids: [Int64] = []
+        var head = 0
+        var count: Int { ids.count - head }
+
+        mutating func append(_ id: Int64, limit: Int) {
+            ids.append(id)
+            if count > limit { head += count - limit }
+            if head > 4096, head * 2 > ids.count {
+                ids.removeFirst(head)
+                head = 0
+            }
+        }
+
+        mutating func take(_ n: Int) -> ArraySlice<Int64> {
+            let end = min(ids.count, head + n)
+            defer { head = end }
+            return ids[head..<end]
+        }
+    }
+
+    private let queue = Mutex(Queue())
+    private let limit: Int
+    /// One element whenever ids were added; finished by `finish`.
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
     private let needsCatchUp: @Sendable (SignatureSummary) -> Bool
     private let mayRun: @Sendable () -> Bool
     private let verify: @Sendable (CapturedRequest) -> SignatureSummary
@@ -26,7 +51,8 @@ public final class SignatureCatchUp: Sendable {
         mayRun: @escaping @Sendable () -> Bool,
         verify: @escaping @Sendable (CapturedRequest) -> SignatureSummary
     ) {
-        (ids, continuation) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(limit))
+        self.limit = limit
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.needsCatchUp = needsCatchUp
         self.mayRun = mayRun
         self.verify = verify
@@ -34,32 +60,52 @@ public final class SignatureCatchUp: Sendable {
 
     /// Notes the committed captures whose verdict lacks its explanation (cheap; any thread).
     public func committed(_ batch: [CapturedRequest]) {
-        for request in batch where needsCatchUp(request.signature) {
-            continuation.yield(request.id)
-        }
-    }
-
-    /// Stops `run` once the captures noted so far are handled.
-    public func finish() {
-        continuation.finish()
-    }
-
-    /// Works through the noted captures until `finish` or cancellation, waiting `pause` whenever the
-    /// budget does not allow one more. Captures deleted meanwhile are skipped.
-    public func run(store: any RequestStore, pause: Duration = .milliseconds(100)) async {
-        for await id in ids {
-            while !mayRun() {
-                do { try await Task.sleep(for: pause) } catch { return }
+        var added = false
+        queue.withLock { queue in
+            for request in batch where needsCatchUp(request.signature) {
+                queue.append(request.id, limit: limit)
+                added = true
             }
-            guard let stored = try? await store.request(id: id), needsCatchUp(stored.signature) else { continue }
-            let summary = verify(stored)
-            if needsCatchUp(summary) {
-                // The live captures took the budget first: try this one again later.
-                continuation.yield(id)
+        }
+        if added { wake.yield() }
+    }
+
+    /// Lets `run` return once the captures noted so far are handled.
+    public func finish() {
+        wake.finish()
+    }
+
+    /// Works through the noted captures until `finish` or cancellation, `batchSize` at a time,
+    /// waiting `pause` whenever the budget does not allow one more. Captures deleted meanwhile are
+    /// skipped; one whose diagnosis is skipped again (the live captures took the budget) goes to
+    /// the back of the queue.
+    public func run(store: any RequestStore, pause: Duration = .milliseconds(100), batchSize: Int = 64) async {
+        var wakeups = wakes.makeAsyncIterator()
+        while !Task.isCancelled {
+            let batch = queue.withLock { $0.take(batchSize) }
+            if batch.isEmpty {
+                // Finished and nothing left: done. Otherwise wait for more ids.
+                if await wakeups.next() == nil, queue.withLock({ $0.count }) == 0 { return }
                 continue
             }
-            guard summary.status == stored.signature.status, summary != stored.signature else { continue }
-            try? await store.updateSignature(id: id, summary)
+            var updates: [(id: Int64, signature: SignatureSummary)] = []
+            for id in batch {
+                while !mayRun() {
+                    if !updates.isEmpty {
+                        try? await store.updateSignatures(updates)
+                        updates.removeAll()
+                    }
+                    do { try await Task.sleep(for: pause) } catch { return }
+                }
+                guard let stored = try? await store.request(id: id), needsCatchUp(stored.signature) else { continue }
+                let summary = verify(stored)
+                if needsCatchUp(summary) {
+                    queue.withLock { $0.append(id, limit: limit) }
+                } else if summary.status == stored.signature.status, summary != stored.signature {
+                    updates.append((id, summary))
+                }
+            }
+            if !updates.isEmpty { try? await store.updateSignatures(updates) }
         }
     }
 }

@@ -55,6 +55,20 @@ import Testing
         }
     }
 
+    /// The explained details are written a batch at a time (one transaction each in SQLite).
+    @Test func updatesAreWrittenInBatches() async throws {
+        let (inner, stored) = try await store(.sqlite, unexplained: Set(1...150), count: 150)
+        let store = CountingStore(inner)
+        let catchUp = SignatureCatchUp(needsCatchUp: Self.needsCatchUp, mayRun: { true }, verify: Self.explained)
+        catchUp.committed(stored)
+        catchUp.finish()
+        await catchUp.run(store: store, pause: .milliseconds(1), batchSize: 64)
+        #expect(store.updateBatches.withLock { $0 } == [64, 64, 21])  // 149: #4 is unsigned, never noted
+        for request in stored where request.id != stored[3].id {
+            #expect(try await inner.request(id: request.id)?.signature == Self.explained(request))
+        }
+    }
+
     @Test func aVerdictThatWouldChangeIsLeftAlone() async throws {
         let (store, stored) = try await store(.memory, unexplained: [1], count: 1)
         let catchUp = SignatureCatchUp(
@@ -115,4 +129,31 @@ import Testing
         #expect(try await store.request(id: stored[0].id)?.signature == Self.explained(stored[0]))
         #expect(attempts.withLock { $0 } == 2)
     }
+}
+
+/// Forwards to a store and records the sizes of the batches of verdict updates.
+final class CountingStore: RequestStore {
+    let inner: any RequestStore
+    let updateBatches = Mutex<[Int]>([])
+    init(_ inner: any RequestStore) { self.inner = inner }
+
+    func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {
+        updateBatches.withLock { $0.append(1) }
+        try await inner.updateSignature(id: id, signature)
+    }
+    func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {
+        updateBatches.withLock { $0.append(updates.count) }
+        try await inner.updateSignatures(updates)
+    }
+    func insert(_ request: CapturedRequest) async throws -> CapturedRequest { try await inner.insert(request) }
+    func request(id: Int64) async throws -> CapturedRequest? { try await inner.request(id: id) }
+    func count() async throws -> Int { try await inner.count() }
+    func summaries(offset: Int, limit: Int) async throws -> [RequestSummary] { try await inner.summaries(offset: offset, limit: limit) }
+    func summaries(afterID: Int64, limit: Int) async throws -> [RequestSummary] { try await inner.summaries(afterID: afterID, limit: limit) }
+    func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] { try await inner.requests(afterID: afterID, limit: limit) }
+    func delete(id: Int64) async throws { try await inner.delete(id: id) }
+    func deleteAll() async throws { try await inner.deleteAll() }
+    func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt { try await inner.addReplay(attempt) }
+    func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt] { try await inner.replays(ofRequest: requestID) }
+    func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] { try await inner.latestReplays(among: ids) }
 }
