@@ -325,6 +325,26 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         writer.withLock { $0.count -= removed }
     }
 
+    /// Removes the captures whose ids fall in `ranges`, in one transaction (an import that failed
+    /// takes back what it stored).
+    public func delete(idRanges ranges: [ClosedRange<Int64>]) async throws {
+        guard !ranges.isEmpty else { return }
+        let removed = try await pool.write { db in
+            var removed = 0
+            for range in ranges {
+                try db.execute(sql: "DELETE FROM request WHERE id BETWEEN ? AND ?", arguments: [range.lowerBound, range.upperBound])
+                removed += db.changesCount
+            }
+            return removed
+        }
+        writer.withLock { $0.count -= removed }
+    }
+
+    /// Closes the database; the store must not be used afterwards.
+    public func close() throws {
+        try pool.close()
+    }
+
     public func deleteAll() async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM request")

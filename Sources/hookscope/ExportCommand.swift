@@ -132,38 +132,58 @@ struct Import: AsyncParsableCommand {
         let ranges: [Range<Int>]
         do {
             ranges = try HARImporter.entryRanges(in: data)
-            // Every entry is checked before anything is stored: a bad entry imports nothing.
-            for (index, range) in ranges.enumerated() {
-                _ = try HARImporter.request(from: data, range: range, index: index)
-            }
         } catch {
             throw CLIError("\(file): \(error)")
         }
         let storePath = store.path(config: try ConfigFile.load(explicitPath: nil))
-        let requestStore: SQLiteRequestStore
+        // One pass: each batch of entries is decoded and stored in one transaction. A bad entry (or a
+        // failed write) imports nothing: what was stored before it is taken back, and a database
+        // this import created is removed. The store is opened only once the first batch decoded.
+        let existed = FileManager.default.fileExists(atPath: storePath)
+        var requestStore: SQLiteRequestStore?
+        var stored: [ClosedRange<Int64>] = []
         do {
-            requestStore = try SQLiteRequestStore(path: storePath)
-        } catch {
-            throw CLIError("\(error)")
-        }
-        var first: Int64?
-        var last: Int64?
-        for start in stride(from: 0, to: ranges.count, by: 500) {
-            var batch: [CapturedRequest] = []
-            for index in start..<min(ranges.count, start + 500) {
-                do {
-                    batch.append(try HARImporter.request(from: data, range: ranges[index], index: index))
-                } catch {
-                    throw CLIError("\(file): \(error)")
+            for start in stride(from: 0, to: ranges.count, by: 500) {
+                var batch: [CapturedRequest] = []
+                for index in start..<min(ranges.count, start + 500) {
+                    do {
+                        batch.append(try HARImporter.request(from: data, range: ranges[index], index: index))
+                    } catch {
+                        throw CLIError("\(file): \(error)")
+                    }
+                }
+                if requestStore == nil {
+                    do {
+                        requestStore = try SQLiteRequestStore(path: storePath)
+                    } catch {
+                        throw CLIError("\(error)")
+                    }
+                }
+                let written = try await withCheckedThrowingContinuation { continuation in
+                    requestStore!.insert(contentsOf: batch) { continuation.resume(with: $0) }
+                }
+                for capture in written {
+                    if let last = stored.last, last.upperBound + 1 == capture.id {
+                        stored[stored.count - 1] = last.lowerBound...capture.id
+                    } else {
+                        stored.append(capture.id...capture.id)
+                    }
                 }
             }
-            // One transaction per batch.
-            let stored = try await withCheckedThrowingContinuation { continuation in
-                requestStore.insert(contentsOf: batch) { continuation.resume(with: $0) }
+        } catch {
+            if let requestStore {
+                if existed {
+                    try? await requestStore.delete(idRanges: stored)
+                    try? requestStore.close()
+                } else {
+                    try? requestStore.close()
+                    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+                }
             }
-            first = first ?? stored.first?.id
-            last = stored.last?.id ?? last
+            throw (error as? CLIError) ?? CLIError("\(error)")
         }
+        let first = stored.first?.lowerBound
+        let last = stored.last?.upperBound
         if let first, let last {
             writeStdout("imported \(ranges.count) capture(s) into \(storePath) as #\(first)–#\(last)\n")
         } else {

@@ -324,6 +324,41 @@ import Testing
         #expect(missing.stderr == "hookscope: cannot read \(directory.appendingPathComponent("nope.har").path): no such file\n")
     }
 
+    /// Import stores as it reads, a batch at a time: a bad entry past the first batches takes back
+    /// what was stored before it (an existing store is left as it was) and removes a database the
+    /// import created.
+    @Test func aBadEntryLateInALargeHARImportsNothingEither() async throws {
+        let directory = try temporaryDirectory()
+        func entry(_ n: Int) -> String {
+            #"{"startedDateTime":"2026-11-29T10:00:00.000Z","request":{"method":"POST","url":"http://h/n/\#(n)","httpVersion":"HTTP/1.1","headers":[],"postData":{"mimeType":"text/plain","text":"\#(n)"}}}"#
+        }
+        let header = #"{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":["#
+        let good = directory.appendingPathComponent("good.har").path
+        try Data((header + (1...3).map(entry).joined(separator: ",") + "]}}").utf8).write(to: URL(fileURLWithPath: good))
+        let bad = directory.appendingPathComponent("bad.har").path
+        let badEntries = (1...1_200).map(entry) + [#"{"startedDateTime":"2026-11-29T10:00:00.000Z","request":{"url":"http://h/"}}"#]
+        try Data((header + badEntries.joined(separator: ",") + "]}}").utf8).write(to: URL(fileURLWithPath: bad))
+
+        let fresh = directory.appendingPathComponent("fresh.sqlite").path
+        let intoFresh = try await runHookscope(["import", bad, "--db", fresh])
+        #expect(intoFresh.status != 0)
+        #expect(intoFresh.stderr.hasPrefix("hookscope: \(bad): entry 1200: "), "\(intoFresh.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("fresh.sqlite") }
+        #expect(left.isEmpty, "the import left \(left)")
+
+        let existing = directory.appendingPathComponent("existing.sqlite").path
+        #expect(try await runHookscope(["import", good, "--db", existing]).status == 0)
+        let before = try await jsonLines(existing).map(requestFields)
+        let intoExisting = try await runHookscope(["import", bad, "--db", existing])
+        #expect(intoExisting.status != 0)
+        #expect(try await jsonLines(existing).map(requestFields) == before)
+        #expect(before.count == 3)
+        // The next import goes on from there.
+        let again = try await runHookscope(["import", good, "--db", existing])
+        #expect(again.status == 0)
+        #expect(try await jsonLines(existing).count == 6)
+    }
+
     @Test func badSelectionsGetClearErrors() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
