@@ -71,7 +71,7 @@ public enum AppRuntime {
         input: AsyncStream<InputEvent>,
         initialSize: Size,
         glyphs: BorderGlyphs = .unicode,
-        minimumFrameInterval: Duration = .milliseconds(16),
+        minimumFrameInterval: Duration = .milliseconds(33),
         present: @escaping @Sendable (CellGrid) -> Void
     ) async {
         let inbox = Inbox()
