@@ -22,6 +22,9 @@ public struct AppEnvironment: Sendable {
     public var addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)?
     /// The verdict for a capture with the secrets known now, judged at the time it arrived.
     public var verify: (@Sendable (CapturedRequest) -> SignatureSummary)?
+    /// Told of the verdicts the re-verification after `s` stored, after each batch is written (the
+    /// listener explains later the ones stored without their cause).
+    public var storedVerdicts: (@Sendable ([(id: Int64, signature: SignatureSummary)]) -> Void)?
     /// Where `y` and `x` write their files.
     public var exportDirectory: String?
     /// `--forward-to`: every capture that is not refused is forwarded there (shown pending until its result comes).
@@ -42,6 +45,7 @@ public struct AppEnvironment: Sendable {
         exportDirectory: String? = nil,
         addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)? = nil,
         verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
+        storedVerdicts: (@Sendable ([(id: Int64, signature: SignatureSummary)]) -> Void)? = nil,
         replayEdited: (@Sendable (_ request: CapturedRequest, _ target: String, _ resign: Bool) async -> ReplayAttempt)? = nil,
         editFile: (@Sendable (_ path: String) async -> Bool)? = nil,
         forwardTarget: String? = nil,
@@ -59,6 +63,7 @@ public struct AppEnvironment: Sendable {
         self.exportDirectory = exportDirectory
         self.addSecret = addSecret
         self.verify = verify
+        self.storedVerdicts = storedVerdicts
         self.replayEdited = replayEdited
         self.editFile = editFile
     }

@@ -112,6 +112,7 @@ public struct EffectRunner: Sendable {
                         if verdict != request.signature { updates.append((request.id, verdict)) }
                     }
                     try await store.updateSignatures(updates)
+                    environment.storedVerdicts?(updates)
                     changed += updates.count
                 }
                 var shown: [CapturedRequest] = []

@@ -60,10 +60,20 @@ public final class SignatureCatchUp: Sendable {
 
     /// Notes the committed captures whose verdict lacks its explanation (cheap; any thread).
     public func committed(_ batch: [CapturedRequest]) {
+        note(batch.lazy.map { ($0.id, $0.signature) })
+    }
+
+    /// Notes verdicts stored for existing captures (the re-verification after a secret was added),
+    /// once they are written.
+    public func stored(_ verdicts: [(id: Int64, signature: SignatureSummary)]) {
+        note(verdicts.lazy.map { ($0.id, $0.signature) })
+    }
+
+    private func note(_ verdicts: some Sequence<(Int64, SignatureSummary)>) {
         var added = false
         queue.withLock { queue in
-            for request in batch where needsCatchUp(request.signature) {
-                queue.append(request.id, limit: limit)
+            for (id, signature) in verdicts where needsCatchUp(signature) {
+                queue.append(id, limit: limit)
                 added = true
             }
         }

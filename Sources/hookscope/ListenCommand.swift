@@ -231,6 +231,7 @@ struct Listen: AsyncParsableCommand {
                 // Re-verification after `s` (every stored capture) shares the listener's budget for
                 // explaining mismatches.
                 verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: sink.diagnosisBudget) },
+                storedVerdicts: { verdicts in catchUp.stored(verdicts) },
                 replayEdited: sendAndStore,
                 forwardTarget: forwardTo,
                 replayResults: forwardResults)

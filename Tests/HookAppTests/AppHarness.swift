@@ -18,13 +18,14 @@ struct AppHarness {
          clipboard: (@Sendable (String) -> Void)? = nil, exportDirectory: String? = nil,
          addSecret: (@Sendable (String, String) throws -> Void)? = nil,
          verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
+         storedVerdicts: (@Sendable ([(id: Int64, signature: SignatureSummary)]) -> Void)? = nil,
          replayEdited: (@Sendable (CapturedRequest, String, Bool) async -> ReplayAttempt)? = nil,
          editFile: (@Sendable (String) async -> Bool)? = nil, forwardTarget: String? = nil) async {
         self.store = store
         let environment = AppEnvironment(
             store: store, listenURL: "http://127.0.0.1:9777", captures: AsyncStream { $0.finish() },
             explainSignature: explain, replayTo: replayTo, replay: replay, clipboard: clipboard,
-            exportDirectory: exportDirectory, addSecret: addSecret, verify: verify, replayEdited: replayEdited,
+            exportDirectory: exportDirectory, addSecret: addSecret, verify: verify, storedVerdicts: storedVerdicts, replayEdited: replayEdited,
             editFile: editFile, forwardTarget: forwardTarget)
         runner = EffectRunner(environment: environment, scanBatchSize: scanBatchSize)
         state = AppState(listenURL: environment.listenURL, replayTo: replayTo, forwardTarget: forwardTarget, size: size)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HookCore
 import HookStore
 import Testing
@@ -550,6 +551,7 @@ import TermUI
         var requests = (0..<600).map { Sample.request("/hooks/\($0)", signature: stripe, second: Int64($0)) }
         requests.append(Sample.request("/plain", second: 601))
         let store = try await Sample.store(requests)
+        let reported = Mutex<[Int64: SignatureSummary]>([:])
         var h = await AppHarness(
             store: store, addSecret: { try secrets.add($0, $1) },
             verify: { request in
@@ -557,7 +559,8 @@ import TermUI
                 return secrets.secret("stripe") == "whsec_right"
                     ? SignatureSummary(provider: "stripe", status: .valid, detail: "signature matches")
                     : SignatureSummary(provider: "stripe", status: .noSecret, detail: "no secret for stripe")
-            })
+            },
+            storedVerdicts: { verdicts in reported.withLock { for (id, signature) in verdicts { $0[id] = signature } } })
         // The newest is unsigned: no provider to set a secret for.
         await h.type("s")
         #expect(h.state.prompt == nil)
@@ -579,6 +582,10 @@ import TermUI
             #expect(try await store.request(id: id)?.signature.status == .valid)
         }
         #expect(try await store.request(id: 601)?.signature.status == .unsigned)
+        // Every stored verdict is reported (the listener's catch-up hears of them this way).
+        let told = reported.withLock { $0 }
+        #expect(Set(told.keys) == Set(1...600))
+        #expect(told.values.allSatisfy { $0.status == .valid })
         #expect(h.state.detail?.signature.status == .valid)
         #expect(h.screenText().contains("valid"))
     }

@@ -69,6 +69,20 @@ import Testing
         }
     }
 
+    /// Verdicts stored for existing captures (the re-verification after `s`) are noted the same way.
+    @Test func verdictsStoredLaterAreNotedToo() async throws {
+        let (store, stored) = try await store(.memory, unexplained: [], count: 3)
+        var unexplained = stored[1]
+        unexplained.signature.detail = Self.unexplained
+        try await store.updateSignatures([(unexplained.id, unexplained.signature)])
+        let catchUp = SignatureCatchUp(needsCatchUp: Self.needsCatchUp, mayRun: { true }, verify: Self.explained)
+        catchUp.stored([(stored[0].id, stored[0].signature), (unexplained.id, unexplained.signature)])
+        catchUp.finish()
+        await catchUp.run(store: store, pause: .milliseconds(1))
+        #expect(try await store.request(id: stored[0].id)?.signature == stored[0].signature)
+        #expect(try await store.request(id: unexplained.id)?.signature == Self.explained(unexplained))
+    }
+
     @Test func aVerdictThatWouldChangeIsLeftAlone() async throws {
         let (store, stored) = try await store(.memory, unexplained: [1], count: 1)
         let catchUp = SignatureCatchUp(
