@@ -169,19 +169,20 @@ public enum TerminalSafety {
     public static func escape<Bytes: Collection<UInt8>>(_ bytes: Bytes, keepNewlines: Bool = false) -> String {
         // Printable ASCII only (the usual method and target): nothing to escape.
         if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return String(decoding: bytes, as: UTF8.self) }
-        var out = ""
-        out.reserveCapacity(bytes.count)
+        // Built as bytes: runs of valid UTF-8 are copied as they are, not appended scalar by scalar.
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        func escapeByte(_ byte: UInt8) {
+            out += [UInt8(ascii: "\\"), UInt8(ascii: "x"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+        }
         var index = bytes.startIndex
         while index < bytes.endIndex {
             let byte = bytes[index]
-            if byte < 0x80 {  // fast path for ASCII
-                let scalar = Unicode.Scalar(byte)
-                if keepNewlines && byte == 0x0A {
-                    out += "\n"
-                } else if isUnsafe(scalar) {
-                    out += "\\x" + hex2(byte)
+            if byte < 0x80 {  // ASCII: copied unless it is a control (or DEL)
+                if byte >= 0x20 && byte != 0x7F || keepNewlines && byte == 0x0A {
+                    out.append(byte)
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    escapeByte(byte)
                 }
                 index = bytes.index(after: index)
                 continue
@@ -189,22 +190,20 @@ public enum TerminalSafety {
             var iterator = bytes[index...].makeIterator()
             var decoder = UTF8()
             if case .scalarValue(let scalar) = decoder.decode(&iterator) {
-                index = bytes.index(index, offsetBy: UTF8.width(scalar))
+                let next = bytes.index(index, offsetBy: UTF8.width(scalar))
                 if isUnsafe(scalar) {
-                    out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                    out += Array("\\u{\(String(scalar.value, radix: 16, uppercase: true))}".utf8)
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    out += bytes[index..<next]
                 }
+                index = next
             } else {
-                out += "\\x" + hex2(byte)
+                escapeByte(byte)
                 index = bytes.index(after: index)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static func hex2(_ byte: UInt8) -> String {
-        let s = String(byte, radix: 16)
-        return s.count == 1 ? "0" + s : s
-    }
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -27,11 +27,20 @@ struct Show: AsyncParsableCommand {
             guard writeAll(fd: 1, [UInt8](request.body)) else { throw ExitCode(1) }
             return
         }
-        guard writeStdout(Self.render(request)) else { throw ExitCode(1) }
+        // Written as it is made, about a megabyte at a time: a body of a few MB can pretty-print to
+        // millions of lines, which need not all be in memory at once.
+        let output = ExportOutput.standardOutput()
+        do {
+            try Self.render(request) { try output.write(Array($0.utf8)) }
+            try output.finish()
+        } catch {
+            throw ExitCode(1)
+        }
     }
 
-    /// The human-readable form: every captured byte escaped so nothing can act on the terminal.
-    static func render(_ request: CapturedRequest) -> String {
+    /// The human-readable form, every captured byte escaped so nothing can act on the terminal,
+    /// handed to `emit` a piece at a time.
+    static func render(_ request: CapturedRequest, emit: (String) throws -> Void) rethrows {
         var out = "#\(request.id) received \(request.receivedAt.rfc3339) from \(TerminalSafety.escape(Array(request.remoteAddress.utf8)))\n"
         out += "\(TerminalSafety.escape(Array(request.method.utf8))) \(TerminalSafety.escape(request.rawTarget)) \(request.httpVersion)\n"
         for header in request.headers {
@@ -51,6 +60,10 @@ struct Show: AsyncParsableCommand {
             out += header + "]\n"
             for index in 0..<formatted.lineCount {
                 out += formatted.line(at: index).map { TerminalSafety.escape($0.bytes) }.joined() + "\n"
+                if out.utf8.count >= 64 * 1024 {
+                    try emit(out)
+                    out = ""
+                }
             }
         }
         out += "\nresponse: \(request.response.status)\n"
@@ -63,6 +76,6 @@ struct Show: AsyncParsableCommand {
         let signature = request.signature
         out += "signature: \(signature.provider.map { TerminalSafety.escape(Array($0.utf8)) + " " } ?? "")\(signature.status.screenWord)"
         out += " - \(TerminalSafety.escape(Array(signature.detail.utf8)))\n"
-        return out
+        try emit(out)
     }
 }
