@@ -172,7 +172,7 @@ public final class ExportOutput {
     deinit { if finished { close() } else { discard() } }
 }
 
-/// The signal handlers behind `ExportOutput.removeTemporaryFileOnSignal`: they may only touch
+/// The signal handlers behind `ExportOutput.file(_:permissions:removeOnSignal:)`: they may only touch
 /// values set before they are installed, and call async-signal-safe functions (unlink, signal, raise).
 private enum InterruptCleanup {
     static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
