@@ -215,8 +215,15 @@ public enum MainScreen {
             first.append(" · ", Style(.muted))
             first.append(sig.provider ?? "no provider recognised", Style(sig.provider == nil ? .muted : .key))
             lines.append(first)
-            lines.append(TextLine(sig.detail))
-            for line in state.signatureLines { lines.append(TextLine(line, Style(.muted))) }
+            // A report line that repeats the detail and adds to it (unsigned: "… (see `hookscope
+            // providers`)") is shown once, in the detail's place.
+            var report = state.signatureLines
+            if !sig.detail.isEmpty, let repeated = report.firstIndex(where: { $0.hasPrefix(sig.detail) }) {
+                lines.append(TextLine(report.remove(at: repeated)))
+            } else {
+                lines.append(TextLine(sig.detail))
+            }
+            for line in report { lines.append(TextLine(line, Style(.muted))) }
             if let replay = state.lastReplay, replay.requestID == d.id {
                 lines.append(TextLine(""))
                 lines += replayLines(replay)

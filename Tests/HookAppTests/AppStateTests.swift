@@ -18,6 +18,19 @@ import TermUI
         #expect(screen.allSatisfy { DisplayWidth.columns($0) <= 80 })
     }
 
+    /// The report's line that repeats the detail and adds to it replaces the detail, so an unsigned
+    /// capture does not say "no signature header recognised" twice.
+    @Test func theSignaturePaneSaysTheDetailOnce() async throws {
+        let store = try await Sample.store([Sample.request("/hooks/plain", method: "GET")])
+        let h = await AppHarness(
+            store: store, size: Size(width: 100, height: 40),
+            explain: { _ in ["no signature header recognised (see `hookscope providers`)", "verdict: unsigned"] })
+        let text = h.screenText()
+        #expect(text.components(separatedBy: "no signature header recognised").count - 1 == 1, "\(text)")
+        #expect(text.contains("no signature header recognised (see `"))
+        #expect(text.contains("verdict: unsigned"))
+    }
+
     @Test func rendersCapturesAt80x24() async throws {
         let store = try await Sample.store([
             Sample.request("/hooks/stripe", signature: SignatureSummary(provider: "stripe", status: .valid, detail: "v1 matches")),
