@@ -81,6 +81,8 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
         #expect(String(decoding: noSecret.stdout, as: UTF8.self).contains("no secret"))
         let unsigned = try await runHookscope(["verify", "3", "--db", db])
         #expect(unsigned.status == 2)
+        // Said once: the report line that adds to the detail takes its place.
+        #expect(String(decoding: unsigned.stdout, as: UTF8.self) == "unsigned - no signature header recognised (see `hookscope providers`)\n  verdict: unsigned\n")
         // The stored verdicts drive `list --filter`.
         let invalid = try await runHookscope(["list", "--db", db, "--filter", "sig:invalid"])
         #expect(String(decoding: invalid.stdout, as: UTF8.self).split(separator: "\n").count == 2)
