@@ -66,6 +66,15 @@ public final class DiagnosisBudget: Sendable {
 }
 
 extension DiagnosisBudget {
+    /// Charges time spent around diagnoses (reading and writing the captures they explain later),
+    /// so that work counts against the same share of a core.
+    public func charge(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        guard nanoseconds > 0 else { return }
+        state.withLock { $0.balance -= nanoseconds }
+    }
+
     /// True when at least half of the burst allowance is saved up: the live captures are not using
     /// it, so work that can wait (explaining earlier mismatches again) may run.
     public var isRested: Bool {

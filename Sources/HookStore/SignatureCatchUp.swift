@@ -39,23 +39,28 @@ public final class SignatureCatchUp: Sendable {
     private let needsCatchUp: @Sendable (SignatureSummary) -> Bool
     private let mayRun: @Sendable () -> Bool
     private let verify: @Sendable (CapturedRequest) -> SignatureSummary
+    private let charge: @Sendable (Duration) -> Void
 
     /// - Parameters:
     ///   - limit: the most captures waiting; older ones are forgotten first.
     ///   - needsCatchUp: whether a stored verdict lacks its explanation.
     ///   - mayRun: whether the budget allows explaining one now (checked before each).
     ///   - verify: the verdict with its explanation, within the same budget.
+    ///   - charge: told the time spent reading and updating the captures, to count it against the
+    ///     same budget as the diagnoses.
     public init(
         limit: Int = 100_000,
         needsCatchUp: @escaping @Sendable (SignatureSummary) -> Bool,
         mayRun: @escaping @Sendable () -> Bool,
-        verify: @escaping @Sendable (CapturedRequest) -> SignatureSummary
+        verify: @escaping @Sendable (CapturedRequest) -> SignatureSummary,
+        charge: @escaping @Sendable (Duration) -> Void = { _ in }
     ) {
         self.limit = limit
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.needsCatchUp = needsCatchUp
         self.mayRun = mayRun
         self.verify = verify
+        self.charge = charge
     }
 
     /// Notes the committed captures whose verdict lacks its explanation (cheap; any thread).
@@ -99,15 +104,23 @@ public final class SignatureCatchUp: Sendable {
                 continue
             }
             var updates: [(id: Int64, signature: SignatureSummary)] = []
+            let clock = ContinuousClock()
+            func write() async {
+                guard !updates.isEmpty else { return }
+                let started = clock.now
+                try? await store.updateSignatures(updates)
+                charge(clock.now - started)
+                updates.removeAll()
+            }
             for id in batch {
                 while !mayRun() {
-                    if !updates.isEmpty {
-                        try? await store.updateSignatures(updates)
-                        updates.removeAll()
-                    }
+                    await write()
                     do { try await Task.sleep(for: pause) } catch { return }
                 }
-                guard let stored = try? await store.request(id: id), needsCatchUp(stored.signature) else { continue }
+                let started = clock.now
+                let found = try? await store.request(id: id)
+                charge(clock.now - started)
+                guard let stored = found, needsCatchUp(stored.signature) else { continue }
                 let summary = verify(stored)
                 if needsCatchUp(summary) {
                     queue.withLock { $0.append(id, limit: limit) }
@@ -115,7 +128,7 @@ public final class SignatureCatchUp: Sendable {
                     updates.append((id, summary))
                 }
             }
-            if !updates.isEmpty { try? await store.updateSignatures(updates) }
+            await write()
         }
     }
 }

@@ -144,7 +144,8 @@ struct Listen: AsyncParsableCommand {
         let catchUp = SignatureCatchUp(
             needsCatchUp: \.causeNotLookedFor,
             mayRun: { diagnosisBudget.isRested },
-            verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: diagnosisBudget) })
+            verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: diagnosisBudget) },
+            charge: { diagnosisBudget.charge($0) })
         let onCommit: @Sendable ([CapturedRequest]) -> Void
         if interactive {
             onCommit = { batch in

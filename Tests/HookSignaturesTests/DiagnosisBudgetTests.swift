@@ -53,6 +53,19 @@ final class ManualClock: Sendable {
         #expect(budget.isRested)
     }
 
+    /// Time charged from outside (the later catch-up's reading and writing) counts like a search.
+    @Test func chargedTimeCountsAgainstTheBudget() {
+        let clock = ManualClock()
+        let budget = DiagnosisBudget(share: 0.1, capacity: .milliseconds(10), clock: { clock.now })
+        budget.charge(.milliseconds(6))  // 4 ms left: not rested
+        #expect(!budget.isRested)
+        budget.charge(.milliseconds(5))  // 1 ms in debt: the next search is skipped
+        #expect(budget.spend { 1 } == nil)
+        clock.advance(milliseconds: 60)  // -1 + 6
+        #expect(budget.isRested)
+        #expect(budget.spend { 1 } == 1)
+    }
+
     @Test func aBudgetWithoutTimeNeverRunsTheSearch() {
         let budget = DiagnosisBudget(share: 0, capacity: .zero)
         #expect(budget.spend { Issue.record("the search ran"); return 1 } == nil)

@@ -55,15 +55,22 @@ import Testing
         }
     }
 
-    /// The explained details are written a batch at a time (one transaction each in SQLite).
+    /// The explained details are written a batch at a time (one transaction each in SQLite), and
+    /// the time spent reading and writing the captures is charged to the budget.
     @Test func updatesAreWrittenInBatches() async throws {
         let (inner, stored) = try await store(.sqlite, unexplained: Set(1...150), count: 150)
         let store = CountingStore(inner)
-        let catchUp = SignatureCatchUp(needsCatchUp: Self.needsCatchUp, mayRun: { true }, verify: Self.explained)
+        let charges = Mutex<[Duration]>([])
+        let catchUp = SignatureCatchUp(
+            needsCatchUp: Self.needsCatchUp, mayRun: { true }, verify: Self.explained,
+            charge: { duration in charges.withLock { $0.append(duration) } })
         catchUp.committed(stored)
         catchUp.finish()
         await catchUp.run(store: store, pause: .milliseconds(1), batchSize: 64)
         #expect(store.updateBatches.withLock { $0 } == [64, 64, 21])  // 149: #4 is unsigned, never noted
+        // One charge per capture read and one per batch written, none negative.
+        #expect(charges.withLock { $0.count } == 149 + 3)
+        #expect(charges.withLock { $0.allSatisfy { $0 >= .zero } })
         for request in stored where request.id != stored[3].id {
             #expect(try await inner.request(id: request.id)?.signature == Self.explained(request))
         }
