@@ -1,3 +1,4 @@
+import Dispatch
 import HookCore
 import Synchronization
 
@@ -63,6 +64,8 @@ public final class SignatureCatchUp: Sendable {
         self.charge = charge
     }
 
+    private static let verification = DispatchQueue(label: "hookscope.catch-up")
+
     /// Notes the committed captures whose verdict lacks its explanation (cheap; any thread).
     public func committed(_ batch: [CapturedRequest]) {
         note(batch.lazy.map { ($0.id, $0.signature) })
@@ -121,7 +124,12 @@ public final class SignatureCatchUp: Sendable {
                 let found = try? await store.request(id: id)
                 charge(clock.now - started)
                 guard let stored = found, needsCatchUp(stored.signature) else { continue }
-                let summary = verify(stored)
+                // On a queue of its own, not the cooperative pool the TUI runs on: explaining a
+                // hostile body of a few MB can take a good part of a second.
+                let verify = self.verify
+                let summary = await withCheckedContinuation { continuation in
+                    Self.verification.async { continuation.resume(returning: verify(stored)) }
+                }
                 if needsCatchUp(summary) {
                     queue.withLock { $0.append(id, limit: limit) }
                 } else if summary.status == stored.signature.status, summary != stored.signature {
