@@ -1,4 +1,5 @@
 import HookCore
+import HookSignatures
 import TermUI
 
 /// Which columns the list shows at a width. The REPLAY column (FORWARD with `--forward-to`: the
@@ -217,11 +218,14 @@ public enum MainScreen {
             lines.append(first)
             // A report line that repeats the detail and adds to it (unsigned: "… (see `hookscope
             // providers`)") is shown once, in the detail's place.
+            // A stored detail that says the cause was not looked for (a flood) loses that note: the
+            // report below looks for it.
+            let detail = state.signatureLines.isEmpty ? sig.detail : sig.detailBesideAFullReport
             var report = state.signatureLines
-            if !sig.detail.isEmpty, let repeated = report.firstIndex(where: { $0.hasPrefix(sig.detail) }) {
+            if !detail.isEmpty, let repeated = report.firstIndex(where: { $0.hasPrefix(detail) }) {
                 lines.append(TextLine(report.remove(at: repeated)))
             } else {
-                lines.append(TextLine(sig.detail))
+                lines.append(TextLine(detail))
             }
             for line in report { lines.append(TextLine(line, Style(.muted))) }
             if let replay = state.lastReplay, replay.requestID == d.id {

@@ -93,4 +93,12 @@ extension SignatureSummary {
     public var causeNotLookedFor: Bool {
         status == .invalid && detail.contains(VerifyContext.notDiagnosed)
     }
+
+    /// The detail without the note that the cause was not looked for: for a place that shows the
+    /// full report, where the cause is looked for, beside it.
+    public var detailBesideAFullReport: String {
+        guard causeNotLookedFor else { return detail }
+        return detail.replacingOccurrences(of: " " + VerifyContext.notDiagnosed, with: "")
+            .replacingOccurrences(of: VerifyContext.notDiagnosed, with: "")
+    }
 }

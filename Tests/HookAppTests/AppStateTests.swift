@@ -31,6 +31,21 @@ import TermUI
         #expect(text.contains("verdict: unsigned"))
     }
 
+    /// A verdict stored during a flood says its cause was not looked for; the pane looks for it in
+    /// the report below, so that note is left out there.
+    @Test func thePaneLeavesOutTheNoteThatTheCauseWasNotLookedFor() async throws {
+        let note = "(cause not looked for: too many wrong signatures at once; the signature pane and `hookscope verify` explain it)"
+        let stored = SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch \(note)")
+        let store = try await Sample.store([Sample.request("/hooks/stripe", signature: stored)])
+        let h = await AppHarness(
+            store: store, size: Size(width: 120, height: 40),
+            explain: { _ in ["provider: Stripe (stripe)", "why: the signature matches the body re-serialized with spaces"] })
+        let text = h.screenText()
+        #expect(!text.contains("cause not looked for"), "\(text)")
+        #expect(text.contains("signature mismatch"))
+        #expect(text.contains("why: the signature matches the body"))
+    }
+
     @Test func rendersCapturesAt80x24() async throws {
         let store = try await Sample.store([
             Sample.request("/hooks/stripe", signature: SignatureSummary(provider: "stripe", status: .valid, detail: "v1 matches")),

@@ -92,6 +92,12 @@ final class ManualClock: Sendable {
             #expect(!full.detail.contains(VerifyContext.notDiagnosed))
         }
         #expect(!full.causeNotLookedFor)
+        #expect(full.detailBesideAFullReport == full.detail)
+        if none.causeNotLookedFor {
+            #expect(!none.detailBesideAFullReport.contains("cause not looked for"))
+            #expect(!none.detailBesideAFullReport.hasSuffix(" "))
+            #expect(none.detail.hasPrefix(none.detailBesideAFullReport))
+        }
         // The full report (signature pane, `hookscope verify`) never uses a budget.
         #expect(verifier.verify(request, now: request.receivedAt).summary == full)
     }
