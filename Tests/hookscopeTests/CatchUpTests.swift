@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// The listener, end to end: a flood of wrongly signed requests leaves some verdicts stored without
+/// their cause (the diagnosis budget ran out); once the flood is over the listener explains them
+/// and `list --json` shows the explanation.
+@Suite struct CatchUpTests {
+    static let marker = "cause not looked for"
+
+    /// The stored details of the invalid verdicts (`list --json`).
+    func invalidDetails(_ db: String) async throws -> [String] {
+        let list = try await runHookscope(["list", "--json", "--db", db], environment: cleanEnvironment())
+        #expect(list.status == 0, "\(list.stderr)")
+        return String(decoding: list.stdout, as: UTF8.self).split(separator: "\n").compactMap { line in
+            guard let signature = jsonObject(line)?["signature"] as? [String: Any], signature["status"] as? String == "invalid" else { return nil }
+            return signature["detail"] as? String
+        }
+    }
+
+    @Test func mismatchesStoredWithoutTheirCauseAreExplainedOnceTheFloodIsOver() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await ListenerProcess(["--db", db, "--secret", "stripe=whsec_not_the_signer"])
+        let port = listener.port
+        let body = "{\"id\":\"evt_1\",\"type\":\"payment_intent.succeeded\",\"pad\":\"\(String(repeating: "x", count: 1900))\"}"
+        let signature = "Stripe-Signature: t=\(Int(Date().timeIntervalSince1970)),v1=\(String(repeating: "0", count: 64))"
+
+        // Rounds of wrongly signed requests until the budget has run out at least once.
+        var sent = 0
+        var unexplained = 0
+        while unexplained == 0 && sent < 12_000 {
+            let statuses = await onOwnThread { () -> [Int?] in
+                guard let client = KeepAliveClient(port: port) else { return [nil] }
+                return (0..<400).map { _ in client.post(path: "/stripe", body: body, headers: [signature]) }
+            }
+            #expect(statuses.allSatisfy { $0 == 200 })
+            sent += statuses.count
+            unexplained = try await invalidDetails(db).filter { $0.contains(Self.marker) }.count
+        }
+        try #require(unexplained > 0, "the budget never ran out in \(sent) requests")
+
+        // Then, with nothing more arriving, they are explained, a few a second.
+        let deadline = ContinuousClock.now + .seconds(240)
+        var details = try await invalidDetails(db)
+        while details.contains(where: { $0.contains(Self.marker) }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            details = try await invalidDetails(db)
+        }
+        #expect(details.count == sent, "every capture is still invalid")
+        #expect(!details.contains { $0.contains(Self.marker) }, "\(details.filter { $0.contains(Self.marker) }.count) still without their cause")
+        #expect(details.allSatisfy { $0.hasPrefix("signature mismatch") })
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+    }
+}
