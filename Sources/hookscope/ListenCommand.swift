@@ -200,7 +200,14 @@ struct Listen: AsyncParsableCommand {
             store: requestStore, verifiers: verifiers, handshakes: !noHandshakes && config.handshakes != false,
             metaVerifyToken: metaVerifyToken ?? config.metaVerifyToken,
             forwarder: forwarding?.forwarder, proxyResponse: proxyResponse, diagnosisBudget: diagnosisBudget)
-        let catchUpTask = Task { await catchUp.run(store: requestStore) }
+        let catchUpTask = Task {
+            // Captures stored before this start that a flood left unexplained (among the newest 10,000).
+            if let total = try? await requestStore.count(), total > 0,
+               let recent = try? await requestStore.summaries(offset: max(0, total - 10_000), limit: 10_000) {
+                catchUp.stored(recent.map { (id: $0.id, signature: $0.signature) })
+            }
+            await catchUp.run(store: requestStore)
+        }
         let listener: HTTPListener
         do {
             listener = try await HTTPListener.start(configuration: listenerSettings, sink: sink, logger: logger)

@@ -52,4 +52,43 @@ import Testing
         listener.kill(SIGTERM)
         _ = await listener.waitForExit()
     }
+
+    /// Killed before it could explain them, the listener explains them after it starts again.
+    @Test func afterARestartTheNewestAreExplainedToo() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        var listener = try await ListenerProcess(["--db", db, "--secret", "stripe=whsec_not_the_signer"])
+        let port = listener.port
+        let body = "{\"id\":\"evt_1\",\"pad\":\"\(String(repeating: "x", count: 1900))\"}"
+        let signature = "Stripe-Signature: t=\(Int(Date().timeIntervalSince1970)),v1=\(String(repeating: "0", count: 64))"
+        var sent = 0
+        var unexplained = 0
+        while unexplained == 0 && sent < 12_000 {
+            let statuses = await onOwnThread { () -> [Int?] in
+                guard let client = KeepAliveClient(port: port) else { return [nil] }
+                return (0..<400).map { _ in client.post(path: "/stripe", body: body, headers: [signature]) }
+            }
+            #expect(statuses.allSatisfy { $0 == 200 })
+            sent += statuses.count
+            listener.kill(SIGSTOP)  // nothing is explained while we look
+            unexplained = try await invalidDetails(db).filter { $0.contains(Self.marker) }.count
+            listener.kill(SIGCONT)
+        }
+        listener.kill(SIGSTOP)
+        listener.kill(SIGKILL)
+        _ = await listener.waitForExit()
+        try #require(try await invalidDetails(db).contains { $0.contains(Self.marker) }, "the budget never ran out in \(sent) requests")
+
+        listener = try await ListenerProcess(["--db", db, "--secret", "stripe=whsec_not_the_signer"])
+        let deadline = ContinuousClock.now + .seconds(240)
+        var details = try await invalidDetails(db)
+        while details.contains(where: { $0.contains(Self.marker) }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            details = try await invalidDetails(db)
+        }
+        #expect(details.count == sent)
+        #expect(!details.contains { $0.contains(Self.marker) }, "\(details.filter { $0.contains(Self.marker) }.count) still without their cause")
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+    }
 }
