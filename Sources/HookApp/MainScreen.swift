@@ -216,18 +216,9 @@ public enum MainScreen {
             first.append(" · ", Style(.muted))
             first.append(sig.provider ?? "no provider recognised", Style(sig.provider == nil ? .muted : .key))
             lines.append(first)
-            // A report line that repeats the detail and adds to it (unsigned: "… (see `hookscope
-            // providers`)") is shown once, in the detail's place.
-            // A stored detail that says the cause was not looked for (a flood) loses that note: the
-            // report below looks for it.
-            let detail = state.signatureLines.isEmpty ? sig.detail : sig.detailBesideAFullReport
-            var report = state.signatureLines
-            if !detail.isEmpty, let repeated = report.firstIndex(where: { $0.hasPrefix(detail) }) {
-                lines.append(TextLine(report.remove(at: repeated)))
-            } else {
-                lines.append(TextLine(detail))
-            }
-            for line in report { lines.append(TextLine(line, Style(.muted))) }
+            let shown = sig.shown(with: state.signatureLines)
+            lines.append(TextLine(shown.detail))
+            for line in shown.lines { lines.append(TextLine(line, Style(.muted))) }
             if let replay = state.lastReplay, replay.requestID == d.id {
                 lines.append(TextLine(""))
                 lines += replayLines(replay)

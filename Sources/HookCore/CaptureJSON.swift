@@ -47,8 +47,7 @@ public enum CaptureJSON {
 
     /// Appends `\uXXXX` (lower-case hex) for a UTF-16 code unit.
     static func appendUnicodeEscape(_ value: UInt32, to out: inout [UInt8]) {
-        let hex: StaticString = "0123456789abcdef"
-        let digits = hex.utf8Start
+        let digits = HexBody.digits
         out += [0x5C, 0x75, digits[Int(value >> 12 & 0xF)], digits[Int(value >> 8 & 0xF)], digits[Int(value >> 4 & 0xF)], digits[Int(value & 0xF)]]
     }
 
@@ -173,7 +172,7 @@ public enum TerminalSafety {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 16)
         func escapeByte(_ byte: UInt8) {
-            out += [UInt8(ascii: "\\"), UInt8(ascii: "x"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            out += [UInt8(ascii: "\\"), UInt8(ascii: "x"), HexBody.digits[Int(byte >> 4)], HexBody.digits[Int(byte & 0x0F)]]
         }
         var index = bytes.startIndex
         while index < bytes.endIndex {
@@ -204,6 +203,4 @@ public enum TerminalSafety {
         }
         return String(decoding: out, as: UTF8.self)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

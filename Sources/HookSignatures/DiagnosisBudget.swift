@@ -1,5 +1,4 @@
 import Foundation
-import HookCore
 import Synchronization
 
 /// Caps the CPU time the listener spends explaining wrong signatures.
@@ -20,6 +19,18 @@ public final class DiagnosisBudget: Sendable {
         var skipped = 0
     }
 
+    /// Nanoseconds in `duration`.
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+
+    /// Adds the time refilled since `state.last` (up to the capacity) as of `now`.
+    private func refill(_ state: inout State, now: UInt64) {
+        guard now > state.last else { return }
+        state.balance = min(capacity, state.balance + Int64(Double(now - state.last) * refillPerSecond / 1e9))
+        state.last = now
+    }
+
     private let state: Mutex<State>
     private let refillPerSecond: Double
     private let capacity: Int64
@@ -33,7 +44,7 @@ public final class DiagnosisBudget: Sendable {
         share: Double = 0.1, capacity: Duration = .milliseconds(500),
         clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
     ) {
-        let capacityNanoseconds = capacity.components.seconds * 1_000_000_000 + capacity.components.attoseconds / 1_000_000_000
+        let capacityNanoseconds = Self.nanoseconds(capacity)
         self.capacity = capacityNanoseconds
         self.refillPerSecond = share * 1e9
         self.clock = clock
@@ -45,10 +56,7 @@ public final class DiagnosisBudget: Sendable {
     public func spend<T>(_ work: () throws -> T) rethrows -> T? {
         let start = clock()
         let allowed = state.withLock { state -> Bool in
-            if start > state.last {
-                state.balance = min(capacity, state.balance + Int64(Double(start - state.last) * refillPerSecond / 1e9))
-                state.last = start
-            }
+            refill(&state, now: start)
             if state.balance > 0 { return true }
             state.skipped += 1
             return false
@@ -69,8 +77,7 @@ extension DiagnosisBudget {
     /// Charges time spent around diagnoses (reading and writing the captures they explain later),
     /// so that work counts against the same share of a core.
     public func charge(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let nanoseconds = Self.nanoseconds(duration)
         guard nanoseconds > 0 else { return }
         state.withLock { $0.balance -= nanoseconds }
     }
@@ -80,25 +87,8 @@ extension DiagnosisBudget {
     public var isRested: Bool {
         let now = clock()
         return state.withLock { state in
-            let balance = now > state.last
-                ? min(capacity, state.balance + Int64(Double(now - state.last) * refillPerSecond / 1e9))
-                : state.balance
-            return balance >= capacity / 2
+            refill(&state, now: now)
+            return state.balance >= capacity / 2
         }
-    }
-}
-
-extension SignatureSummary {
-    /// A mismatch stored without its cause because the diagnosis budget had run out.
-    public var causeNotLookedFor: Bool {
-        status == .invalid && detail.contains(VerifyContext.notDiagnosed)
-    }
-
-    /// The detail without the note that the cause was not looked for: for a place that shows the
-    /// full report, where the cause is looked for, beside it.
-    public var detailBesideAFullReport: String {
-        guard causeNotLookedFor else { return detail }
-        return detail.replacingOccurrences(of: " " + VerifyContext.notDiagnosed, with: "")
-            .replacingOccurrences(of: VerifyContext.notDiagnosed, with: "")
     }
 }

@@ -34,14 +34,9 @@ struct Verify: AsyncParsableCommand {
         }
         let summary = report.summary
         var text = "\(summary.provider.map { ProviderCatalog.displayName(for: $0) + ": " } ?? "")\(summary.status.screenWord)"
-        // A report line that repeats the detail and adds to it is said once, as the detail (as in the pane).
-        var lines = report.lines
-        if !summary.detail.isEmpty, let repeated = lines.firstIndex(where: { $0.hasPrefix(summary.detail) }) {
-            text += " - \(lines.remove(at: repeated))\n"
-        } else {
-            text += " - \(summary.detail)\n"
-        }
-        for line in lines { text += "  \(line)\n" }
+        let shown = summary.shown(with: report.lines)
+        text += " - \(shown.detail)\n"
+        for line in shown.lines { text += "  \(line)\n" }
         writeStdout(TerminalSafety.escape(Array(text.utf8), keepNewlines: true))
         switch summary.status {
         case .valid: return

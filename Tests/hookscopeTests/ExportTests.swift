@@ -28,6 +28,16 @@ import Testing
         return listener
     }
 
+    /// A new store in a new directory holding the captures of `capture(into:)`, the listener stopped.
+    func capturedStore(named name: String = "c.sqlite") async throws -> (directory: URL, db: String) {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent(name).path
+        let listener = try await capture(into: db)
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        return (directory, db)
+    }
+
     func jsonLines(_ db: String) async throws -> [[String: Any]] {
         let list = try await runHookscope(["list", "--json", "--db", db])
         #expect(list.status == 0)
@@ -44,11 +54,7 @@ import Testing
     }
 
     @Test func harExportThenImportKeepsEveryByte() async throws {
-        let directory = try temporaryDirectory()
-        let source = directory.appendingPathComponent("source.sqlite").path
-        let listener = try await capture(into: source)
-        listener.kill(SIGTERM)
-        _ = await listener.waitForExit()
+        let (directory, source) = try await capturedStore(named: "source.sqlite")
         let har = directory.appendingPathComponent("captures.har").path
         let export = try await runHookscope(["export", "--har", "--include-secrets", "--db", source, "--output", har])
         #expect(export.status == 0, "\(export.stderr)")
@@ -62,11 +68,7 @@ import Testing
     }
 
     @Test func harFollowsTheHAR12Shape() async throws {
-        let directory = try temporaryDirectory()
-        let db = directory.appendingPathComponent("c.sqlite").path
-        let listener = try await capture(into: db)
-        listener.kill(SIGTERM)
-        _ = await listener.waitForExit()
+        let (_, db) = try await capturedStore()
         let export = try await runHookscope(["export", "--db", db])
         #expect(export.status == 0)
         let document = try #require(try JSONSerialization.jsonObject(with: export.stdout) as? [String: Any])
@@ -156,11 +158,7 @@ import Testing
     }
 
     @Test func redactionHoldsInEveryFormat() async throws {
-        let directory = try temporaryDirectory()
-        let db = directory.appendingPathComponent("c.sqlite").path
-        let listener = try await capture(into: db)
-        listener.kill(SIGTERM)
-        _ = await listener.waitForExit()
+        let (_, db) = try await capturedStore()
         for format in ["--har", "--curl", "--raw"] {
             let export = try await runHookscope(["export", format, "--db", db])
             #expect(export.status == 0)
@@ -230,11 +228,7 @@ import Testing
     /// `-o` to a regular file replaces it only once the export is complete; to a device it writes
     /// in place and, when that fails, says why and leaves the device alone.
     @Test func outputFilesAreReplacedWholeAndDevicesAreNeverRemoved() async throws {
-        let directory = try temporaryDirectory()
-        let db = directory.appendingPathComponent("c.sqlite").path
-        let listener = try await capture(into: db)
-        listener.kill(SIGTERM)
-        _ = await listener.waitForExit()
+        let (directory, db) = try await capturedStore()
         let file = directory.appendingPathComponent("out.sh").path
         try Data("old contents\n".utf8).write(to: URL(fileURLWithPath: file))
         let exported = try await runHookscope(["export", "--curl", "--db", db, "-o", file])
@@ -303,11 +297,7 @@ import Testing
     }
 
     @Test func aHARWithABadEntryImportsNothing() async throws {
-        let directory = try temporaryDirectory()
-        let db = directory.appendingPathComponent("c.sqlite").path
-        let listener = try await capture(into: db)
-        listener.kill(SIGTERM)
-        _ = await listener.waitForExit()
+        let (directory, db) = try await capturedStore()
         let good = try await runHookscope(["export", "--har", "--include-secrets", "--db", db])
         var document = try #require(try JSONSerialization.jsonObject(with: good.stdout) as? [String: Any])
         var log = try #require(document["log"] as? [String: Any])
@@ -360,11 +350,7 @@ import Testing
     }
 
     @Test func badSelectionsGetClearErrors() async throws {
-        let directory = try temporaryDirectory()
-        let db = directory.appendingPathComponent("c.sqlite").path
-        let listener = try await capture(into: db)
-        listener.kill(SIGTERM)
-        _ = await listener.waitForExit()
+        let (directory, db) = try await capturedStore()
         let badFilter = try await runHookscope(["export", "--db", db, "--filter", "colour:red"])
         #expect(badFilter.status != 0)
         #expect(badFilter.stderr.hasPrefix("hookscope: --filter:"))

@@ -1,0 +1,32 @@
+import Foundation
+import HookCore
+
+extension SignatureSummary {
+    /// A mismatch stored without its cause because the diagnosis budget had run out.
+    public var causeNotLookedFor: Bool {
+        status == .invalid && detail.contains(VerifyContext.notDiagnosed)
+    }
+
+    /// The detail without the note that the cause was not looked for: for a place that shows the
+    /// full report, where the cause is looked for, beside it.
+    var detailBesideAFullReport: String {
+        guard causeNotLookedFor else { return detail }
+        return detail.replacingOccurrences(of: " " + VerifyContext.notDiagnosed, with: "")
+            .replacingOccurrences(of: VerifyContext.notDiagnosed, with: "")
+    }
+
+    /// The detail and the lines of a full report (`SignatureVerifier.verify(_:now:).lines`) as the
+    /// signature pane and `hookscope verify` show them together: the detail loses a note that the
+    /// cause was not looked for (the report looks for it), and a report line that repeats the
+    /// detail and adds to it (unsigned: "… (see `hookscope providers`)") is said once, in the
+    /// detail's place.
+    public func shown(with report: [String]) -> (detail: String, lines: [String]) {
+        guard !report.isEmpty else { return (detail, []) }
+        let detail = detailBesideAFullReport
+        var lines = report
+        if !detail.isEmpty, let repeated = lines.firstIndex(where: { $0.hasPrefix(detail) }) {
+            return (lines.remove(at: repeated), lines)
+        }
+        return (detail, lines)
+    }
+}
