@@ -233,6 +233,17 @@ public struct SignatureSummary: Sendable, Hashable {
     }
 
     public static let unsigned = SignatureSummary(provider: nil, status: .unsigned, detail: "no signature header recognised")
+
+    /// The note a mismatch's detail ends with when the listener's diagnosis budget had run out (a
+    /// flood of wrong signatures): the verdict is right, its cause was not looked for.
+    public static let notDiagnosedNote =
+        "(cause not looked for: too many wrong signatures at once; the signature pane and `hookscope verify` explain it)"
+
+    /// A mismatch stored without its cause because the diagnosis budget had run out: the stores
+    /// keep these apart so that they can be explained later (`SignatureCatchUp`).
+    public var causeNotLookedFor: Bool {
+        status == .invalid && detail.contains(Self.notDiagnosedNote)
+    }
 }
 
 /// One request as it reached the listener, byte-exact, plus what was answered.

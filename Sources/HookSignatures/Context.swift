@@ -46,7 +46,7 @@ struct VerifyContext: Sendable {
     }
 
     /// Ends a mismatch's detail when its cause was not looked for.
-    static let notDiagnosed = "(cause not looked for: too many wrong signatures at once; the signature pane and `hookscope verify` explain it)"
+    static let notDiagnosed = SignatureSummary.notDiagnosedNote
 
     var body: [UInt8] {
         cache.body.withLock { body in

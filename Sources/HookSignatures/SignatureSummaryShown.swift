@@ -2,11 +2,6 @@ import Foundation
 import HookCore
 
 extension SignatureSummary {
-    /// A mismatch stored without its cause because the diagnosis budget had run out.
-    public var causeNotLookedFor: Bool {
-        status == .invalid && detail.contains(VerifyContext.notDiagnosed)
-    }
-
     /// The detail without the note that the cause was not looked for: for a place that shows the
     /// full report, where the cause is looked for, beside it.
     var detailBesideAFullReport: String {

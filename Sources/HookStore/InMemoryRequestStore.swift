@@ -128,6 +128,18 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         }
     }
 
+    public func unexplainedIDs(afterID: Int64, limit: Int) async throws -> [Int64] {
+        state.withLock { state in
+            let start = state.slots[state.first...].partitioningIndex { $0!.id > afterID }
+            var ids: [Int64] = []
+            for slot in state.slots[start...] where slot!.signature.causeNotLookedFor {
+                ids.append(slot!.id)
+                if ids.count >= limit { break }
+            }
+            return ids
+        }
+    }
+
     public func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {
         state.withLock { state in
             if let index = state.index(of: id) {

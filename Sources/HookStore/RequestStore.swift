@@ -19,6 +19,10 @@ public protocol RequestStore: Sendable {
     func updateSignature(id: Int64, _ signature: SignatureSummary) async throws
     /// Replaces several verdicts at once (one transaction in the SQLite store).
     func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws
+    /// Ids above `afterID`, oldest first, of the captures whose stored verdict lacks its cause
+    /// (`SignatureSummary.causeNotLookedFor`): what `SignatureCatchUp` explains later. The SQLite
+    /// store keeps these ids in a table of their own, so it finds them at any age and after a restart.
+    func unexplainedIDs(afterID: Int64, limit: Int) async throws -> [Int64]
     /// Removes one capture; no error when it does not exist.
     func delete(id: Int64) async throws
     /// Removes every capture.

@@ -141,6 +141,19 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             // stored before were all counted as replays.
             try db.execute(sql: "ALTER TABLE replay ADD COLUMN kind TEXT NOT NULL DEFAULT 'replay'")
         }
+        migrator.registerMigration("v5-unexplained") { db in
+            // The ids of captures whose verdict was stored without its cause (a flood used up the
+            // diagnosis budget), kept apart so that the listener explains them later whatever
+            // their age, also after a restart. A database from before this table is looked at
+            // among its newest 10,000 captures only: a scan of a large store would delay the start.
+            try db.execute(sql: """
+                CREATE TABLE unexplained (id INTEGER PRIMARY KEY);
+                INSERT INTO unexplained (id)
+                    SELECT id FROM request
+                    WHERE id > (SELECT coalesce(max(id), 0) - 10000 FROM request)
+                        AND sig_status = ? AND instr(sig_detail, ?) > 0;
+                """, arguments: [VerdictStatus.invalid.rawValue, SignatureSummary.notDiagnosedNote])
+        }
         return migrator
     }
 
@@ -206,6 +219,9 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                             try Self.insert(request, with: statement, scratch: &scratch, db: db)
                             var copy = request
                             copy.id = db.lastInsertedRowID
+                            if request.signature.causeNotLookedFor {
+                                try db.cachedStatement(sql: Self.noteUnexplainedSQL).execute(arguments: [copy.id])
+                            }
                             stored.append(copy)
                         }
                     }
@@ -213,6 +229,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                         try db.execute(
                             sql: "DELETE FROM request WHERE id IN (SELECT id FROM request ORDER BY id LIMIT ?)",
                             arguments: [excess])
+                        try db.execute(sql: "DELETE FROM unexplained WHERE id < (SELECT min(id) FROM request)")
                     }
                     return stored
                 }
@@ -299,28 +316,44 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     /// SQLite's `SQLITE_TRANSIENT` (a macro Swift cannot import): SQLite copies the value before the call returns.
     private static var transient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
 
+    private static let noteUnexplainedSQL = "INSERT OR IGNORE INTO unexplained (id) VALUES (?)"
+
     public func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE request SET sig_provider = ?, sig_status = ?, sig_detail = ? WHERE id = ?",
-                arguments: [signature.provider, signature.status.rawValue, signature.detail, id])
-        }
+        try await updateSignatures([(id, signature)])
     }
 
+    /// Also keeps the `unexplained` table in step: a verdict without its cause is noted there (the
+    /// re-verification after a secret changed can store one), an explained one is taken out.
     public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {
         guard !updates.isEmpty else { return }
         try await pool.write { db in
             let statement = try db.cachedStatement(sql: "UPDATE request SET sig_provider = ?, sig_status = ?, sig_detail = ? WHERE id = ?")
+            let note = try db.cachedStatement(sql: Self.noteUnexplainedSQL)
+            let explained = try db.cachedStatement(sql: "DELETE FROM unexplained WHERE id = ?")
             for (id, signature) in updates {
                 try statement.execute(arguments: [signature.provider, signature.status.rawValue, signature.detail, id])
+                if db.changesCount == 0 { continue }
+                try (signature.causeNotLookedFor ? note : explained).execute(arguments: [id])
             }
+        }
+    }
+
+    public func unexplainedIDs(afterID: Int64, limit: Int) async throws -> [Int64] {
+        try await pool.read { db in
+            // Joined with the captures: an id whose capture was deleted by another process is not returned.
+            try Int64.fetchAll(
+                db,
+                sql: "SELECT unexplained.id FROM unexplained JOIN request USING (id) WHERE unexplained.id > ? ORDER BY unexplained.id LIMIT ?",
+                arguments: [afterID, limit])
         }
     }
 
     public func delete(id: Int64) async throws {
         let removed = try await pool.write { db in
             try db.execute(sql: "DELETE FROM request WHERE id = ?", arguments: [id])
-            return db.changesCount
+            let removed = db.changesCount
+            try db.execute(sql: "DELETE FROM unexplained WHERE id = ?", arguments: [id])
+            return removed
         }
         writer.withLock { $0.count -= removed }
     }
@@ -334,6 +367,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             for range in ranges {
                 try db.execute(sql: "DELETE FROM request WHERE id BETWEEN ? AND ?", arguments: [range.lowerBound, range.upperBound])
                 removed += db.changesCount
+                try db.execute(sql: "DELETE FROM unexplained WHERE id BETWEEN ? AND ?", arguments: [range.lowerBound, range.upperBound])
             }
             return removed
         }
@@ -348,6 +382,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     public func deleteAll() async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM request")
+            try db.execute(sql: "DELETE FROM unexplained")
         }
         writer.withLock { $0.count = 0; $0.maxID = 0 }
     }

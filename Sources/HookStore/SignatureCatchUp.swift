@@ -5,60 +5,32 @@ import Synchronization
 /// Explains, once the listener is quiet again, the mismatches it stored without their cause.
 ///
 /// During a flood of wrongly signed requests the listener's diagnosis budget runs out and their
-/// verdicts are stored as a plain `invalid` whose detail says the cause was not looked for. This
-/// keeps the ids of those captures (the newest `limit` of them) and, whenever the budget is rested
-/// (the live captures are not using it), verifies them again and stores the full detail, so that
-/// `list --json`, `show` and exports end up explaining them as the signature pane does. The verdict
-/// itself never changes: only the detail. Updates are written a batch at a time (one transaction).
+/// verdicts are stored as a plain `invalid` whose detail says the cause was not looked for
+/// (`SignatureSummary.causeNotLookedFor`). The store keeps the ids of those captures apart
+/// (`RequestStore.unexplainedIDs`: a table of its own in SQLite, so none is forgotten, whatever its
+/// age, also after a restart). Whenever the budget is rested (the live captures are not using it),
+/// this verifies them again and stores the full detail, so that `list --json`, `show` and exports
+/// end up explaining them as the signature pane does. The verdict itself never changes: only the
+/// detail. Updates are written a batch at a time (one transaction).
 public final class SignatureCatchUp: Sendable {
-    private struct Queue {
-        var ids: [Int64] = []
-        var head = 0
-        var count: Int { ids.count - head }
-
-        mutating func append(_ id: Int64, limit: Int) {
-            ids.append(id)
-            if count > limit { head += count - limit }
-            if head > 4096, head * 2 > ids.count {
-                ids.removeFirst(head)
-                head = 0
-            }
-        }
-
-        mutating func take(_ n: Int) -> ArraySlice<Int64> {
-            let end = min(ids.count, head + n)
-            defer { head = end }
-            return ids[head..<end]
-        }
-    }
-
-    private let queue = Mutex(Queue())
-    private let limit: Int
-    /// One element whenever ids were added; finished by `finish`.
+    /// One element whenever a verdict without its cause was stored; finished by `finish`.
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
-    private let needsCatchUp: @Sendable (SignatureSummary) -> Bool
     private let mayRun: @Sendable () -> Bool
     private let verify: @Sendable (CapturedRequest) -> SignatureSummary
     private let charge: @Sendable (Duration) -> Void
 
     /// - Parameters:
-    ///   - limit: the most captures waiting; older ones are forgotten first.
-    ///   - needsCatchUp: whether a stored verdict lacks its explanation.
     ///   - mayRun: whether the budget allows explaining one now (checked before each).
     ///   - verify: the verdict with its explanation, within the same budget.
     ///   - charge: told the time spent reading and updating the captures, to count it against the
     ///     same budget as the diagnoses.
     public init(
-        limit: Int = 100_000,
-        needsCatchUp: @escaping @Sendable (SignatureSummary) -> Bool,
         mayRun: @escaping @Sendable () -> Bool,
         verify: @escaping @Sendable (CapturedRequest) -> SignatureSummary,
         charge: @escaping @Sendable (Duration) -> Void = { _ in }
     ) {
-        self.limit = limit
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        self.needsCatchUp = needsCatchUp
         self.mayRun = mayRun
         self.verify = verify
         self.charge = charge
@@ -66,48 +38,54 @@ public final class SignatureCatchUp: Sendable {
 
     private static let verification = DispatchQueue(label: "hookscope.catch-up")
 
-    /// Notes the committed captures whose verdict lacks its explanation (cheap; any thread).
+    /// Told of each committed batch: wakes `run` when one of them lacks its explanation (cheap; any thread).
     public func committed(_ batch: [CapturedRequest]) {
-        note(batch.lazy.map { ($0.id, $0.signature) })
+        if batch.contains(where: \.signature.causeNotLookedFor) { wake.yield() }
     }
 
-    /// Notes verdicts stored for existing captures (the re-verification after a secret was added),
-    /// once they are written.
+    /// Told of verdicts stored for existing captures (the re-verification after a secret was
+    /// added), once they are written: the same.
     public func stored(_ verdicts: [(id: Int64, signature: SignatureSummary)]) {
-        note(verdicts.lazy.map { ($0.id, $0.signature) })
+        if verdicts.contains(where: \.signature.causeNotLookedFor) { wake.yield() }
     }
 
-    private func note(_ verdicts: some Sequence<(Int64, SignatureSummary)>) {
-        var added = false
-        queue.withLock { queue in
-            for (id, signature) in verdicts where needsCatchUp(signature) {
-                queue.append(id, limit: limit)
-                added = true
-            }
-        }
-        if added { wake.yield() }
-    }
-
-    /// Lets `run` return once the captures noted so far are handled.
+    /// Lets `run` return once it finds nothing more to explain.
     public func finish() {
         wake.finish()
     }
 
-    /// Works through the noted captures until `finish` or cancellation, `batchSize` at a time,
-    /// waiting `pause` whenever the budget does not allow one more. Captures deleted meanwhile are
-    /// skipped; one whose diagnosis is skipped again (the live captures took the budget) goes to
-    /// the back of the queue.
+    /// Works through the store's unexplained captures, oldest first, `batchSize` at a time, until
+    /// `finish` or cancellation, waiting `pause` whenever the budget does not allow one more. When
+    /// a pass is through, it waits to be woken; a pass in which a diagnosis was skipped again (the
+    /// live captures took the budget) is followed by another after `pause`.
     public func run(store: any RequestStore, pause: Duration = .milliseconds(100), batchSize: Int = 64) async {
         var wakeups = wakes.makeAsyncIterator()
+        let clock = ContinuousClock()
+        var after: Int64 = 0
+        var skipped = false
+        var finished = false
+        // Captures whose verdict would change (the secrets changed since): left as they are, and
+        // not verified again by this run.
+        var leftAlone = Set<Int64>()
         while !Task.isCancelled {
-            let batch = queue.withLock { $0.take(batchSize) }
-            if batch.isEmpty {
-                // Finished and nothing left: done. Otherwise wait for more ids.
-                if await wakeups.next() == nil, queue.withLock({ $0.count }) == 0 { return }
+            let started = clock.now
+            let ids = (try? await store.unexplainedIDs(afterID: after, limit: batchSize)) ?? []
+            charge(clock.now - started)
+            if ids.isEmpty {
+                // A pass is through. Again at once if a diagnosis was skipped, else when woken.
+                after = 0
+                if skipped {
+                    skipped = false
+                    do { try await Task.sleep(for: pause) } catch { return }
+                } else if finished {
+                    return
+                } else if await wakeups.next() == nil {
+                    finished = true  // one more pass, for what was stored before `finish`
+                }
                 continue
             }
+            after = ids[ids.count - 1]
             var updates: [(id: Int64, signature: SignatureSummary)] = []
-            let clock = ContinuousClock()
             func write() async {
                 guard !updates.isEmpty else { return }
                 let started = clock.now
@@ -115,7 +93,7 @@ public final class SignatureCatchUp: Sendable {
                 charge(clock.now - started)
                 updates.removeAll()
             }
-            for id in batch {
+            for id in ids where !leftAlone.contains(id) {
                 while !mayRun() {
                     await write()
                     do { try await Task.sleep(for: pause) } catch { return }
@@ -123,17 +101,19 @@ public final class SignatureCatchUp: Sendable {
                 let started = clock.now
                 let found = try? await store.request(id: id)
                 charge(clock.now - started)
-                guard let stored = found, needsCatchUp(stored.signature) else { continue }
+                guard let stored = found, stored.signature.causeNotLookedFor else { continue }
                 // On a queue of its own, not the cooperative pool the TUI runs on: explaining a
                 // hostile body of a few MB can take a good part of a second.
                 let verify = self.verify
                 let summary = await withCheckedContinuation { continuation in
                     Self.verification.async { continuation.resume(returning: verify(stored)) }
                 }
-                if needsCatchUp(summary) {
-                    queue.withLock { $0.append(id, limit: limit) }
-                } else if summary.status == stored.signature.status, summary != stored.signature {
+                if summary.causeNotLookedFor {
+                    skipped = true
+                } else if summary.status == stored.signature.status {
                     updates.append((id, summary))
+                } else {
+                    leftAlone.insert(id)
                 }
             }
             await write()

@@ -142,7 +142,6 @@ struct Listen: AsyncParsableCommand {
         // is rested again.
         let diagnosisBudget = DiagnosisBudget()
         let catchUp = SignatureCatchUp(
-            needsCatchUp: \.causeNotLookedFor,
             mayRun: { diagnosisBudget.isRested },
             verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: diagnosisBudget) },
             charge: { diagnosisBudget.charge($0) })
@@ -200,14 +199,8 @@ struct Listen: AsyncParsableCommand {
             store: requestStore, verifiers: verifiers, handshakes: !noHandshakes && config.handshakes != false,
             metaVerifyToken: metaVerifyToken ?? config.metaVerifyToken,
             forwarder: forwarding?.forwarder, proxyResponse: proxyResponse, diagnosisBudget: diagnosisBudget)
-        let catchUpTask = Task {
-            // Captures stored before this start that a flood left unexplained (among the newest 10,000).
-            if let total = try? await requestStore.count(), total > 0,
-               let recent = try? await requestStore.summaries(offset: max(0, total - 10_000), limit: 10_000) {
-                catchUp.stored(recent.map { (id: $0.id, signature: $0.signature) })
-            }
-            await catchUp.run(store: requestStore)
-        }
+        // Its first pass also explains what a flood left unexplained before this start.
+        let catchUpTask = Task { await catchUp.run(store: requestStore) }
         let listener: HTTPListener
         do {
             listener = try await HTTPListener.start(configuration: listenerSettings, sink: sink, logger: logger)

@@ -365,6 +365,7 @@ import TermUI
         func summaries(afterID: Int64, limit: Int) async throws -> [RequestSummary] { [] }
         func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] { [] }
         func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {}
+        func unexplainedIDs(afterID: Int64, limit: Int) async throws -> [Int64] { [] }
         func delete(id: Int64) async throws {}
         func deleteAll() async throws {}
         func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt { attempt }

@@ -45,6 +45,7 @@ import Testing
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
         let listener = try await ListenerProcess(["--db", db, "--secret", "stripe=whsec_not_the_signer"])
+        listener.discardOutput()
         let sent = try await floodUntilUnexplained(listener, db: db)
 
         // Then, with nothing more arriving, they are explained, a few a second.
@@ -61,18 +62,36 @@ import Testing
         _ = await listener.waitForExit()
     }
 
-    /// Killed before it could explain them, the listener explains them after it starts again.
-    @Test func afterARestartTheNewestAreExplainedToo() async throws {
+    /// Killed before it could explain them, the listener explains them after it starts again, also
+    /// when more than 10,000 other captures were stored on top of them in between (by a run without
+    /// the secret, which cannot explain them).
+    @Test func afterARestartTheyAreExplainedWhateverTheirAge() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
         var listener = try await ListenerProcess(["--db", db, "--secret", "stripe=whsec_not_the_signer"])
+        listener.discardOutput()
         let sent = try await floodUntilUnexplained(listener, db: db, pausing: true)
         listener.kill(SIGSTOP)
         listener.kill(SIGKILL)
         _ = await listener.waitForExit()
         try #require(try await invalidDetails(db).contains { $0.contains(Self.marker) }, "every verdict was explained before the kill")
 
+        listener = try await ListenerProcess(["--db", db])
+        listener.discardOutput()
+        let port = listener.port
+        let statuses = await onOwnThread { () -> [Int?] in
+            (0..<21).flatMap { _ -> [Int?] in
+                guard let client = KeepAliveClient(port: port) else { return [nil] }
+                return (0..<500).map { _ in client.post(path: "/other", body: "{}", headers: []) }
+            }
+        }
+        #expect(statuses.count == 10_500 && statuses.allSatisfy { $0 == 200 })
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        try #require(try await invalidDetails(db).contains { $0.contains(Self.marker) }, "explained without the secret")
+
         listener = try await ListenerProcess(["--db", db, "--secret", "stripe=whsec_not_the_signer"])
+        listener.discardOutput()
         let deadline = ContinuousClock.now + .seconds(240)
         var details = try await invalidDetails(db)
         while details.contains(where: { $0.contains(Self.marker) }), ContinuousClock.now < deadline {

@@ -97,6 +97,16 @@ final class ListenerProcess: @unchecked Sendable {
         }
     }
 
+    /// Reads and drops the rest of stdout as it comes, on a thread of its own: for a test that reads
+    /// no more lines but sends more requests than a pipe holds lines for (the headless listener
+    /// waits while its output is not read, as it would behind a paused `| less`).
+    func discardOutput() {
+        let handle = output.fileHandleForReading
+        Thread.detachNewThread {
+            while !handle.readData(ofLength: 65_536).isEmpty {}
+        }
+    }
+
     /// Reads the rest of stdout until the process exits.
     func remainingOutput() async -> String {
         let handle = output.fileHandleForReading
