@@ -136,7 +136,7 @@ struct Listen: AsyncParsableCommand {
 
         // The TUI when both ends are a terminal and nothing asks for lines; headless otherwise.
         let interactive = !headless && !json && isTerminal(0) && isTerminal(1)
-        let printer = HeadlessPrinter(json: json, forwarding: forwardTo != nil)
+        let printer = HeadlessPrinter(json: json, forwarding: forwardTo != nil, databasePath: useMemory ? nil : dbPath)
         let (captures, capturesContinuation) = AsyncStream.makeStream(of: [RequestSummary].self, bufferingPolicy: .bufferingNewest(50_000))
         // Mismatches stored without their cause during a flood are explained later, when the budget
         // is rested again.
@@ -256,6 +256,15 @@ struct Listen: AsyncParsableCommand {
             await forwarding.replayer.shutdown()
             forwarding.done.finish()
             await forwarding.results.value
+        }
+        if !interactive {
+            // The last lines, unless nobody reads them.
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    printer.finish(timeout: .seconds(2))
+                    continuation.resume()
+                }
+            }
         }
     }
 }
@@ -439,23 +448,35 @@ final class HeadlessPrinter: Sendable {
     }
 
     private let queue = Mutex(Queue())
+    /// Standard output, written on a thread of its own: a reader that does not keep up never holds
+    /// up the captures (their lines wait, up to 16 MiB, then are dropped with a note on stderr).
+    private let output: OutputPump
 
-    init(json: Bool, forwarding: Bool = false) {
+    init(json: Bool, forwarding: Bool = false, databasePath: String?) {
         self.json = json
         self.forwarding = forwarding
+        let list = databasePath.map { "hookscope list --db \(ShellQuoting.quote(Array($0.utf8)))" } ?? "the listener keeps them in memory (--memory)"
+        output = OutputPump(fd: 1) { dropped in
+            "hookscope: \(dropped) capture line\(dropped == 1 ? "" : "s") not written: the output was not read fast enough. The captures are stored: \(list)\n"
+        }
     }
 
     func start(url: String) {
-        queue.withLock { _ in _ = writeStdout("listening on \(url)\n") }
+        queue.withLock { _ in _ = output.write(Array("listening on \(url)\n".utf8)) }
+    }
+
+    /// Waits, at most `timeout`, for the lines written so far to reach the reader.
+    func finish(timeout: Duration) {
+        _ = output.flush(timeout: timeout)
     }
 
     func print(_ batch: [CapturedRequest]) {
         if !forwarding {
-            // Nothing waits: the batch's lines are written at once, in one write.
+            // Nothing waits: the batch's lines go out together.
             var bytes: [UInt8] = []
             bytes.reserveCapacity(batch.count * 100)
             for request in batch { appendLine(request, replay: nil, to: &bytes) }
-            queue.withLock { _ in _ = writeAll(fd: 1, bytes) }
+            queue.withLock { _ in _ = output.write(bytes, lines: batch.count) }
             return
         }
         queue.withLock { queue in
@@ -494,16 +515,18 @@ final class HeadlessPrinter: Sendable {
     /// Writes the lines that no longer wait, up to the first one that does.
     private func flush(_ queue: inout Queue) {
         var bytes: [UInt8] = []
+        let first = queue.head
         while queue.head < queue.lines.count, !queue.lines[queue.head].waiting {
             let line = queue.lines[queue.head]
             appendLine(line.request, replay: line.replay, to: &bytes)
             queue.head += 1
         }
+        let lines = queue.head - first
         if queue.head > 1024, queue.head * 2 > queue.lines.count {
             queue.lines.removeFirst(queue.head)
             queue.head = 0
         }
-        if !bytes.isEmpty { _ = writeAll(fd: 1, bytes) }
+        if !bytes.isEmpty { output.write(bytes, lines: lines) }
     }
 }
 

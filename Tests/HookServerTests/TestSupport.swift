@@ -1,6 +1,7 @@
 import Foundation
 import HookCore
 import HookStore
+import HookTestSupport
 import Logging
 import NIOCore
 import Testing
@@ -161,13 +162,6 @@ struct TestResponse: Sendable {
         let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
         guard data.count >= end + 4 + length else { return nil }
         return (TestResponse(status: status, headers: headers, body: Array(data[(end + 4)..<(end + 4 + length)])), end + 4 + length)
-    }
-}
-
-/// Runs blocking work on a dedicated thread and waits for it without blocking the concurrency pool.
-func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: work()) }.start()
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import Testing
 
 /// The listener, end to end: a flood of wrongly signed requests leaves some verdicts stored without

@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import Synchronization
 import Testing
 
@@ -91,6 +92,40 @@ import Testing
         let grewKB = peak - before
         #expect(grewKB < 64 * 1024, "peak RSS grew by \(grewKB / 1024) MB (before \(before / 1024) MB, peak \(peak / 1024) MB, now \(rss / 1024) MB)")
         listener.stop()
+    }
+
+    // MARK: an output nobody reads
+
+    /// The headless listener's output goes to a pipe that nobody reads (a paused `| less`, a CI
+    /// harness that keeps the pipe): 3,000 requests, about five times the lines a pipe holds, are
+    /// all answered and stored, and once the pipe is read every line is there, in order. (Before,
+    /// the listener stopped answering after a pipe's worth of lines.)
+    @Test func anUnreadOutputDoesNotStopTheListener() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await ListenerProcess(["--db", db])
+        let port = listener.port
+        // Stops at the first request left unanswered (the client waits 5 s for each).
+        let statuses = await onOwnThread { () -> [Int?] in
+            var statuses: [Int?] = []
+            for _ in 0..<6 {
+                guard let client = KeepAliveClient(port: port) else { return statuses + [nil] }
+                for _ in 0..<500 {
+                    statuses.append(client.post(path: "/unread", body: "{}"))
+                    if statuses.last! == nil { return statuses }
+                }
+            }
+            return statuses
+        }
+        #expect(statuses.count == 3_000)
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses.filter { $0 != 200 }.count) not answered")
+        listener.kill(SIGTERM)
+        let lines = await listener.remainingOutput().split(separator: "\n")
+        #expect(lines.count == 3_000)
+        let ids = lines.map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(ids == (1...3_000).map { "#\($0)" }, "lines missing or out of order")
+        _ = await listener.waitForExit()
     }
 
     // MARK: crash safety

@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import Testing
 
 /// The built `hookscope` binary, next to the test bundle in the build folder.
@@ -22,13 +23,6 @@ func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("hookscope-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
-}
-
-/// Runs blocking work on a dedicated thread and waits for it without blocking the concurrency pool.
-func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: work()) }.start()
-    }
 }
 
 /// Runs hookscope to completion and returns its exit status, stdout and stderr.

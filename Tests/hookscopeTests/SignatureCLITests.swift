@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import Testing
 
 /// HMAC-SHA256 through the system's openssl would add a dependency; the Stripe vector of

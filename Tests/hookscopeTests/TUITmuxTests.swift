@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import Testing
 
 /// A private tmux server running one command in a detached session of a fixed size.

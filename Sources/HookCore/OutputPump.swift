@@ -1,0 +1,179 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Lines for a file descriptor (the headless listener's standard output), written at once when
+/// that cannot block and otherwise on a queue of their own, so that whoever makes them never waits
+/// for the reader.
+///
+/// Without it, a listener whose output nobody reads (a paused `| less`, a test harness that keeps
+/// the pipe but never reads it) stops after a pipe's worth of lines: the line is written where the
+/// capture is committed, so the commits, and then the answers, wait. With it, the lines wait here
+/// up to `limit` bytes; past that the newest are dropped whole and counted, and once the reader
+/// has caught up with what was kept, `note` (given the count) goes to `noteFD` (standard error),
+/// at the place in the output where they are missing. The captures themselves are all stored.
+public final class OutputPump: Sendable {
+    private struct State {
+        var pending: [UInt8] = []
+        var writing = false
+        /// Lines dropped since the last note, all after `pending`.
+        var dropped = 0
+        /// The reader went away (EPIPE or another error): nothing more is written.
+        var broken = false
+    }
+
+    /// When a write can go out at once, on the caller's thread, without a hand-off (which costs a
+    /// wake-up of the queue): whatever the size for a regular file; up to `PIPE_BUF` bytes, which a
+    /// pipe takes whole, when `poll` says there is room, for a pipe, socket or other device; never
+    /// for a terminal (one stopped with Ctrl-S says it has room and then blocks the write).
+    private enum Direct {
+        case always
+        case whenReady
+        case never
+    }
+
+    private let fd: Int32
+    private let direct: Direct
+    private let noteFD: Int32
+    private let limit: Int
+    private let note: @Sendable (Int) -> String
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "hookscope.output")
+
+    /// - Parameters:
+    ///   - fd: where the lines go.
+    ///   - limit: the most bytes waiting for the reader; lines beyond it are dropped.
+    ///   - noteFD: where the note about dropped lines goes.
+    ///   - note: the note's text (a whole line) for a number of dropped lines.
+    public init(fd: Int32, limit: Int = 16 << 20, noteFD: Int32 = 2, note: @escaping @Sendable (Int) -> String) {
+        self.fd = fd
+        var status = stat()
+        if isatty(fd) == 1 {
+            direct = .never
+        } else if fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
+            direct = .always
+        } else {
+            direct = .whenReady
+        }
+        self.noteFD = noteFD
+        self.limit = limit
+        self.note = note
+    }
+
+    /// Queues `bytes`, which hold `lines` whole lines, unless `limit` bytes already wait: then they
+    /// are dropped and counted. Returns whether they were kept. Never blocks on the reader.
+    @discardableResult
+    public func write(_ bytes: [UInt8], lines: Int = 1) -> Bool {
+        guard !bytes.isEmpty else { return true }
+        let (kept, start) = state.withLock { state -> (Bool, Bool) in
+            if state.broken { return (false, false) }
+            if state.pending.count >= limit {
+                state.dropped += lines
+                return (false, false)
+            }
+            if !state.writing, canWriteNow(bytes.count) {
+                // Nothing waits before these bytes: out at once, under the lock (order).
+                let written = Self.writeSome(fd, bytes)
+                if written == bytes.count { return (true, false) }
+                if written < 0 {
+                    state.broken = true
+                    return (false, false)
+                }
+                state.pending.append(contentsOf: bytes[written...])
+            } else {
+                state.pending.append(contentsOf: bytes)
+            }
+            if state.writing { return (true, false) }
+            state.writing = true
+            return (true, true)
+        }
+        if start { queue.async { self.drain() } }
+        return kept
+    }
+
+    /// Waits until everything queued so far is written, or `timeout` passed (the reader is not
+    /// reading). Returns whether it was all written.
+    public func flush(timeout: Duration) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        queue.async { done.signal() }
+        return done.wait(timeout: .now() + .nanoseconds(Int(timeout / .nanoseconds(1)))) == .success
+    }
+
+    private func canWriteNow(_ count: Int) -> Bool {
+        switch direct {
+        case .always: return true
+        case .never: return false
+        case .whenReady:
+            guard count <= Int(PIPE_BUF) else { return false }
+            var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            return poll(&ready, 1, 0) == 1 && ready.revents & Int16(POLLOUT) != 0
+        }
+    }
+
+    /// Lines dropped so far and not yet noted.
+    public var droppedLines: Int { state.withLock { $0.dropped } }
+
+    /// Writes what is pending until nothing is. Runs on `queue` only.
+    private func drain() {
+        var chunk: [UInt8] = []
+        while true {
+            let dropped = state.withLock { state -> Int? in
+                if state.pending.isEmpty {
+                    state.writing = false
+                    return nil
+                }
+                swap(&chunk, &state.pending)
+                state.pending.removeAll(keepingCapacity: true)
+                defer { state.dropped = 0 }
+                return state.dropped
+            }
+            guard let dropped else { return }
+            var written = Self.writeAll(fd, chunk)
+            if written, dropped > 0 {
+                written = Self.writeAll(noteFD, Array(note(dropped).utf8))
+            }
+            chunk.removeAll(keepingCapacity: true)
+            if !written {
+                state.withLock { state in
+                    state.broken = true
+                    state.pending = []
+                }
+            }
+        }
+    }
+
+    /// One `write` (again after EINTR): the bytes written, or -1.
+    private static func writeSome(_ fd: Int32, _ bytes: [UInt8]) -> Int {
+        while true {
+            let written = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            return written
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+}
+
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(fd, buffer, count)
+    #else
+    Darwin.write(fd, buffer, count)
+    #endif
+}
