@@ -154,18 +154,11 @@ public final class ExportOutput {
     }
 
     private func flush() throws(WriteError) {
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                buffer.removeAll(keepingCapacity: true)
-                throw WriteError(description: "cannot write \(path ?? "to standard output"): \(reason)")
-            }
-            offset += written
-        }
+        let error = writeFully(fd, buffer)
         buffer.removeAll(keepingCapacity: true)
+        if error != 0 {
+            throw WriteError(description: "cannot write \(path ?? "to standard output"): \(String(cString: strerror(error)))")
+        }
     }
 
     /// An output dropped without `finish` leaves no temporary file behind.

@@ -1,11 +1,7 @@
 import Dispatch
 import Synchronization
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Lines for a file descriptor (the headless listener's standard output), written at once when
 /// that cannot block and otherwise on a queue of their own, so that whoever makes them never waits
@@ -133,9 +129,9 @@ public final class OutputPump: Sendable {
                 return state.dropped
             }
             guard let dropped else { return }
-            var written = Self.writeAll(fd, chunk)
+            var written = writeFully(fd, chunk) == 0
             if written, dropped > 0 {
-                written = Self.writeAll(noteFD, Array(note(dropped).utf8))
+                written = writeFully(noteFD, Array(note(dropped).utf8)) == 0
             }
             chunk.removeAll(keepingCapacity: true)
             if !written {
@@ -150,30 +146,9 @@ public final class OutputPump: Sendable {
     /// One `write` (again after EINTR): the bytes written, or -1.
     private static func writeSome(_ fd: Int32, _ bytes: [UInt8]) -> Int {
         while true {
-            let written = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if written < 0, errno == EINTR { continue }
             return written
         }
     }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += written
-        }
-        return true
-    }
-}
-
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.write(fd, buffer, count)
-    #else
-    Darwin.write(fd, buffer, count)
-    #endif
 }

@@ -68,14 +68,5 @@ func writeStdout(_ text: String) -> Bool {
 
 @discardableResult
 func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written < 0 {
-            if errno == EINTR { continue }
-            return false
-        }
-        offset += written
-    }
-    return true
+    writeFully(fd, bytes) == 0
 }
