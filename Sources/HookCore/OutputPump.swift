@@ -17,8 +17,9 @@ public final class OutputPump: Sendable {
     private struct State {
         var pending: [UInt8] = []
         var writing = false
-        /// Lines dropped since the last note, all after `pending`.
+        /// Lines dropped since the last note, all after `pending`, and the ids they were given.
         var dropped = 0
+        var droppedIDs: ClosedRange<Int64>?
         /// The reader went away (EPIPE or another error): nothing more is written.
         var broken = false
     }
@@ -37,7 +38,7 @@ public final class OutputPump: Sendable {
     private let direct: Direct
     private let noteFD: Int32
     private let limit: Int
-    private let note: @Sendable (Int) -> String
+    private let note: @Sendable (Int, ClosedRange<Int64>?) -> String
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "hookscope.output")
 
@@ -45,8 +46,9 @@ public final class OutputPump: Sendable {
     ///   - fd: where the lines go.
     ///   - limit: the most bytes waiting for the reader; lines beyond it are dropped.
     ///   - noteFD: where the note about dropped lines goes.
-    ///   - note: the note's text (a whole line) for a number of dropped lines.
-    public init(fd: Int32, limit: Int = 16 << 20, noteFD: Int32 = 2, note: @escaping @Sendable (Int) -> String) {
+    ///   - note: the note's text (a whole line) for a number of dropped lines and the ids they
+    ///     were given (see `write`), when they were.
+    public init(fd: Int32, limit: Int = 16 << 20, noteFD: Int32 = 2, note: @escaping @Sendable (Int, ClosedRange<Int64>?) -> String) {
         self.fd = fd
         var status = stat()
         if isatty(fd) == 1 {
@@ -62,14 +64,20 @@ public final class OutputPump: Sendable {
     }
 
     /// Queues `bytes`, which hold `lines` whole lines, unless `limit` bytes already wait: then they
-    /// are dropped and counted. Returns whether they were kept. Never blocks on the reader.
+    /// are dropped and counted (with `ids`, the ids of what the lines are about, for the note).
+    /// Returns whether they were kept. Never blocks on the reader.
     @discardableResult
-    public func write(_ bytes: [UInt8], lines: Int = 1) -> Bool {
+    public func write(_ bytes: [UInt8], lines: Int = 1, ids: ClosedRange<Int64>? = nil) -> Bool {
         guard !bytes.isEmpty else { return true }
         let (kept, start) = state.withLock { state -> (Bool, Bool) in
             if state.broken { return (false, false) }
             if state.pending.count >= limit {
                 state.dropped += lines
+                if let ids {
+                    state.droppedIDs = state.droppedIDs.map {
+                        min($0.lowerBound, ids.lowerBound)...max($0.upperBound, ids.upperBound)
+                    } ?? ids
+                }
                 return (false, false)
             }
             if !state.writing, canWriteNow(bytes.count) {
@@ -118,20 +126,20 @@ public final class OutputPump: Sendable {
     private func drain() {
         var chunk: [UInt8] = []
         while true {
-            let dropped = state.withLock { state -> Int? in
+            let dropped = state.withLock { state -> (count: Int, ids: ClosedRange<Int64>?)? in
                 if state.pending.isEmpty {
                     state.writing = false
                     return nil
                 }
                 swap(&chunk, &state.pending)
                 state.pending.removeAll(keepingCapacity: true)
-                defer { state.dropped = 0 }
-                return state.dropped
+                defer { state.dropped = 0; state.droppedIDs = nil }
+                return (state.dropped, state.droppedIDs)
             }
             guard let dropped else { return }
             var written = writeFully(fd, chunk) == 0
-            if written, dropped > 0 {
-                written = writeFully(noteFD, Array(note(dropped).utf8)) == 0
+            if written, dropped.count > 0 {
+                written = writeFully(noteFD, Array(note(dropped.count, dropped.ids).utf8)) == 0
             }
             chunk.removeAll(keepingCapacity: true)
             if !written {

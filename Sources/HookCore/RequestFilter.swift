@@ -9,6 +9,7 @@ import Foundation
 /// - `status:404`, `status:4xx`, `status:40x`: the listener's response status
 /// - `sig:valid|invalid|no-secret|unsigned` (also `sig:"no secret"`), or `sig:stripe`: verdict or provider id
 /// - `header:stripe-signature` (present), `header:name=value` (a value contains this, case-insensitive)
+/// - `id:42`, `id:100-200`, `id:100-`: capture ids
 /// - a leading `-` negates a term; quotes may wrap a whole term or a field's value.
 public struct RequestFilter: Sendable, Hashable {
     /// The filter text as typed.
@@ -31,6 +32,7 @@ public struct RequestFilter: Sendable, Hashable {
         case provider(String)
         case headerPresent(String)
         case headerContains(String, ByteNeedle)
+        case ids(ClosedRange<Int64>)
 
         /// Whether the predicate can be decided from a `RequestSummary`.
         var needsDetails: Bool {
@@ -51,7 +53,7 @@ public struct RequestFilter: Sendable, Hashable {
         }
     }
 
-    public static let fields = ["method", "path", "status", "sig", "header"]
+    public static let fields = ["method", "path", "status", "sig", "header", "id"]
 
     /// Parses filter text; throws a `FilterError` whose description says what is wrong.
     public static func parse(_ text: String) throws(FilterError) -> RequestFilter {
@@ -83,6 +85,21 @@ public struct RequestFilter: Sendable, Hashable {
     /// True when the filter matches everything.
     public var isEmpty: Bool { terms.isEmpty }
 
+    /// The ids a match must lie within (the `id:` terms that are not negated, together), or nil
+    /// when any id may match: a scan can start and stop there. Terms that exclude each other give
+    /// `0...0` (no capture has id 0).
+    public var idBounds: ClosedRange<Int64>? {
+        var bounds: ClosedRange<Int64>?
+        for term in terms where !term.negated {
+            guard case .ids(let range) = term.predicate else { continue }
+            guard let current = bounds else { bounds = range; continue }
+            let lower = max(current.lowerBound, range.lowerBound)
+            let upper = min(current.upperBound, range.upperBound)
+            bounds = lower <= upper ? lower...upper : 0...0
+        }
+        return bounds
+    }
+
     // MARK: evaluation
 
     private func evaluate(_ p: Predicate, summary s: RequestSummary) -> Bool {
@@ -95,6 +112,7 @@ public struct RequestFilter: Sendable, Hashable {
         case .status(let pattern): return RequestFilter.statusMatches(s.responseStatus, pattern)
         case .verdict(let v): return s.signature.status == v
         case .provider(let id): return s.signature.provider?.lowercased() == id
+        case .ids(let range): return range.contains(s.id)
         case .text, .headerPresent, .headerContains: return false
         }
     }
@@ -113,6 +131,17 @@ public struct RequestFilter: Sendable, Hashable {
         default:
             return evaluate(p, summary: r.summary)
         }
+    }
+
+    /// `42`, `100-200` or `100-` (from 100 on).
+    static func idRange(_ value: String) throws(FilterError) -> ClosedRange<Int64> {
+        let bad = FilterError("bad id '\(value)': expected an id like 42, a range like 100-200, or 100- for 100 on")
+        let parts = value.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let low = Int64(parts[0]), low >= 0 else { throw bad }
+        if parts.count == 1 { return low...low }
+        if parts[1].isEmpty { return low...Int64.max }
+        guard let high = Int64(parts[1]), high >= low else { throw bad }
+        return low...high
     }
 
     static func statusMatches(_ status: Int, _ pattern: String) -> Bool {
@@ -224,6 +253,8 @@ public struct RequestFilter: Sendable, Hashable {
                 throw FilterError("bad header name '\(name)' in header:\(value)")
             }
             if let needle { predicate = .headerContains(name, ByteNeedle(needle)) } else { predicate = .headerPresent(name) }
+        case "id":
+            predicate = .ids(try idRange(value))
         default:
             throw FilterError("unknown field '\(field):' (known: \(fields.map { $0 + ":" }.joined(separator: ", ")); quote the term to search for it as text)")
         }

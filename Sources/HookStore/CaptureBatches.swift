@@ -20,11 +20,20 @@ public struct CaptureBatches: AsyncSequence {
 
     public struct Iterator: AsyncIteratorProtocol {
         let batches: CaptureBatches
-        var afterID: Int64 = 0
+        var afterID: Int64
+        /// The filter's `id:` bounds: the scan starts at the lower and stops past the upper.
+        let lastID: Int64
+
+        init(batches: CaptureBatches) {
+            self.batches = batches
+            let bounds = batches.filter?.idBounds
+            afterID = Swift.max(0, (bounds?.lowerBound ?? 1) - 1)
+            lastID = bounds?.upperBound ?? .max
+        }
 
         /// The next non-empty batch of matching captures; nil once the store has no more.
         public mutating func next() async throws -> [CapturedRequest]? {
-            while true {
+            while afterID < lastID {
                 try Task.checkCancellation()
                 let batch = try await batches.store.requests(afterID: afterID, limit: batches.size)
                 guard let last = batch.last else { return nil }
@@ -32,6 +41,7 @@ public struct CaptureBatches: AsyncSequence {
                 let matched = batches.filter.map { filter in batch.filter { filter.matches($0) } } ?? batch
                 if !matched.isEmpty { return matched }
             }
+            return nil
         }
     }
 }

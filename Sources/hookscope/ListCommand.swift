@@ -32,7 +32,13 @@ struct List: AsyncParsableCommand {
             afterID = first.id - 1
         }
         let matcher = try filter.map(Export.parseFilter)
-        while true {
+        // An `id:` term: start at its first id, stop past its last.
+        var lastWanted = Int64.max
+        if let bounds = matcher?.idBounds {
+            afterID = max(afterID, bounds.lowerBound - 1)
+            lastWanted = bounds.upperBound
+        }
+        while afterID < lastWanted {
             var text = ""
             let lastID: Int64?
             // Each line carries the newest replay (or forward) of its capture.

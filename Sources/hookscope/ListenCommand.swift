@@ -448,16 +448,20 @@ final class HeadlessPrinter: Sendable {
     }
 
     private let queue = Mutex(Queue())
-    /// Standard output, written on a thread of its own: a reader that does not keep up never holds
-    /// up the captures (their lines wait, up to 16 MiB, then are dropped with a note on stderr).
+    /// Standard output: a reader that does not keep up never holds up the captures (their lines
+    /// wait for it, up to 16 MiB, then are dropped with a note on stderr).
     private let output: OutputPump
 
     init(json: Bool, forwarding: Bool = false, databasePath: String?) {
         self.json = json
         self.forwarding = forwarding
-        let list = databasePath.map { "hookscope list --db \(ShellQuoting.quote(Array($0.utf8)))" } ?? "the listener keeps them in memory (--memory)"
-        output = OutputPump(fd: 1) { dropped in
-            "hookscope: \(dropped) capture line\(dropped == 1 ? "" : "s") not written: the output was not read fast enough. The captures are stored: \(list)\n"
+        let list = databasePath.map { "hookscope list --db \(ShellQuoting.quote(Array($0.utf8)))\(json ? " --json" : "")" }
+        output = OutputPump(fd: 1) { dropped, ids in
+            let what = "\(dropped) capture line\(dropped == 1 ? "" : "s") not written (the output was not read fast enough)"
+            guard let ids else { return "hookscope: \(what)\n" }
+            let range = ids.lowerBound == ids.upperBound ? "\(ids.lowerBound)" : "\(ids.lowerBound)-\(ids.upperBound)"
+            guard let list else { return "hookscope: \(what): captures #\(range), kept in memory (--memory)\n" }
+            return "hookscope: \(what): captures #\(range), stored: \(list) --filter id:\(range)\n"
         }
     }
 
@@ -476,7 +480,8 @@ final class HeadlessPrinter: Sendable {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(batch.count * 100)
             for request in batch { appendLine(request, replay: nil, to: &bytes) }
-            queue.withLock { _ in _ = output.write(bytes, lines: batch.count) }
+            let ids = batch.isEmpty ? nil : batch[0].id...batch[batch.count - 1].id
+            queue.withLock { _ in _ = output.write(bytes, lines: batch.count, ids: ids) }
             return
         }
         queue.withLock { queue in
@@ -522,11 +527,12 @@ final class HeadlessPrinter: Sendable {
             queue.head += 1
         }
         let lines = queue.head - first
+        let ids = lines == 0 ? nil : queue.lines[first].request.id...queue.lines[queue.head - 1].request.id
         if queue.head > 1024, queue.head * 2 > queue.lines.count {
             queue.lines.removeFirst(queue.head)
             queue.head = 0
         }
-        if !bytes.isEmpty { output.write(bytes, lines: lines) }
+        if !bytes.isEmpty { output.write(bytes, lines: lines, ids: ids) }
     }
 }
 

@@ -49,7 +49,7 @@ import Testing
     /// reader, once it reads, gets every line in order.
     @Test func linesWaitForASlowReaderWithoutHoldingUpTheWriter() async throws {
         let fds = try Self.pipe()
-        let pump = OutputPump(fd: fds[1], note: { "dropped \($0)\n" })
+        let pump = OutputPump(fd: fds[1], note: { count, _ in "dropped \(count)\n" })
         let expected = (0..<20_000).flatMap(Self.line)  // about 2 MB: 30 times a pipe's buffer
         for n in 0..<20_000 { #expect(pump.write(Self.line(n))) }
         let reader = Task { await onOwnThread { Self.readAll(fds[0]) } }
@@ -68,9 +68,9 @@ import Testing
         let out = try Self.pipe()
         let notes = try Self.pipe()
         let filler = Self.fill(out[1])
-        let pump = OutputPump(fd: out[1], limit: 1000, noteFD: notes[1], note: { "dropped \($0)\n" })
+        let pump = OutputPump(fd: out[1], limit: 1000, noteFD: notes[1], note: { count, ids in "dropped \(count): \(ids.map { "\($0)" } ?? "")\n" })
         var kept: [Int] = []
-        for n in 0..<50 where pump.write(Self.line(n)) { kept.append(n) }
+        for n in 0..<50 where pump.write(Self.line(n), ids: Int64(n)...Int64(n)) { kept.append(n) }
         // The pump's writer waits on the full pipe with what it took (some of the first lines);
         // then 1,000 bytes can wait, plus the line that passed the limit: 11 lines of 99 bytes.
         #expect(kept == Array(0..<kept.count), "a line was kept after one was dropped")
@@ -90,7 +90,7 @@ import Testing
         close(notes[0])
         let lines = String(decoding: read.dropFirst(filler), as: UTF8.self)
         #expect(lines == String(decoding: (kept + [50]).flatMap(Self.line), as: UTF8.self))
-        #expect(String(decoding: note, as: UTF8.self) == "dropped \(50 - kept.count)\n")
+        #expect(String(decoding: note, as: UTF8.self) == "dropped \(50 - kept.count): \(kept.count)...49\n")
         #expect(pump.droppedLines == 0)
     }
 
@@ -99,7 +99,7 @@ import Testing
         signal(SIGPIPE, SIG_IGN)  // as the hookscope executable does
         let fds = try Self.pipe()
         close(fds[0])
-        let pump = OutputPump(fd: fds[1], note: { "dropped \($0)\n" })
+        let pump = OutputPump(fd: fds[1], note: { count, _ in "dropped \(count)\n" })
         _ = pump.write(Self.line(0))
         #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
         #expect(!pump.write(Self.line(1)))

@@ -65,7 +65,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("foo:bar", "unknown field 'foo:' (known: method:, path:, status:, sig:, header:; quote the term to search for it as text)"),
+        ("foo:bar", "unknown field 'foo:' (known: method:, path:, status:, sig:, header:, id:; quote the term to search for it as text)"),
+        ("id:abc", "bad id 'abc': expected an id like 42, a range like 100-200, or 100- for 100 on"),
+        ("id:5-3", "bad id '5-3': expected an id like 42, a range like 100-200, or 100- for 100 on"),
+        ("id:-5", "bad id '-5': expected an id like 42, a range like 100-200, or 100- for 100 on"),
         ("status:abc", "bad status pattern 'abc': expected a code like 404 or a class like 4xx"),
         ("status:4xxx", "bad status pattern '4xxx': expected a code like 404 or a class like 4xx"),
         ("status:", "status: needs a value (column 1)"),
@@ -104,6 +107,25 @@ import Testing
         #expect(try RequestFilter.parse("header:x-trace").matchesSummary(s) == nil)
         #expect(try RequestFilter.parse("invoice method:GET").matchesSummary(s) == false)
         #expect(try RequestFilter.parse("-sig:valid").matchesSummary(s) == false)
+    }
+
+    /// `id:` picks captures by id (the command the headless listener's note about dropped lines
+    /// gives), decided from the summary; its bounds let a scan start and stop early.
+    @Test func idTermsPickCapturesById() throws {
+        var request = stripe
+        for (filter, ids) in [("id:42", [42]), ("id:41-43", [41, 42, 43]), ("id:43-", [43, 44]), ("-id:42", [41, 43, 44]), ("id:40-42 id:42-50", [42])] {
+            let parsed = try RequestFilter.parse(filter)
+            let matching = (41...44).filter { id in
+                request.id = Int64(id)
+                return parsed.matches(request) && parsed.matchesSummary(request.summary) == true
+            }
+            #expect(matching == ids, "\(filter)")
+        }
+        #expect(try RequestFilter.parse("id:41-43 method:POST").idBounds == 41...43)
+        #expect(try RequestFilter.parse("id:43-").idBounds == 43...Int64.max)
+        #expect(try RequestFilter.parse("id:40-45 id:43-50").idBounds == 43...45)
+        #expect(try RequestFilter.parse("id:1-5 id:7-9").idBounds == 0...0)
+        #expect(try RequestFilter.parse("-id:5 method:POST").idBounds == nil)
     }
 
     @Test func searchesLargeBodiesWithoutQuadraticBlowUp() throws {

@@ -58,6 +58,20 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(loaded.body == binary)
     }
 
+    /// A scan with an `id:` term starts at its first id and stops past its last.
+    @Test(arguments: StoreKind.allCases)
+    func captureBatchesWithAnIDRangeReadOnlyThatRange(kind: StoreKind) async throws {
+        let inner = try kind.make()
+        for n in 1...30 { _ = try await inner.insert(sampleRequest(n)) }
+        let store = CountingStore(inner)
+        var ids: [Int64] = []
+        for try await batch in store.captureBatches(matching: try RequestFilter.parse("id:11-15 method:PUT"), size: 3) {
+            ids += batch.map(\.id)
+        }
+        #expect(ids == [11, 13, 15])  // sampleRequest: odd numbers are PUT
+        #expect(store.scans.withLock { $0 } == [10, 13])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func idsIncreaseAndSummariesPage(kind: StoreKind) async throws {
         let store = try kind.make()

@@ -214,6 +214,8 @@ final class CountingStore: RequestStore {
     let inner: any RequestStore
     let updateBatches = Mutex<[Int]>([])
     let unexplainedQueries = Mutex(0)
+    /// The `afterID` of each `requests(afterID:limit:)` call.
+    let scans = Mutex<[Int64]>([])
     init(_ inner: any RequestStore) { self.inner = inner }
 
     func updateSignature(id: Int64, _ signature: SignatureSummary) async throws {
@@ -233,7 +235,10 @@ final class CountingStore: RequestStore {
     func count() async throws -> Int { try await inner.count() }
     func summaries(offset: Int, limit: Int) async throws -> [RequestSummary] { try await inner.summaries(offset: offset, limit: limit) }
     func summaries(afterID: Int64, limit: Int) async throws -> [RequestSummary] { try await inner.summaries(afterID: afterID, limit: limit) }
-    func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] { try await inner.requests(afterID: afterID, limit: limit) }
+    func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] {
+        scans.withLock { $0.append(afterID) }
+        return try await inner.requests(afterID: afterID, limit: limit)
+    }
     func delete(id: Int64) async throws { try await inner.delete(id: id) }
     func deleteAll() async throws { try await inner.deleteAll() }
     func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt { try await inner.addReplay(attempt) }

@@ -55,7 +55,8 @@ final class ListenerProcess: @unchecked Sendable {
     private let output: Pipe
 
     /// Starts `hookscope listen --headless --port 0 ARGS` and waits for its `listening on` line.
-    init(_ arguments: [String]) async throws {
+    /// With `errors`, stderr goes to that file (else nowhere).
+    init(_ arguments: [String], errors: URL? = nil) async throws {
         process.executableURL = try hookscopeBinary()
         process.arguments = ["listen", "--headless", "--port", "0"] + arguments
         var environment = ProcessInfo.processInfo.environment
@@ -63,7 +64,12 @@ final class ListenerProcess: @unchecked Sendable {
         process.environment = environment
         output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let errors {
+            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errors)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let firstLine = await Self.readLine(output.fileHandleForReading)
