@@ -41,6 +41,7 @@ final class CaptureHandler: ChannelDuplexHandler {
     private let budget: BodyBudget
     private let state: ConnectionState
     private let logger: Logger
+    private let storeErrors: LogThrottle
     private var pending: Pending?
     /// The peer's "ip:port", formatted once per connection.
     private var remoteAddress: String?
@@ -66,12 +67,16 @@ final class CaptureHandler: ChannelDuplexHandler {
     /// Queued body parts whose bytes the budget could not take: reading waits until they are gone.
     private var unreservedParts = 0
 
-    init(configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger) {
+    init(
+        configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger,
+        storeErrors: LogThrottle
+    ) {
         self.configuration = configuration
         self.sink = sink
         self.budget = budget
         self.state = state
         self.logger = logger
+        self.storeErrors = storeErrors
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -339,7 +344,11 @@ final class CaptureHandler: ChannelDuplexHandler {
                 // The sink may answer with something else (e.g. the forward target's response).
                 response = stored.response
             case .failure(let error):
-                logger.error("could not store a capture", metadata: ["error": "\(error)"])
+                if let quiet = storeErrors.admit() {
+                    var metadata: Logger.Metadata = ["error": "\(error)"]
+                    if quiet > 0 { metadata["not_logged_since_last"] = "\(quiet)" }
+                    logger.error("could not store a capture", metadata: metadata)
+                }
                 response = CapturedResponse(
                     status: 500, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
                     body: Data("hookscope could not store this request: \(error)\n".utf8))

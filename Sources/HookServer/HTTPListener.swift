@@ -37,6 +37,7 @@ public final class HTTPListener: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let registry = ConnectionRegistry(limit: configuration.maxConnections)
         let budget = BodyBudget(limit: configuration.inFlightBodyBudget)
+        let storeErrors = LogThrottle(interval: configuration.storeErrorLogInterval)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -49,7 +50,9 @@ public final class HTTPListener: Sendable {
                     try operations.addHandler(ConnectionGuard(configuration: configuration, registry: registry, state: state))
                     try operations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try operations.addHandler(
-                        CaptureHandler(configuration: configuration, sink: sink, budget: budget, state: state, logger: logger))
+                        CaptureHandler(
+                            configuration: configuration, sink: sink, budget: budget, state: state, logger: logger,
+                            storeErrors: storeErrors))
                 }
             }
         let channel: any Channel

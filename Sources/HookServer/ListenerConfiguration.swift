@@ -40,6 +40,8 @@ public struct ListenerConfiguration: Sendable {
     public var refusedBodyDrainTime: Duration = .seconds(2)
     /// Number of event loop threads: one per CPU this process may run on.
     public var threads = ListenerConfiguration.usableCores
+    /// At most one "could not store a capture" log line per this interval (the others are counted).
+    public var storeErrorLogInterval: Duration = .seconds(1)
 
     public init() {}
 

@@ -2,6 +2,7 @@ import Foundation
 import HookCore
 import HookStore
 import HookTestSupport
+import Logging
 import NIOCore
 import Testing
 
@@ -348,6 +349,41 @@ import Testing
             let response = try #require(TestResponse.parse(await client.readUntilClosed().bytes)?.0)
             #expect(response.status == 500)
         }
+    }
+
+    /// A store that fails every commit (a full disk) gets one log line, not one per request: each
+    /// of 20 requests is answered 500, and with an interval longer than the test one line is logged.
+    @Test func failedCommitsAreLoggedOncePerInterval() async throws {
+        let logged = LogRecorder()
+        var configuration = ListenerConfiguration()
+        configuration.port = 0
+        configuration.storeErrorLogInterval = .seconds(3600)
+        let listener = try await HTTPListener.start(
+            configuration: configuration, sink: RecordingSink(failing: true),
+            logger: Logger(label: "test") { _ in logged })
+        let port = listener.port
+        let statuses = await onOwnThread {
+            (0..<20).map { n -> Int? in
+                guard let client = try? RawClient(port: port) else { return nil }
+                client.send("POST /\(n) HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx")
+                return TestResponse.parse(client.blockingReadUntilClosed().bytes)?.0.status
+            }
+        }
+        await listener.shutdown()
+        #expect(statuses == Array(repeating: 500, count: 20))
+        #expect(logged.messages.filter { $0 == "could not store a capture" }.count == 1)
+    }
+
+    /// The throttle itself: one line per interval, and the next line counts those kept quiet.
+    @Test func theThrottleCountsWhatItKeepsQuiet() {
+        let throttle = LogThrottle(interval: .seconds(1))
+        let start = ContinuousClock.now
+        #expect(throttle.admit(now: start) == 0)
+        #expect(throttle.admit(now: start + .milliseconds(10)) == nil)
+        #expect(throttle.admit(now: start + .milliseconds(999)) == nil)
+        #expect(throttle.admit(now: start + .seconds(1)) == 2)
+        #expect(throttle.admit(now: start + .milliseconds(1500)) == nil)
+        #expect(throttle.admit(now: start + .seconds(5)) == 1)
     }
 
     @Test func http10RequestsAreAnsweredAndClosed() async throws {

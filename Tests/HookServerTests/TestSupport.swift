@@ -104,7 +104,7 @@ final class RawClient: @unchecked Sendable {
         await onOwnThread { self.blockingReadResponses(count) }
     }
 
-    private func blockingReadUntilClosed() -> (bytes: [UInt8], closed: Bool) {
+    func blockingReadUntilClosed() -> (bytes: [UInt8], closed: Bool) {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -195,4 +195,23 @@ func eventually(within seconds: Double = 10, _ condition: () -> Bool) async -> B
         try? await Task.sleep(for: .milliseconds(1))
     }
     return true
+}
+
+/// A log handler that keeps the messages it is given (for tests that count log lines).
+final class LogRecorder: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var messages: [String] { lock.withLock { recorded } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lock.withLock { recorded.append(event.message.description) }
+    }
 }
