@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 import Glibc
@@ -39,6 +40,8 @@ public final class OutputPump: Sendable {
     private let noteFD: Int32
     private let limit: Int
     private let note: @Sendable (Int, ClosedRange<Int64>?) -> String
+    private let onClosed: @Sendable () -> Void
+    private let watchesReader: Bool
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "hookscope.output")
 
@@ -48,16 +51,27 @@ public final class OutputPump: Sendable {
     ///   - noteFD: where the note about dropped lines goes.
     ///   - note: the note's text (a whole line) for a number of dropped lines and the ids they
     ///     were given (see `write`), when they were.
-    public init(fd: Int32, limit: Int = 16 << 20, noteFD: Int32 = 2, note: @escaping @Sendable (Int, ClosedRange<Int64>?) -> String) {
+    ///   - onClosed: called once, on the thread that found it, when a write to `fd` fails or, for
+    ///     a pipe or socket, as soon as its reader goes away (`| head -2` has its lines), found by
+    ///     a thread that waits in `poll` for that; nothing more is written then.
+    public init(
+        fd: Int32, limit: Int = 16 << 20, noteFD: Int32 = 2,
+        note: @escaping @Sendable (Int, ClosedRange<Int64>?) -> String,
+        onClosed: @escaping @Sendable () -> Void = {}
+    ) {
+        self.onClosed = onClosed
         self.fd = fd
         var status = stat()
+        let known = fstat(fd, &status) == 0
         if isatty(fd) == 1 {
             direct = .never
-        } else if fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
+        } else if known, status.st_mode & S_IFMT == S_IFREG {
             direct = .always
         } else {
             direct = .whenReady
         }
+        let kind = status.st_mode & S_IFMT
+        watchesReader = known && (kind == S_IFIFO || kind == S_IFSOCK)
         self.noteFD = noteFD
         self.limit = limit
         self.note = note
@@ -69,6 +83,7 @@ public final class OutputPump: Sendable {
     @discardableResult
     public func write(_ bytes: [UInt8], lines: Int = 1, ids: ClosedRange<Int64>? = nil) -> Bool {
         guard !bytes.isEmpty else { return true }
+        var closed = false
         let (kept, start) = state.withLock { state -> (Bool, Bool) in
             if state.broken { return (false, false) }
             if state.pending.count >= limit {
@@ -86,6 +101,7 @@ public final class OutputPump: Sendable {
                 if written == bytes.count { return (true, false) }
                 if written < 0 {
                     state.broken = true
+                    closed = true
                     return (false, false)
                 }
                 state.pending.append(contentsOf: bytes[written...])
@@ -97,7 +113,29 @@ public final class OutputPump: Sendable {
             return (true, true)
         }
         if start { queue.async { self.drain() } }
+        if closed { onClosed() }
         return kept
+    }
+
+    /// For a pipe or socket: starts a thread that tells `onClosed` as soon as the reader is gone,
+    /// without waiting for the next line to fail. Call once.
+    public func watchForClosedReader() {
+        guard watchesReader else { return }
+        Thread.detachNewThread { [self] in
+            // No events asked for: poll still reports POLLERR (a pipe's reader closed) and POLLHUP.
+            var watched = pollfd(fd: fd, events: 0, revents: 0)
+            while true {
+                let result = poll(&watched, 1, -1)
+                if result < 0, errno == EINTR { continue }
+                guard result > 0, watched.revents & Int16(POLLERR | POLLHUP) != 0 else { return }
+                break
+            }
+            let first = state.withLock { state in
+                defer { state.broken = true; state.pending = [] }
+                return !state.broken
+            }
+            if first { onClosed() }
+        }
     }
 
     /// Waits until everything queued so far is written, or `timeout` passed (the reader is not
@@ -119,6 +157,9 @@ public final class OutputPump: Sendable {
         }
     }
 
+    /// Bytes waiting for the writer (not yet taken by it).
+    var waitingBytes: Int { state.withLock { $0.pending.count } }
+
     /// Lines dropped so far and not yet noted.
     public var droppedLines: Int { state.withLock { $0.dropped } }
 
@@ -137,16 +178,17 @@ public final class OutputPump: Sendable {
                 return (state.dropped, state.droppedIDs)
             }
             guard let dropped else { return }
-            var written = writeFully(fd, chunk) == 0
+            let written = writeFully(fd, chunk) == 0
             if written, dropped.count > 0 {
-                written = writeFully(noteFD, Array(note(dropped.count, dropped.ids).utf8)) == 0
+                _ = writeFully(noteFD, Array(note(dropped.count, dropped.ids).utf8))
             }
             chunk.removeAll(keepingCapacity: true)
             if !written {
-                state.withLock { state in
-                    state.broken = true
-                    state.pending = []
+                let first = state.withLock { state in
+                    defer { state.broken = true; state.pending = [] }
+                    return !state.broken
                 }
+                if first { onClosed() }
             }
         }
     }

@@ -136,7 +136,12 @@ struct Listen: AsyncParsableCommand {
 
         // The TUI when both ends are a terminal and nothing asks for lines; headless otherwise.
         let interactive = !headless && !json && isTerminal(0) && isTerminal(1)
-        let printer = HeadlessPrinter(json: json, forwarding: forwardTo != nil, databasePath: useMemory ? nil : dbPath)
+        // Headless, the listener stops when its output's reader is gone (`| head -1`: wait for one
+        // webhook), as a Unix filter would, but cleanly and with status 0.
+        let (outputClosed, outputClosedContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let printer = HeadlessPrinter(
+            json: json, forwarding: forwardTo != nil, databasePath: useMemory ? nil : dbPath,
+            onOutputClosed: { outputClosedContinuation.yield() })
         let (captures, capturesContinuation) = AsyncStream.makeStream(of: [RequestSummary].self, bufferingPolicy: .bufferingNewest(50_000))
         // Mismatches stored without their cause during a flood are explained later, when the budget
         // is rested again.
@@ -247,7 +252,12 @@ struct Listen: AsyncParsableCommand {
             capturesContinuation.finish()
         } else {
             printer.start(url: listener.url)
-            _ = await TerminationSignal.wait()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = await TerminationSignal.wait() }
+                group.addTask { for await _ in outputClosed { return } }
+                await group.next()
+                group.cancelAll()
+            }
         }
         await listener.shutdown()
         catchUpTask.cancel()
@@ -452,21 +462,23 @@ final class HeadlessPrinter: Sendable {
     /// wait for it, up to 16 MiB, then are dropped with a note on stderr).
     private let output: OutputPump
 
-    init(json: Bool, forwarding: Bool = false, databasePath: String?) {
+    /// - Parameter onOutputClosed: called once when standard output's reader went away.
+    init(json: Bool, forwarding: Bool = false, databasePath: String?, onOutputClosed: @escaping @Sendable () -> Void = {}) {
         self.json = json
         self.forwarding = forwarding
         let list = databasePath.map { "hookscope list --db \(ShellQuoting.quote(Array($0.utf8)))\(json ? " --json" : "")" }
-        output = OutputPump(fd: 1) { dropped, ids in
+        output = OutputPump(fd: 1, note: { dropped, ids in
             let what = "\(dropped) capture line\(dropped == 1 ? "" : "s") not written (the output was not read fast enough)"
             guard let ids else { return "hookscope: \(what)\n" }
             let range = ids.lowerBound == ids.upperBound ? "\(ids.lowerBound)" : "\(ids.lowerBound)-\(ids.upperBound)"
             guard let list else { return "hookscope: \(what): captures #\(range), kept in memory (--memory)\n" }
             return "hookscope: \(what): captures #\(range), stored: \(list) --filter id:\(range)\n"
-        }
+        }, onClosed: onOutputClosed)
     }
 
     func start(url: String) {
         queue.withLock { _ in _ = output.write(Array("listening on \(url)\n".utf8)) }
+        output.watchForClosedReader()
     }
 
     /// Waits, at most `timeout`, for the lines written so far to reach the reader.

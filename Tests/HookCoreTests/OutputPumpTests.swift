@@ -1,5 +1,6 @@
 import Foundation
 import HookTestSupport
+import Synchronization
 import Testing
 
 @testable import HookCore
@@ -69,13 +70,18 @@ import Testing
         let notes = try Self.pipe()
         let filler = Self.fill(out[1])
         let pump = OutputPump(fd: out[1], limit: 1000, noteFD: notes[1], note: { count, ids in "dropped \(count): \(ids.map { "\($0)" } ?? "")\n" })
+        // A first line, taken by the pump's writer, which then waits on the full pipe.
+        let first = Array("first\n".utf8)
+        #expect(pump.write(first))
+        let deadline = ContinuousClock.now + .seconds(20)
+        while pump.waitingBytes > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
         var kept: [Int] = []
         for n in 0..<50 where pump.write(Self.line(n), ids: Int64(n)...Int64(n)) { kept.append(n) }
-        // The pump's writer waits on the full pipe with what it took (some of the first lines);
-        // then 1,000 bytes can wait, plus the line that passed the limit: 11 lines of 99 bytes.
-        #expect(kept == Array(0..<kept.count), "a line was kept after one was dropped")
-        #expect((11...22).contains(kept.count), "kept \(kept.count)")
-        #expect(pump.droppedLines == 50 - kept.count)
+        // 1,000 bytes can wait, plus the line that passed the limit: 11 lines of 99 bytes.
+        #expect(kept == Array(0...10))
+        #expect(pump.droppedLines == 39)
         #expect(await onOwnThread { !pump.flush(timeout: .milliseconds(200)) }, "flushed with nobody reading")
 
         let reader = Task { await onOwnThread { Self.readAll(out[0]) } }
@@ -89,9 +95,27 @@ import Testing
         close(out[0])
         close(notes[0])
         let lines = String(decoding: read.dropFirst(filler), as: UTF8.self)
-        #expect(lines == String(decoding: (kept + [50]).flatMap(Self.line), as: UTF8.self))
-        #expect(String(decoding: note, as: UTF8.self) == "dropped \(50 - kept.count): \(kept.count)...49\n")
+        #expect(lines == String(decoding: first + (kept + [50]).flatMap(Self.line), as: UTF8.self))
+        #expect(String(decoding: note, as: UTF8.self) == "dropped 39: 11...49\n")
         #expect(pump.droppedLines == 0)
+    }
+
+    /// A pipe's reader that goes away is noticed at once, without a write, and told once.
+    @Test func aClosedReaderIsToldWithoutAWrite() async throws {
+        let fds = try Self.pipe()
+        let told = Mutex(0)
+        let pump = OutputPump(fd: fds[1], note: { count, _ in "dropped \(count)\n" }, onClosed: { told.withLock { $0 += 1 } })
+        pump.watchForClosedReader()
+        #expect(pump.write(Self.line(0)))
+        close(fds[0])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while told.withLock({ $0 }) == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(told.withLock { $0 } == 1)
+        #expect(!pump.write(Self.line(1)))
+        #expect(told.withLock { $0 } == 1)
+        close(fds[1])
     }
 
     /// The reader went away (`| head -5`): writes are refused from then on, nothing blocks or crashes.

@@ -141,6 +141,25 @@ import Testing
         #expect(listedIDs == Array((kept.count + 1)...3_000), "the note's command lists other captures")
     }
 
+    /// `hookscope listen --headless | head -2` waits for one webhook: once the reader is gone the
+    /// listener stops at once, cleanly (status 0), without waiting for another request to fail.
+    @Test func theListenerStopsWhenItsOutputsReaderIsGone() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await ListenerProcess(["--db", db, "--json"])
+        let port = listener.port
+        let answer = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/one", body: "{}") }
+        #expect(answer == 200)
+        #expect(await listener.nextLine().contains("\"target\":\"/one\""))
+        listener.closeOutput()
+        let exited = await listener.exits(within: .seconds(20))
+        #expect(exited, "still running without a reader")
+        if !exited { listener.kill(SIGKILL) }
+        let status = await listener.waitForExit()
+        if exited { #expect(status == 0) }
+    }
+
     // MARK: crash safety
 
     /// kill -9 the listener at random moments under a steady sender and restart it on the same database,

@@ -97,6 +97,20 @@ final class ListenerProcess: @unchecked Sendable {
         }
     }
 
+    /// Closes this end of stdout: the listener then has no reader (as after `| head -2` is done).
+    func closeOutput() {
+        try? output.fileHandleForReading.close()
+    }
+
+    /// Whether it has exited within `timeout` (polled).
+    func exits(within timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return !process.isRunning
+    }
+
     /// Reads and drops the rest of stdout as it comes, on a thread of its own: for a test that reads
     /// no more lines but sends more requests than a pipe holds lines for (the headless listener
     /// waits while its output is not read, as it would behind a paused `| less`).
