@@ -173,8 +173,8 @@ struct Listen: AsyncParsableCommand {
                 throw CLIError("\(error)")
             }
         }
-        var logger = Logger(label: "hookscope")
-        logger.logLevel = .warning
+        // Through a pump: a stderr nobody reads never holds up the event loop that logs.
+        let logger = Logger(label: "hookscope", factory: PumpedLogHandler.factory(level: .warning))
         // Forwarding: one replayer and one ordered queue; results are stored as replay attempts, then
         // shown (the TUI's list, or the capture's headless line, which waits for its forward).
         let insecure = self.insecure || config.insecure == true
