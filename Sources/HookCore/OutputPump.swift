@@ -1,8 +1,7 @@
 import Dispatch
 import Foundation
-import Synchronization
-
 import Glibc
+import Synchronization
 
 /// Lines for a file descriptor (the headless listener's standard output), written at once when
 /// that cannot block and otherwise on a queue of their own, so that whoever makes them never waits
@@ -23,6 +22,12 @@ public final class OutputPump: Sendable {
         var droppedIDs: ClosedRange<Int64>?
         /// The reader went away (EPIPE or another error): nothing more is written.
         var broken = false
+
+        /// Marks the output closed; returns whether it was open until now (so `onClosed` is told once).
+        mutating func close() -> Bool {
+            defer { broken = true; pending = [] }
+            return !broken
+        }
     }
 
     /// When a write can go out at once, on the caller's thread, without a hand-off (which costs a
@@ -100,8 +105,7 @@ public final class OutputPump: Sendable {
                 let written = Self.writeSome(fd, bytes)
                 if written == bytes.count { return (true, false) }
                 if written < 0 {
-                    state.broken = true
-                    closed = true
+                    closed = state.close()
                     return (false, false)
                 }
                 state.pending.append(contentsOf: bytes[written...])
@@ -130,11 +134,7 @@ public final class OutputPump: Sendable {
                 guard result > 0, watched.revents & Int16(POLLERR | POLLHUP) != 0 else { return }
                 break
             }
-            let first = state.withLock { state in
-                defer { state.broken = true; state.pending = [] }
-                return !state.broken
-            }
-            if first { onClosed() }
+            if state.withLock({ $0.close() }) { onClosed() }
         }
     }
 
@@ -183,13 +183,7 @@ public final class OutputPump: Sendable {
                 _ = writeFully(noteFD, Array(note(dropped.count, dropped.ids).utf8))
             }
             chunk.removeAll(keepingCapacity: true)
-            if !written {
-                let first = state.withLock { state in
-                    defer { state.broken = true; state.pending = [] }
-                    return !state.broken
-                }
-                if first { onClosed() }
-            }
+            if !written, state.withLock({ $0.close() }) { onClosed() }
         }
     }
 

@@ -1,10 +1,11 @@
 import HookCore
 
 extension RequestStore {
-    /// The captures `filter` matches (every one when nil), oldest first, read `size` at a time: for
-    /// the scans over the whole store (export, re-verification), which hold one batch at a time.
-    public func captureBatches(matching filter: RequestFilter? = nil, size: Int = 500) -> CaptureBatches {
-        CaptureBatches(store: self, filter: filter, size: max(1, size))
+    /// The captures `filter` matches (every one when nil) with an id above `afterID`, oldest first,
+    /// read `size` at a time: for the scans over the store (export, list, re-verification), which
+    /// hold one batch at a time. A filter's `id:` terms bound the scan.
+    public func captureBatches(matching filter: RequestFilter? = nil, size: Int = 500, after afterID: Int64 = 0) -> CaptureBatches {
+        CaptureBatches(store: self, filter: filter, size: max(1, size), afterID: afterID)
     }
 }
 
@@ -15,6 +16,7 @@ public struct CaptureBatches: AsyncSequence {
     let store: any RequestStore
     let filter: RequestFilter?
     let size: Int
+    let afterID: Int64
 
     public func makeAsyncIterator() -> Iterator { Iterator(batches: self) }
 
@@ -27,7 +29,7 @@ public struct CaptureBatches: AsyncSequence {
         init(batches: CaptureBatches) {
             self.batches = batches
             let bounds = batches.filter?.idBounds
-            afterID = Swift.max(0, (bounds?.lowerBound ?? 1) - 1)
+            afterID = Swift.max(batches.afterID, (bounds?.lowerBound ?? 1) - 1)
             lastID = bounds?.upperBound ?? .max
         }
 

@@ -63,10 +63,5 @@ func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 /// Writes to stdout unbuffered; false when stdout is gone (closed pipe).
 @discardableResult
 func writeStdout(_ text: String) -> Bool {
-    writeAll(fd: 1, Array(text.utf8))
-}
-
-@discardableResult
-func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
-    writeFully(fd, bytes) == 0
+    writeFully(1, Array(text.utf8)) == 0
 }

@@ -31,27 +31,23 @@ struct List: AsyncParsableCommand {
         if skip > 0, let first = try await requestStore.summaries(offset: skip, limit: 1).first {
             afterID = first.id - 1
         }
-        let matcher = try filter.map(Export.parseFilter)
-        // An `id:` term: start at its first id, stop past its last.
-        var lastWanted = Int64.max
-        if let bounds = matcher?.idBounds {
-            afterID = max(afterID, bounds.lowerBound - 1)
-            lastWanted = bounds.upperBound
-        }
-        while afterID < lastWanted {
-            var text = ""
-            let lastID: Int64?
-            // Each line carries the newest replay (or forward) of its capture.
-            if let matcher {
-                let batch = try await requestStore.requests(afterID: afterID, limit: 500)
-                let matching = batch.filter(matcher.matches)
+        // Each line carries the newest replay (or forward) of its capture.
+        if let matcher = try filter.map(Export.parseFilter) {
+            for try await matching in requestStore.captureBatches(matching: matcher, after: afterID) {
                 let replays = try await requestStore.latestReplays(among: matching.map(\.id))
+                var text = ""
                 for request in matching {
                     text += (json ? CaptureJSON.line(for: request, replay: replays[request.id])
                         : CaptureLine.readable(request.summary, replay: replays[request.id])) + "\n"
                 }
-                lastID = batch.last?.id
-            } else if json {
+                guard writeStdout(text) else { throw ExitCode(1) }
+            }
+            return
+        }
+        while true {
+            var text = ""
+            let lastID: Int64?
+            if json {
                 let batch = try await requestStore.requests(afterID: afterID, limit: 200)
                 let replays = try await requestStore.latestReplays(among: batch.map(\.id))
                 for request in batch { text += CaptureJSON.line(for: request, replay: replays[request.id]) + "\n" }

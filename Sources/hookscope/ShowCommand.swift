@@ -24,7 +24,7 @@ struct Show: AsyncParsableCommand {
             throw CLIError("no capture with id \(id) in \(requestStore.path)")
         }
         if raw {
-            guard writeAll(fd: 1, [UInt8](request.body)) else { throw ExitCode(1) }
+            guard writeFully(1, [UInt8](request.body)) == 0 else { throw ExitCode(1) }
             return
         }
         // Written as it is made, about a megabyte at a time: a body of a few MB can pretty-print to
