@@ -173,6 +173,7 @@ struct Listen: AsyncParsableCommand {
                 throw CLIError("\(error)")
             }
         }
+        printer.readLines(from: requestStore)
         // Through a pump: a stderr nobody reads never holds up the event loop that logs.
         let logger = Logger(label: "hookscope", factory: PumpedLogHandler.factory(level: .warning))
         // Forwarding: one replayer and one ordered queue; results are stored as replay attempts, then
@@ -458,21 +459,31 @@ final class HeadlessPrinter: Sendable {
     }
 
     private let queue = Mutex(Queue())
-    /// Standard output: a reader that does not keep up never holds up the captures (their lines
-    /// wait for it, up to 16 MiB, then are dropped with a note on stderr).
+    /// Standard output: a reader that does not keep up never holds up the captures. Their lines
+    /// wait for it, up to 4 MiB; past that they are made again from the store once it has caught
+    /// up, so it gets every line, in order, at its own pace.
     private let output: OutputPump
+    /// Where the refill reads; set once the store is open.
+    private let store = StoreSlot()
+    /// `hookscope list` for the store, for what is said on stderr about lines not written.
+    private let listCommand: String?
 
     /// - Parameter onOutputClosed: called once when standard output's reader went away.
     init(json: Bool, forwarding: Bool = false, databasePath: String?, onOutputClosed: @escaping @Sendable () -> Void = {}) {
         self.json = json
         self.forwarding = forwarding
         let list = databasePath.map { "hookscope list --db \(ShellQuoting.quote(Array($0.utf8)))\(json ? " --json" : "")" }
-        output = OutputPump(fd: 1, note: { dropped, ids in
-            let what = "\(dropped) capture line\(dropped == 1 ? "" : "s") not written (the output was not read fast enough)"
+        listCommand = list
+        let store = self.store
+        output = OutputPump(fd: 1, limit: 4 << 20, note: { count, ids in
+            // Lines the refill did not find: their captures were dropped (--keep, or the memory
+            // store's bound) before the reader got to them.
+            let what = "\(count) capture line\(count == 1 ? "" : "s") not written (the output was not read fast enough, and the store no longer held the capture\(count == 1 ? "" : "s"))"
             guard let ids else { return "hookscope: \(what)\n" }
-            let range = ids.lowerBound == ids.upperBound ? "\(ids.lowerBound)" : "\(ids.lowerBound)-\(ids.upperBound)"
-            guard let list else { return "hookscope: \(what): captures #\(range), kept in memory (--memory)\n" }
-            return "hookscope: \(what): captures #\(range), stored: \(list) --filter id:\(range)\n"
+            return "hookscope: \(what), among captures #\(Self.idRange(ids))\n"
+        }, refill: { ids in
+            guard let source = store.current else { return ([], 0, ids.upperBound) }
+            return Self.waitFor { await Self.lines(ids, from: source, json: json, forwarding: forwarding) }
         }, onClosed: onOutputClosed)
     }
 
@@ -481,18 +492,83 @@ final class HeadlessPrinter: Sendable {
         output.watchForClosedReader()
     }
 
-    /// Waits, at most `timeout`, for the lines written so far to reach the reader.
+    /// Waits, at most `timeout`, for the lines written so far to reach the reader; when they did
+    /// not, says on stderr from which capture on they are missing, and how to list those.
     func finish(timeout: Duration) {
-        _ = output.flush(timeout: timeout)
+        guard !output.flush(timeout: timeout), let from = output.unwrittenFrom else { return }
+        let what = "hookscope: stopped before the output was read up to the newest capture: the lines from capture #\(from) on were not all written"
+        let text = listCommand.map { "\(what); stored: \($0) --filter id:\(from)-\n" } ?? "\(what) (kept in memory only: gone)\n"
+        _ = writeFully(2, Array(text.utf8))
+    }
+
+    /// The store the lines are about: dropped lines are made again from it.
+    func readLines(from store: any RequestStore) {
+        self.store.current = store
+    }
+
+    /// The lines of the captures among `ids` (oldest first, as many as one read gives), how many,
+    /// and the last id they account for; after a read error, every id counts as done (and is noted).
+    private static func lines(_ ids: ClosedRange<Int64>, from store: any RequestStore, json: Bool, forwarding: Bool) async -> (bytes: [UInt8], lines: Int, through: Int64) {
+        // Whole captures for JSON lines (their bodies): fewer at a time.
+        let limit = json ? 100 : 1_000
+        var bytes: [UInt8] = []
+        do {
+            let found: [Int64]
+            let last: Int64?
+            if json {
+                let batch = try await store.requests(afterID: ids.lowerBound - 1, limit: limit)
+                let inRange = batch.prefix { $0.id <= ids.upperBound }
+                found = inRange.map(\.id)
+                last = batch.count == limit && inRange.count == limit ? batch.last?.id : nil
+                let replays = forwarding ? try await store.latestReplays(among: found) : [:]
+                for request in inRange {
+                    bytes.append(contentsOf: CaptureJSON.line(for: request, replay: replays[request.id]).utf8)
+                    bytes.append(UInt8(ascii: "\n"))
+                }
+            } else {
+                let batch = try await store.summaries(afterID: ids.lowerBound - 1, limit: limit)
+                let inRange = batch.prefix { $0.id <= ids.upperBound }
+                found = inRange.map(\.id)
+                last = batch.count == limit && inRange.count == limit ? batch.last?.id : nil
+                let replays = forwarding ? try await store.latestReplays(among: found) : [:]
+                for summary in inRange {
+                    CaptureLine.appendReadable(summary, replay: replays[summary.id], to: &bytes)
+                    bytes.append(UInt8(ascii: "\n"))
+                }
+            }
+            // A full read may stop short of the range's end; otherwise the range is done.
+            return (bytes, found.count, last ?? ids.upperBound)
+        } catch {
+            return ([], 0, ids.upperBound)
+        }
+    }
+
+    /// Runs `work` and waits for it on this thread (the pump's own, never one of the pool's).
+    private static func waitFor<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            box.value = await work()
+            done.signal()
+        }
+        done.wait()
+        return box.value!
+    }
+
+    private static func idRange(_ ids: ClosedRange<Int64>) -> String {
+        ids.lowerBound == ids.upperBound ? "\(ids.lowerBound)" : "\(ids.lowerBound)-\(ids.upperBound)"
     }
 
     func print(_ batch: [CapturedRequest]) {
         if !forwarding {
-            // Nothing waits: the batch's lines go out together.
+            // Nothing waits: the batch's lines go out together, unless the reader is so far behind
+            // that they will be made from the store anyway.
+            guard let firstID = batch.first?.id else { return }
+            let ids = firstID...batch[batch.count - 1].id
+            if output.dropIfBehind(lines: batch.count, ids: ids) { return }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(batch.count * 100)
             for request in batch { appendLine(request, replay: nil, to: &bytes) }
-            let ids = batch.isEmpty ? nil : batch[0].id...batch[batch.count - 1].id
             queue.withLock { _ in _ = output.write(bytes, lines: batch.count, ids: ids) }
             return
         }
@@ -546,6 +622,20 @@ final class HeadlessPrinter: Sendable {
         }
         if !bytes.isEmpty { output.write(bytes, lines: lines, ids: ids) }
     }
+}
+
+/// Set once, read by the headless output's refill.
+final class StoreSlot: Sendable {
+    private let store = Mutex<(any RequestStore)?>(nil)
+    var current: (any RequestStore)? {
+        get { store.withLock { $0 } }
+        set { store.withLock { $0 = newValue } }
+    }
+}
+
+/// A value handed from a task to a thread that waits on a semaphore for it (which orders the two).
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
 }
 
 /// Waits for SIGINT, SIGTERM or SIGHUP.

@@ -100,6 +100,92 @@ import Testing
         #expect(pump.droppedLines == 0)
     }
 
+    /// Waits (polling) until the pump's writer has taken what was written so far: it is then
+    /// blocked on the full pipe, and later lines wait in the pump.
+    static func waitUntilTaken(_ pump: OutputPump) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while pump.waitingBytes > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        try #require(pump.waitingBytes == 0)
+    }
+
+    /// With a refill, lines dropped past the limit are made again from their ids once the reader
+    /// has caught up, and so are the lines written while that happens: the reader gets every line,
+    /// in order, and no note.
+    @Test func droppedLinesAreMadeAgainInOrder() async throws {
+        let out = try Self.pipe()
+        let notes = try Self.pipe()
+        let filler = Self.fill(out[1])
+        let asked = Mutex<[ClosedRange<Int64>]>([])
+        let pumpBox = Mutex<OutputPump?>(nil)
+        let pump = OutputPump(fd: out[1], limit: 1000, noteFD: notes[1], note: { count, ids in "dropped \(count): \(ids.map { "\($0)" } ?? "")\n" }, refill: { ids in
+            let first = asked.withLock { asked in asked.append(ids); return asked.count == 1 }
+            if first, let pump = pumpBox.withLock({ $0 }) {
+                // Lines that come while the dropped ones are made again: they must wait their turn.
+                for n in 50..<60 { #expect(!pump.write(Self.line(n), ids: Int64(n)...Int64(n))) }
+            }
+            // Up to 7 lines a read, as a store would read a batch.
+            let through = min(ids.upperBound, ids.lowerBound + 6)
+            return ((ids.lowerBound...through).flatMap { Self.line(Int($0)) }, Int(through - ids.lowerBound) + 1, through)
+        })
+        pumpBox.withLock { $0 = pump }
+        let first = Array("first\n".utf8)
+        #expect(pump.write(first))
+        try await Self.waitUntilTaken(pump)
+        var kept: [Int] = []
+        for n in 0..<50 where pump.write(Self.line(n), ids: Int64(n)...Int64(n)) { kept.append(n) }
+        #expect(kept == Array(0...10))
+        #expect(pump.unwrittenFrom == 0)
+
+        let reader = Task { await onOwnThread { Self.readAll(out[0]) } }
+        #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
+        // Caught up: lines are kept again.
+        #expect(pump.write(Self.line(60), ids: 60...60))
+        #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
+        #expect(pump.unwrittenFrom == nil)
+        close(out[1])
+        close(notes[1])
+        let read = await reader.value
+        let note = Self.readAll(notes[0])
+        close(out[0])
+        close(notes[0])
+        let lines = String(decoding: read.dropFirst(filler), as: UTF8.self)
+        #expect(lines == String(decoding: first + (0...60).flatMap(Self.line), as: UTF8.self))
+        #expect(note.isEmpty, "\(String(decoding: note, as: UTF8.self))")
+        // Asked from the first dropped id, then on from where each read stopped, the later lines
+        // included; never twice for the same id.
+        #expect(asked.withLock { $0.map(\.lowerBound) } == [11, 18, 25, 32, 39, 46, 53])
+        #expect(asked.withLock { $0.last?.upperBound } == 59)
+    }
+
+    /// Lines the refill no longer finds (their captures were dropped from the store meanwhile) are
+    /// noted, with the ids they were among; the rest come in order.
+    @Test func linesTheRefillDoesNotFindAreNoted() async throws {
+        let out = try Self.pipe()
+        let notes = try Self.pipe()
+        let filler = Self.fill(out[1])
+        let pump = OutputPump(fd: out[1], limit: 1000, noteFD: notes[1], note: { count, ids in "dropped \(count): \(ids.map { "\($0)" } ?? "")\n" }, refill: { ids in
+            // Only ids from 30 on are still there.
+            let found = ids.clamped(to: 30...Int64.max)
+            return (found.flatMap { Self.line(Int($0)) }, found.count, ids.upperBound)
+        })
+        #expect(pump.write(Array("first\n".utf8)))
+        try await Self.waitUntilTaken(pump)
+        for n in 0..<50 { _ = pump.write(Self.line(n), ids: Int64(n)...Int64(n)) }
+        let reader = Task { await onOwnThread { Self.readAll(out[0]) } }
+        #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
+        close(out[1])
+        close(notes[1])
+        let read = await reader.value
+        let note = Self.readAll(notes[0])
+        close(out[0])
+        close(notes[0])
+        let lines = String(decoding: read.dropFirst(filler), as: UTF8.self)
+        #expect(lines == String(decoding: Array("first\n".utf8) + (Array(0...10) + Array(30...49)).flatMap(Self.line), as: UTF8.self))
+        #expect(String(decoding: note, as: UTF8.self) == "dropped 19: 11...49\n")
+    }
+
     /// A pipe's reader that goes away is noticed at once, without a write, and told once.
     @Test func aClosedReaderIsToldWithoutAWrite() async throws {
         let fds = try Self.pipe()

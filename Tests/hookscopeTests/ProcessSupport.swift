@@ -97,6 +97,32 @@ final class ListenerProcess: @unchecked Sendable {
         }
     }
 
+    /// Reads stdout in large blocks until it holds `count` lines or `timeout` passed (or the output
+    /// ended); returns the whole lines read. Use it instead of `nextLine`, not along with it.
+    func lines(count: Int, within timeout: Duration) async -> [Substring] {
+        let fd = output.fileHandleForReading.fileDescriptor
+        let text = await onOwnThread { () -> String in
+            let deadline = ContinuousClock.now + timeout
+            var bytes: [UInt8] = []
+            var newlines = 0
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while newlines < count {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { break }
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let milliseconds = Int32(min(1_000, left / .milliseconds(1)) + 1)
+                if poll(&ready, 1, milliseconds) <= 0 { continue }
+                let read = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if read <= 0 { break }
+                newlines += buffer[..<read].lazy.filter { $0 == 0x0A }.count
+                bytes += buffer[..<read]
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return Array(lines.dropLast())  // the last is empty, or a line not yet whole
+    }
+
     /// Closes this end of stdout: the listener then has no reader (as after `| head -2` is done).
     func closeOutput() {
         try? output.fileHandleForReading.close()
