@@ -15,6 +15,7 @@
 #      HOOKSCOPE_BIN=path (default: release build in .build-release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seconds=${1:-10}
 runs=${2:-3}
 connections=${CONNECTIONS:-"1 50 256"}
@@ -39,16 +40,13 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$work"' EXIT
 
-bench/make-webhook-body.py "$work/body.json"
-source bench/lib.sh
-write_post_lua "$work/post.lua" "$work/body.json"
+webhook_files
 
 start_hookscope() {
   rm -f "$work"/captures.sqlite*
   taskset -c 1 "$bin" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/hookscope.out" 2>&1 &
   server_pid=$!
-  for _ in $(seq 200); do grep -q "listening on" "$work/hookscope.out" 2>/dev/null && break; sleep 0.05; done
-  url=$(head -1 "$work/hookscope.out" | awk '{print $3}')
+  url=$(listening_url "$work/hookscope.out")
 }
 
 start_nginx_server() {

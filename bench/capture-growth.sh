@@ -14,15 +14,12 @@
 # Env: HOOKSCOPE_BIN (default .build-release/release/hookscope)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 grow=${1:-40}
 bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
 for tool in wrk taskset sqlite3 python3; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
-work=$(mktemp -d)
-pid=""
-trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-source bench/lib.sh
-bench/make-webhook-body.py "$work/body.json"
-write_post_lua "$work/post.lua" "$work/body.json"
+bench_work
+webhook_files
 port=$(free_port)
 taskset -c 1 "$bin" listen --headless --port "$port" --db "$work/captures.sqlite" > /dev/null 2> "$work/err" &
 pid=$!

@@ -5,6 +5,7 @@
 # Env: HOOKSCOPE_BIN=path (default: release build in .build-release), CONNECTIONS (default 50).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 first=${1:-100000}
 second=${2:-1000000}
 connections=${CONNECTIONS:-50}
@@ -13,18 +14,12 @@ if [[ -z "${HOOKSCOPE_BIN:-}" ]]; then
   swift build -c release --scratch-path .build-release --product hookscope 2>&1 | grep -E "error|warning: " || true
   HOOKSCOPE_BIN=.build-release/release/hookscope
 fi
-work=$(mktemp -d)
-pid=""
-trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-bench/make-webhook-body.py "$work/body.json"
-
-source bench/lib.sh
-write_post_lua "$work/post.lua" "$work/body.json"
+bench_work
+webhook_files
 
 taskset -c 1 "$HOOKSCOPE_BIN" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/out" 2>&1 &
 pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.05; done
-url=$(head -1 "$work/out" | awk '{print $3}')
+url=$(listening_url "$work/out")
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }
 count() { sqlite3 "$work/captures.sqlite" 'select count(*) from request'; }

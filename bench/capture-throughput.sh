@@ -4,21 +4,18 @@
 # Usage: bench/capture-throughput.sh [connections] [seconds] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 connections=${1:-50}
 seconds=${2:-10}
 runs=${3:-3}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
 swift build -c release --scratch-path .build-release --product hookscope >/dev/null
 bin=.build-release/release/hookscope
-work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-bench/make-webhook-body.py "$work/body.json"
-source bench/lib.sh
-write_post_lua "$work/post.lua" "$work/body.json"
+bench_work
+webhook_files
 taskset -c 1 "$bin" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/out" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
-url=$(head -1 "$work/out" | awk '{print $3}')
+url=$(listening_url "$work/out")
 echo "body: $(wc -c < "$work/body.json") bytes; url $url; wrk -c$connections -d${seconds}s, $runs runs"
 for run in $(seq "$runs"); do
   taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "$url/stripe" \

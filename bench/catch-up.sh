@@ -12,6 +12,7 @@
 # Env: HOOKSCOPE_BIN (default .build-release/release/hookscope), CONNECTIONS (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 flood=${1:-2}
 limit=${2:-300}
 bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
@@ -19,17 +20,12 @@ for tool in wrk sqlite3 python3; do
   command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
 done
 [[ -x $bin ]] || { echo "no binary at $bin: swift build -c release --scratch-path .build-release --product hookscope" >&2; exit 1; }
-work=$(mktemp -d)
-pid=""
-trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-bench/make-webhook-body.py "$work/body.json"
-source bench/lib.sh
-write_post_lua "$work/post.lua" "$work/body.json"
+bench_work
+webhook_files
 
 "$bin" listen --headless --port 0 --db "$work/c.sqlite" --secret stripe=whsec_not_the_signer > "$work/out" 2>&1 &
 pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.05; done
-url=$(head -1 "$work/out" | awk '{print $3}')
+url=$(listening_url "$work/out")
 ticks=$(getconf CLK_TCK)
 cpu() { awk -v hz="$ticks" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$pid/stat"; }
 

@@ -13,25 +13,21 @@
 #      STORE="--memory" to keep captures in memory instead of the default new database file
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seconds=${1:-5}
 runs=${2:-1}
 connections=${CONNECTIONS:-50}
 bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
-work=$(mktemp -d)
-pid=""
-trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+bench_work
 
-bench/make-webhook-body.py "$work/body.json"
-source bench/lib.sh
-write_post_lua "$work/post.lua" "$work/body.json"
+webhook_files
 
 # shellcheck disable=SC2086
 store=${STORE:---db $work/captures.sqlite}
 # shellcheck disable=SC2086
 taskset -c 1 "$bin" listen --headless --port 0 $store ${ARGS:-} > "$work/out" 2>&1 &
 pid=$!
-for _ in $(seq 200); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.05; done
-url=$(head -1 "$work/out" | awk '{print $3}')
+url=$(listening_url "$work/out")
 
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }

@@ -79,3 +79,29 @@ drop_page_cache() {
   sync
   if [[ -w /proc/sys/vm/drop_caches ]]; then echo 1 > /proc/sys/vm/drop_caches; echo "page cache dropped"; else echo "page cache not dropped (not root)"; fi
 }
+
+# bench_work: a new temporary directory in $work, removed at exit, after stopping the listener whose
+# pid the script keeps in $pid (when it has one).
+bench_work() {
+  work=$(mktemp -d)
+  pid=""
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  if [[ -n "${pid:-}" ]]; then kill "$pid" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+
+# webhook_files: the 2 KB webhook ($work/body.json) and the wrk script posting it ($work/post.lua).
+webhook_files() {
+  bench/make-webhook-body.py "$work/body.json"
+  write_post_lua "$work/post.lua" "$work/body.json"
+}
+
+# listening_url FILE: waits (up to 10 s) for a headless listener's "listening on URL" line in FILE,
+# its standard output; prints the URL.
+listening_url() {
+  for _ in $(seq 200); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.05; done
+  head -1 "$1" | awk '{print $3}'
+}

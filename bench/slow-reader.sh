@@ -11,15 +11,12 @@
 # Env: HOOKSCOPE_BIN=path (default .build-release/release/hookscope), ARGS="extra listen args" (e.g. --json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seconds=${1:-20}
 bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
-work=$(mktemp -d)
-pid=""
-trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+bench_work
 
-bench/make-webhook-body.py "$work/body.json"
-source bench/lib.sh
-write_post_lua "$work/post.lua" "$work/body.json"
+webhook_files
 mkfifo "$work/out"
 # shellcheck disable=SC2086
 taskset -c 1 "$bin" listen --headless --port 0 --db "$work/captures.sqlite" ${ARGS:-} > "$work/out" 2> "$work/err" &

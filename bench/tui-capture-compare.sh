@@ -18,6 +18,7 @@
 #      MITMPROXY (default /opt/mitm-venv/bin/mitmproxy), SERVERS="hookscope mitmproxy".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seconds=${1:-10}
 runs=${2:-3}
 connections=${CONNECTIONS:-50}
@@ -33,9 +34,7 @@ sock="tuicmp-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
 
-bench/make-webhook-body.py "$work/body.json"
-source bench/lib.sh
-write_post_lua "$work/post.lua" "$work/body.json"
+webhook_files
 cat > "$work/answer.py" <<'PY'
 from mitmproxy import http
 
