@@ -511,33 +511,29 @@ final class HeadlessPrinter: Sendable {
     private static func lines(_ ids: ClosedRange<Int64>, from store: any RequestStore, json: Bool, forwarding: Bool) async -> (bytes: [UInt8], lines: Int, through: Int64) {
         // Whole captures for JSON lines (their bodies): fewer at a time.
         let limit = json ? 100 : 1_000
-        var bytes: [UInt8] = []
-        do {
-            let found: [Int64]
-            let last: Int64?
-            if json {
-                let batch = try await store.requests(afterID: ids.lowerBound - 1, limit: limit)
-                let inRange = batch.prefix { $0.id <= ids.upperBound }
-                found = inRange.map(\.id)
-                last = batch.count == limit && inRange.count == limit ? batch.last?.id : nil
-                let replays = forwarding ? try await store.latestReplays(among: found) : [:]
-                for request in inRange {
-                    bytes.append(contentsOf: CaptureJSON.line(for: request, replay: replays[request.id]).utf8)
-                    bytes.append(UInt8(ascii: "\n"))
-                }
-            } else {
-                let batch = try await store.summaries(afterID: ids.lowerBound - 1, limit: limit)
-                let inRange = batch.prefix { $0.id <= ids.upperBound }
-                found = inRange.map(\.id)
-                last = batch.count == limit && inRange.count == limit ? batch.last?.id : nil
-                let replays = forwarding ? try await store.latestReplays(among: found) : [:]
-                for summary in inRange {
-                    CaptureLine.appendReadable(summary, replay: replays[summary.id], to: &bytes)
-                    bytes.append(UInt8(ascii: "\n"))
-                }
+        /// The lines of those in `batch` (oldest first) that are in the range.
+        func lines<T>(_ batch: [T], id: (T) -> Int64, append: (T, ReplayOutcome?, inout [UInt8]) -> Void) async throws -> (bytes: [UInt8], lines: Int, through: Int64) {
+            let inRange = batch.prefix { id($0) <= ids.upperBound }
+            let found = inRange.map(id)
+            let replays = forwarding ? try await store.latestReplays(among: found) : [:]
+            var bytes: [UInt8] = []
+            for item in inRange {
+                append(item, replays[id(item)], &bytes)
+                bytes.append(UInt8(ascii: "\n"))
             }
             // A full read may stop short of the range's end; otherwise the range is done.
-            return (bytes, found.count, last ?? ids.upperBound)
+            let through = batch.count == limit && inRange.count == limit ? found.last! : ids.upperBound
+            return (bytes, found.count, through)
+        }
+        do {
+            if json {
+                return try await lines(try await store.requests(afterID: ids.lowerBound - 1, limit: limit), id: \.id) { request, replay, bytes in
+                    bytes.append(contentsOf: CaptureJSON.line(for: request, replay: replay).utf8)
+                }
+            }
+            return try await lines(try await store.summaries(afterID: ids.lowerBound - 1, limit: limit), id: \.id) { summary, replay, bytes in
+                CaptureLine.appendReadable(summary, replay: replay, to: &bytes)
+            }
         } catch {
             return ([], 0, ids.upperBound)
         }

@@ -44,6 +44,43 @@ import Testing
         }
     }
 
+    /// An output pipe filled up (so the pump's writer waits on it) and a pipe for the notes.
+    struct FullPipes {
+        let out: [Int32]
+        let notes: [Int32]
+        /// The bytes that filled `out`, which the reader gets first.
+        let filler: Int
+        var reader: Task<[UInt8], Never>?
+
+        init() throws {
+            out = try OutputPumpTests.pipe()
+            notes = try OutputPumpTests.pipe()
+            filler = OutputPumpTests.fill(out[1])
+        }
+
+        /// Starts reading the output (until its write end is closed).
+        mutating func startReading() {
+            let fd = out[0]
+            reader = Task { await onOwnThread { OutputPumpTests.readAll(fd) } }
+        }
+
+        /// Closes the write ends; returns what the reader got after the filler, and the notes.
+        func finish() async -> (lines: String, note: String) {
+            close(out[1])
+            close(notes[1])
+            let read = await reader?.value ?? []
+            let note = OutputPumpTests.readAll(notes[0])
+            close(out[0])
+            close(notes[0])
+            return (String(decoding: read.dropFirst(filler), as: UTF8.self), String(decoding: note, as: UTF8.self))
+        }
+    }
+
+    /// The note the tests give the pump: the count and the ids.
+    @Sendable static func note(_ count: Int, _ ids: ClosedRange<Int64>?) -> String {
+        "dropped \(count): \(ids.map { "\($0)" } ?? "")\n"
+    }
+
     static func line(_ n: Int) -> [UInt8] { Array("line \(n) \(String(repeating: "x", count: 90))\n".utf8) }
 
     /// Nobody reads while far more than a pipe holds is written: every write returns, and the
@@ -66,38 +103,32 @@ import Testing
     /// Past its limit the newest lines are dropped whole and counted; once the reader has what was
     /// kept, the note says how many, on its own descriptor, and later lines are kept again.
     @Test func pastTheLimitLinesAreDroppedAndNoted() async throws {
-        let out = try Self.pipe()
-        let notes = try Self.pipe()
-        let filler = Self.fill(out[1])
-        let pump = OutputPump(fd: out[1], limit: 1000, noteFD: notes[1], note: { count, ids in "dropped \(count): \(ids.map { "\($0)" } ?? "")\n" })
-        // A first line, taken by the pump's writer, which then waits on the full pipe.
-        let first = Array("first\n".utf8)
-        #expect(pump.write(first))
-        let deadline = ContinuousClock.now + .seconds(20)
-        while pump.waitingBytes > 0, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(1))
-        }
-        var kept: [Int] = []
-        for n in 0..<50 where pump.write(Self.line(n), ids: Int64(n)...Int64(n)) { kept.append(n) }
+        var pipes = try FullPipes()
+        let pump = OutputPump(fd: pipes.out[1], limit: 1000, noteFD: pipes.notes[1], note: Self.note)
+        let kept = try await Self.writeFirstAndFifty(pump)
         // 1,000 bytes can wait, plus the line that passed the limit: 11 lines of 99 bytes.
         #expect(kept == Array(0...10))
         #expect(pump.droppedLines == 39)
         #expect(await onOwnThread { !pump.flush(timeout: .milliseconds(200)) }, "flushed with nobody reading")
 
-        let reader = Task { await onOwnThread { Self.readAll(out[0]) } }
+        pipes.startReading()
         #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
         #expect(pump.write(Self.line(50)))
         #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
-        close(out[1])
-        close(notes[1])
-        let read = await reader.value
-        let note = Self.readAll(notes[0])
-        close(out[0])
-        close(notes[0])
-        let lines = String(decoding: read.dropFirst(filler), as: UTF8.self)
-        #expect(lines == String(decoding: first + (kept + [50]).flatMap(Self.line), as: UTF8.self))
-        #expect(String(decoding: note, as: UTF8.self) == "dropped 39: 11...49\n")
+        let (lines, note) = await pipes.finish()
+        #expect(lines == String(decoding: Self.first + (kept + [50]).flatMap(Self.line), as: UTF8.self))
+        #expect(note == "dropped 39: 11...49\n")
         #expect(pump.droppedLines == 0)
+    }
+
+    static let first = Array("first\n".utf8)
+
+    /// Writes `first`, which the pump's writer takes and then waits with on the full pipe, and then
+    /// lines 0..<50, each with its number as id; returns the numbers of those the pump kept.
+    static func writeFirstAndFifty(_ pump: OutputPump) async throws -> [Int] {
+        #expect(pump.write(first))
+        try await waitUntilTaken(pump)
+        return (0..<50).filter { n in pump.write(line(n), ids: Int64(n)...Int64(n)) }
     }
 
     /// Waits (polling) until the pump's writer has taken what was written so far: it is then
@@ -114,12 +145,10 @@ import Testing
     /// has caught up, and so are the lines written while that happens: the reader gets every line,
     /// in order, and no note.
     @Test func droppedLinesAreMadeAgainInOrder() async throws {
-        let out = try Self.pipe()
-        let notes = try Self.pipe()
-        let filler = Self.fill(out[1])
+        var pipes = try FullPipes()
         let asked = Mutex<[ClosedRange<Int64>]>([])
         let pumpBox = Mutex<OutputPump?>(nil)
-        let pump = OutputPump(fd: out[1], limit: 1000, noteFD: notes[1], note: { count, ids in "dropped \(count): \(ids.map { "\($0)" } ?? "")\n" }, refill: { ids in
+        let pump = OutputPump(fd: pipes.out[1], limit: 1000, noteFD: pipes.notes[1], note: Self.note, refill: { ids in
             let first = asked.withLock { asked in asked.append(ids); return asked.count == 1 }
             if first, let pump = pumpBox.withLock({ $0 }) {
                 // Lines that come while the dropped ones are made again: they must wait their turn.
@@ -130,29 +159,19 @@ import Testing
             return ((ids.lowerBound...through).flatMap { Self.line(Int($0)) }, Int(through - ids.lowerBound) + 1, through)
         })
         pumpBox.withLock { $0 = pump }
-        let first = Array("first\n".utf8)
-        #expect(pump.write(first))
-        try await Self.waitUntilTaken(pump)
-        var kept: [Int] = []
-        for n in 0..<50 where pump.write(Self.line(n), ids: Int64(n)...Int64(n)) { kept.append(n) }
+        let kept = try await Self.writeFirstAndFifty(pump)
         #expect(kept == Array(0...10))
         #expect(pump.unwrittenFrom == 0)
 
-        let reader = Task { await onOwnThread { Self.readAll(out[0]) } }
+        pipes.startReading()
         #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
         // Caught up: lines are kept again.
         #expect(pump.write(Self.line(60), ids: 60...60))
         #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
         #expect(pump.unwrittenFrom == nil)
-        close(out[1])
-        close(notes[1])
-        let read = await reader.value
-        let note = Self.readAll(notes[0])
-        close(out[0])
-        close(notes[0])
-        let lines = String(decoding: read.dropFirst(filler), as: UTF8.self)
-        #expect(lines == String(decoding: first + (0...60).flatMap(Self.line), as: UTF8.self))
-        #expect(note.isEmpty, "\(String(decoding: note, as: UTF8.self))")
+        let (lines, note) = await pipes.finish()
+        #expect(lines == String(decoding: Self.first + (0...60).flatMap(Self.line), as: UTF8.self))
+        #expect(note.isEmpty, "\(note)")
         // Asked from the first dropped id, then on from where each read stopped, the later lines
         // included; never twice for the same id.
         #expect(asked.withLock { $0.map(\.lowerBound) } == [11, 18, 25, 32, 39, 46, 53])
@@ -162,28 +181,18 @@ import Testing
     /// Lines the refill no longer finds (their captures were dropped from the store meanwhile) are
     /// noted, with the ids they were among; the rest come in order.
     @Test func linesTheRefillDoesNotFindAreNoted() async throws {
-        let out = try Self.pipe()
-        let notes = try Self.pipe()
-        let filler = Self.fill(out[1])
-        let pump = OutputPump(fd: out[1], limit: 1000, noteFD: notes[1], note: { count, ids in "dropped \(count): \(ids.map { "\($0)" } ?? "")\n" }, refill: { ids in
+        var pipes = try FullPipes()
+        let pump = OutputPump(fd: pipes.out[1], limit: 1000, noteFD: pipes.notes[1], note: Self.note, refill: { ids in
             // Only ids from 30 on are still there.
             let found = ids.clamped(to: 30...Int64.max)
             return (found.flatMap { Self.line(Int($0)) }, found.count, ids.upperBound)
         })
-        #expect(pump.write(Array("first\n".utf8)))
-        try await Self.waitUntilTaken(pump)
-        for n in 0..<50 { _ = pump.write(Self.line(n), ids: Int64(n)...Int64(n)) }
-        let reader = Task { await onOwnThread { Self.readAll(out[0]) } }
+        _ = try await Self.writeFirstAndFifty(pump)
+        pipes.startReading()
         #expect(await onOwnThread { pump.flush(timeout: .seconds(30)) })
-        close(out[1])
-        close(notes[1])
-        let read = await reader.value
-        let note = Self.readAll(notes[0])
-        close(out[0])
-        close(notes[0])
-        let lines = String(decoding: read.dropFirst(filler), as: UTF8.self)
-        #expect(lines == String(decoding: Array("first\n".utf8) + (Array(0...10) + Array(30...49)).flatMap(Self.line), as: UTF8.self))
-        #expect(String(decoding: note, as: UTF8.self) == "dropped 19: 11...49\n")
+        let (lines, note) = await pipes.finish()
+        #expect(lines == String(decoding: Self.first + (Array(0...10) + Array(30...49)).flatMap(Self.line), as: UTF8.self))
+        #expect(note == "dropped 19: 11...49\n")
     }
 
     /// A pipe's reader that goes away is noticed at once, without a write, and told once.

@@ -96,31 +96,51 @@ import Testing
 
     // MARK: an output nobody reads
 
-    /// The headless listener's output goes to a pipe that nobody reads (a paused `| less`, a CI
-    /// harness that keeps the pipe): 3,000 requests with 7 KB targets, about 21 MB of lines, are all
-    /// answered and stored. Once the pipe is read, the first 16 MiB of lines are there, in order;
-    /// stderr says which captures' lines were dropped, and the command it gives lists exactly those.
-    /// (Before, the listener stopped answering after a pipe's worth of lines.)
-    @Test func anUnreadOutputDoesNotStopTheListener() async throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let db = directory.appendingPathComponent("c.sqlite").path
-        let errors = directory.appendingPathComponent("stderr")
-        let listener = try await ListenerProcess(["--db", db], errors: errors)
-        let port = listener.port
+    /// A database path and a file for stderr in `directory`.
+    static func storeAndErrors(in directory: URL) -> (db: String, errors: URL) {
+        (directory.appendingPathComponent("c.sqlite").path, directory.appendingPathComponent("stderr"))
+    }
+
+    /// `count` POSTs with 7 KB targets (a pipe holds fewer than ten of their headless lines), 500 per
+    /// keep-alive connection; stops at the first one left unanswered (the client waits 5 s for each).
+    static func postWithLongTargets(port: Int, count: Int) async -> [Int?] {
         let pad = String(repeating: "p", count: 7_000)
-        // Stops at the first request left unanswered (the client waits 5 s for each).
-        let statuses = await onOwnThread { () -> [Int?] in
+        return await onOwnThread { () -> [Int?] in
             var statuses: [Int?] = []
-            for _ in 0..<6 {
+            while statuses.count < count {
                 guard let client = KeepAliveClient(port: port) else { return statuses + [nil] }
-                for _ in 0..<500 {
-                    statuses.append(client.post(path: "/unread?pad=\(pad)", body: "{}"))
+                for _ in 0..<min(500, count - statuses.count) {
+                    statuses.append(client.post(path: "/long?pad=\(pad)", body: "{}"))
                     if statuses.last! == nil { return statuses }
                 }
             }
             return statuses
         }
+    }
+
+    /// The headless listener's output goes to a pipe that nobody reads (a paused `| less`, a CI
+    /// harness that keeps the pipe): 3,000 requests with 7 KB targets, about 21 MB of lines, are all
+    /// answered and stored. Once the pipe is read, every line is there, in order, as `hookscope list`
+    /// gives them, and nothing is said on stderr. (Before the pump, the listener stopped answering
+    /// after a pipe's worth of lines; before the refill, lines past 16 MiB were dropped and noted.)
+    /// The same with JSON lines, and with `--forward-to` (whose lines carry the target's answer,
+    /// made again from the stored forward).
+    @Test(arguments: ["readable", "json", "forwarding"])
+    func anUnreadOutputDoesNotStopTheListener(lines kind: String) async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (db, errors) = Self.storeAndErrors(in: directory)
+        var options: [String] = []
+        var target: ListenerProcess?
+        if kind == "json" { options = ["--json"] }
+        if kind == "forwarding" {
+            target = try await ListenerProcess(["--memory"])
+            target?.discardOutput()
+            options = ["--forward-to", "http://127.0.0.1:\(target!.port)/forwarded"]
+        }
+        defer { target?.kill(SIGTERM) }
+        let listener = try await ListenerProcess(["--db", db] + options, errors: errors)
+        let statuses = await Self.postWithLongTargets(port: listener.port, count: 3_000)
         #expect(statuses.count == 3_000)
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses.filter { $0 != 200 }.count) not answered")
         // Far more than the pump keeps in memory (4 MiB) was written while nobody read: the rest is
@@ -128,11 +148,16 @@ import Testing
         let lines = await listener.lines(count: 3_000, within: .seconds(60))
         listener.kill(SIGTERM)
         #expect(await listener.exits(within: .seconds(20)))
-        let ids = lines.compactMap { $0.split(separator: " ").first.flatMap { Int($0.dropFirst()) } }
+        let ids = lines.compactMap { line in
+            kind == "json" ? (jsonObject(line)?["id"] as? Int) : line.split(separator: " ").first.flatMap { Int($0.dropFirst()) }
+        }
         let inOrder = ids == Array(1...3_000)  // not in #expect: a failure would print both arrays
         #expect(inOrder, "\(ids.count) lines, lines missing or out of order")
+        if kind == "forwarding" {
+            #expect(lines.allSatisfy { $0.hasSuffix(" => 200") || $0.contains(" => 200 in ") }, "a line without the forward's answer")
+        }
         // The same lines as `hookscope list` gives for the store.
-        let listed = try await runHookscope(["list", "--db", db], environment: cleanEnvironment())
+        let listed = try await runHookscope(["list", "--db", db] + (kind == "json" ? ["--json"] : []), environment: cleanEnvironment())
         #expect(listed.status == 0)
         let listedLines = String(decoding: listed.stdout, as: UTF8.self).split(separator: "\n")
         #expect(listedLines.count == 3_000)
@@ -147,16 +172,9 @@ import Testing
     @Test func aListenerStoppedBeforeItsReaderCaughtUpSaysWhatIsMissing() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let db = directory.appendingPathComponent("c.sqlite").path
-        let errors = directory.appendingPathComponent("stderr")
+        let (db, errors) = Self.storeAndErrors(in: directory)
         let listener = try await ListenerProcess(["--db", db], errors: errors)
-        let port = listener.port
-        let pad = String(repeating: "p", count: 7_000)
-        // 7 KB lines: a pipe holds fewer than ten.
-        let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: port) else { return [nil] }
-            return (0..<40).map { _ in client.post(path: "/behind?pad=\(pad)", body: "{}") }
-        }
+        let statuses = await Self.postWithLongTargets(port: listener.port, count: 40)
         #expect(statuses == Array(repeating: 200, count: 40))
         listener.kill(SIGTERM)
         // It waits 2 s for a reader, then goes.
