@@ -7,6 +7,16 @@ import Glibc
 @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
 private func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
 
+/// Adds to `actions` the closing of every descriptor from 3 up, after what `actions` already does:
+/// the child then gets no descriptor of the test process but those wired to 0, 1 and 2. Without it a
+/// child inherits every socket the test process has open at that moment, among them the accepted
+/// connections of the listeners other tests run in this process (NIO does not mark them
+/// close-on-exec), and a tmux server, which outlives the spawn by up to a minute, keeps them open:
+/// their clients then never see the listener's close.
+public func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    _ = addCloseFrom(&actions, 3)
+}
+
 /// A child process for tests, with the part of Foundation's `Process` API the tests use, started
 /// with `posix_spawn`. Foundation's `Process.run()` on Linux (swift-corelibs-foundation before
 /// PR #5472) over-reads a `dirent` while it lists `/proc/self/fd` and crashes the test process now
@@ -59,7 +69,7 @@ public final class ChildProcess: @unchecked Sendable {
         wire(standardInput, to: 0, childReads: true)
         wire(standardOutput, to: 1, childReads: false)
         wire(standardError, to: 2, childReads: false)
-        _ = addCloseFrom(&actions, 3)
+        closeInheritedDescriptors(&actions)
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + (arguments ?? [])).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

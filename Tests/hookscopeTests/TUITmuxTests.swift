@@ -64,6 +64,33 @@ final class TmuxSession: @unchecked Sendable {
         return (session, port)
     }
 
+    /// The tmux server these tests start (it lives on up to a minute) holds no descriptor of the
+    /// test process: before, it kept copies of whatever sockets were open when it was spawned, such
+    /// as a listener's connection in another test, whose client then never saw the listener close it
+    /// (the "413 close miss" seen about once in six full runs, never with one suite alone).
+    @Test func theTmuxServerKeepsNoDescriptorOfTheTestProcess() async throws {
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)  // not close-on-exec, as NIO's accepted sockets are not
+        defer { close(fds[0]); close(fds[1]) }
+        let ours = try #require(Self.target(of: "/proc/self/fd/\(fds[1])"))
+        let session = try await TmuxSession(width: 40, height: 10, command: "sleep 30")
+        let server = try await session.tmux(["display-message", "-p", "#{pid}"]).output
+        let serverPID = try #require(Int32(server.trimmingCharacters(in: .whitespacesAndNewlines)), "\(server)")
+        let theirs = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(serverPID)/fd")
+            .compactMap { Self.target(of: "/proc/\(serverPID)/fd/\($0)") }
+        await session.close()
+        #expect(!theirs.isEmpty, "no descriptors read")
+        #expect(!theirs.contains(ours), "the tmux server holds the test process's \(ours): \(theirs)")
+    }
+
+    /// What a /proc fd link points to (`pipe:[123]`, `socket:[456]`, a path).
+    static func target(of link: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(link, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     @Test func capturesAppearLiveHostileBytesAreEscapedAndQuitRestoresTheTerminal() async throws {
         let (tmux, port) = try await start()
         let hostileBody = "\u{1b}]0;pwned\u{07}\u{1b}[2Jhi"
@@ -214,6 +241,7 @@ func spawnAndWait(_ arguments: [String], captureOutput: Bool) throws -> (code: I
         posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
     }
+    closeInheritedDescriptors(&fileActions)
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
