@@ -588,7 +588,7 @@ public struct AppState: Sendable {
             helpScroll = 0
         case .quit:
             quitRequested = true
-        case .promptAccept, .promptCancel, .promptDeleteBackward, .confirmYes, .confirmNo, .closeHelp:
+        case .promptAccept, .promptCancel, .promptDeleteBackward, .promptDeleteWord, .promptDeleteLine, .confirmYes, .confirmNo, .closeHelp:
             break
         }
         return []
@@ -654,6 +654,24 @@ public struct AppState: Sendable {
         host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
     }
 
+    /// The prompt's text after an editing key: Backspace deletes the last character, Ctrl-W the
+    /// last word (and the spaces after it), Ctrl-U everything; nil for any other action.
+    static func edited(_ text: String, by action: Action?) -> String? {
+        switch action {
+        case .promptDeleteBackward:
+            return String(text.dropLast())
+        case .promptDeleteWord:
+            var kept = Substring(text)
+            while kept.last == " " { kept = kept.dropLast() }
+            while let last = kept.last, last != " " { kept = kept.dropLast() }
+            return String(kept)
+        case .promptDeleteLine:
+            return ""
+        default:
+            return nil
+        }
+    }
+
     mutating func handlePrompt(_ kind: PromptKind, _ key: Key) -> [Effect] {
         if case .secret(let provider) = kind {
             switch keymap.action(for: key, in: .prompt) {
@@ -671,10 +689,12 @@ public struct AppState: Sendable {
                 prompt = nil
                 secretText = ""
                 status = StatusMessage(text: "secret unchanged", isError: false)
-            case .promptDeleteBackward:
-                if !secretText.isEmpty { secretText.removeLast() }
-            default:
-                if case .character(let c) = key { secretText.append(c) }
+            case let action:
+                if let edited = Self.edited(secretText, by: action) {
+                    secretText = edited
+                } else if case .character(let c) = key {
+                    secretText.append(c)
+                }
             }
             return []
         }
@@ -703,10 +723,10 @@ public struct AppState: Sendable {
             case .promptCancel:
                 prompt = nil
                 status = StatusMessage(text: "replay cancelled", isError: false)
-            case .promptDeleteBackward:
-                if !replayURLText.isEmpty { replayURLText.removeLast() }
-            default:
-                if key == .up || key == .down {
+            case let action:
+                if let edited = Self.edited(replayURLText, by: action) {
+                    replayURLText = edited
+                } else if key == .up || key == .down {
                     // Walk the targets used before, newest first.
                     guard !replayHistory.isEmpty else { return [] }
                     let next = key == .up ? (replayHistoryIndex.map { $0 + 1 } ?? 0) : (replayHistoryIndex.map { $0 - 1 } ?? -1)
@@ -733,11 +753,12 @@ public struct AppState: Sendable {
         case .promptCancel:
             prompt = nil
             return kind == .filter ? setFilterText("") : setSearch("")
-        case .promptDeleteBackward:
+        case let action:
             let text = kind == .filter ? filterText : body.query
-            guard !text.isEmpty else { return [] }
-            return kind == .filter ? setFilterText(String(text.dropLast())) : setSearch(String(text.dropLast()))
-        default:
+            if let edited = Self.edited(text, by: action) {
+                guard edited != text else { return [] }
+                return kind == .filter ? setFilterText(edited) : setSearch(edited)
+            }
             guard case .character(let c) = key else { return [] }
             return kind == .filter ? setFilterText(filterText + String(c)) : setSearch(body.query + String(c))
         }

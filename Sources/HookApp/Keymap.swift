@@ -34,6 +34,8 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case promptAccept = "prompt.accept"
     case promptCancel = "prompt.cancel"
     case promptDeleteBackward = "prompt.delete-backward"
+    case promptDeleteWord = "prompt.delete-word"
+    case promptDeleteLine = "prompt.delete-line"
     case confirmYes = "confirm.yes"
     case confirmNo = "confirm.no"
     case closeHelp = "help.close"
@@ -119,6 +121,8 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.enter], action: .promptAccept, help: "keep the filter or search (or accept the replay URL) and return to the panes", context: .prompt, hint: "keep"),
         KeyBinding(chords: [.escape], action: .promptCancel, help: "clear the filter or search (or cancel the replay)", context: .prompt, hint: "clear"),
         KeyBinding(chords: [.backspace], action: .promptDeleteBackward, help: "delete the last character", context: .prompt),
+        KeyBinding(chords: [.control("w")], action: .promptDeleteWord, help: "delete the last word", context: .prompt),
+        KeyBinding(chords: [.control("u")], action: .promptDeleteLine, help: "delete everything typed", context: .prompt),
         KeyBinding(chords: [.character("y")], action: .confirmYes, help: "yes, do it", context: .confirm, hint: "yes"),
         KeyBinding(chords: [.character("n"), .escape], action: .confirmNo, help: "no (any other key too)", context: .confirm, hint: "no"),
         KeyBinding(chords: [.escape, .character("?"), .character("q")], action: .closeHelp, help: "close the help", context: .help, hint: "close"),

@@ -198,6 +198,33 @@ import TermUI
         #expect(h.screenText().contains("/hooks/github"))
     }
 
+    /// Ctrl-W deletes the last word (and the spaces after it) and Ctrl-U the whole line, in the
+    /// filter, search and replay URL prompts, as in a shell.
+    @Test func ctrlWAndCtrlUEditThePrompts() async throws {
+        var h = await AppHarness(store: try await threeRequests(), replayTo: "http://127.0.0.1:3000/hook")
+        await h.type("/method:POST  github")
+        #expect(h.state.filterMatches.map(\.id) == [2])
+        await h.type("<c-w>")
+        #expect(h.state.filterText == "method:POST  ")
+        #expect(h.state.filterMatches.map(\.id) == [1, 2, 3])
+        await h.type("<c-w>")
+        #expect(h.state.filterText == "")
+        await h.type("github<c-u>stripe")
+        #expect(h.state.filterText == "stripe")
+        #expect(h.state.filterMatches.map(\.id) == [1, 3])
+        #expect(h.screen()[23].contains("filter: stripe"))
+        await h.type("<enter>")
+        // The replay prompt comes pre-filled: Ctrl-U clears it for another target.
+        await h.type("r<c-u>")
+        #expect(h.state.replayURLText == "")
+        await h.type("http://127.0.0.1:4000/a/b<c-w>")
+        #expect(h.state.replayURLText == "")  // a URL has no spaces: it is one word
+        await h.type("<esc><tab><tab>/ping bo<c-w>")
+        #expect(h.state.body.query == "ping ")
+        await h.type("<c-u>")
+        #expect(h.state.body.query == "")
+    }
+
     @Test func filterThatMatchesNothingSaysSo() async throws {
         var h = await AppHarness(store: try await threeRequests())
         await h.type("/nothing-here<enter>")
