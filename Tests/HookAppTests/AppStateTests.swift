@@ -201,7 +201,7 @@ import TermUI
     /// Ctrl-W deletes the last word (and the spaces after it) and Ctrl-U the whole line, in the
     /// filter, search and replay URL prompts, as in a shell.
     @Test func ctrlWAndCtrlUEditThePrompts() async throws {
-        var h = await AppHarness(store: try await threeRequests(), replayTo: "http://127.0.0.1:3000/hook")
+        var h = await AppHarness(store: try await threeRequests(), size: Size(width: 120, height: 40), replayTo: "http://127.0.0.1:3000/hook")
         await h.type("/method:POST  github")
         #expect(h.state.filterMatches.map(\.id) == [2])
         await h.type("<c-w>")
@@ -212,11 +212,13 @@ import TermUI
         await h.type("github<c-u>stripe")
         #expect(h.state.filterText == "stripe")
         #expect(h.state.filterMatches.map(\.id) == [1, 3])
-        #expect(h.screen()[23].contains("filter: stripe"))
+        #expect(h.screen()[39].contains("filter: stripe"))
+        #expect(h.screen()[39].hasSuffix("Enter keep Esc clear"))
         await h.type("<enter>")
         // The replay prompt comes pre-filled: Ctrl-U clears it for another target.
         await h.type("r<c-u>")
         #expect(h.state.replayURLText == "")
+        #expect(h.screen()[39].hasSuffix("Enter send Esc cancel"))
         await h.type("http://127.0.0.1:4000/a/b<c-w>")
         #expect(h.state.replayURLText == "")  // a URL has no spaces: it is one word
         await h.type("<esc><tab><tab>/ping bo<c-w>")
