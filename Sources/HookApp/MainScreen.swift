@@ -359,28 +359,40 @@ public enum MainScreen {
         grid.fill(rect, style: Style(.statusBar))
         var left = TextLine(state.listenURL, Style(.statusBar, bold: true))
         left.append(" │ \(state.total) capture\(state.total == 1 ? "" : "s")", Style(.statusBar))
+        // The text being typed in a prompt is drawn so that its end, where the cursor is, shows;
+        // what follows it goes to `after`.
+        var edited: (text: String, style: Style)?
+        var after = TextLine()
+        func add(_ text: String, _ style: Style) {
+            if edited == nil { left.append(text, style) } else { after.append(text, style) }
+        }
         if !state.filterText.isEmpty || state.prompt == .filter {
-            left.append(" │ filter: ", Style(.statusBar))
-            left.append(state.filterText, Style(state.filterError == nil ? .statusBar : .statusError))
-            if state.prompt == .filter { left.append("▏", Style(.statusBar)) }
-            if state.filterScanning { left.append(" (scanning \(state.filterScanned))", Style(.statusBar)) }
-            if let error = state.filterError, state.prompt == .filter { left.append(" ✗ \(error)", Style(.statusError)) }
+            add(" │ filter: ", Style(.statusBar))
+            let style = Style(state.filterError == nil ? .statusBar : .statusError)
+            if state.prompt == .filter { edited = (state.filterText, style) } else { add(state.filterText, style) }
+            if state.filterScanning { add(" (scanning \(state.filterScanned))", Style(.statusBar)) }
+            if let error = state.filterError, state.prompt == .filter { add(" ✗ \(error)", Style(.statusError)) }
         }
         if state.prompt == .search {
             left.append(" │ search: ", Style(.statusBar))
-            left.append(state.body.query + "▏", Style(.statusBar))
-            left.append(" \(state.body.matches.count) match\(state.body.matches.count == 1 ? "" : "es")", Style(.statusBar))
+            edited = (state.body.query, Style(.statusBar))
+            add(" \(state.body.matches.count) match\(state.body.matches.count == 1 ? "" : "es")", Style(.statusBar))
         }
         if case .secret(let provider) = state.prompt {
             left.append(" │ secret for \(provider): ", Style(.statusBar, bold: true))
-            left.append(String(repeating: "•", count: min(state.secretText.count, 40)) + "▏", Style(.prompt))
+            edited = (String(repeating: "•", count: min(state.secretText.count, 40)), Style(.prompt))
         }
         if case .replayURL(let id) = state.prompt {
             let how = (state.replayEdit ? " edited" : "") + (state.replayResign ? " re-signed" : "")
             left.append(" │ replay #\(id)\(how) to: ", Style(.statusBar, bold: true))
-            left.append(state.replayURLText + "▏", Style(.prompt))
+            edited = (state.replayURLText, Style(.prompt))
         }
         var x = grid.draw(left, x: rect.x, y: rect.y, maxX: rect.maxX)
+        if let edited {
+            let shown = Self.visibleEnd(of: edited.text, columns: rect.maxX - x - 1)
+            x = grid.draw(TextLine(shown + "▏", edited.style), x: x, y: rect.y, maxX: rect.maxX)
+            x = grid.draw(after, x: x, y: rect.y, maxX: rect.maxX)
+        }
         x += 1
         if let pending = state.confirmingReplay {
             grid.draw(" send #\(pending.id) to \(pending.host)? it may carry secrets y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
@@ -412,6 +424,8 @@ public enum MainScreen {
             hints.reduce(0) { $0 + 2 + DisplayWidth.columns($1.keys) + DisplayWidth.columns($1.label) }
         }
         while all.count > 2, width(all) > rect.maxX - x - 1 { all.remove(at: all.count - 3) }
+        // Whole hints only: the first of the last two goes too when they do not fit, then the last.
+        while !all.isEmpty, width(all) > rect.maxX - x - 1 { all.removeFirst() }
         var hints = TextLine()
         for hint in all {
             hints.append(" " + hint.keys, Style(.hint, bold: true))
@@ -420,6 +434,23 @@ public enum MainScreen {
         let width = width(all)
         let start = max(x + 1, rect.maxX - width)
         grid.draw(hints, x: start, y: rect.y, maxX: rect.maxX, truncation: .cut)
+    }
+
+    /// The end of `text` that fits in `columns` columns, after a "…" when the start is cut: a
+    /// prompt shows what was typed last, where the cursor is.
+    static func visibleEnd(of text: String, columns: Int) -> String {
+        guard DisplayWidth.columns(text) > columns else { return text }
+        guard columns > 1 else { return "" }
+        var used = 1  // the "…"
+        var start = text.endIndex
+        while start > text.startIndex {
+            let previous = text.index(before: start)
+            let width = DisplayWidth.columns(String(text[previous]))
+            if used + width > columns { break }
+            used += width
+            start = previous
+        }
+        return "…" + text[start...]
     }
 
     static func renderHelp(_ state: AppState, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {

@@ -227,6 +227,26 @@ import TermUI
         #expect(h.state.body.query == "")
     }
 
+    /// Text typed past the width of the status bar scrolls: the end, where the cursor is, stays
+    /// in sight (a long replay URL, a long filter), and the hints give way to it.
+    @Test func aLongPromptShowsItsEnd() async throws {
+        var h = await AppHarness(store: try await threeRequests(), replayTo: "http://127.0.0.1:3000/hook")
+        let url = "http://127.0.0.1:4000/" + (1...12).map { "segment\($0)" }.joined(separator: "/")
+        await h.type("r<c-u>\(url)")
+        #expect(h.state.replayURLText == url)
+        // A short URL leaves room for the hints, whole ones only.
+        await h.type("<c-u>http://h/a")
+        #expect(h.screen()[23].hasSuffix(" Esc cancel"), "\(h.screen()[23])")
+        #expect(h.screen()[23].contains("to: http://h/a▏ "), "\(h.screen()[23])")
+        #expect(!h.screen()[23].contains("Enter"), "\(h.screen()[23])")
+        await h.type("<c-u>\(url)")
+        let footer = h.screen()[23]
+        #expect(footer.hasSuffix("segment11/segment12▏"), "\(footer)")
+        #expect(footer.contains("replay #3 to: …"), "\(footer)")
+        await h.type("<esc>/" + String(repeating: "stripe ", count: 12) + "end")
+        #expect(h.screen()[23].contains("stripe end▏"), "\(h.screen()[23])")
+    }
+
     @Test func filterThatMatchesNothingSaysSo() async throws {
         var h = await AppHarness(store: try await threeRequests())
         await h.type("/nothing-here<enter>")
