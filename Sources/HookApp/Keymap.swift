@@ -55,7 +55,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
         case .global: "Everywhere"
         case .list: "Request list"
         case .body: "Body pane"
-        case .prompt: "While typing a filter or search"
+        case .prompt: "While typing in a prompt (filter, search, replay URL, secret)"
         case .confirm: "Confirmation"
         case .help: "Help screen"
         }
