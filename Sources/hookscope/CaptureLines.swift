@@ -1,5 +1,6 @@
 import Foundation
 import HookCore
+import HookStore
 
 /// The readable one-line form of a capture (headless mode, `hookscope list`).
 /// Every control character and invalid UTF-8 byte is escaped, wherever the line goes.
@@ -70,5 +71,40 @@ enum CaptureLine {
         let remainder = bytes * 10 % unit
         if remainder > unit / 2 || (remainder == unit / 2 && tenths % 2 == 1) { tenths += 1 }
         return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// `hookscope list`'s lines read from a store: the headless listener makes again from here the
+/// lines its reader fell too far behind for, so both give the same bytes.
+enum StoredLines {
+    /// The lines (JSON with `json`, else readable) of the captures with an id above `afterID` and
+    /// at most `through`, oldest first, as many as one read gives (200 whole captures for JSON,
+    /// 2,000 summaries otherwise), each with the newest replay or forward of its capture. `last` is
+    /// the id of the last line, and `more` says whether the read was full and in range (so there may
+    /// be more up to `through`).
+    static func read(after afterID: Int64, through: Int64 = .max, json: Bool, from store: any RequestStore) async throws
+        -> (bytes: [UInt8], lines: Int, last: Int64?, more: Bool)
+    {
+        /// Those of `batch` up to `through`, with their replays, formatted by `append`.
+        func lines<T>(_ batch: [T], limit: Int, id: (T) -> Int64, append: (T, ReplayOutcome?, inout [UInt8]) -> Void) async throws
+            -> (bytes: [UInt8], lines: Int, last: Int64?, more: Bool)
+        {
+            let inRange = batch.prefix { id($0) <= through }
+            let replays = try await store.latestReplays(among: inRange.map(id))
+            var bytes: [UInt8] = []
+            for item in inRange {
+                append(item, replays[id(item)], &bytes)
+                bytes.append(UInt8(ascii: "\n"))
+            }
+            return (bytes, inRange.count, inRange.last.map(id), inRange.count == limit)
+        }
+        if json {
+            return try await lines(try await store.requests(afterID: afterID, limit: 200), limit: 200, id: \.id) { request, replay, bytes in
+                bytes.append(contentsOf: CaptureJSON.line(for: request, replay: replay).utf8)
+            }
+        }
+        return try await lines(try await store.summaries(afterID: afterID, limit: 2_000), limit: 2_000, id: \.id) { summary, replay, bytes in
+            CaptureLine.appendReadable(summary, replay: replay, to: &bytes)
+        }
     }
 }

@@ -45,22 +45,10 @@ struct List: AsyncParsableCommand {
             return
         }
         while true {
-            var text = ""
-            let lastID: Int64?
-            if json {
-                let batch = try await requestStore.requests(afterID: afterID, limit: 200)
-                let replays = try await requestStore.latestReplays(among: batch.map(\.id))
-                for request in batch { text += CaptureJSON.line(for: request, replay: replays[request.id]) + "\n" }
-                lastID = batch.last?.id
-            } else {
-                let batch = try await requestStore.summaries(afterID: afterID, limit: 2000)
-                let replays = try await requestStore.latestReplays(among: batch.map(\.id))
-                for summary in batch { text += CaptureLine.readable(summary, replay: replays[summary.id]) + "\n" }
-                lastID = batch.last?.id
-            }
-            guard let lastID else { break }
-            guard writeStdout(text) else { throw ExitCode(1) }
-            afterID = lastID
+            let part = try await StoredLines.read(after: afterID, json: json, from: requestStore)
+            guard writeFully(1, part.bytes) == 0 else { throw ExitCode(1) }
+            guard part.more, let last = part.last else { break }
+            afterID = last
         }
     }
 }

@@ -483,7 +483,7 @@ final class HeadlessPrinter: Sendable {
             return "hookscope: \(what), among captures #\(Self.idRange(ids))\n"
         }, refill: { ids in
             guard let source = store.current else { return ([], 0, ids.upperBound) }
-            return Self.waitFor { await Self.lines(ids, from: source, json: json, forwarding: forwarding) }
+            return Self.waitFor { await Self.lines(ids, from: source, json: json) }
         }, onClosed: onOutputClosed)
     }
 
@@ -506,37 +506,15 @@ final class HeadlessPrinter: Sendable {
         self.store.current = store
     }
 
-    /// The lines of the captures among `ids` (oldest first, as many as one read gives), how many,
-    /// and the last id they account for; after a read error, every id counts as done (and is noted).
-    private static func lines(_ ids: ClosedRange<Int64>, from store: any RequestStore, json: Bool, forwarding: Bool) async -> (bytes: [UInt8], lines: Int, through: Int64) {
-        // Whole captures for JSON lines (their bodies): fewer at a time.
-        let limit = json ? 100 : 1_000
-        /// The lines of those in `batch` (oldest first) that are in the range.
-        func lines<T>(_ batch: [T], id: (T) -> Int64, append: (T, ReplayOutcome?, inout [UInt8]) -> Void) async throws -> (bytes: [UInt8], lines: Int, through: Int64) {
-            let inRange = batch.prefix { id($0) <= ids.upperBound }
-            let found = inRange.map(id)
-            let replays = forwarding ? try await store.latestReplays(among: found) : [:]
-            var bytes: [UInt8] = []
-            for item in inRange {
-                append(item, replays[id(item)], &bytes)
-                bytes.append(UInt8(ascii: "\n"))
-            }
-            // A full read may stop short of the range's end; otherwise the range is done.
-            let through = batch.count == limit && inRange.count == limit ? found.last! : ids.upperBound
-            return (bytes, found.count, through)
-        }
-        do {
-            if json {
-                return try await lines(try await store.requests(afterID: ids.lowerBound - 1, limit: limit), id: \.id) { request, replay, bytes in
-                    bytes.append(contentsOf: CaptureJSON.line(for: request, replay: replay).utf8)
-                }
-            }
-            return try await lines(try await store.summaries(afterID: ids.lowerBound - 1, limit: limit), id: \.id) { summary, replay, bytes in
-                CaptureLine.appendReadable(summary, replay: replay, to: &bytes)
-            }
-        } catch {
+    /// The lines of the captures among `ids` (oldest first, as many as one read gives: the same as
+    /// `hookscope list`'s), how many, and the last id they account for; after a read error, every id
+    /// counts as done (and is noted).
+    private static func lines(_ ids: ClosedRange<Int64>, from store: any RequestStore, json: Bool) async -> (bytes: [UInt8], lines: Int, through: Int64) {
+        guard let part = try? await StoredLines.read(after: ids.lowerBound - 1, through: ids.upperBound, json: json, from: store) else {
             return ([], 0, ids.upperBound)
         }
+        // A full read may stop short of the range's end; otherwise the range is done.
+        return (part.bytes, part.lines, part.more ? part.last ?? ids.upperBound : ids.upperBound)
     }
 
     /// Runs `work` and waits for it on this thread (the pump's own, never one of the pool's).
