@@ -66,6 +66,10 @@ final class CaptureHandler: ChannelDuplexHandler {
     }
     /// Queued body parts whose bytes the budget could not take: reading waits until they are gone.
     private var unreservedParts = 0
+    /// The sender ended its side of the stream: close once every request it sent is answered.
+    private var inputClosed = false
+    /// Responses handed to the channel whose write has not completed (a close would drop them).
+    private var writesInFlight = 0
 
     init(
         configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger,
@@ -155,6 +159,25 @@ final class CaptureHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The decoder has seen the end of the stream: a request cut short is already queued
+            // or handled as its error (400).
+            inputClosed = true
+            closeIfAllAnswered(context.channel)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// After the sender's end of stream: closes once nothing is being stored, answered or waiting.
+    /// A refusal being written closes the connection itself (the guard's, or a 413/503 once its
+    /// answer is out).
+    private func closeIfAllAnswered(_ channel: any Channel) {
+        guard inputClosed, !answering, queued.isEmpty, writesInFlight == 0, state.connectionGuard?.isClosing != true else { return }
+        if let pending, pending.refused, !pending.responded { return }
+        channel.close(promise: nil)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
         if answering || !queued.isEmpty {
@@ -169,6 +192,10 @@ final class CaptureHandler: ChannelDuplexHandler {
             if let pending { budget.release(pending.reserved) }
             pending = nil
             state.connectionGuard?.refuse(status: "400 Bad Request", message: "malformed HTTP request: \(Self.describe(error))")
+        } else if let pending, pending.refused, !pending.responded {
+            // The rest of a refused body is malformed or cut short: the refusal (413/503), being
+            // stored, is still written, and the connection closes after it.
+            closeWhenRequestEnds = true
         } else {
             context.close(promise: nil)
         }
@@ -384,15 +411,24 @@ final class CaptureHandler: ChannelDuplexHandler {
         // with unread bytes (a reset that can make the sender lose the 413).
         let lingerAfter = refused && !closeWhenRequestEnds && pending?.discarded ?? 0 > configuration.refusedBodyDrainLimit && !lingering
         if lingerAfter { lingering = true }
+        writesInFlight += 1
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+            self.writesInFlight -= 1
             connectionGuard?.responseFinished()
             if lingerAfter {
                 Self.linger(channel, for: drainTime)
             } else if closeNow {
                 channel.close(promise: nil)
             } else if refused {
-                // Let the sender read the refusal rather than a reset, but not for long.
-                channel.eventLoop.scheduleTask(in: drainTime) { channel.close(promise: nil) }
+                // Let the sender read the refusal rather than a reset, but not for long (at once if
+                // the sender has already finished).
+                if self.inputClosed {
+                    channel.close(promise: nil)
+                } else {
+                    channel.eventLoop.scheduleTask(in: drainTime) { channel.close(promise: nil) }
+                }
+            } else {
+                self.closeIfAllAnswered(channel)
             }
         }
         if !refused {
@@ -400,6 +436,8 @@ final class CaptureHandler: ChannelDuplexHandler {
             if keepAlive {
                 drainQueue(context: context)
             }
+            // The write may have completed already, before `answering` was cleared.
+            closeIfAllAnswered(channel)
         }
     }
 

@@ -129,6 +129,9 @@ final class ConnectionGuard: ChannelInboundHandler {
         updateDeadline()
     }
 
+    /// A refusal is being written: the connection closes once it is.
+    var isClosing: Bool { closing }
+
     /// Answers with a minimal response written below the HTTP codec, then closes.
     func refuse(status: String, message: String, context: ChannelHandlerContext) {
         guard !closing else { return }

@@ -43,6 +43,9 @@ public final class HTTPListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A sender may end its side once the request is written (`nc -N`, `printf … | nc`):
+            // the connection stays open for the answers, and `CaptureHandler` closes it after them.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let state = ConnectionState()

@@ -384,6 +384,68 @@ import Testing
         #expect(throttle.admit(now: start + .seconds(5)) == 1)
     }
 
+    /// A sender that half-closes its side once the request is written still gets its answer (it
+    /// used to be stored and never answered: the connection was closed while the commit ran).
+    @Test(arguments: [
+        HalfClose(
+            "one request", "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", statuses: [200], stored: ["/a"]),
+        HalfClose(
+            "three pipelined", "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nAGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nC\r\n0\r\n\r\n",
+            statuses: [200, 200, 200], stored: ["/a", "/b", "/c"]),
+        HalfClose("HTTP/1.0", "POST /old HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi", statuses: [200], stored: ["/old"]),
+        HalfClose(
+            "a body cut short", "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nAPOST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+            statuses: [200, 400], stored: ["/a"]),
+        HalfClose("a head cut short", "POST /cut HTTP/1.1\r\nHost: x\r\nContent-Le", statuses: [400], stored: []),
+        HalfClose(
+            "a refused body", "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789", statuses: [413], stored: ["/big"]),
+        HalfClose("nothing", "", statuses: [], stored: []),
+    ])
+    func aSenderThatHalfClosesIsStillAnsweredAndThenClosed(_ example: HalfClose) async throws {
+        // The answers wait 100 ms (`--delay`), as they wait for a commit on the store's writer
+        // thread: the end of the stream is read meanwhile. The timeouts are longer than the
+        // client's 30 s read, so only the listener's own close after the answers ends the read.
+        let configure: (inout ListenerConfiguration) -> Void = {
+            $0.maxBodySize = 50
+            $0.delay = .milliseconds(100)
+            $0.idleTimeout = .seconds(120)
+            $0.headTimeout = .seconds(120)
+            $0.bodyIdleTimeout = .seconds(120)
+        }
+        try await withListener(configure) { listener, sink in
+            let client = try RawClient(port: listener.port)
+            client.send(example.request)
+            client.finishSending()
+            let (bytes, closed) = await client.readUntilClosed()
+            var statuses: [Int] = []
+            var rest = bytes[...]
+            while let (response, used) = TestResponse.parse(Array(rest)) {
+                statuses.append(response.status)
+                rest = rest.dropFirst(used)
+            }
+            #expect(statuses == example.statuses, "\(example.name): \(String(decoding: bytes, as: UTF8.self))")
+            #expect(rest.isEmpty, "\(example.name)")
+            #expect(closed, "\(example.name)")
+            #expect(try await sink.all().map(\.target) == example.stored, "\(example.name)")
+            #expect(await eventually { listener.connectionCount == 0 }, "\(example.name)")
+        }
+    }
+
+    struct HalfClose: Sendable, CustomTestStringConvertible {
+        let name: String
+        let request: String
+        let statuses: [Int]
+        let stored: [String]
+        init(_ name: String, _ request: String, statuses: [Int], stored: [String]) {
+            self.name = name
+            self.request = request
+            self.statuses = statuses
+            self.stored = stored
+        }
+        var testDescription: String { name }
+    }
+
     @Test func http10RequestsAreAnsweredAndClosed() async throws {
         try await withListener { listener, sink in
             let client = try RawClient(port: listener.port)

@@ -94,6 +94,12 @@ final class RawClient: @unchecked Sendable {
 
     func send(_ text: String) { send(Array(text.utf8)) }
 
+    /// Ends the sending side (a FIN), as `nc -N`, `printf … | nc` and some HTTP/1.0 clients do
+    /// once the request is written; the client can still read the answer.
+    func finishSending() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Reads until the peer closes (or the read times out), on a thread of its own so that the
     /// blocking read never starves the concurrency pool the listener's commits run on.
     func readUntilClosed() async -> (bytes: [UInt8], closed: Bool) {

@@ -39,6 +39,32 @@ import Testing
         listener.stop()
     }
 
+    /// `printf 'POST …' | nc -N host port`: the sender ends its side of the connection right after
+    /// the request. With the SQLite store the answer waits for the commit on the writer thread, so
+    /// the listener always read the end of the stream first, and it stored such requests but closed
+    /// the connection without answering them.
+    @Test func aSenderThatEndsItsSideAfterTheRequestGetsTheAnswer() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("captures.sqlite").path
+        let listener = try await SpawnedListener(["--db", db], in: directory)
+        let port = listener.port
+        let request = "POST /piped HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+            + "GET /second HTTP/1.1\r\nHost: x\r\n\r\n"
+        let answers = await onOwnThread { () -> String? in
+            KeepAliveClient(port: port)?.sendEndAndReadAll(Array(request.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        let answer = try #require(answers, "no answer, or the connection was not closed after the answers")
+        let statusLines = answer.split(separator: "\r\n").filter { $0.hasPrefix("HTTP/1.1 ") }
+        #expect(statusLines == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], "\(answer)")
+        listener.stop()
+        #expect(await listener.waitForExit() == 0)
+        let list = try await runHookscope(["list", "--db", db])
+        #expect(list.status == 0)
+        let targets = String(decoding: list.stdout, as: UTF8.self).split(separator: "\n").compactMap { $0.split(separator: " ").dropFirst(3).first }
+        #expect(targets == ["/piped", "/second"])
+    }
+
     // MARK: exposure
 
     /// Without --host the listener is reachable from this machine only: its listening socket is bound

@@ -209,6 +209,26 @@ final class KeepAliveClient: @unchecked Sendable {
         roundTrip(bytes)?.status
     }
 
+    /// Sends exact bytes, ends the sending side (as `printf … | nc -N` does) and reads until the
+    /// listener closes: nil when the read failed or timed out instead.
+    func sendEndAndReadAll(_ bytes: [UInt8]) -> [UInt8]? {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { return nil }
+            offset += sent
+        }
+        shutdown(fd, Int32(SHUT_WR))
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return data }
+            if n < 0 { return nil }
+            data += buffer[0..<n]
+        }
+    }
+
     private func postForResponse(path: String, body: String, headers: [String]) -> (status: Int, body: String)? {
         let extra = headers.map { $0 + "\r\n" }.joined()
         let request = "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
