@@ -196,9 +196,11 @@ struct TimestampCheck {
         let ageNow = now.secondsSince1970 - seconds
         var lines: [String] = []
         if wantsLines {
-            let when = CaptureTime(nanosecondsSince1970: seconds * 1_000_000_000).rfc3339
-            let relation = age >= 0 ? "\(describeDuration(age)) old when received" : "\(describeDuration(age)) in the future when received"
-            lines.append("timestamp: \(raw) (\(when.prefix(19))Z), \(relation)" + (tolerance.map { ", tolerance \(describeDuration(Int64($0)))" } ?? ", no tolerance check"))
+            // A sender's timestamp can be any number: past the year 2262 it has no CaptureTime.
+            let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            let when = overflow ? "after the year 2262" : CaptureTime(nanosecondsSince1970: nanoseconds).rfc3339.prefix(19) + "Z"
+            let relation = describeAge(age) + " when received"
+            lines.append("timestamp: \(abbreviate(raw, max: 40)) (\(when)), \(relation)" + (tolerance.map { ", tolerance \(describeDuration(Int64($0)))" } ?? ", no tolerance check"))
         }
         var ok = true
         var problem: String?
@@ -217,15 +219,26 @@ struct TimestampCheck {
                 }
             }
             if wantsLines {
-                lines.append(ageNow > tol
-                    ? "now: \(describeDuration(ageNow)) old; a replay of this request would be rejected as too old unless re-signed"
-                    : "now: \(describeDuration(ageNow)) old; a replay would still be inside the tolerance")
+                if ageNow > tol {
+                    lines.append("now: \(describeDuration(ageNow)) old; a replay of this request would be rejected as too old unless re-signed")
+                } else if ageNow < -tol {
+                    lines.append("now: \(describeDuration(ageNow)) in the future" + (checkFuture
+                        ? "; a replay of this request would be rejected unless re-signed"
+                        : "; this provider's SDK does not check future timestamps"))
+                } else {
+                    lines.append("now: \(describeAge(ageNow)); a replay would still be inside the tolerance")
+                }
             }
         } else if wantsLines {
-            lines.append("now: \(describeDuration(ageNow)) old (the scheme has no replay window)")
+            lines.append("now: \(describeAge(ageNow)) (the scheme has no replay window)")
         }
         if let problem, wantsLines { lines.append("problem: \(problem)") }
         return TimestampCheck(ok: ok, problem: problem, lines: lines)
+    }
+
+    /// "5m 0s old", or "5m 0s in the future" for a timestamp ahead of the clock.
+    static func describeAge(_ age: Int64) -> String {
+        age >= 0 ? "\(describeDuration(age)) old" : "\(describeDuration(age)) in the future"
     }
 
     static func parseTimestamp(_ raw: String, unit: TimestampUnit) -> Int64? {

@@ -123,7 +123,7 @@ func abbreviate(_ text: String, max: Int = 72) -> String {
 
 /// A human duration, e.g. `3s`, `4m 10s`, `2h 5m`, `3d 4h`.
 func describeDuration(_ seconds: Int64) -> String {
-    let s = abs(seconds)
+    let s = seconds.magnitude
     if s < 60 { return "\(s)s" }
     if s < 3600 { return "\(s / 60)m \(s % 60)s" }
     if s < 86400 { return "\(s / 3600)h \(s % 3600 / 60)m" }
