@@ -72,7 +72,9 @@ struct Listen: AsyncParsableCommand {
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         if let status, !(100...599).contains(status) { throw ValidationError("--status must be an HTTP status between 100 and 599, not \(status)") }
-        if let delay, delay < 0 { throw ValidationError("--delay must be 0 or more milliseconds") }
+        if let delay, !(0...Self.maxDelayMilliseconds).contains(delay) {
+            throw ValidationError("--delay must be between 0 and \(Self.maxDelayMilliseconds) milliseconds (one hour), not \(delay)")
+        }
         if let maxBody, maxBody < 0 { throw ValidationError("--max-body must be 0 or more bytes") }
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1") }
         if proxyResponse && forwardTo == nil { throw ValidationError("--proxy-response needs --forward-to") }
@@ -82,6 +84,9 @@ struct Listen: AsyncParsableCommand {
         if memory && store.db != nil { throw ValidationError("--memory and --db exclude each other") }
         for header in responseHeaders { _ = try Self.parseHeader(header) }
     }
+
+    /// The longest `--delay`: longer than any sender waits for an answer.
+    static let maxDelayMilliseconds = 3_600_000
 
     /// What `--memory` holds at most; the oldest captures go first.
     static let memoryStoreBytes = 512 << 20
@@ -119,8 +124,13 @@ struct Listen: AsyncParsableCommand {
         }
         configuration.response = CapturedResponse(
             status: status, headers: headers, body: Data((responseBody ?? config.responseBody ?? "").utf8))
-        configuration.delay = .milliseconds(delay ?? config.delay ?? 0)
+        let delayMilliseconds = delay ?? config.delay ?? 0
+        guard (0...Self.maxDelayMilliseconds).contains(delayMilliseconds) else {
+            throw CLIError("delay must be between 0 and \(Self.maxDelayMilliseconds) milliseconds (one hour), not \(delayMilliseconds)")
+        }
+        configuration.delay = .milliseconds(delayMilliseconds)
         configuration.maxBodySize = maxBody ?? config.maxBody ?? configuration.maxBodySize
+        guard configuration.maxBodySize >= 0 else { throw CLIError("max_body must be 0 or more bytes, not \(configuration.maxBodySize)") }
         guard (0...65535).contains(configuration.port) else { throw CLIError("port must be between 0 and 65535, not \(configuration.port)") }
         guard (100...599).contains(status) else { throw CLIError("status must be between 100 and 599, not \(status)") }
         return configuration
@@ -131,6 +141,7 @@ struct Listen: AsyncParsableCommand {
         let verifiers = VerifierBox(try signatures.verifier(config: config))
         let listenerSettings = try listenerConfiguration(config)
         let keep = keep ?? config.keep
+        if let keep, keep < 1 { throw CLIError("keep must be at least 1, not \(keep)") }
         let useMemory = memory || (store.db == nil && config.memory == true)
         let dbPath = store.db.map(expandTilde) ?? config.db.map(expandTilde) ?? StoreLocation.defaultPath()
 

@@ -114,6 +114,8 @@ import Testing
         (["--bogus"], "Unknown option"),
         (["listen", "--port", "70000"], "--port"),
         (["listen", "--status", "42"], "--status"),
+        // Past Int64 nanoseconds this crashed the listener at its first request.
+        (["listen", "--delay", "99999999999999999"], "--delay must be between 0 and 3600000"),
         (["listen", "--response-header", "nocolon"], "--response-header"),
         (["show", "notanumber"], "notanumber"),
         (["list", "--db", "/nonexistent/dir/c.sqlite"], "does not exist"),

@@ -173,6 +173,10 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
         ("prot = 1\n", "unknown setting 'prot'"),
         ("port = [\n", ":1:"),
         ("[secrets]\nnope = \"x\"\n", "unknown provider 'nope'"),
+        ("delay = 99999999999999999\n", "delay must be between 0 and 3600000"),
+        ("delay = -1\n", "delay must be between 0 and 3600000"),
+        ("max_body = -1\n", "max_body must be 0 or more"),
+        ("keep = 0\n", "keep must be at least 1"),
     ])
     func badConfigFilesGetAOneLineError(content: String, mention: String) async throws {
         let directory = try temporaryDirectory()
