@@ -110,8 +110,11 @@ public struct CaptureTime: Sendable, Hashable, Comparable, Codable {
         return CaptureTime(nanosecondsSince1970: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))
     }
 
-    public init(date: Date) {
-        nanosecondsSince1970 = Int64((date.timeIntervalSince1970 * 1_000_000_000).rounded())
+    /// nil for a date a CaptureTime cannot hold: Int64 nanoseconds reach from 1677-09-22 to 2262-04-11.
+    public init?(date: Date) {
+        let nanoseconds = (date.timeIntervalSince1970 * 1_000_000_000).rounded()
+        guard nanoseconds.isFinite, abs(nanoseconds) < 9.223_372_036e18 else { return nil }
+        nanosecondsSince1970 = Int64(nanoseconds)
     }
 
     public var date: Date { Date(timeIntervalSince1970: Double(nanosecondsSince1970) / 1_000_000_000) }

@@ -345,6 +345,9 @@ public enum HARImporter {
         } else {
             responseBody = Data()
         }
+        if let size = info?.bodySize, size < 0 {
+            throw ImportError(description: "entry \(index): _hookscope.bodySize \(size) is negative")
+        }
         let receivedAt: CaptureTime
         if let nanos = info?.receivedAtNanoseconds {
             receivedAt = CaptureTime(nanosecondsSince1970: nanos)
@@ -354,7 +357,9 @@ public enum HARImporter {
             }
             // To the microsecond: a Date this far from its 2001 epoch is off by up to ~240 ns, which
             // would show .250 as .249999.
-            let nanoseconds = CaptureTime(date: date).nanosecondsSince1970
+            guard let nanoseconds = CaptureTime(date: date)?.nanosecondsSince1970 else {
+                throw ImportError(description: "entry \(index): startedDateTime '\(started)' is outside what a capture time holds (1677-09-22 to 2262-04-11)")
+            }
             receivedAt = CaptureTime(nanosecondsSince1970: (nanoseconds + 500).quotientAndRemainder(dividingBy: 1_000).quotient * 1_000)
         } else {
             throw ImportError(description: "entry \(index): no startedDateTime (when the request was made)")
