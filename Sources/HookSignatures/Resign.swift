@@ -40,6 +40,12 @@ extension SignatureVerifier {
         case .hubspotLegacy:
             return .failure(ResignError("cannot re-sign hubspot v1/v2: legacy signatures have no timestamp, the original stays valid"))
         case .gitlabToken:
+            // The token is the secret itself and never expires: a capture that carries the right
+            // one is replayed as it is. Writing the secret into a request is not something
+            // re-signing does (it would then be stored with the replay).
+            guard evaluate(chosen, ctx)?.status == .valid else {
+                return .failure(ResignError("cannot re-sign gitlab: the captured X-Gitlab-Token is not the configured secret token, and hookscope does not write secrets into requests"))
+            }
             return .success(request.headers)
         }
     }
@@ -118,15 +124,23 @@ extension SignatureVerifier {
         }
         var headers: [HeaderField] = []
         var wroteSignature = false
+        var wroteTimestamp = false
         for field in request.headers {
             if field.name.caseInsensitiveCompare(parsed.headerName) == .orderedSame {
                 if !wroteSignature { headers.append(HeaderField(field.name, signatureValue)) }
                 wroteSignature = true
             } else if case .header(let name) = spec.timestamp, field.name.caseInsensitiveCompare(name) == .orderedSame {
                 headers.append(HeaderField(field.name, ts))
+                wroteTimestamp = true
             } else {
                 headers.append(field)
             }
+        }
+        // The capture lacked the timestamp header the signature now covers: it goes in after the
+        // signature, or the re-signed replay could not verify.
+        if case .header(let name) = spec.timestamp, !wroteTimestamp,
+           let at = headers.firstIndex(where: { $0.name.caseInsensitiveCompare(parsed.headerName) == .orderedSame }) {
+            headers.insert(HeaderField(name, ts), at: at + 1)
         }
         return .success(headers)
     }
@@ -138,6 +152,14 @@ extension SignatureVerifier {
         let settings = ctx.header("X-Twilio-Webhooks-Signature-Settings") ?? ""
         let algorithm: MACAlgorithm = settings.uppercased().contains("HMAC_SHA256") ? .hmacSHA256 : .hmacSHA1
         let contentType = ctx.header("Content-Type")?.lowercased() ?? ""
+        // A JSON body's hash is in the URL, which re-signing does not change: it must still match.
+        let query = url.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        if let bodyHash = parseForm(Array(query.utf8))?.first(where: { $0.0 == "bodySHA256" })?.1 {
+            let actual = sha256Hex(ctx.body)
+            guard bodyHash.lowercased() == actual else {
+                return .failure(ResignError("cannot re-sign twilio: the URL's bodySHA256 is not the SHA-256 of this body; put bodySHA256=\(actual) in the URL"))
+            }
+        }
         let isForm = !url.contains("bodySHA256=") && (contentType.contains("x-www-form-urlencoded") || (contentType.isEmpty && parseForm(ctx.body) != nil))
         let mac = algorithm.mac(key: Array(secret.utf8), message: OtherSchemes.twilioMessage(url: url, body: ctx.body, isForm: isForm))
         let value = Data(mac).base64EncodedString()

@@ -63,6 +63,53 @@ import Testing
         #expect(v.verify(original).summary.status == .valid)
     }
 
+    /// A capture without its timestamp header (Slack, Zoom, Twitch, HubSpot v3) was re-signed over
+    /// a timestamp it did not carry, so the re-signed replay never verified. The header is added.
+    @Test(arguments: ["slack", "zoom", "twitch", "hubspot"])
+    func aMissingTimestampHeaderIsAddedWhenReSigning(_ provider: String) throws {
+        let fixture = SignedFixture.all.first { $0.provider == provider }!
+        let signatureHeader = fixture.headers.first { $0.0.lowercased().contains("signature") }!
+        let timestampHeader = fixture.headers.first { $0.0.lowercased().contains("timestamp") }!.0
+        let original = makeRequest(target: fixture.target, headers: fixture.headers.filter { $0.0 != timestampHeader }, body: fixture.body)
+        let v = verifier(provider, fixture.secret)
+        let later = fixture.timestamp + 86_400
+        let headers = try v.resign(original, now: time(later)).get()
+        let names = headers.map { $0.name.lowercased() }
+        let at = try #require(names.firstIndex(of: timestampHeader.lowercased()))
+        #expect(names[at - 1] == signatureHeader.0.lowercased())
+        var replayed = original
+        replayed.headers = headers
+        replayed.receivedAt = time(later)
+        #expect(v.verify(replayed, now: time(later)).summary.status == .valid)
+    }
+
+    /// Twilio signs a JSON body through its hash in the URL, which re-signing cannot change.
+    @Test func twilioRefusesWhenTheURLHashIsNotTheBodys() throws {
+        let fixture = SignedFixture.all.first { $0.provider == "twilio" }!
+        let edited = fixture.request(body: #"{"hello":"edited"}"#)
+        let result = verifier("twilio", fixture.secret).resign(edited, now: time(1_800_000_000))
+        let expected = "put bodySHA256=" + sha256Hex(Array(#"{"hello":"edited"}"#.utf8)) + " in the URL"
+        #expect(throws: ResignError.self) { try result.get() }
+        if case .failure(let error) = result { #expect(error.description.contains(expected), "\(error)") }
+        #expect(try verifier("twilio", fixture.secret).resign(fixture.request(), now: time(1_800_000_000)).get().isEmpty == false)
+    }
+
+    /// GitLab's token is the secret itself: a capture with the wrong one cannot be fixed without
+    /// writing the secret into the replay, which re-signing does not do.
+    @Test func gitlabWithTheWrongTokenIsNotReSigned() throws {
+        let fixture = SignedFixture.all.first { $0.provider == "gitlab" }!
+        let v = verifier("gitlab", fixture.secret)
+        #expect(try v.resign(fixture.request(), now: time(1_800_000_000)).get() == fixture.request().headers)
+        let wrong = makeRequest(headers: [("X-Gitlab-Event", "Push Hook"), ("X-Gitlab-Token", "not_the_token")], body: fixture.body)
+        let result = v.resign(wrong, now: time(1_800_000_000))
+        if case .failure(let error) = result {
+            #expect(error.description.contains("not the configured secret token"))
+            #expect(!error.description.contains(fixture.secret))
+        } else {
+            Issue.record("re-signed a GitLab capture with the wrong token: \(result)")
+        }
+    }
+
     @Test(arguments: ["discord", "sendgrid", "mailgun"])
     func asymmetricAndBodySignedSchemesExplainWhy(_ provider: String) {
         let fixture = provider == "sendgrid"

@@ -84,6 +84,17 @@ import Testing
             if bodyIsSigned, !headersChanged, request.body != original.body, report.summary.status == .valid {
                 problems.append("\(described): a changed body verified")
             }
+            // A re-signed replay (`R`, `replay --resign`) either is refused with a reason or verifies.
+            let later = fixture.timestamp + 86_400
+            if case .success(let headers) = verifier.resign(request, now: time(later)) {
+                var replayed = request
+                replayed.headers = headers
+                replayed.receivedAt = time(later)
+                let again = verifier.verify(replayed, now: time(later))
+                if again.summary.status != .valid {
+                    problems.append("\(described): re-signed as \(headers.map { "\($0.name): \(String(decoding: $0.rawValue, as: UTF8.self))" }) but \(again.summary.status): \(again.summary.detail)")
+                }
+            }
             if problems.count >= 5 { break }
         }
         let agreed = problems.isEmpty
