@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "HookTestSupport", path: "Tests/HookTestSupport"),
         .testTarget(name: "HookCoreTests", dependencies: ["HookCore", "HookTestSupport"]),
         .testTarget(name: "HookSignaturesTests", dependencies: [
-            "HookSignatures", "HookCore", .product(name: "Crypto", package: "swift-crypto"),
+            "HookSignatures", "HookCore", "HookTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "HookServerTests", dependencies: [
