@@ -198,12 +198,17 @@ struct ConfigFile: Sendable {
             guard let encoding = SignatureEncoding(rawValue: encodingText.lowercased()) else {
                 throw CLIError("\(path): custom scheme '\(id)': encoding must be hex or base64")
             }
+            // Seconds, at most ten years (the arithmetic on a sender's timestamp stays in range).
+            let tolerance = try int(table, "tolerance", in: "custom")
+            if let tolerance, !(0...315_360_000).contains(tolerance) {
+                throw CLIError("\(path): custom scheme '\(id)': tolerance must be between 0 and 315360000 seconds, not \(tolerance)")
+            }
             return CustomScheme(
                 id: id, signatureHeader: header, template: template, algorithm: algorithm, encoding: encoding,
                 prefix: try string(table, "prefix", in: "custom"),
                 timestampHeader: try string(table, "timestamp_header", in: "custom"),
                 idHeader: try string(table, "id_header", in: "custom"),
-                tolerance: try int(table, "tolerance", in: "custom"))
+                tolerance: tolerance)
         }
     }
 }

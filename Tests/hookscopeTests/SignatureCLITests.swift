@@ -177,6 +177,9 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
         ("delay = -1\n", "delay must be between 0 and 3600000"),
         ("max_body = -1\n", "max_body must be 0 or more"),
         ("keep = 0\n", "keep must be at least 1"),
+        // Int64.min crashed the listener at its first request with a timestamp.
+        ("[[custom]]\nid = \"acme\"\nheader = \"X-Acme\"\ntemplate = \"{timestamp}.{body}\"\ntimestamp_header = \"X-T\"\ntolerance = -9223372036854775808\n",
+         "tolerance must be between 0 and 315360000 seconds"),
     ])
     func badConfigFilesGetAOneLineError(content: String, mention: String) async throws {
         let directory = try temporaryDirectory()
