@@ -210,13 +210,13 @@ public enum RawHTTPExporter {
                 let sizeText = String(decoding: sizeLine.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
                 guard let size = Int(sizeText, radix: 16), size >= 0 else { throw ParseError(description: "bad chunk size") }
                 if size == 0 { break }
-                guard i + size <= bytes.count else { throw ParseError(description: "chunk runs past the end") }
+                guard size <= bytes.count - i else { throw ParseError(description: "chunk runs past the end") }
                 body += bytes[i..<(i + size)]
                 i += size
                 _ = try readLine()
             }
         } else if let length = headers.value(named: "Content-Length").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
-            guard length >= 0, i + length <= bytes.count else { throw ParseError(description: "body shorter than Content-Length") }
+            guard length >= 0, length <= bytes.count - i else { throw ParseError(description: "body shorter than Content-Length") }
             body = Array(bytes[i..<(i + length)])
         } else {
             body = Array(bytes[i...])

@@ -192,8 +192,10 @@ struct TimestampCheck {
         guard let seconds = parseTimestamp(raw, unit: unit) else {
             return TimestampCheck(ok: false, problem: "timestamp '\(abbreviate(raw, max: 40))' is not a valid time", lines: wantsLines ? ["timestamp: '\(abbreviate(raw, max: 40))' cannot be read as a time"] : [])
         }
-        let age = receivedAt.secondsSince1970 - seconds
-        let ageNow = now.secondsSince1970 - seconds
+        // Any Int64 the sender wrote, against any receive time an imported capture has: the
+        // differences saturate (never Int64.min, so that they can be negated).
+        let age = saturatingDifference(receivedAt.secondsSince1970, seconds)
+        let ageNow = saturatingDifference(now.secondsSince1970, seconds)
         var lines: [String] = []
         if wantsLines {
             // A sender's timestamp can be any number: past the year 2262 it has no CaptureTime.
@@ -234,6 +236,13 @@ struct TimestampCheck {
         }
         if let problem, wantsLines { lines.append("problem: \(problem)") }
         return TimestampCheck(ok: ok, problem: problem, lines: lines)
+    }
+
+    /// `a - b`, held within ±Int64.max.
+    static func saturatingDifference(_ a: Int64, _ b: Int64) -> Int64 {
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        if overflow { return b > 0 ? -Int64.max : Int64.max }
+        return max(difference, -Int64.max)
     }
 
     /// "5m 0s old", or "5m 0s in the future" for a timestamp ahead of the clock.

@@ -276,7 +276,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             text.withUTF8 { utf8 in
                 utf8.withMemoryRebound(to: CChar.self) { chars in
                     if let base = chars.baseAddress {
-                        check(sqlite3_bind_text(handle, index, base, CInt(chars.count), transient))
+                        // The 64-bit length: SQLite answers SQLITE_TOOBIG past its limit where a CInt would trap.
+                        check(sqlite3_bind_text64(handle, index, base, sqlite3_uint64(chars.count), transient, UInt8(SQLITE_UTF8)))
                     } else {
                         check(sqlite3_bind_text(handle, index, "", 0, transient))
                     }
@@ -285,7 +286,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         }
         func bind(_ index: CInt, _ bytes: UnsafeRawBufferPointer) {
             // A zero-length blob, not NULL, when there are no bytes (the columns are NOT NULL).
-            check(sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, CInt(bytes.count), transient))
+            check(sqlite3_bind_blob64(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, sqlite3_uint64(bytes.count), transient))
         }
         check(sqlite3_bind_int64(handle, 1, request.receivedAt.nanosecondsSince1970))
         bind(2, request.method)
