@@ -17,7 +17,9 @@ struct Listen: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Bind address (default 127.0.0.1; never all interfaces unless you ask).", valueName: "addr"))
     var host: String?
 
-    @Option(help: ArgumentHelp("Port to listen on (default 9777); 0 picks a free one.", valueName: "n"))
+    // Numbers are taken even when they start with `-`, so that `--delay -5` is told what range
+    // is allowed instead of "missing value".
+    @Option(parsing: .unconditional, help: ArgumentHelp("Port to listen on (default 9777); 0 picks a free one.", valueName: "n"))
     var port: Int?
 
     @OptionGroup var store: StoreOptions
@@ -25,10 +27,10 @@ struct Listen: AsyncParsableCommand {
     @Flag(help: "Keep captures in memory only (the newest, up to 512 MiB of them); nothing is written to disk.")
     var memory = false
 
-    @Option(help: ArgumentHelp("Keep at most this many captures, dropping the oldest first.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep at most this many captures, dropping the oldest first.", valueName: "n"))
     var keep: Int?
 
-    @Option(help: ArgumentHelp("Status code of the listener's answer (default 200).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Status code of the listener's answer (default 200).", valueName: "n"))
     var status: Int?
 
     @Option(name: .customLong("response-body"), help: ArgumentHelp("Body of the listener's answer.", valueName: "text"))
@@ -37,10 +39,10 @@ struct Listen: AsyncParsableCommand {
     @Option(name: .customLong("response-header"), help: ArgumentHelp("A header of the listener's answer, 'Name: value' (repeatable).", valueName: "header"))
     var responseHeaders: [String] = []
 
-    @Option(help: ArgumentHelp("Wait this many milliseconds before answering.", valueName: "ms"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Wait this many milliseconds before answering.", valueName: "ms"))
     var delay: Int?
 
-    @Option(name: .customLong("max-body"), help: ArgumentHelp("Larger bodies are refused with 413 and shown as refused (default 25 MiB).", valueName: "bytes"))
+    @Option(name: .customLong("max-body"), parsing: .unconditional, help: ArgumentHelp("Larger bodies are refused with 413 and shown as refused (default 25 MiB).", valueName: "bytes"))
     var maxBody: Int?
 
     @OptionGroup var signatures: SignatureOptions

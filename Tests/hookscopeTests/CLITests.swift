@@ -116,6 +116,8 @@ import Testing
         (["listen", "--status", "42"], "--status"),
         // Past Int64 nanoseconds this crashed the listener at its first request.
         (["listen", "--delay", "99999999999999999"], "--delay must be between 0 and 3600000"),
+        (["listen", "--delay", "-5"], "--delay must be between 0 and 3600000 milliseconds (one hour), not -5"),
+        (["listen", "--keep", "-3"], "--keep must be at least 1"),
         (["listen", "--response-header", "nocolon"], "--response-header"),
         (["show", "notanumber"], "notanumber"),
         (["list", "--db", "/nonexistent/dir/c.sqlite"], "does not exist"),
