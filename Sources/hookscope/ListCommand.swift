@@ -12,7 +12,7 @@ struct List: AsyncParsableCommand {
     @Flag(help: "JSON lines, as in headless mode.")
     var json = false
 
-    @Option(help: ArgumentHelp("Only the newest N captures.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only the newest N captures.", valueName: "n"))
     var last: Int?
 
     @Option(help: ArgumentHelp("Only captures matching a filter, in the TUI's syntax (e.g. 'method:POST sig:invalid stripe').", valueName: "filter"))

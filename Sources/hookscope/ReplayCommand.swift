@@ -32,7 +32,7 @@ struct Replay: AsyncParsableCommand {
     @Flag(help: "Accept any TLS certificate (self-signed targets); also `insecure = true` in the config file.")
     var insecure = false
 
-    @Option(name: .long, help: ArgumentHelp("Give up after this many seconds.", valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Give up after this many seconds.", valueName: "seconds"))
     var timeout: Double = 30
 
     @OptionGroup var signatures: SignatureOptions

@@ -118,6 +118,7 @@ import Testing
         (["listen", "--delay", "99999999999999999"], "--delay must be between 0 and 3600000"),
         (["listen", "--delay", "-5"], "--delay must be between 0 and 3600000 milliseconds (one hour), not -5"),
         (["listen", "--keep", "-3"], "--keep must be at least 1"),
+        (["list", "--last", "-5"], "--last must be at least 1"),
         (["listen", "--response-header", "nocolon"], "--response-header"),
         (["show", "notanumber"], "notanumber"),
         (["list", "--db", "/nonexistent/dir/c.sqlite"], "does not exist"),
