@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
-        .testTarget(name: "HookAppTests", dependencies: ["HookApp", "HookCore", "HookStore", "TermUI"]),
+        .testTarget(name: "HookAppTests", dependencies: ["HookApp", "HookCore", "HookStore", "TermUI", "HookTestSupport"]),
         .testTarget(name: "hookscopeTests", dependencies: [
             "hookscope", "HookCore", "HookTestSupport",
             // A TLS target with a self-signed certificate, for --insecure.

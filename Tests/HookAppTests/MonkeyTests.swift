@@ -1,6 +1,7 @@
 import Foundation
 import HookCore
 import HookStore
+import HookTestSupport
 import Testing
 import TermUI
 @testable import HookApp
@@ -10,17 +11,6 @@ import TermUI
 /// hold no raw control character, escape, bidi override or zero-width character anywhere (help,
 /// prompts, zoomed panes, every body view, search), and its wide characters must be whole.
 @Suite struct MonkeyTests {
-    /// SplitMix64: small, and the same numbers on every platform.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let json = [HeaderField("Content-Type", "application/json")]
 
@@ -72,7 +62,7 @@ import TermUI
                               changedHeaders: [], response: nil, error: "refused \u{1b}[31m", durationNanoseconds: 1)
             },
             editFile: { _ in false })
-        var random = Generator(state: 20_261_130)
+        var random = SeededGenerator(seed: 20_261_130)
         var problems: [String] = []
         var arrivals = 0
         for step in 0..<2_500 {

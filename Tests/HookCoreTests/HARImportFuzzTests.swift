@@ -8,16 +8,6 @@ import Testing
 /// outside 1970 ± 292 years, wrong types, missing keys), from a fixed seed: an import either fails
 /// with its one-line error or gives captures that every reader of captures can show and export.
 @Suite struct HARImportFuzzTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static func extremes() -> [Any] { [
         Int64.max, Int64.min, -1, 0, 1e300, -1e300, 0.5, "", "not a date", "9999-12-31T23:59:59.999Z", "0001-01-01T00:00:00Z",
@@ -102,7 +92,7 @@ import Testing
         let document = try JSONSerialization.jsonObject(with: exported)
         let paths = Self.leaves(document)
         let extremes = Self.extremes()
-        var random = Generator(state: 20_261_130)
+        var random = SeededGenerator(seed: 20_261_130)
         var imported = 0
         var refused = 0
         for _ in 0..<600 {

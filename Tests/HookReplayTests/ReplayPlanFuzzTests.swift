@@ -12,23 +12,13 @@ import Testing
 /// without CR/LF/NUL, one Host, one Content-Length equal to the body, no Transfer-Encoding, and
 /// nothing after the body that a server could read as a second request.
 @Suite struct ReplayPlanFuzzTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let pieces: [[UInt8]] = [
         "a", "/", "?", "#", " ", "\r", "\n", "\r\n", "\0", "\t", ":", "%", "%0d%0a", "HTTP/1.1", "GET", "POST /x HTTP/1.1\r\nHost: e\r\n\r\n",
         "é", "Content-Length: 0", "chunked",
     ].map { Array($0.utf8) } + [[0xff], [0x80], [0x7f], [0x1b]]
 
-    static func bytes(_ random: inout Generator, from base: String) -> [UInt8] {
+    static func bytes(_ random: inout SeededGenerator, from base: String) -> [UInt8] {
         var out = Array(base.utf8)
         for _ in 0..<Int.random(in: 0...3, using: &random) {
             out.insert(contentsOf: pieces.randomElement(using: &random)!, at: Int.random(in: 0...out.count, using: &random))
@@ -36,7 +26,7 @@ import Testing
         return out
     }
 
-    static func capture(_ random: inout Generator) -> CapturedRequest {
+    static func capture(_ random: inout SeededGenerator) -> CapturedRequest {
         let names = ["Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer",
                      "Proxy-Authorization", "X-A", "Content-Type", "Stripe-Signature", "X Bad", "X:Colon", "", "É"]
         var headers: [HeaderField] = []
@@ -97,7 +87,7 @@ import Testing
 
     @Test func hostileCapturesAreRefusedOrReplayedAsOneWellFormedRequest() async {
         let problems = await onOwnThread { () -> [String] in
-            var random = Generator(state: 20_261_130)
+            var random = SeededGenerator(seed: 20_261_130)
             var problems: [String] = []
             var planned = 0
             let verifier = SignatureVerifier(secrets: SecretBook([("stripe", "whsec_dGVzdA==")]))

@@ -370,37 +370,9 @@ func expectServed(port: Int, _ target: String = "/ok") async throws {
         "Transfer-Encoding: chunked\r\n", "Content-Length: 5\r\n", "\u{202E}", ";", "=", "\"", "%", String(repeating: "[", count: 50),
     ].map { Array($0.utf8) } + [[0xff], [0xc3]]
 
-    /// SplitMix64: small, and the same numbers on every platform.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
-    static func mutated(_ original: [UInt8], _ random: inout Generator) -> [UInt8] {
-        var bytes = original
-        for _ in 0..<Int.random(in: 1...6, using: &random) {
-            let at = Int.random(in: 0...bytes.count, using: &random)
-            switch Int.random(in: 0..<7, using: &random) {
-            case 0 where !bytes.isEmpty: bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
-            case 1: bytes.insert(contentsOf: insertions.randomElement(using: &random)!, at: at)
-            case 2 where at < bytes.count: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...40, using: &random)))
-            case 3 where at < bytes.count:
-                let run = bytes[at..<min(bytes.count, at + Int.random(in: 1...80, using: &random))]
-                bytes.insert(contentsOf: Array(repeating: Array(run), count: Int.random(in: 1...4, using: &random)).joined(), at: at)
-            case 4: bytes.insert(contentsOf: (0..<Int.random(in: 1...20, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }, at: at)
-            case 5: bytes += examples.randomElement(using: &random)!
-            case 6 where !bytes.isEmpty: bytes.removeSubrange(Int.random(in: 0..<bytes.count, using: &random)...)
-            default: break
-            }
-        }
-        return bytes
-    }
+    static let mutator = ByteMutator(
+        pieces: insertions, splices: examples, edits: 1...6, longestRemoval: 40, longestRepeat: 80, repeats: 1...4, longestNoise: 20)
 
     /// Every mutated request gets well-formed answers with a sensible status (or none when it was
     /// only blank lines), the listener always closes the connection once the sender has finished,
@@ -409,11 +381,11 @@ func expectServed(port: Int, _ target: String = "/ok") async throws {
         let allowed: Set<Int> = [200, 400, 413, 414, 431]
         // The answers wait 2 ms, as for a commit on the store's writer thread.
         try await withListener({ $0.delay = .milliseconds(2); $0.maxBodySize = 4096 }) { listener, sink in
-            var random = Generator(state: 20_261_130)
+            var random = SeededGenerator(seed: 20_261_130)
             var problems: [String] = []
             var resets = 0
             for index in 0..<400 {
-                let request = Self.mutated(Self.examples.randomElement(using: &random)!, &random)
+                let request = Self.mutator.mutate(Self.examples.randomElement(using: &random)!, using: &random)
                 let storedBefore = try await sink.all().filter { $0.response.status == 200 }.count
                 let client = try RawClient(port: listener.port)
                 client.setReadTimeout(seconds: 20)

@@ -10,40 +10,13 @@ import Testing
 /// the full report's, the report never shows the secret, and a body changed under an unchanged
 /// signature never verifies (except where the scheme does not cover those bytes).
 @Suite struct SignatureFuzzTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let insertions: [[UInt8]] = [
         ",", ";", "=", " ", "\t", "v1=", "v0=", "t=", "sha256=", "0", "-1", "99999999999999999999", "ffffffff", "==", "/", "+",
         "\"", "\\", "{", "}", "[", "]", ":", "\r\n", "\\u0000", "\\ud800", "é", "\u{202E}",
     ].map { Array($0.utf8) } + [[0xff], [0xc3], [0x00], [0xed, 0xa0, 0x80]]
 
-    static func mutated(_ original: [UInt8], _ random: inout Generator) -> [UInt8] {
-        var bytes = original
-        for _ in 0..<Int.random(in: 1...4, using: &random) {
-            let at = Int.random(in: 0...bytes.count, using: &random)
-            switch Int.random(in: 0..<6, using: &random) {
-            case 0 where !bytes.isEmpty: bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
-            case 1: bytes.insert(contentsOf: insertions.randomElement(using: &random)!, at: at)
-            case 2 where at < bytes.count: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...12, using: &random)))
-            case 3 where at < bytes.count:
-                let run = bytes[at..<min(bytes.count, at + Int.random(in: 1...16, using: &random))]
-                bytes.insert(contentsOf: Array(repeating: Array(run), count: Int.random(in: 2...5, using: &random)).joined(), at: at)
-            case 4: bytes.insert(contentsOf: (0..<Int.random(in: 1...8, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }, at: at)
-            case 5 where !bytes.isEmpty: bytes.removeSubrange(Int.random(in: 0..<bytes.count, using: &random)...)
-            default: break
-            }
-        }
-        return bytes
-    }
+    static let mutator = ByteMutator(pieces: insertions, edits: 1...4, longestRemoval: 12, longestRepeat: 16, repeats: 2...5, longestNoise: 8)
 
     /// On a thread of its own: the CPU work would otherwise hold a thread of the concurrency pool,
     /// which other suites' async work needs (docs/decisions.md).
@@ -55,7 +28,7 @@ import Testing
     }
 
     static func problems(fuzzing fixture: SignedFixture) -> [String] {
-        var random = Generator(state: fixture.provider.utf8.reduce(0x5EED) { $0 &* 31 &+ UInt64($1) })
+        var random = SeededGenerator(seed: fixture.provider.utf8.reduce(0x5EED) { $0 &* 31 &+ UInt64($1) })
         let verifier = verifier(fixture.provider, fixture.secret)
         let original = fixture.request()
         let now = time(fixture.timestamp + 5)
@@ -74,12 +47,12 @@ import Testing
                 switch Int.random(in: 0..<6, using: &random) {
                 case 0: request.headers.append(field)  // duplicated
                 case 1: request.headers.remove(at: at)
-                default: request.headers[at] = HeaderField(name: field.name, rawValue: Self.mutated(field.rawValue, &random))
+                default: request.headers[at] = HeaderField(name: field.name, rawValue: Self.mutator.mutate(field.rawValue, using: &random))
                 }
                 headersChanged = request.headers != original.headers
             }
             if what >= 3 {
-                request.body = Data(Self.mutated(Array(original.body), &random))
+                request.body = Data(Self.mutator.mutate(Array(original.body), using: &random))
             }
             let report = verifier.verify(request, now: now)
             let summary = verifier.summary(for: request, now: now)
