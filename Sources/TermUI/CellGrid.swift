@@ -113,40 +113,56 @@ public struct CellGrid: Sendable, Hashable {
         let minX = max(0, minX)
         var column = x
         var lastLead: Int? = nil
+        /// Draws one scalar of width `w` at `column`; false when it does not fit before `limit`.
+        func place(_ scalar: Unicode.Scalar, width w: Int, isEscape: Bool, isLead: Bool) -> Bool {
+            if column + w > limit {
+                if w == 2 && column < limit && column >= minX {
+                    put(Cell(text: " ", style: style, isEscape: false, width: 1), x: column, y: y)
+                    column += 1
+                }
+                return false
+            }
+            if column < minX && column + w > minX {
+                // A wide character cut by the left edge: show the visible half as a blank.
+                put(Cell(text: " ", style: style, isEscape: false, width: 1), x: minX, y: y)
+                lastLead = nil
+            } else if column >= minX {
+                put(Cell(text: String(scalar), style: style, isEscape: isEscape, width: UInt8(w)), x: column, y: y)
+                if w == 2 {
+                    put(Cell(text: "", style: style, isEscape: isEscape, width: 0), x: column + 1, y: y)
+                }
+                if isLead { lastLead = column }
+            } else {
+                lastLead = nil
+            }
+            column += w
+            return true
+        }
         for piece in pieces {
             for scalar in piece.text.unicodeScalars {
                 let w = piece.isEscape ? 1 : DisplayWidth.of(scalar)
-                if w == 0 {
-                    if let lead = lastLead {
-                        cells[y * width + lead].text.unicodeScalars.append(scalar)
-                    }
+                if w > 0 {
+                    if !place(scalar, width: w, isEscape: piece.isEscape, isLead: true) { return (min(column, limit), true) }
                     continue
                 }
-                if column + w > limit {
-                    if w == 2 && column < limit && column >= 0 {
-                        put(Cell(text: " ", style: style, isEscape: false, width: 1), x: column, y: y)
-                        column += 1
-                    }
-                    return (min(column, limit), true)
+                guard let lead = lastLead else { continue }
+                if cells[y * width + lead].text.unicodeScalars.count < Self.maxScalarsPerCell {
+                    cells[y * width + lead].text.unicodeScalars.append(scalar)
+                    continue
                 }
-                if column < minX && column + w > minX {
-                    // A wide character cut by the left edge: show the visible half as a blank.
-                    put(Cell(text: " ", style: style, isEscape: false, width: 1), x: minX, y: y)
-                    lastLead = nil
-                } else if column >= minX {
-                    put(Cell(text: String(scalar), style: style, isEscape: piece.isEscape, width: UInt8(w)), x: column, y: y)
-                    if w == 2 {
-                        put(Cell(text: "", style: style, isEscape: piece.isEscape, width: 0), x: column + 1, y: y)
-                    }
-                    lastLead = column
-                } else {
-                    lastLead = nil
+                // Past a few combining marks on one character the rest are shown as escapes (the
+                // full lead stays the lead): a letter carrying thousands of them is a terminal
+                // slowdown, not text.
+                for escaped in Sanitizer.escapeText(for: scalar).unicodeScalars {
+                    if !place(escaped, width: 1, isEscape: true, isLead: false) { return (min(column, limit), true) }
                 }
-                column += w
             }
         }
         return (column, false)
     }
+
+    /// A character and the combining marks drawn on it; more marks are shown as escapes.
+    static let maxScalarsPerCell = 5
 
     mutating func placeEllipsis(at x: Int, y: Int, style: Style) {
         guard x >= 0, x < width, y >= 0, y < height else { return }

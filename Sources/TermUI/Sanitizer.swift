@@ -102,6 +102,11 @@ public enum Sanitizer {
         pieces(ofBytes: bytes, mode: mode).map(\.text).joined()
     }
 
+    /// How a scalar looks escaped: `\u{301}`.
+    public static func escapeText(for scalar: Unicode.Scalar) -> String {
+        "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+    }
+
     /// Whether a scalar that is valid UTF-8 must still be shown escaped.
     public static func mustEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
