@@ -146,12 +146,16 @@ extension String {
 
 /// Which characters may act on a terminal or mislead a reader, and how they are written escaped.
 public enum TerminalSafety {
-    /// C0 and C1 controls, DEL, bidi overrides/isolates/marks, zero-width characters, BOM, line/paragraph separators.
+    /// C0 and C1 controls, DEL, bidi overrides/isolates/marks, zero-width and other invisible
+    /// characters (word joiner, invisible operators, interlinear annotation, tag characters), BOM,
+    /// line/paragraph separators: the same set the TUI's `Sanitizer.mustEscape` draws escaped (a
+    /// test holds the two equal over every scalar).
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         switch v {
         case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF, 0x061C, 0x180E, 0x00AD: return true
+        case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF, 0x061C, 0x180E, 0x00AD: return true
+        case 0xFFF9...0xFFFB, 0xE0000...0xE007F: return true
         default: return false
         }
     }

@@ -8,9 +8,9 @@ import Testing
 /// and never gives more than its limit; every view of such a body can be drawn; and the streams as
 /// they were made decode back to the original.
 @Suite struct ContentDecodingFuzzTests {
-    /// On a thread of its own, so that its CPU work holds no thread of the concurrency pool.
+    /// On the tests' CPU work queue: off the concurrency pool, and one such job at a time.
     @Test func mutatedCompressedBodiesDecodeOrFailWithinTheLimit() async throws {
-        let problems = try await onOwnThread { Result { try Self.fuzzDecoding() } }.get()
+        let problems = try await onCPUWorkQueue { Result { try Self.fuzzDecoding() } }.get()
         let clean = problems.isEmpty
         #expect(clean, "\(problems.prefix(8).joined(separator: "\n"))")
     }

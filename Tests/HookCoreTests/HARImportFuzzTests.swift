@@ -78,9 +78,9 @@ import Testing
         #expect(try HARImporter.requests(from: inRange).first?.receivedAt.rfc3339.hasPrefix("2261-12-31T23:59:59.250") == true)
     }
 
-    /// On a thread of its own, so that its CPU work holds no thread of the concurrency pool.
+    /// On the tests' CPU work queue: off the concurrency pool, and one such job at a time.
     @Test func mutatedHARFilesImportOrFailCleanly() async throws {
-        let problems = try await onOwnThread { Result { try Self.fuzzImports() } }.get()
+        let problems = try await onCPUWorkQueue { Result { try Self.fuzzImports() } }.get()
         let clean = problems.isEmpty
         #expect(clean, "\(problems.prefix(8).joined(separator: "\n"))")
     }

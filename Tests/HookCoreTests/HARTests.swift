@@ -20,8 +20,14 @@ func referenceHAR(_ requests: [CapturedRequest], baseURL: String, redact: Redact
         let length = bytes[i] >= 0xF0 ? 4 : bytes[i] >= 0xE0 ? 3 : 2
         let scalar = String(decoding: bytes[i..<(i + length)], as: UTF8.self).unicodeScalars.first!
         if TerminalSafety.isUnsafe(scalar) {
-            let hex = String(scalar.value, radix: 16)
-            out += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+            // JSON escapes UTF-16 code units: outside the BMP (tag characters) a surrogate pair.
+            let units = scalar.value > 0xFFFF
+                ? [0xD800 + ((scalar.value - 0x10000) >> 10), 0xDC00 + ((scalar.value - 0x10000) & 0x3FF)]
+                : [scalar.value]
+            for unit in units {
+                let hex = String(unit, radix: 16)
+                out += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+            }
         } else {
             out += bytes[i..<(i + length)]
         }

@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func hostileCapturesAreRefusedOrReplayedAsOneWellFormedRequest() async {
-        let problems = await onOwnThread { () -> [String] in
+        let problems = await onCPUWorkQueue { () -> [String] in
             var random = SeededGenerator(seed: 20_261_130)
             var problems: [String] = []
             var planned = 0

@@ -18,11 +18,11 @@ import Testing
 
     static let mutator = ByteMutator(pieces: insertions, edits: 1...4, longestRemoval: 12, longestRepeat: 16, repeats: 2...5, longestNoise: 8)
 
-    /// On a thread of its own: the CPU work would otherwise hold a thread of the concurrency pool,
+    /// On the tests' CPU work queue (off the concurrency pool, one job at a time): the CPU work would otherwise hold a thread of the concurrency pool,
     /// which other suites' async work needs (docs/decisions.md).
     @Test(arguments: SignedFixture.all)
     func mutatedSignaturesAndBodiesNeverCrashAndAgree(_ fixture: SignedFixture) async {
-        let problems = await onOwnThread { Self.problems(fuzzing: fixture) }
+        let problems = await onCPUWorkQueue { Self.problems(fuzzing: fixture) }
         let agreed = problems.isEmpty
         #expect(agreed, "\(fixture.provider):\n\(problems.joined(separator: "\n"))")
     }
