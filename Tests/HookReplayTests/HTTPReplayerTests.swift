@@ -301,7 +301,9 @@ struct RawBytesReplayTests {
     func head() async throws {
         let server = RecordingServer(rawResponse: Array("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n".utf8))
         let port = try await server.start()
-        let replayer = HTTPReplayer(timeout: .seconds(5))
+        // A replay that waited for the announced body would end in this timeout (an error); 5 s
+        // was once too short for the request to even arrive in a loaded fresh-clone run.
+        let replayer = HTTPReplayer(timeout: .seconds(30))
         let request = capture(method: "HEAD", headers: [HeaderField(name: "X-Latin1", rawValue: Self.obsText)], body: [])
         let attempt = await replayer.replay(request, to: "http://127.0.0.1:\(port)")
         await replayer.shutdown()
