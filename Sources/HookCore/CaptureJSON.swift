@@ -179,9 +179,13 @@ public enum TerminalSafety {
             out += [UInt8(ascii: "\\"), UInt8(ascii: "x"), HexBody.digits[Int(byte >> 4)], HexBody.digits[Int(byte & 0x0F)]]
         }
         var index = bytes.startIndex
+        // Combining marks in a row: past `maxCombiningMarks` they are escaped, as on the TUI's
+        // screen (thousands on one letter slow a terminal down).
+        var marks = 0
         while index < bytes.endIndex {
             let byte = bytes[index]
             if byte < 0x80 {  // ASCII: copied unless it is a control (or DEL)
+                marks = 0
                 if byte >= 0x20 && byte != 0x7F || keepNewlines && byte == 0x0A {
                     out.append(byte)
                 } else {
@@ -194,17 +198,30 @@ public enum TerminalSafety {
             var decoder = UTF8()
             if case .scalarValue(let scalar) = decoder.decode(&iterator) {
                 let next = bytes.index(index, offsetBy: UTF8.width(scalar))
-                if isUnsafe(scalar) {
+                marks = isCombiningMark(scalar) ? marks + 1 : 0
+                if isUnsafe(scalar) || marks > maxCombiningMarks {
                     out += Array("\\u{\(String(scalar.value, radix: 16, uppercase: true))}".utf8)
                 } else {
                     out += bytes[index..<next]
                 }
                 index = next
             } else {
+                marks = 0
                 escapeByte(byte)
                 index = bytes.index(after: index)
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// How many combining marks in a row are printed as they are; the rest are escaped.
+    public static let maxCombiningMarks = 4
+
+    /// A mark drawn on the character before it (accents, enclosing circles).
+    public static func isCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark: true
+        default: false
+        }
     }
 }

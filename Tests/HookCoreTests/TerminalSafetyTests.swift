@@ -14,9 +14,11 @@ import Testing
         }
         var out = ""
         var index = 0
+        var marks = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte < 0x80 {
+                marks = 0
                 let scalar = Unicode.Scalar(byte)
                 if keepNewlines && byte == 0x0A {
                     out += "\n"
@@ -32,12 +34,14 @@ import Testing
             var decoder = UTF8()
             if case .scalarValue(let scalar) = decoder.decode(&iterator) {
                 index += UTF8.width(scalar)
-                if TerminalSafety.isUnsafe(scalar) {
+                marks = TerminalSafety.isCombiningMark(scalar) ? marks + 1 : 0
+                if TerminalSafety.isUnsafe(scalar) || marks > TerminalSafety.maxCombiningMarks {
                     out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             } else {
+                marks = 0
                 out += "\\x" + hex2(byte)
                 index += 1
             }
@@ -47,6 +51,7 @@ import Testing
 
     static let hostile: [[UInt8]] = [
         Array("plain ascii".utf8),
+        Array(("Z" + String(repeating: "\u{301}\u{20DD}", count: 5) + "x\u{301}").utf8),
         Array("evil \u{1b}[31mred\u{1b}]0;pwned\u{07} \u{202E} rtl".utf8) + [0xff, 0xfe],
         Array("tab\tnew\nline\r\u{7f}del \u{9b}csi \u{200B}zw \u{FEFF}bom \u{2028}ls é ✓ 😀 \u{061C}".utf8),
         [0xc3, 0x28, 0xe2, 0x82, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80, 0xc0, 0xaf, 0xe2, 0x80, 0xae],
@@ -59,6 +64,10 @@ import Testing
         #expect(TerminalSafety.escape([0x41, 0xff, 0x0a]) == "A\\xff\\x0a")
         #expect(TerminalSafety.escape([0x41, 0xff, 0x0a], keepNewlines: true) == "A\\xff\n")
         #expect(TerminalSafety.escape(Array("é ✓ 😀".utf8)) == "é ✓ 😀")
+        // Past four combining marks in a row the rest are escaped, as on the TUI's screen.
+        let zalgo = "Z" + String(repeating: "\u{301}", count: 6) + "algo"
+        #expect(TerminalSafety.escape(Array(zalgo.utf8)) == "Z" + String(repeating: "\u{301}", count: 4) + "\\u{301}\\u{301}algo")
+        #expect(TerminalSafety.escape(Array("a\u{301}\u{302}b".utf8)) == "a\u{301}\u{302}b")
     }
 
     @Test func matchesTheScalarByScalarReference() {
