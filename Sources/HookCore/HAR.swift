@@ -278,14 +278,20 @@ public enum HARImporter {
     }
 
     /// The capture in one entry (a range from `entryRanges(in:)`); `index` counts from 0 for messages.
-    public static func request(from data: Data, range: Range<Int>, index: Int) throws(ImportError) -> CapturedRequest {
+    /// `verdict` gives the signature verdict of an entry that another tool wrote (no `_hookscope`
+    /// part, so no stored verdict): `import` verifies it with the configured secrets.
+    public static func request(
+        from data: Data, range: Range<Int>, index: Int, verdict: ((CapturedRequest) -> SignatureSummary)? = nil
+    ) throws(ImportError) -> CapturedRequest {
         let entry: HARImportEntry
         do {
             entry = try JSONDecoder().decode(HARImportEntry.self, from: data.subdata(in: range))
         } catch {
             throw ImportError(description: "entry \(index): not a HAR 1.2 entry: \(error)")
         }
-        return try request(from: entry, index: index)
+        var capture = try request(from: entry, index: index)
+        if entry._hookscope == nil, let verdict { capture.signature = verdict(capture) }
+        return capture
     }
 
     /// Every capture of a HAR document (through `entryRanges`, one entry decoded at a time).
@@ -370,10 +376,21 @@ public enum HARImporter {
         } else {
             signature = .unsigned
         }
+        var headers = (entry.request.headers ?? []).map { HeaderField(name: $0.name, rawValue: bytes($0)) }
+        if info == nil {
+            // A browser's HAR of an HTTP/2 or HTTP/3 request lists the pseudo-headers (`:method`,
+            // `:authority`, ...), which are no HTTP/1.1 fields: a replay refused them and the curl
+            // export sent them. They go, and `:authority` becomes the Host a request needs.
+            let authority = headers.first { $0.name == ":authority" }
+            headers.removeAll { $0.name.hasPrefix(":") }
+            if let authority, headers.first(named: "Host") == nil {
+                headers.insert(HeaderField(name: "Host", rawValue: authority.rawValue), at: 0)
+            }
+        }
         return CapturedRequest(
             id: info?.id ?? 0, receivedAt: receivedAt, method: entry.request.method, rawTarget: target,
             httpVersion: entry.request.httpVersion?.uppercased() == "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1",
-            headers: (entry.request.headers ?? []).map { HeaderField(name: $0.name, rawValue: bytes($0)) },
+            headers: headers,
             remoteAddress: info?.remoteAddress ?? "", body: body, bodyWasChunked: info?.bodyWasChunked ?? false,
             bodySize: info?.bodySize ?? body.count, refusal: info?.refusal.flatMap(Refusal.init(rawValue:)),
             // A capture needs an answer status; an entry without a response (the request never got

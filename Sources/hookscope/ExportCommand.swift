@@ -116,6 +116,9 @@ struct Import: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    /// Entries another tool wrote carry no verdict: they are verified with these secrets.
+    @OptionGroup var signatures: SignatureOptions
+
     func run() async throws {
         let path = expandTilde(file)
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -135,7 +138,11 @@ struct Import: AsyncParsableCommand {
         } catch {
             throw CLIError("\(file): \(error)")
         }
-        let storePath = store.path(config: try ConfigFile.load(explicitPath: nil))
+        let config = try signatures.loadConfig()
+        let storePath = store.path(config: config)
+        // Judged as the listener would have judged them when they arrived.
+        let verifier = try signatures.verifier(config: config)
+        let verdict: (CapturedRequest) -> SignatureSummary = { verifier.summary(for: $0, now: $0.receivedAt) }
         // One pass: each batch of entries is decoded and stored in one transaction. A bad entry (or a
         // failed write) imports nothing: what was stored before it is taken back, and a database
         // this import created is removed. The store is opened only once the first batch decoded.
@@ -147,7 +154,7 @@ struct Import: AsyncParsableCommand {
                 var batch: [CapturedRequest] = []
                 for index in start..<min(ranges.count, start + 500) {
                     do {
-                        batch.append(try HARImporter.request(from: data, range: ranges[index], index: index))
+                        batch.append(try HARImporter.request(from: data, range: ranges[index], index: index, verdict: verdict))
                     } catch {
                         throw CLIError("\(file): \(error)")
                     }

@@ -113,6 +113,30 @@ func referenceHAR(_ requests: [CapturedRequest], baseURL: String, redact: Redact
         #expect(restored[0].receivedAt.rfc3339 == "2024-01-02T03:04:05.500000Z")
     }
 
+    /// A browser's HAR of an HTTP/2 request: the pseudo-headers are no HTTP/1.1 fields and go,
+    /// `:authority` becomes Host; a verdict is asked for only for entries another tool wrote.
+    @Test func pseudoHeadersOfForeignEntriesBecomeAHost() throws {
+        let har = #"""
+        {"log":{"version":"1.2","creator":{"name":"WebInspector","version":"1"},"entries":[{"startedDateTime":"2024-01-02T03:04:05.500Z",
+        "request":{"method":"POST","url":"https://api.example.com/h","httpVersion":"h2","headers":[{"name":":method","value":"POST"},
+        {"name":":authority","value":"api.example.com"},{"name":":path","value":"/h"},{"name":"x-a","value":"b"}]}}]}}
+        """#
+        let data = Data(har.utf8)
+        let ranges = try HARImporter.entryRanges(in: data)
+        let restored = try HARImporter.request(from: data, range: ranges[0], index: 0, verdict: { _ in
+            SignatureSummary(provider: "stripe", status: .noSecret, detail: "asked")
+        })
+        #expect(restored.headers == [HeaderField("Host", "api.example.com"), HeaderField("x-a", "b")])
+        #expect(restored.httpVersion == "HTTP/1.1")
+        #expect(restored.signature.detail == "asked")
+        // hookscope's own export keeps its headers and its stored verdict exactly.
+        let own = try HARExporter.data(for: [sample()], baseURL: "http://127.0.0.1:9777", redact: .none)
+        let ownRanges = try HARImporter.entryRanges(in: own)
+        let back = try HARImporter.request(from: own, range: ownRanges[0], index: 0, verdict: { _ in .unsigned })
+        #expect(back.headers == sample().headers)
+        #expect(back.signature == sample().signature)
+    }
+
     @Test func rejectsNonHAR() {
         #expect(throws: HARImporter.ImportError.self) { try HARImporter.requests(from: Data("{}".utf8)) }
     }

@@ -297,6 +297,37 @@ import Testing
         #expect(left.isEmpty, "temporary files left: \(left)")
     }
 
+    /// A browser's HAR (no `_hookscope` part) of an HTTP/2 webhook request: its pseudo-headers
+    /// (`:method`, `:authority`, ...) used to be imported as header fields, so replay refused the
+    /// capture and the curl export sent them, and its verdict was "unsigned" whatever it carried.
+    /// Now they go (`:authority` becomes Host) and the signature is verified with the secrets given
+    /// to `import`, at the time the request was made.
+    @Test func aBrowsersHTTP2HARImportsAsAReplayableVerifiedCapture() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let har = directory.appendingPathComponent("chrome.har").path
+        let entry = #"{"startedDateTime":"2023-11-14T22:13:25.000Z","time":12.5,"request":{"method":"POST","url":"https://api.example.com/webhooks/stripe","httpVersion":"http/2.0","headers":[{"name":":method","value":"POST"},{"name":":authority","value":"api.example.com"},{"name":":scheme","value":"https"},{"name":":path","value":"/webhooks/stripe"},{"name":"content-type","value":"application/json"},{"name":"stripe-signature","value":"t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039e7d92c0d96a82fda4881746747"}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":17,"postData":{"mimeType":"application/json","text":"{\"hello\":\"world\"}"}},"response":{"status":200,"statusText":"","httpVersion":"http/2.0","headers":[],"cookies":[],"content":{"size":0,"mimeType":"x"},"redirectURL":"","headersSize":-1,"bodySize":0},"cache":{},"timings":{"send":0,"wait":0,"receive":0}}"#
+        try Data((#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},"entries":["# + entry + "]}}").utf8)
+            .write(to: URL(fileURLWithPath: har))
+        for (arguments, status) in [(["--secret", "stripe=test_secret"], "valid"), (["--secret", "stripe=other_secret"], "invalid"), ([], "no-secret")] {
+            let db = directory.appendingPathComponent("\(status).sqlite").path
+            let imported = try await runHookscope(["import", har, "--db", db] + arguments)
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let line = try #require(try await jsonLines(db).first)
+            let signature = line["signature"] as? [String: Any]
+            #expect(signature?["provider"] as? String == "stripe")
+            #expect(signature?["status"] as? String == status)
+            let names = (line["headers"] as? [[String]] ?? []).map { $0[0] }
+            #expect(names == ["Host", "content-type", "stripe-signature"], "\(names)")
+        }
+        // The capture replays (nothing refused), and its curl command has no pseudo-header.
+        let db = directory.appendingPathComponent("valid.sqlite").path
+        let curl = try await runHookscope(["export", "--curl", "--db", db])
+        #expect(!String(decoding: curl.stdout, as: UTF8.self).contains("-H ':"))
+        let replay = try await runHookscope(["replay", "1", "--db", db, "--to", "http://127.0.0.1:9/x"])
+        #expect(!replay.stderr.contains("not a valid HTTP token"), "\(replay.stderr)")
+    }
+
     @Test func aHARWithABadEntryImportsNothing() async throws {
         let (directory, db) = try await capturedStore()
         let good = try await runHookscope(["export", "--har", "--include-secrets", "--db", db])
