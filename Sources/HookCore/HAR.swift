@@ -387,8 +387,27 @@ public enum HARImporter {
                 headers.insert(HeaderField(name: "Host", rawValue: authority.rawValue), at: 0)
             }
         }
+        // Nothing the listener could not have received over HTTP/1.1: a line break in a header
+        // value or the request line would make a raw export (`export --raw`, the file `e` opens)
+        // carry an extra header or request.
+        let method = entry.request.method
+        guard !method.isEmpty, method.utf8.allSatisfy(isHTTPTokenByte) else {
+            throw ImportError(description: "entry \(index): the method \(TerminalSafety.escape(Array(method.utf8.prefix(40)))) is not an HTTP method")
+        }
+        if let byte = target.first(where: { $0 < 0x21 || $0 == 0x7F }) {
+            throw ImportError(description: "entry \(index): the URL's path holds the byte 0x\(String(byte, radix: 16, uppercase: true)) (a space or control character), which no request line can carry")
+        }
+        for field in headers {
+            guard field.hasTokenName else {
+                throw ImportError(description: "entry \(index): the header name \(TerminalSafety.escape(Array(field.name.utf8.prefix(40)))) is not an HTTP token")
+            }
+            if let byte = field.rawValue.first(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
+                let what = byte == 0x00 ? "NUL" : byte == 0x0D ? "CR" : "LF"
+                throw ImportError(description: "entry \(index): the value of header \(field.name) holds a \(what), which no HTTP header can carry")
+            }
+        }
         return CapturedRequest(
-            id: info?.id ?? 0, receivedAt: receivedAt, method: entry.request.method, rawTarget: target,
+            id: info?.id ?? 0, receivedAt: receivedAt, method: method, rawTarget: target,
             httpVersion: entry.request.httpVersion?.uppercased() == "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1",
             headers: headers,
             remoteAddress: info?.remoteAddress ?? "", body: body, bodyWasChunked: info?.bodyWasChunked ?? false,

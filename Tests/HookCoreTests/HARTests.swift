@@ -137,6 +137,23 @@ func referenceHAR(_ requests: [CapturedRequest], baseURL: String, redact: Redact
         #expect(back.signature == sample().signature)
     }
 
+    /// What no HTTP/1.1 request can carry is refused at import: a line break in a header value or
+    /// the path would make `export --raw` (and the file `e` opens) carry a header or request more.
+    @Test(arguments: [
+        (#"{"name":"X-Inject","value":"a\r\nX-Injected: yes"}"#, "http://x/a", "POST", "the value of header X-Inject holds a CR"),
+        (#"{"name":"X Bad","value":"v"}"#, "http://x/a", "POST", "the header name X Bad is not an HTTP token"),
+        (#"{"name":"A","value":"b"}"#, "http://x/a b", "POST", "the URL's path holds the byte 0x20"),
+        (#"{"name":"A","value":"b"}"#, "http://x/a", "PO ST", "the method PO ST is not an HTTP method"),
+    ])
+    func requestsNoHTTPConnectionCarriesAreRefused(header: String, url: String, method: String, message: String) {
+        let har = #"{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[{"startedDateTime":"2024-01-02T03:04:05.500Z","request":{"method":""# + method + #"","url":""# + url + #"","headers":["# + header + "]}}]}}"
+        #expect {
+            _ = try HARImporter.requests(from: Data(har.utf8))
+        } throws: { error in
+            "\(error)".contains("entry 0: " + message)
+        }
+    }
+
     @Test func rejectsNonHAR() {
         #expect(throws: HARImporter.ImportError.self) { try HARImporter.requests(from: Data("{}".utf8)) }
     }
