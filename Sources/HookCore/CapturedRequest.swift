@@ -22,6 +22,12 @@ public struct HeaderField: Sendable, Hashable {
 
     /// Whether the name is a non-empty HTTP token (RFC 9110 `tchar`s only).
     public var hasTokenName: Bool { !name.isEmpty && name.utf8.allSatisfy(isHTTPTokenByte) }
+
+    /// The first byte of the value that no header can carry, named: "CR", "LF" or "NUL" (a line
+    /// break would end the field there and start another, or end the head). Nil when there is none.
+    public var lineBreakOrNUL: String? {
+        rawValue.first { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }.map { $0 == 0x00 ? "NUL" : $0 == 0x0D ? "CR" : "LF" }
+    }
 }
 
 /// An RFC 9110 `tchar`: a letter, a digit or one of ``!#$%&'*+-.^_`|~``.

@@ -401,8 +401,7 @@ public enum HARImporter {
             guard field.hasTokenName else {
                 throw ImportError(description: "entry \(index): the header name \(TerminalSafety.escape(Array(field.name.utf8.prefix(40)))) is not an HTTP token")
             }
-            if let byte = field.rawValue.first(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
-                let what = byte == 0x00 ? "NUL" : byte == 0x0D ? "CR" : "LF"
+            if let what = field.lineBreakOrNUL {
                 throw ImportError(description: "entry \(index): the value of header \(field.name) holds a \(what), which no HTTP header can carry")
             }
         }

@@ -204,8 +204,7 @@ public struct ReplayPlan: Sendable, Hashable {
             guard field.hasTokenName else {
                 return .failure(ReplayPlanError("refusing to send: header name \(quoted(field.name)) is not a valid HTTP token"))
             }
-            if let byte = field.rawValue.first(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
-                let what = byte == 0x00 ? "NUL" : (byte == 0x0D ? "CR" : "LF")
+            if let what = field.lineBreakOrNUL {
                 return .failure(ReplayPlanError("refusing to send: the value of header \(field.name) contains \(what), which could split the request"))
             }
             if let byte = field.rawValue.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {

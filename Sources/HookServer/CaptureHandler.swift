@@ -484,7 +484,7 @@ final class CaptureHandler: ChannelDuplexHandler {
     /// The listener's own and the configured headers always are (`--response-header` is checked);
     /// this keeps a forwarded target's answer from ever splitting the response.
     static func isSendable(_ field: HeaderField) -> Bool {
-        field.hasTokenName && !field.rawValue.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+        field.hasTokenName && field.lineBreakOrNUL == nil
     }
 
     /// Ends the output (the sender reads the answer, then the end of the stream), reads and discards

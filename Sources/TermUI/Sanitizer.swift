@@ -184,7 +184,7 @@ public enum Sanitizer {
 
         mutating func scalar(_ scalar: Unicode.Scalar) {
             if Sanitizer.mustEscape(scalar) {
-                appendEscape("\\u{" + hex(scalar.value, minDigits: 1, uppercase: true) + "}")
+                appendEscape(Sanitizer.escapeText(for: scalar))
             } else {
                 appendLiteral(scalar)
             }

@@ -10,7 +10,7 @@ import Testing
 @Suite struct ContentDecodingFuzzTests {
     /// On the tests' CPU work queue: off the concurrency pool, and one such job at a time.
     @Test func mutatedCompressedBodiesDecodeOrFailWithinTheLimit() async throws {
-        let problems = try await onCPUWorkQueue { Result { try Self.fuzzDecoding() } }.get()
+        let problems = try await onCPUWorkQueue { try Self.fuzzDecoding() }
         let clean = problems.isEmpty
         #expect(clean, "\(problems.prefix(8).joined(separator: "\n"))")
     }

@@ -80,7 +80,7 @@ import Testing
 
     /// On the tests' CPU work queue: off the concurrency pool, and one such job at a time.
     @Test func mutatedHARFilesImportOrFailCleanly() async throws {
-        let problems = try await onCPUWorkQueue { Result { try Self.fuzzImports() } }.get()
+        let problems = try await onCPUWorkQueue { try Self.fuzzImports() }
         let clean = problems.isEmpty
         #expect(clean, "\(problems.prefix(8).joined(separator: "\n"))")
     }

@@ -85,8 +85,8 @@ import Testing
         return nil
     }
 
-    @Test func hostileCapturesAreRefusedOrReplayedAsOneWellFormedRequest() async {
-        let problems = await onCPUWorkQueue { () -> [String] in
+    @Test func hostileCapturesAreRefusedOrReplayedAsOneWellFormedRequest() async throws {
+        let problems = try await onCPUWorkQueue { () -> [String] in
             var random = SeededGenerator(seed: 20_261_130)
             var problems: [String] = []
             var planned = 0

@@ -21,8 +21,8 @@ import Testing
     /// On the tests' CPU work queue (off the concurrency pool, one job at a time): the CPU work would otherwise hold a thread of the concurrency pool,
     /// which other suites' async work needs (docs/decisions.md).
     @Test(arguments: SignedFixture.all)
-    func mutatedSignaturesAndBodiesNeverCrashAndAgree(_ fixture: SignedFixture) async {
-        let problems = await onCPUWorkQueue { Self.problems(fuzzing: fixture) }
+    func mutatedSignaturesAndBodiesNeverCrashAndAgree(_ fixture: SignedFixture) async throws {
+        let problems = try await onCPUWorkQueue { Self.problems(fuzzing: fixture) }
         let agreed = problems.isEmpty
         #expect(agreed, "\(fixture.provider):\n\(problems.joined(separator: "\n"))")
     }
