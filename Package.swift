@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // Already in the graph through async-http-client: byte-exact replays over https, and a TLS test target.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        // Already in the graph through async-http-client: the listening session's parts start and stop as one ServiceGroup.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C shim over ncursesw: macros and globals Swift cannot import.
@@ -62,12 +64,19 @@ let package = Package(
         .target(name: "HookApp", dependencies: [
             "HookCore", "HookStore", "HookSignatures", "TermUI",
         ]),
-        .executableTarget(name: "hookscope", dependencies: [
-            "HookCore", "HookStore", "HookServer", "HookSignatures", "HookReplay", "HookApp", "TermUI", "TermCurses",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        // The listening session: settings resolved from flags, environment and config file; the
+        // store, catch-up, forwarder, listener and output started in order and stopped in reverse.
+        .target(name: "HookListen", dependencies: [
+            "HookCore", "HookStore", "HookServer", "HookSignatures", "HookReplay", "HookApp",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Commands, option groups and wiring.
+        .executableTarget(name: "hookscope", dependencies: [
+            "HookCore", "HookStore", "HookSignatures", "HookReplay", "HookApp", "HookListen", "TermUI", "TermCurses",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Helpers shared by the test targets (not part of the product).
@@ -87,6 +96,11 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
+        .testTarget(name: "HookListenTests", dependencies: [
+            "HookListen", "HookCore", "HookStore", "HookServer", "HookSignatures", "HookTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "HookAppTests", dependencies: ["HookApp", "HookCore", "HookStore", "TermUI", "HookTestSupport"]),
         .testTarget(name: "hookscopeTests", dependencies: [
             "hookscope", "HookCore", "HookTestSupport",

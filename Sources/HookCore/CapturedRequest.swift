@@ -248,10 +248,16 @@ public struct SignatureSummary: Sendable, Hashable {
     public static let notDiagnosedNote =
         "(cause not looked for: too many wrong signatures at once; the signature pane and `hookscope verify` explain it)"
 
-    /// A mismatch stored without its cause because the diagnosis budget had run out: the stores
-    /// keep these apart so that they can be explained later (`SignatureCatchUp`).
+    /// The note a mismatch's detail ends with when the body is large: the listener answers the
+    /// sender without looking for the cause (it can take seconds on a body of a few MB) and
+    /// explains it right after.
+    public static let diagnosedLaterNote =
+        "(cause looked for after the answer: the body is large; the signature pane and `hookscope verify` explain it)"
+
+    /// A mismatch stored without its cause (the diagnosis budget had run out, or the body is
+    /// large): the stores keep these apart so that they can be explained later (`SignatureCatchUp`).
     public var causeNotLookedFor: Bool {
-        status == .invalid && detail.contains(Self.notDiagnosedNote)
+        status == .invalid && (detail.contains(Self.notDiagnosedNote) || detail.contains(Self.diagnosedLaterNote))
     }
 }
 

@@ -45,8 +45,11 @@ struct VerifyContext: Sendable {
         case skipped
     }
 
-    /// Ends a mismatch's detail when its cause was not looked for.
-    static let notDiagnosed = SignatureSummary.notDiagnosedNote
+    /// Ends a mismatch's detail when its cause was not looked for: why, as the budget says.
+    var notDiagnosed: String { diagnosisBudget?.skippedNote ?? SignatureSummary.notDiagnosedNote }
+
+    /// Every note `notDiagnosed` can be.
+    static let notDiagnosedNotes = [SignatureSummary.notDiagnosedNote, SignatureSummary.diagnosedLaterNote]
 
     var body: [UInt8] {
         cache.body.withLock { body in

@@ -1,4 +1,5 @@
 import Foundation
+import HookCore
 import Synchronization
 
 /// Caps the CPU time the listener spends explaining wrong signatures.
@@ -35,15 +36,29 @@ public final class DiagnosisBudget: Sendable {
     private let refillPerSecond: Double
     private let capacity: Int64
     private let clock: @Sendable () -> UInt64
+    /// What a mismatch's detail says when this budget did not let its cause be looked for.
+    let skippedNote: String
+
+    /// A budget that never lets a diagnosis run, for verdicts whose cause is looked for after the
+    /// sender was answered: their detail says so (`SignatureSummary.diagnosedLaterNote`).
+    public static let later = DiagnosisBudget(share: 0, capacity: .zero, skippedNote: SignatureSummary.diagnosedLaterNote)
 
     /// - Parameters:
     ///   - share: the part of one core the diagnoses may use over time (0.1: 100 ms per second).
     ///   - capacity: the most time saved up for a burst, and the balance at the start.
     ///   - clock: monotonic nanoseconds (tests pass their own).
-    public init(
+    public convenience init(
         share: Double = 0.1, capacity: Duration = .milliseconds(500),
         clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
     ) {
+        self.init(share: share, capacity: capacity, clock: clock, skippedNote: SignatureSummary.notDiagnosedNote)
+    }
+
+    private init(
+        share: Double, capacity: Duration, clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
+        skippedNote: String
+    ) {
+        self.skippedNote = skippedNote
         let capacityNanoseconds = Self.nanoseconds(capacity)
         self.capacity = capacityNanoseconds
         self.refillPerSecond = share * 1e9

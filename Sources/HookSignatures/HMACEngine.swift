@@ -258,7 +258,7 @@ enum HMACEngine {
             diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls, firstOnly: !wantsLines)
         }) else {
             let also = timestampCheck.flatMap { $0.ok ? nil : $0.problem }.map { "; also \($0)" } ?? ""
-            return outcome(.invalid, "signature mismatch\(also) \(VerifyContext.notDiagnosed)")
+            return outcome(.invalid, "signature mismatch\(also) \(ctx.notDiagnosed)")
         }
         for reason in reasons where wantsLines { lines.append("why: \(reason)") }
         if reasons.isEmpty, wantsLines {

@@ -67,7 +67,7 @@ enum OtherSchemes {
                 switch ctx.firstBodyVariant(where: { sha256Hex($0) == expected }) {
                 case .found(let variant): why = "body hash mismatch: bodySHA256 matches the body \(variant.label): \(variant.meaning)"
                 case .notFound: break
-                case .skipped: why += " \(VerifyContext.notDiagnosed)"
+                case .skipped: why += " \(ctx.notDiagnosed)"
                 }
                 lines.append("why: \(why)")
                 return finish("twilio", lines, secrets.isEmpty ? .noSecret : .invalid, why)
@@ -122,7 +122,7 @@ enum OtherSchemes {
             return reasons
         }
         guard let reasons = diagnosed else {
-            return finish("twilio", lines, .invalid, "signature mismatch \(VerifyContext.notDiagnosed)")
+            return finish("twilio", lines, .invalid, "signature mismatch \(ctx.notDiagnosed)")
         }
         reasons.forEach { lines.append("why: \($0)") }
         if reasons.isEmpty { lines.append("why: no URL, port or algorithm variant matches: most likely a different Auth Token (a secondary token does not sign until promoted), or a missing/changed form parameter") }
@@ -162,7 +162,7 @@ enum OtherSchemes {
         switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
         case .found(let variant): why = "body: the signature verifies for the body \(variant.label): \(variant.meaning)"
         case .notFound: break
-        case .skipped: why = "signature does not verify with the configured public key \(VerifyContext.notDiagnosed)"
+        case .skipped: why = "signature does not verify with the configured public key \(ctx.notDiagnosed)"
         }
         lines.append("why: \(why)")
         return finish("discord", lines, .invalid, why)
@@ -208,7 +208,7 @@ enum OtherSchemes {
         switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
         case .found(let variant): why = "body: the signature verifies for the body \(variant.label): \(variant.meaning)"
         case .notFound: break
-        case .skipped: why += " \(VerifyContext.notDiagnosed)"
+        case .skipped: why += " \(ctx.notDiagnosed)"
         }
         lines.append("why: \(why)")
         return finish("sendgrid", lines, .invalid, why)

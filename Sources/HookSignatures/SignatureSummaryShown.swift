@@ -6,8 +6,9 @@ extension SignatureSummary {
     /// full report, where the cause is looked for, beside it.
     var detailBesideAFullReport: String {
         guard causeNotLookedFor else { return detail }
-        return detail.replacingOccurrences(of: " " + VerifyContext.notDiagnosed, with: "")
-            .replacingOccurrences(of: VerifyContext.notDiagnosed, with: "")
+        return VerifyContext.notDiagnosedNotes.reduce(detail) { detail, note in
+            detail.replacingOccurrences(of: " " + note, with: "").replacingOccurrences(of: note, with: "")
+        }
     }
 
     /// The detail and the lines of a full report (`SignatureVerifier.verify(_:now:).lines`) as the

@@ -104,7 +104,7 @@ enum StandardWebhooksV1a {
         switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
         case .found(let variant): why = "body: the v1a signature verifies for the body \(variant.label): \(variant.meaning)"
         case .notFound: break
-        case .skipped: why = "v1a signature does not verify with the configured public key \(VerifyContext.notDiagnosed)"
+        case .skipped: why = "v1a signature does not verify with the configured public key \(ctx.notDiagnosed)"
         }
         lines.append("why: \(why)")
         if !check.ok, let problem = check.problem { return .decided(.invalid, "v1a signature mismatch; also \(problem)") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookCore
+import HookListen
 import HookSignatures
 import HookStore
 
@@ -44,17 +45,9 @@ struct Export: AsyncParsableCommand {
     @OptionGroup var signatures: SignatureOptions
 
     func validate() throws {
-        if let filter { _ = try Self.parseFilter(filter) }
+        if let filter { _ = try FilterOption.parse(filter) }
         guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
             throw ValidationError("--base-url must be an http:// or https:// URL")
-        }
-    }
-
-    static func parseFilter(_ text: String) throws -> RequestFilter {
-        do {
-            return try RequestFilter.parse(text)
-        } catch {
-            throw ValidationError("--filter: \(error)")
         }
     }
 
@@ -92,7 +85,7 @@ struct Export: AsyncParsableCommand {
         }
         // The captures go out one batch at a time: memory does not grow with the number exported.
         var writer = CaptureExportWriter(format: exportFormat, baseURL: baseURL, redact: redaction)
-        var batches = requestStore.captureBatches(matching: try filter.map(Self.parseFilter)).makeAsyncIterator()
+        var batches = requestStore.captureBatches(matching: try filter.map(FilterOption.parse)).makeAsyncIterator()
         var namedLeft = [named]
         do {
             try await writer.export(to: destination) { ids.isEmpty ? try await batches.next() : namedLeft.popLast() }
@@ -145,10 +138,8 @@ struct Import: AsyncParsableCommand {
         let verdict: (CapturedRequest) -> SignatureSummary = { verifier.summary(for: $0, now: $0.receivedAt) }
         // One pass: each batch of entries is decoded and stored in one transaction. A bad entry (or a
         // failed write) imports nothing: what was stored before it is taken back, and a database
-        // this import created is removed. The store is opened only once the first batch decoded.
-        let existed = FileManager.default.fileExists(atPath: storePath)
-        var requestStore: SQLiteRequestStore?
-        var stored: [ClosedRange<Int64>] = []
+        // this import created is removed.
+        let storing = SQLiteImport(path: storePath)
         do {
             for start in stride(from: 0, to: ranges.count, by: 500) {
                 var batch: [CapturedRequest] = []
@@ -159,36 +150,17 @@ struct Import: AsyncParsableCommand {
                         throw CLIError("\(file): \(error)")
                     }
                 }
-                if requestStore == nil {
-                    do {
-                        requestStore = try SQLiteRequestStore(path: storePath)
-                    } catch {
-                        throw CLIError("\(error)")
-                    }
-                }
-                let written = try await withCheckedThrowingContinuation { continuation in
-                    requestStore!.insert(contentsOf: batch) { continuation.resume(with: $0) }
-                }
-                for capture in written {
-                    if let last = stored.last, last.upperBound + 1 == capture.id {
-                        stored[stored.count - 1] = last.lowerBound...capture.id
-                    } else {
-                        stored.append(capture.id...capture.id)
-                    }
+                do {
+                    try await storing.add(batch)
+                } catch {
+                    throw CLIError("\(error)")
                 }
             }
         } catch {
-            if let requestStore {
-                if existed {
-                    try? await requestStore.delete(idRanges: stored)
-                    try? requestStore.close()
-                } else {
-                    try? requestStore.close()
-                    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
-                }
-            }
-            throw (error as? CLIError) ?? CLIError("\(error)")
+            await storing.rollBack()
+            throw error
         }
+        let stored = storing.added
         let first = stored.first?.lowerBound
         let last = stored.last?.upperBound
         if let first, let last {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookCore
+import HookListen
 import HookStore
 
 struct Hookscope: AsyncParsableCommand {
@@ -16,10 +17,7 @@ struct Hookscope: AsyncParsableCommand {
 }
 
 /// A failure with a message for the user; main prints it on one line.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
+typealias CLIError = UserError
 
 /// `--db PATH`, shared by every command that reads captures.
 struct StoreOptions: ParsableArguments {
@@ -28,7 +26,7 @@ struct StoreOptions: ParsableArguments {
 
     /// `--db`, else `db` in the config file, else the default: the store `listen` writes with that config.
     func path(config: ConfigFile) -> String {
-        db.map(expandTilde) ?? config.db.map(expandTilde) ?? StoreLocation.defaultPath()
+        StorePath.resolve(flag: db, config: config, environment: ProcessInfo.processInfo.environment)
     }
 
     /// Opens the store for reading; a missing file is an error rather than a new empty database.
@@ -51,10 +49,6 @@ struct StoreOptions: ParsableArguments {
             throw CLIError("\(error)")
         }
     }
-}
-
-func expandTilde(_ path: String) -> String {
-    path.hasPrefix("~/") ? NSHomeDirectory() + String(path.dropFirst()) : path
 }
 
 /// Whether a file descriptor is a terminal.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookCore
+import HookListen
 import HookStore
 
 struct List: AsyncParsableCommand {
@@ -20,7 +21,7 @@ struct List: AsyncParsableCommand {
 
     func validate() throws {
         if let last, last < 1 { throw ValidationError("--last must be at least 1") }
-        if let filter { _ = try Export.parseFilter(filter) }
+        if let filter { _ = try FilterOption.parse(filter) }
     }
 
     func run() async throws {
@@ -32,7 +33,7 @@ struct List: AsyncParsableCommand {
             afterID = first.id - 1
         }
         // Each line carries the newest replay (or forward) of its capture.
-        if let matcher = try filter.map(Export.parseFilter) {
+        if let matcher = try filter.map(FilterOption.parse) {
             for try await matching in requestStore.captureBatches(matching: matcher, after: afterID) {
                 let replays = try await requestStore.latestReplays(among: matching.map(\.id))
                 var text = ""

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookCore
+import HookListen
 import HookReplay
 import HookSignatures
 import HookStore

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookCore
+import HookListen
 import HookStore
 
 struct Show: AsyncParsableCommand {

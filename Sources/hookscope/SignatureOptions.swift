@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookCore
+import HookListen
 import HookSignatures
 
 /// Secrets and signature settings, shared by every command that verifies or re-signs:
@@ -24,30 +25,6 @@ struct SignatureOptions: ParsableArguments {
 
     /// The verifier built from flags, environment and config file.
     func verifier(config: ConfigFile, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SignatureVerifier {
-        let customIDs = Set(config.customSchemes.map(\.id))
-        var flagEntries: [(provider: String, secret: String)] = []
-        for value in secrets {
-            do {
-                flagEntries.append(try SecretBook.parseFlag(value, extraIDs: customIDs))
-            } catch {
-                throw CLIError("--secret: \(error)")
-            }
-        }
-        let environmentBook = SecretBook.fromEnvironment(environment, knownIDs: ProviderCatalog.ids + customIDs.sorted())
-        let book = SecretBook(flagEntries).merging(environmentBook).merging(SecretBook(config.secrets))
-        var allPins: [ProviderPin] = []
-        for value in pins {
-            do {
-                allPins.append(try ProviderPin.parse(value, extraIDs: customIDs))
-            } catch {
-                throw CLIError("--provider: \(error)")
-            }
-        }
-        allPins += config.pins
-        let url = publicURL ?? config.publicURL
-        if let url, URL(string: url)?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true {
-            throw CLIError("--public-url must be an http:// or https:// URL, not '\(url)'")
-        }
-        return SignatureVerifier(secrets: book, pins: allPins, customSchemes: config.customSchemes, publicURL: url)
+        try SignatureSettings.verifier(secrets: secrets, pins: pins, publicURL: publicURL, config: config, environment: environment)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HookListen
 
 // Entry point. Errors get one line on stderr (`hookscope: ...`) and a non-zero exit;
 // `--help` and `--version` print in full and exit 0.
@@ -12,7 +13,8 @@ do {
         try command.run()
     }
 } catch {
-    let code = Hookscope.exitCode(for: error)
+    // A bad flag value found once the config file was read is a usage error too.
+    let code = (error as? UserError)?.isUsage == true ? ExitCode.validationFailure : Hookscope.exitCode(for: error)
     if code == .success {
         print(Hookscope.fullMessage(for: error))
     } else if !(error is ExitCode) {

@@ -87,9 +87,9 @@ final class ManualClock: Sendable {
         #expect(none.provider == full.provider)
         if none.detail != full.detail {
             #expect(full.status == .invalid)
-            #expect(none.detail.contains(VerifyContext.notDiagnosed), "\(none.detail)")
+            #expect(none.detail.contains(SignatureSummary.notDiagnosedNote), "\(none.detail)")
             #expect(none.causeNotLookedFor)
-            #expect(!full.detail.contains(VerifyContext.notDiagnosed))
+            #expect(!full.detail.contains(SignatureSummary.notDiagnosedNote))
         }
         #expect(!full.causeNotLookedFor)
         #expect(full.detailBesideAFullReport == full.detail)
@@ -97,6 +97,17 @@ final class ManualClock: Sendable {
             #expect(!none.detailBesideAFullReport.contains("cause not looked for"))
             #expect(!none.detailBesideAFullReport.hasSuffix(" "))
             #expect(none.detail.hasPrefix(none.detailBesideAFullReport))
+        }
+        // Answered first, explained later: the same verdict, and a note that says so instead.
+        let later = verifier.summary(for: request, now: request.receivedAt, diagnosisBudget: .later)
+        #expect(later.status == full.status)
+        #expect(later.causeNotLookedFor == none.causeNotLookedFor)
+        if none.causeNotLookedFor {
+            #expect(later.detail.contains(SignatureSummary.diagnosedLaterNote), "\(later.detail)")
+            #expect(!later.detail.contains(SignatureSummary.notDiagnosedNote))
+            #expect(later.detailBesideAFullReport == none.detailBesideAFullReport)
+        } else {
+            #expect(later == none)
         }
         // The full report (signature pane, `hookscope verify`) never uses a budget.
         #expect(verifier.verify(request, now: request.receivedAt).summary == full)
@@ -112,7 +123,7 @@ final class ManualClock: Sendable {
             let full = verifier.summary(for: request, now: request.receivedAt)
             let none = verifier.summary(for: request, now: request.receivedAt, diagnosisBudget: DiagnosisBudget(share: 0, capacity: .zero))
             if full.detail.contains("body") { explained.append(fixture.provider) }
-            if none.detail.contains(VerifyContext.notDiagnosed) { notLookedFor.append(fixture.provider) }
+            if none.detail.contains(SignatureSummary.notDiagnosedNote) { notLookedFor.append(fixture.provider) }
         }
         // Every provider whose signature covers the body (all but Mailgun's and GitLab's).
         let signingTheBody = SignedFixture.all.map(\.provider).filter { !["mailgun", "gitlab"].contains($0) }

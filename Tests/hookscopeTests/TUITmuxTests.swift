@@ -73,7 +73,8 @@ final class TmuxSession: @unchecked Sendable {
         try #require(pipe(&fds) == 0)  // not close-on-exec, as NIO's accepted sockets are not
         defer { close(fds[0]); close(fds[1]) }
         let ours = try #require(Self.target(of: "/proc/self/fd/\(fds[1])"))
-        let session = try await TmuxSession(width: 40, height: 10, command: "sleep 30")
+        // Far longer than a loaded run takes to get here: the server exits with its last command.
+        let session = try await TmuxSession(width: 40, height: 10, command: "sleep 3600")
         let server = try await session.tmux(["display-message", "-p", "#{pid}"]).output
         let serverPID = try #require(Int32(server.trimmingCharacters(in: .whitespacesAndNewlines)), "\(server)")
         let theirs = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(serverPID)/fd")

@@ -5,29 +5,31 @@ import TOMLKit
 
 /// Settings read from the TOML config file. Every field is optional: flags win, then the
 /// environment, then the file, then the built-in defaults.
-struct ConfigFile: Sendable {
-    var host: String?
-    var port: Int?
-    var db: String?
-    var memory: Bool?
-    var keep: Int?
-    var status: Int?
-    var responseBody: String?
-    var responseHeaders: [String]?
-    var delay: Int?
-    var maxBody: Int?
-    var replayTo: String?
-    var publicURL: String?
-    var handshakes: Bool?
+public struct ConfigFile: Sendable {
+    public init() {}
+
+    public var host: String?
+    public var port: Int?
+    public var db: String?
+    public var memory: Bool?
+    public var keep: Int?
+    public var status: Int?
+    public var responseBody: String?
+    public var responseHeaders: [String]?
+    public var delay: Int?
+    public var maxBody: Int?
+    public var replayTo: String?
+    public var publicURL: String?
+    public var handshakes: Bool?
     /// Accept self-signed certificates from replay and forward targets.
-    var insecure: Bool?
-    var metaVerifyToken: String?
-    var secrets: [(provider: String, secret: String)] = []
-    var pins: [ProviderPin] = []
-    var customSchemes: [CustomScheme] = []
+    public var insecure: Bool?
+    public var metaVerifyToken: String?
+    public var secrets: [(provider: String, secret: String)] = []
+    public var pins: [ProviderPin] = []
+    public var customSchemes: [CustomScheme] = []
 
     /// `$XDG_CONFIG_HOME/hookscope/config.toml`, else `~/.config/hookscope/config.toml`.
-    static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
             return xdg + "/hookscope/config.toml"
         }
@@ -35,29 +37,29 @@ struct ConfigFile: Sendable {
     }
 
     /// Loads the file named by `--config`, or the default one when it exists.
-    static func load(explicitPath: String?) throws -> ConfigFile {
+    public static func load(explicitPath: String?) throws -> ConfigFile {
         let path = explicitPath.map(expandTilde) ?? defaultPath()
         guard FileManager.default.fileExists(atPath: path) else {
-            if explicitPath != nil { throw CLIError("config file \(path) does not exist") }
+            if explicitPath != nil { throw UserError("config file \(path) does not exist") }
             return ConfigFile()
         }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw CLIError("cannot read config file \(path): \(error.localizedDescription)")
+            throw UserError("cannot read config file \(path): \(error.localizedDescription)")
         }
         return try parse(text, path: path)
     }
 
-    static func parse(_ text: String, path: String) throws -> ConfigFile {
+    public static func parse(_ text: String, path: String) throws -> ConfigFile {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw CLIError("\(path):\(error.source.begin.line): \(error.description)")
+            throw UserError("\(path):\(error.source.begin.line): \(error.description)")
         } catch {
-            throw CLIError("\(path): \(error)")
+            throw UserError("\(path): \(error)")
         }
         var config = ConfigFile()
         let reader = Reader(path: path)
@@ -66,7 +68,7 @@ struct ConfigFile: Sendable {
             "replay_to", "public_url", "handshakes", "insecure", "secrets", "providers", "meta", "custom",
         ]
         for key in table.keys where !known.contains(key) {
-            throw CLIError("\(path): unknown setting '\(key)'")
+            throw UserError("\(path): unknown setting '\(key)'")
         }
         config.host = try reader.string(table, "host")
         config.port = try reader.int(table, "port")
@@ -84,21 +86,21 @@ struct ConfigFile: Sendable {
         config.insecure = try reader.bool(table, "insecure")
 
         if let meta = table["meta"] {
-            guard let metaTable = meta.table else { throw CLIError("\(path): [meta] must be a table") }
+            guard let metaTable = meta.table else { throw UserError("\(path): [meta] must be a table") }
             config.metaVerifyToken = try reader.string(metaTable, "verify_token", in: "meta")
         }
 
         let customIDs = Set(try (table["custom"]?.array ?? TOMLArray()).map { item -> String in
-            guard let id = item.table?["id"]?.string else { throw CLIError("\(path): every [[custom]] scheme needs an id") }
+            guard let id = item.table?["id"]?.string else { throw UserError("\(path): every [[custom]] scheme needs an id") }
             return id.lowercased()
         })
 
         if let secrets = table["secrets"] {
-            guard let secretsTable = secrets.table else { throw CLIError("\(path): [secrets] must be a table of provider = \"secret\"") }
+            guard let secretsTable = secrets.table else { throw UserError("\(path): [secrets] must be a table of provider = \"secret\"") }
             for provider in secretsTable.keys {
                 let id = provider.lowercased()
                 guard ProviderCatalog.info(for: id) != nil || customIDs.contains(id) else {
-                    throw CLIError("\(path): [secrets] names unknown provider '\(provider)' (see `hookscope providers`)")
+                    throw UserError("\(path): [secrets] names unknown provider '\(provider)' (see `hookscope providers`)")
                 }
                 if let one = secretsTable[provider]?.string {
                     config.secrets.append((id, one))
@@ -109,21 +111,21 @@ struct ConfigFile: Sendable {
         }
 
         if let providers = table["providers"] {
-            guard let pinsTable = providers.table else { throw CLIError("\(path): [providers] must be a table of \"/path\" = \"provider\"") }
+            guard let pinsTable = providers.table else { throw UserError("\(path): [providers] must be a table of \"/path\" = \"provider\"") }
             for pathPrefix in pinsTable.keys {
                 guard let provider = pinsTable[pathPrefix]?.string else {
-                    throw CLIError("\(path): [providers] \"\(pathPrefix)\" must name a provider")
+                    throw UserError("\(path): [providers] \"\(pathPrefix)\" must name a provider")
                 }
                 do {
                     config.pins.append(try ProviderPin.parse("\(pathPrefix)=\(provider)", extraIDs: customIDs))
                 } catch {
-                    throw CLIError("\(path): [providers] \(error)")
+                    throw UserError("\(path): [providers] \(error)")
                 }
             }
         }
 
         for item in table["custom"]?.array ?? TOMLArray() {
-            guard let scheme = item.table else { throw CLIError("\(path): [[custom]] entries must be tables") }
+            guard let scheme = item.table else { throw UserError("\(path): [[custom]] entries must be tables") }
             config.customSchemes.append(try reader.customScheme(scheme))
         }
         return config
@@ -137,27 +139,27 @@ struct ConfigFile: Sendable {
 
         func string(_ table: TOMLTable, _ key: String, in section: String? = nil) throws -> String? {
             guard let value = table[key] else { return nil }
-            guard let text = value.string else { throw CLIError("\(path): '\(where_(key, section))' must be a string") }
+            guard let text = value.string else { throw UserError("\(path): '\(where_(key, section))' must be a string") }
             return text
         }
 
         func int(_ table: TOMLTable, _ key: String, in section: String? = nil) throws -> Int? {
             guard let value = table[key] else { return nil }
-            guard let number = value.int else { throw CLIError("\(path): '\(where_(key, section))' must be an integer") }
+            guard let number = value.int else { throw UserError("\(path): '\(where_(key, section))' must be an integer") }
             return number
         }
 
         func bool(_ table: TOMLTable, _ key: String, in section: String? = nil) throws -> Bool? {
             guard let value = table[key] else { return nil }
-            guard let flag = value.bool else { throw CLIError("\(path): '\(where_(key, section))' must be true or false") }
+            guard let flag = value.bool else { throw UserError("\(path): '\(where_(key, section))' must be true or false") }
             return flag
         }
 
         func strings(_ table: TOMLTable, _ key: String, in section: String? = nil) throws -> [String]? {
             guard let value = table[key] else { return nil }
-            guard let array = value.array else { throw CLIError("\(path): '\(where_(key, section))' must be a list of strings") }
+            guard let array = value.array else { throw UserError("\(path): '\(where_(key, section))' must be a list of strings") }
             return try array.map { item in
-                guard let text = item.string else { throw CLIError("\(path): '\(where_(key, section))' must be a list of strings") }
+                guard let text = item.string else { throw UserError("\(path): '\(where_(key, section))' must be a list of strings") }
                 return text
             }
         }
@@ -167,41 +169,41 @@ struct ConfigFile: Sendable {
                 "id", "header", "template", "algorithm", "encoding", "prefix", "timestamp_header", "id_header", "tolerance",
             ]
             for key in table.keys where !allowed.contains(key) {
-                throw CLIError("\(path): unknown setting '\(key)' in [[custom]]")
+                throw UserError("\(path): unknown setting '\(key)' in [[custom]]")
             }
             guard let id = try string(table, "id", in: "custom")?.lowercased(), !id.isEmpty else {
-                throw CLIError("\(path): every [[custom]] scheme needs an id")
+                throw UserError("\(path): every [[custom]] scheme needs an id")
             }
             guard ProviderCatalog.info(for: id) == nil else {
-                throw CLIError("\(path): custom scheme id '\(id)' is already a built-in provider")
+                throw UserError("\(path): custom scheme id '\(id)' is already a built-in provider")
             }
             guard let header = try string(table, "header", in: "custom") else {
-                throw CLIError("\(path): custom scheme '\(id)' needs a header (the signature header's name)")
+                throw UserError("\(path): custom scheme '\(id)' needs a header (the signature header's name)")
             }
             guard let templateText = try string(table, "template", in: "custom") else {
-                throw CLIError("\(path): custom scheme '\(id)' needs a template such as \"{timestamp}.{body}\"")
+                throw UserError("\(path): custom scheme '\(id)' needs a template such as \"{timestamp}.{body}\"")
             }
             let template: [TemplatePart]
             do {
                 template = try CustomScheme.parseTemplate(templateText)
             } catch {
-                throw CLIError("\(path): custom scheme '\(id)': \(error)")
+                throw UserError("\(path): custom scheme '\(id)': \(error)")
             }
             let algorithmText = try string(table, "algorithm", in: "custom") ?? "hmac-sha256"
             let algorithms: [String: MACAlgorithm] = [
                 "hmac-sha1": .hmacSHA1, "hmac-sha256": .hmacSHA256, "hmac-sha512": .hmacSHA512,
             ]
             guard let algorithm = algorithms[algorithmText.lowercased()] else {
-                throw CLIError("\(path): custom scheme '\(id)': algorithm must be hmac-sha1, hmac-sha256 or hmac-sha512")
+                throw UserError("\(path): custom scheme '\(id)': algorithm must be hmac-sha1, hmac-sha256 or hmac-sha512")
             }
             let encodingText = try string(table, "encoding", in: "custom") ?? "hex"
             guard let encoding = SignatureEncoding(rawValue: encodingText.lowercased()) else {
-                throw CLIError("\(path): custom scheme '\(id)': encoding must be hex or base64")
+                throw UserError("\(path): custom scheme '\(id)': encoding must be hex or base64")
             }
             // Seconds, at most ten years (the arithmetic on a sender's timestamp stays in range).
             let tolerance = try int(table, "tolerance", in: "custom")
             if let tolerance, !(0...315_360_000).contains(tolerance) {
-                throw CLIError("\(path): custom scheme '\(id)': tolerance must be between 0 and 315360000 seconds, not \(tolerance)")
+                throw UserError("\(path): custom scheme '\(id)': tolerance must be between 0 and 315360000 seconds, not \(tolerance)")
             }
             return CustomScheme(
                 id: id, signatureHeader: header, template: template, algorithm: algorithm, encoding: encoding,

@@ -4,18 +4,18 @@ import HookStore
 
 /// The readable one-line form of a capture (headless mode, `hookscope list`).
 /// Every control character and invalid UTF-8 byte is escaped, wherever the line goes.
-enum CaptureLine {
+public enum CaptureLine {
     /// With `replay` (the newest replay or forward), the target's answer follows `=>`:
     /// `=> 201 in 12.3 ms`, or `=> failed after 0.4 ms: connection refused by 127.0.0.1:3000` for a
     /// forward; `=> replay: 201 in 12.3 ms`, `=> replay failed after …` for a replay someone asked for.
-    static func readable(_ r: RequestSummary, replay: ReplayOutcome? = nil) -> String {
+    public static func readable(_ r: RequestSummary, replay: ReplayOutcome? = nil) -> String {
         var line: [UInt8] = []
         appendReadable(r, replay: replay, to: &line)
         return String(decoding: line, as: UTF8.self)
     }
 
     /// The same line appended as bytes: headless mode writes one per capture, a batch per `write`.
-    static func appendReadable(_ r: RequestSummary, replay: ReplayOutcome? = nil, to out: inout [UInt8]) {
+    public static func appendReadable(_ r: RequestSummary, replay: ReplayOutcome? = nil, to out: inout [UInt8]) {
         func append(_ text: String) { out.append(contentsOf: text.utf8) }
         append("#")
         append(String(r.id))
@@ -56,7 +56,7 @@ enum CaptureLine {
         }
     }
 
-    static func formatSize(_ bytes: Int) -> String {
+    public static func formatSize(_ bytes: Int) -> String {
         if bytes < 1024 { return "\(bytes) B" }
         if bytes < 1024 * 1024 { return tenths(bytes, unit: 1024) + " KiB" }
         guard bytes <= Int.max / 10 else { return String(format: "%.1f MiB", Double(bytes) / (1024 * 1024)) }
@@ -66,7 +66,7 @@ enum CaptureLine {
     /// `bytes / unit` with one decimal, rounded like `%.1f` (to nearest, ties to even; the quotient is
     /// exact in binary since `unit` is a power of two), without `String(format:)`: the headless line
     /// is built for every capture.
-    static func tenths(_ bytes: Int, unit: Int) -> String {
+    public static func tenths(_ bytes: Int, unit: Int) -> String {
         var tenths = bytes * 10 / unit
         let remainder = bytes * 10 % unit
         if remainder > unit / 2 || (remainder == unit / 2 && tenths % 2 == 1) { tenths += 1 }
@@ -76,13 +76,13 @@ enum CaptureLine {
 
 /// `hookscope list`'s lines read from a store: the headless listener makes again from here the
 /// lines its reader fell too far behind for, so both give the same bytes.
-enum StoredLines {
+public enum StoredLines {
     /// The lines (JSON with `json`, else readable) of the captures with an id above `afterID` and
     /// at most `through`, oldest first, as many as one read gives (200 whole captures for JSON,
     /// 2,000 summaries otherwise), each with the newest replay or forward of its capture. `last` is
     /// the id of the last line, and `more` says whether the read was full and in range (so there may
     /// be more up to `through`).
-    static func read(after afterID: Int64, through: Int64 = .max, json: Bool, from store: any RequestStore) async throws
+    public static func read(after afterID: Int64, through: Int64 = .max, json: Bool, from store: any RequestStore) async throws
         -> (bytes: [UInt8], lines: Int, last: Int64?, more: Bool)
     {
         /// Those of `batch` up to `through`, with their replays, formatted by `append`.

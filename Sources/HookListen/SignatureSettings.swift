@@ -1,0 +1,38 @@
+import Foundation
+import HookCore
+import HookSignatures
+
+/// The signature settings every command that verifies or re-signs shares: `--secret` values first,
+/// then `HOOKSCOPE_SECRET_<PROVIDER>` variables, then the config file.
+public enum SignatureSettings {
+    /// The verifier built from the flags' texts, the environment and the config file.
+    public static func verifier(
+        secrets: [String], pins: [String], publicURL: String?, config: ConfigFile, environment: [String: String]
+    ) throws -> SignatureVerifier {
+        let customIDs = Set(config.customSchemes.map(\.id))
+        var flagEntries: [(provider: String, secret: String)] = []
+        for value in secrets {
+            do {
+                flagEntries.append(try SecretBook.parseFlag(value, extraIDs: customIDs))
+            } catch {
+                throw UserError("--secret: \(error)")
+            }
+        }
+        let environmentBook = SecretBook.fromEnvironment(environment, knownIDs: ProviderCatalog.ids + customIDs.sorted())
+        let book = SecretBook(flagEntries).merging(environmentBook).merging(SecretBook(config.secrets))
+        var allPins: [ProviderPin] = []
+        for value in pins {
+            do {
+                allPins.append(try ProviderPin.parse(value, extraIDs: customIDs))
+            } catch {
+                throw UserError("--provider: \(error)")
+            }
+        }
+        allPins += config.pins
+        let url = publicURL ?? config.publicURL
+        if let url, URL(string: url)?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true {
+            throw UserError("--public-url must be an http:// or https:// URL, not '\(url)'")
+        }
+        return SignatureVerifier(secrets: book, pins: allPins, customSchemes: config.customSchemes, publicURL: url)
+    }
+}

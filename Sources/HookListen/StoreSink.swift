@@ -1,0 +1,97 @@
+import Dispatch
+import Foundation
+import HookCore
+import HookReplay
+import HookServer
+import HookSignatures
+import HookStore
+import NIOCore
+
+/// Verifies each capture's signature (against the time it arrived), answers provider handshakes,
+/// and stores the capture.
+struct StoreSink: CaptureSink {
+    let store: any RequestStore
+    let verifiers: VerifierBox
+    let handshakes: Bool
+    let metaVerifyToken: String?
+    var forwarder: Forwarder?
+    var proxyResponse = false
+    /// One per event loop: gathers the captures a loop finishes in one tick.
+    let batchers = TickBatchers()
+    /// Bounds the CPU spent explaining wrong signatures (a flood of them would otherwise cost
+    /// several times what valid ones do); the signature pane and `hookscope verify` always explain.
+    let diagnosisBudget: DiagnosisBudget
+
+    func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
+        guard handshakes else { return nil }
+        return HandshakeResponder.response(for: request, verifier: verifiers.current, metaVerifyToken: metaVerifyToken)
+    }
+
+    /// The fast path: small bodies are verified right here and the store completes the future from
+    /// its writer thread, so a request costs no task hop. Forwarding and large bodies take `record(_:)`.
+    func record(_ request: CapturedRequest, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest> {
+        guard forwarder == nil, request.body.count <= 64 * 1024, let fast = store as? any CallbackInserting else {
+            let promise = loop.makePromise(of: CapturedRequest.self)
+            promise.completeWithTask { try await self.record(request) }
+            return promise.futureResult
+        }
+        let promise = loop.makePromise(of: CapturedRequest.self)
+        batchers.batcher(for: loop).add(verified(request), promise: promise, store: fast)
+        return promise.futureResult
+    }
+
+    /// - Parameter budget: the diagnosis budget for this verdict (`DiagnosisBudget.later` to answer
+    ///   first and explain later).
+    private func verified(_ request: CapturedRequest, budget: DiagnosisBudget? = nil) -> CapturedRequest {
+        var request = request
+        if request.refusal == nil {
+            request.signature = verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: budget ?? diagnosisBudget)
+        } else {
+            request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
+        }
+        return request
+    }
+
+    /// Large bodies are verified on `largeBodyVerification`, one at a time, rather than on the
+    /// cooperative pool the TUI runs on, and without looking for the cause of a mismatch: on a JSON
+    /// body of a few MB the diagnosis tries re-serialized variants for up to seconds (tens of times
+    /// longer in a debug build), and the sender, which may give up after a few seconds, would wait
+    /// for it. Their verdict is stored with `SignatureSummary.diagnosedLaterNote`, and
+    /// `SignatureCatchUp` stores the explanation right after, within the same budget as the others.
+    /// Small bodies take microseconds and are verified where they are.
+    private func verifiedOffThePool(_ request: CapturedRequest) async -> CapturedRequest {
+        guard request.body.count > Self.offPoolVerificationSize else { return verified(request) }
+        return await withCheckedContinuation { continuation in
+            Self.largeBodyVerification.async { continuation.resume(returning: verified(request, budget: .later)) }
+        }
+    }
+
+    static let offPoolVerificationSize = 64 * 1024
+    private static let largeBodyVerification = DispatchQueue(label: "hookscope.verify-large-bodies")
+
+    /// Whether a stored capture is forwarded: not when it was refused (its body was not kept).
+    static func forwards(_ request: CapturedRequest) -> Bool { request.refusal == nil }
+
+    func record(_ request: CapturedRequest) async throws -> CapturedRequest {
+        var stored = try await store.insert(verifiedOffThePool(request))
+        guard let forwarder, Self.forwards(stored) else { return stored }
+        if proxyResponse {
+            // Answer the sender with the target's answer (framing headers are the listener's own).
+            let attempt = await forwarder.forwardAndWait(stored)
+            if let response = attempt.response {
+                stored.response = CapturedResponse(
+                    status: response.status,
+                    headers: response.headers.filter { !["content-length", "transfer-encoding", "connection", "keep-alive"].contains($0.name.lowercased()) },
+                    body: response.body)
+            } else {
+                stored.response = CapturedResponse(
+                    status: 502, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
+                    body: Data("hookscope could not forward this request: \(attempt.error ?? "no response")\n".utf8))
+            }
+        } else {
+            forwarder.forward(stored)
+        }
+        return stored
+    }
+}
+

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Instructions the listener executes per captured request, counted by valgrind's callgrind: a figure
+# that does not depend on the machine's load, for comparing two builds (no regression beyond 3%).
+#
+# For each store (--memory, then a new SQLite file) it runs `hookscope listen --headless` under
+# callgrind, pinned to one CPU (so one event loop), sends SMALL and then LARGE requests one after the
+# other over one keep-alive connection (the 2 KB Stripe-like webhook the other benchmarks post,
+# signed, no secret configured), stops it with SIGTERM and reads the instructions callgrind counted
+# for the whole process. The per-request figure is the difference between the two runs divided by
+# the difference in requests: start-up and shutdown cancel out. Each run is repeated RUNS times; the
+# table gives every count and the median per-request figure.
+#
+# Usage: bench/instructions-per-request.sh [SMALL=500] [LARGE=2500]
+# Env: HOOKSCOPE_BIN=path (default .build-release/release/hookscope, built when missing), RUNS (default 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+small=${1:-500}
+large=${2:-2500}
+runs=${RUNS:-2}
+bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
+command -v valgrind > /dev/null || { echo "needs valgrind (apt-get install -y valgrind)" >&2; exit 1; }
+if [[ -z "${HOOKSCOPE_BIN:-}" && ! -x "$bin" ]]; then
+  swift build -c release --scratch-path .build-release --product hookscope
+fi
+bench_work
+bench/make-webhook-body.py "$work/body.json"
+
+cat > "$work/client.py" <<'PY'
+import socket, sys
+port, count, body_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+body = open(body_file, "rb").read()
+request = (b"POST /stripe/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           b"User-Agent: Stripe/1.0 (+https://stripe.com/docs/webhooks)\r\n"
+           b"Stripe-Signature: t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd\r\n"
+           b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+s = socket.create_connection(("127.0.0.1", port))
+buffer = b""
+for _ in range(count):
+    s.sendall(request)
+    while True:
+        end = buffer.find(b"\r\n\r\n")
+        if end >= 0:
+            head = buffer[:end].decode("latin-1").lower()
+            length = 0
+            for line in head.split("\r\n"):
+                if line.startswith("content-length:"):
+                    length = int(line.split(":", 1)[1])
+            if len(buffer) >= end + 4 + length:
+                status = head.split(" ", 2)[1]
+                if status != "200":
+                    sys.exit("unexpected status " + status)
+                buffer = buffer[end + 4 + length:]
+                break
+        chunk = s.recv(65536)
+        if not chunk:
+            sys.exit("connection closed")
+        buffer += chunk
+s.close()
+PY
+
+# instructions STORE_ARGS COUNT: total instructions of one listener process that captured COUNT requests.
+instructions() {
+  local out="$work/out.$RANDOM" log="$work/callgrind.$RANDOM"
+  # shellcheck disable=SC2086
+  HOME="$work" XDG_CONFIG_HOME="$work" taskset -c 1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    --log-file="$log" "$bin" listen --headless --port 0 $1 > "$out" 2>&1 &
+  pid=$!
+  local url port
+  for _ in $(seq 1200); do grep -q "listening on" "$out" 2>/dev/null && break; sleep 0.05; done
+  url=$(head -1 "$out" | awk '{print $3}')
+  port=${url##*:}
+  taskset -c 0 python3 "$work/client.py" "$port" "$2" "$work/body.json"
+  kill -TERM "$pid"
+  wait "$pid" || true
+  pid=""
+  local lines
+  lines=$(grep -c '^#' "$out" || true)
+  [[ "$lines" == "$2" ]] || { echo "expected $2 capture lines, got $lines" >&2; exit 1; }
+  awk '/Collected :/ {print $NF}' "$log"
+}
+
+echo "hookscope: $("$bin" --version) ($bin); requests: $small and $large; runs: $runs"
+echo "| store | instructions for $small | instructions for $large | instructions per request |"
+echo "| --- | ---: | ---: | ---: |"
+for store in "--memory" "--db $work/captures.sqlite"; do
+  per=()
+  for _ in $(seq "$runs"); do
+    rm -f "$work"/captures.sqlite*
+    a=$(instructions "$store" "$small")
+    rm -f "$work"/captures.sqlite*
+    b=$(instructions "$store" "$large")
+    p=$(( (b - a) / (large - small) ))
+    per+=("$p")
+    name=${store%% *}; [[ "$name" == "--db" ]] && name="sqlite"; [[ "$name" == "--memory" ]] && name="memory"
+    echo "| $name | $a | $b | $p |"
+  done
+  printf '%s\n' "${per[@]}" | median | awk -v s="${store%% *}" '{print "median per request (" s "): " $1}'
+done
