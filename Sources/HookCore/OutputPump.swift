@@ -22,7 +22,23 @@ public final class OutputPump: Sendable {
     /// the first of them (as many as it reads at once), how many lines that is, and the last id they
     /// account for (`through`, at most `ids.upperBound`; ids it no longer finds count as done, and
     /// are noted). Runs on the pump's own thread; it may block.
-    public typealias Refill = @Sendable (_ ids: ClosedRange<Int64>) -> (bytes: [UInt8], lines: Int, through: Int64)
+    public typealias Refill = @Sendable (_ ids: ClosedRange<Int64>) -> Refilled
+
+    /// What one call of a `Refill` made again.
+    public struct Refilled: Sendable {
+        /// The lines, each ending in a newline.
+        public var bytes: [UInt8]
+        /// How many lines.
+        public var lines: Int
+        /// The last id they account for.
+        public var through: Int64
+
+        public init(bytes: [UInt8], lines: Int, through: Int64) {
+            self.bytes = bytes
+            self.lines = lines
+            self.through = through
+        }
+    }
 
     private struct State {
         var pending: [UInt8] = []

@@ -77,17 +77,29 @@ public enum CaptureLine {
 /// `hookscope list`'s lines read from a store: the headless listener makes again from here the
 /// lines its reader fell too far behind for, so both give the same bytes.
 public enum StoredLines {
+    /// One read's lines.
+    public struct Part: Sendable {
+        /// The lines, each ending in a newline.
+        public var bytes: [UInt8]
+        /// How many lines.
+        public var lines: Int
+        /// The id of the last line.
+        public var last: Int64?
+        /// The read was full and in range: there may be more up to `through`.
+        public var more: Bool
+    }
+
     /// The lines (JSON with `json`, else readable) of the captures with an id above `afterID` and
     /// at most `through`, oldest first, as many as one read gives (200 whole captures for JSON,
     /// 2,000 summaries otherwise), each with the newest replay or forward of its capture. `last` is
     /// the id of the last line, and `more` says whether the read was full and in range (so there may
     /// be more up to `through`).
     public static func read(after afterID: Int64, through: Int64 = .max, json: Bool, from store: any RequestStore) async throws
-        -> (bytes: [UInt8], lines: Int, last: Int64?, more: Bool)
+        -> Part
     {
         /// Those of `batch` up to `through`, with their replays, formatted by `append`.
         func lines<T>(_ batch: [T], limit: Int, id: (T) -> Int64, append: (T, ReplayOutcome?, inout [UInt8]) -> Void) async throws
-            -> (bytes: [UInt8], lines: Int, last: Int64?, more: Bool)
+            -> Part
         {
             let inRange = batch.prefix { id($0) <= through }
             let replays = try await store.latestReplays(among: inRange.map(id))
@@ -96,7 +108,7 @@ public enum StoredLines {
                 append(item, replays[id(item)], &bytes)
                 bytes.append(UInt8(ascii: "\n"))
             }
-            return (bytes, inRange.count, inRange.last.map(id), inRange.count == limit)
+            return Part(bytes: bytes, lines: inRange.count, last: inRange.last.map(id), more: inRange.count == limit)
         }
         if json {
             return try await lines(try await store.requests(afterID: afterID, limit: 200), limit: 200, id: \.id) { request, replay, bytes in

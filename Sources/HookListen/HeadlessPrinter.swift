@@ -53,7 +53,7 @@ final class HeadlessPrinter: Sendable {
             guard let ids else { return "hookscope: \(what)\n" }
             return "hookscope: \(what), among captures #\(Self.idRange(ids))\n"
         }, refill: { ids in
-            guard let source = store.current else { return ([], 0, ids.upperBound) }
+            guard let source = store.current else { return OutputPump.Refilled(bytes: [], lines: 0, through: ids.upperBound) }
             return Self.waitFor { await Self.lines(ids, from: source, json: json) }
         }, onClosed: onOutputClosed)
     }
@@ -80,12 +80,12 @@ final class HeadlessPrinter: Sendable {
     /// The lines of the captures among `ids` (oldest first, as many as one read gives: the same as
     /// `hookscope list`'s), how many, and the last id they account for; after a read error, every id
     /// counts as done (and is noted).
-    private static func lines(_ ids: ClosedRange<Int64>, from store: any RequestStore, json: Bool) async -> (bytes: [UInt8], lines: Int, through: Int64) {
+    private static func lines(_ ids: ClosedRange<Int64>, from store: any RequestStore, json: Bool) async -> OutputPump.Refilled {
         guard let part = try? await StoredLines.read(after: ids.lowerBound - 1, through: ids.upperBound, json: json, from: store) else {
-            return ([], 0, ids.upperBound)
+            return OutputPump.Refilled(bytes: [], lines: 0, through: ids.upperBound)
         }
         // A full read may stop short of the range's end; otherwise the range is done.
-        return (part.bytes, part.lines, part.more ? part.last ?? ids.upperBound : ids.upperBound)
+        return OutputPump.Refilled(bytes: part.bytes, lines: part.lines, through: part.more ? part.last ?? ids.upperBound : ids.upperBound)
     }
 
     /// Runs `work` and waits for it on this thread (the pump's own, never one of the pool's).

@@ -156,7 +156,8 @@ import Testing
             }
             // Up to 7 lines a read, as a store would read a batch.
             let through = min(ids.upperBound, ids.lowerBound + 6)
-            return ((ids.lowerBound...through).flatMap { Self.line(Int($0)) }, Int(through - ids.lowerBound) + 1, through)
+            return OutputPump.Refilled(
+                bytes: (ids.lowerBound...through).flatMap { Self.line(Int($0)) }, lines: Int(through - ids.lowerBound) + 1, through: through)
         })
         pumpBox.withLock { $0 = pump }
         let kept = try await Self.writeFirstAndFifty(pump)
@@ -185,7 +186,7 @@ import Testing
         let pump = OutputPump(fd: pipes.out[1], limit: 1000, noteFD: pipes.notes[1], note: Self.note, refill: { ids in
             // Only ids from 30 on are still there.
             let found = ids.clamped(to: 30...Int64.max)
-            return (found.flatMap { Self.line(Int($0)) }, found.count, ids.upperBound)
+            return OutputPump.Refilled(bytes: found.flatMap { Self.line(Int($0)) }, lines: found.count, through: ids.upperBound)
         })
         _ = try await Self.writeFirstAndFifty(pump)
         pipes.startReading()
