@@ -88,6 +88,8 @@ let package = Package(
         .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "HookServerTests", dependencies: [
             "HookServer", "HookCore", "HookStore", "HookTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+            // The capture handler tested on an EmbeddedChannel, without sockets.
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "HookReplayTests", dependencies: [
             "HookReplay", "HookCore", "HookSignatures", "HookTestSupport",

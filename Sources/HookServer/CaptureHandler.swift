@@ -6,11 +6,17 @@ import NIOHTTP1
 
 /// Turns decoded request parts into a `CapturedRequest`, has it committed, then answers.
 ///
+/// What happens to the connection (answer, wait, close, linger) is decided by a
+/// `ConnectionStateMachine`: this handler feeds it what happens and carries out what it returns.
 /// It also keeps pipelined requests in order (what NIO's `HTTPServerPipelineHandler` would do):
 /// parts that arrive while a request is being stored wait in `queued` and are taken up once its
 /// response is written. Reading stops only when that queue grows large, so an ordinary keep-alive
 /// sender costs no epoll re-registration per request. Responses are written as bytes, one buffer
 /// each, with no HTTP encoder in the pipeline.
+///
+/// It talks to the `ConnectionGuard` in front of the decoder through the pipeline: the guard's
+/// `Notice`s come in as user inbound events, and `ResponseFinished` and `Refusal` go out as user
+/// outbound events.
 final class CaptureHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = ByteBuffer
@@ -20,6 +26,7 @@ final class CaptureHandler: ChannelDuplexHandler {
     static let maxQueuedParts = 64
     static let maxQueuedBytes = 256 * 1024
 
+    /// The request being received, until it is committed.
     private struct Pending {
         var capture: CapturedRequest
         /// With Content-Length: one buffer of that capacity. Chunked: the parts as received, joined
@@ -27,34 +34,10 @@ final class CaptureHandler: ChannelDuplexHandler {
         var body: ByteBuffer?
         var parts: [ByteBuffer] = []
         var bodyBytes = 0
+        /// Body bytes the budget holds for this request.
         var reserved = 0
-        var keepAlive: Bool
         var isHeadRequest: Bool
-        /// Set once the request was refused (413/503): the rest of its body is read and discarded.
-        var refused = false
-        var discarded = 0
-        var responded = false
     }
-
-    private let configuration: ListenerConfiguration
-    private let sink: any CaptureSink
-    private let budget: BodyBudget
-    private let state: ConnectionState
-    private let logger: Logger
-    private let storeErrors: LogThrottle
-    private var pending: Pending?
-    /// The peer's "ip:port", formatted once per connection.
-    private var remoteAddress: String?
-    /// A refused request whose response is written: close once its body stops coming.
-    private var closeWhenRequestEnds = false
-    /// The output is half-closed after a refusal and the rest of its body is being discarded.
-    private var lingering = false
-    /// A complete request is being stored or answered: what arrives now waits in `queued`.
-    private var answering = false
-    private var queued = CircularBuffer<Queued>()
-    private var queuedBytes = 0
-    /// A read was asked for while the queue was full: it is passed on once the queue drains.
-    private var readHeld = false
 
     /// What waits behind the request being answered: its successors' parts, or the decoder's error
     /// on them (answered 400 once the requests before it are answered, as if they had come later).
@@ -64,12 +47,18 @@ final class CaptureHandler: ChannelDuplexHandler {
         case part(HTTPServerRequestPart, reserved: Int)
         case error(any Error)
     }
-    /// Queued body parts whose bytes the budget could not take: reading waits until they are gone.
-    private var unreservedParts = 0
-    /// The sender ended its side of the stream: close once every request it sent is answered.
-    private var inputClosed = false
-    /// Responses handed to the channel whose write has not completed (a close would drop them).
-    private var writesInFlight = 0
+
+    private let configuration: ListenerConfiguration
+    private let sink: any CaptureSink
+    private let budget: BodyBudget
+    private let state: ConnectionState
+    private let logger: Logger
+    private let storeErrors: LogThrottle
+    private var machine: ConnectionStateMachine
+    private var pending: Pending?
+    private var queued = CircularBuffer<Queued>()
+    /// The peer's "ip:port", formatted once per connection.
+    private var remoteAddress: String?
 
     init(
         configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger,
@@ -81,62 +70,59 @@ final class CaptureHandler: ChannelDuplexHandler {
         self.state = state
         self.logger = logger
         self.storeErrors = storeErrors
+        self.machine = ConnectionStateMachine(limits: Self.limits(configuration))
+    }
+
+    static func limits(_ configuration: ListenerConfiguration) -> ConnectionStateMachine.Limits {
+        ConnectionStateMachine.Limits(
+            maxQueuedParts: maxQueuedParts, maxQueuedBytes: maxQueuedBytes,
+            refusedBodyDrainLimit: configuration.refusedBodyDrainLimit, refusedBodyLingerLimit: configuration.refusedBodyLingerLimit)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if answering || !queued.isEmpty {
+        var bodyBytes = 0
+        if case .body(let buffer) = part { bodyBytes = buffer.readableBytes }
+        switch machine.receive(.arrived(bodyBytes: bodyBytes)) {
+        case .process:
+            handle(part, context: context)
+        case .enqueue:
             var reserved = 0
-            if case .body(let buffer) = part {
-                let bytes = buffer.readableBytes
-                queuedBytes += bytes
-                if budget.reserve(bytes) { reserved = bytes } else { unreservedParts += 1 }
+            if bodyBytes > 0 {
+                if budget.reserve(bodyBytes) {
+                    reserved = bodyBytes
+                } else {
+                    _ = machine.receive(.enqueuedBeyondBudget)
+                }
             }
             queued.append(.part(part, reserved: reserved))
-            return
+        default:
+            break
         }
-        handle(part, context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        if queueIsFull {
-            readHeld = true
-        } else {
+        if case .read = machine.receive(.readRequested) {
             context.read()
         }
     }
 
     /// Takes up the queued parts in order until one of them starts answering again.
     private func drainQueue(context: ChannelHandlerContext) {
-        while !answering, let next = queued.popFirst() {
+        while !machine.isAnswering, let next = queued.popFirst() {
             switch next {
             case .part(let part, let reserved):
-                if case .body(let buffer) = part {
-                    queuedBytes -= buffer.readableBytes
-                    if reserved == 0 && buffer.readableBytes > 0 { unreservedParts -= 1 }
-                }
+                var bodyBytes = 0
+                if case .body(let buffer) = part { bodyBytes = buffer.readableBytes }
+                _ = machine.receive(.dequeued(bodyBytes: bodyBytes, reserved: reserved > 0))
                 budget.release(reserved)
                 handle(part, context: context)
             case .error(let error):
+                _ = machine.receive(.dequeued(bodyBytes: 0, reserved: true))
                 handleError(error, context: context)
             }
         }
-        if readHeld, !queueIsFull {
-            readHeld = false
-            context.read()
-        }
-    }
-
-    private var queueIsFull: Bool {
-        queued.count >= Self.maxQueuedParts || queuedBytes >= Self.maxQueuedBytes || unreservedParts > 0
-    }
-
-    /// Gives the budget back for everything still queued (the connection is gone).
-    private func dropQueue() {
-        for case .part(_, let reserved) in queued { budget.release(reserved) }
-        queued.removeAll()
-        queuedBytes = 0
-        unreservedParts = 0
+        perform(machine.receive(.drained), context: context)
     }
 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -151,59 +137,94 @@ final class CaptureHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let pending, !pending.responded {
-            budget.release(pending.reserved)
-        }
+        if let pending { budget.release(pending.reserved) }
         pending = nil
-        dropQueue()
+        for case .part(_, let reserved) in queued { budget.release(reserved) }
+        queued.removeAll()
+        _ = machine.receive(.channelInactive)
         context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let notice = event as? ConnectionGuard.Notice {
+            switch notice {
+            case .refusing:
+                perform(machine.receive(.guardRefused), context: context)
+            case .timedOut(let slowHead):
+                perform(machine.receive(.timedOut(slowHead: slowHead)), context: context)
+            }
+            return
+        }
         if let event = event as? ChannelEvent, event == .inputClosed {
             // The decoder has seen the end of the stream: a request cut short is already queued
             // or handled as its error (400).
-            inputClosed = true
-            closeIfAllAnswered(context.channel)
+            perform(machine.receive(.inputClosed), context: context)
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// After the sender's end of stream: closes once nothing is being stored, answered or waiting.
-    /// A refusal being written closes the connection itself (the guard's, or a 413/503 once its
-    /// answer is out).
-    private func closeIfAllAnswered(_ channel: any Channel) {
-        guard inputClosed, !answering, queued.isEmpty, writesInFlight == 0, state.connectionGuard?.isClosing != true else { return }
-        if let pending, pending.refused, !pending.responded { return }
-        channel.close(promise: nil)
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
-        if answering || !queued.isEmpty {
+        switch machine.receive(.arrived(bodyBytes: 0)) {
+        case .process:
+            handleError(error, context: context)
+        case .enqueue:
             queued.append(.error(error))
-            return
+        default:
+            break
         }
-        handleError(error, context: context)
     }
 
     private func handleError(_ error: any Error, context: ChannelHandlerContext) {
-        if pending == nil || pending?.responded == false && pending?.refused == false {
-            if let pending { budget.release(pending.reserved) }
-            pending = nil
-            state.connectionGuard?.refuse(status: "400 Bad Request", message: "malformed HTTP request: \(Self.describe(error))")
-        } else if let pending, pending.refused, !pending.responded {
-            // The rest of a refused body is malformed or cut short: the refusal (413/503), being
-            // stored, is still written, and the connection closes after it.
-            closeWhenRequestEnds = true
-        } else {
-            context.close(promise: nil)
-        }
+        refuseMalformed("malformed HTTP request: \(Self.describe(error))", context: context)
     }
 
     static func describe(_ error: any Error) -> String {
         if let parserError = error as? HTTPParserError { return "\(parserError)" }
         return "\(type(of: error))"
+    }
+
+    /// Carries out an action that needs nothing but the channel.
+    private func perform(_ action: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none, .process, .enqueue, .drop, .keepBody, .commit, .write:
+            // Returned only for the events whose callers carry them out.
+            break
+        case .pauseReading:
+            _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+        case .read:
+            context.read()
+        case .linger:
+            Self.linger(context.channel, for: TimeAmount(configuration.refusedBodyDrainTime))
+        case .closeAfterDrainTime:
+            // Let the sender read the refusal rather than a reset, but not for long.
+            let channel = context.channel
+            channel.eventLoop.scheduleTask(in: TimeAmount(configuration.refusedBodyDrainTime)) { channel.close(promise: nil) }
+        case .close:
+            context.close(promise: nil)
+        case .refuseMalformed:
+            sendMalformedRefusal("malformed HTTP request", context: context)
+        case .refuseSlowHead:
+            context.triggerUserOutboundEvent(
+                ConnectionGuard.Refusal(status: "408 Request Timeout", message: "request head not received in time"), promise: nil)
+        }
+    }
+
+    /// The stream is malformed, or the request is not one hookscope takes: unless a refused body is
+    /// being discarded, the guard answers 400 and closes.
+    private func refuseMalformed(_ message: @autoclosure () -> String, context: ChannelHandlerContext) {
+        let action = machine.receive(.malformed)
+        guard case .refuseMalformed = action else {
+            perform(action, context: context)
+            return
+        }
+        sendMalformedRefusal(message(), context: context)
+    }
+
+    private func sendMalformedRefusal(_ message: String, context: ChannelHandlerContext) {
+        if let pending { budget.release(pending.reserved) }
+        pending = nil
+        context.triggerUserOutboundEvent(ConnectionGuard.Refusal(status: "400 Bad Request", message: message), promise: nil)
     }
 
     // MARK: request parts
@@ -214,11 +235,12 @@ final class CaptureHandler: ChannelDuplexHandler {
         let target = raw?.target ?? Array(head.uri.utf8)
         let headers = raw?.headers ?? head.headers.map { HeaderField($0.name, $0.value) }
         if method == "CONNECT" || !(target.first == UInt8(ascii: "/") || target == Array("*".utf8)) {
-            state.connectionGuard?.refuse(
-                status: "400 Bad Request", message: "hookscope captures webhooks; proxy requests (CONNECT, absolute URLs) are refused")
+            refuseMalformed("hookscope captures webhooks; proxy requests (CONNECT, absolute URLs) are refused", context: context)
             return
         }
         let hasUpgrade = headers.first(named: "Upgrade") != nil
+        let keepAlive = head.isKeepAlive && !state.framingLost && !hasUpgrade
+        guard case .process = machine.receive(.head(keepAlive: keepAlive)) else { return }
         let capture = CapturedRequest(
             receivedAt: .now(),
             method: method,
@@ -229,9 +251,7 @@ final class CaptureHandler: ChannelDuplexHandler {
             body: Data(),
             bodyWasChunked: raw?.framing == .chunked || head.headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" },
             response: configuration.response)
-        pending = Pending(
-            capture: capture, keepAlive: head.isKeepAlive && !state.framingLost && !hasUpgrade,
-            isHeadRequest: method == "HEAD")
+        pending = Pending(capture: capture, isHeadRequest: method == "HEAD")
 
         if let lengthText = head.headers.first(name: "content-length"), Int(lengthText) == nil,
            !lengthText.isEmpty, lengthText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
@@ -259,26 +279,13 @@ final class CaptureHandler: ChannelDuplexHandler {
     }
 
     private func receivedBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
-        guard var current = pending else { return }
-        let bytes = buffer.readableBytes
-        if current.refused {
-            current.discarded += bytes
-            pending = current
-            if current.responded {
-                if current.discarded > configuration.refusedBodyLingerLimit {
-                    context.close(promise: nil)
-                } else if current.discarded > configuration.refusedBodyDrainLimit, !lingering {
-                    lingering = true
-                    Self.linger(context.channel, for: TimeAmount(configuration.refusedBodyDrainTime))
-                }
-            } else if current.discarded > configuration.refusedBodyDrainLimit {
-                // The refusal is still being stored: stop reading until it is answered, so a
-                // fast sender is held back by TCP instead of streaming the rest of its body.
-                _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
-            }
+        let action = machine.receive(.body(bytes: buffer.readableBytes))
+        guard case .keepBody = action else {
+            perform(action, context: context)
             return
         }
-        let total = current.bodyBytes + bytes
+        guard var current = pending else { return }
+        let total = current.bodyBytes + buffer.readableBytes
         if total > configuration.maxBodySize {
             refuse(.bodyTooLarge, size: total, context: context)
             return
@@ -304,17 +311,13 @@ final class CaptureHandler: ChannelDuplexHandler {
     }
 
     private func receivedEnd(context: ChannelHandlerContext) {
-        guard var current = pending else { return }
-        if current.refused {
-            // The connection ends with this request: whatever is pipelined after it waits, unread.
-            answering = true
-            if current.responded {
-                context.close(promise: nil)
-            } else {
-                closeWhenRequestEnds = true
-            }
+        let action = machine.receive(.end)
+        guard case .commit = action else {
+            perform(action, context: context)
             return
         }
+        guard var current = pending else { return }
+        pending = nil
         if let body = current.body {
             current.capture.body = body.withUnsafeReadableBytes { Data($0) }
             current.body = nil
@@ -328,20 +331,14 @@ final class CaptureHandler: ChannelDuplexHandler {
         if let handshake = sink.handshakeResponse(for: current.capture) {
             current.capture.response = handshake
         }
-        pending = current
-        answering = true
-        commitAndRespond(current, context: context)
+        commit(current.capture, reserved: current.reserved, isHeadRequest: current.isHeadRequest, context: context)
     }
 
     /// Refuses the current request (413 or 503): it is kept without its body, and answered at once.
     private func refuse(_ refusal: Refusal, size: Int, context: ChannelHandlerContext) {
-        guard var current = pending else { return }
+        guard var current = pending, case .commit = machine.receive(.refused) else { return }
+        pending = nil
         budget.release(current.reserved)
-        current.reserved = 0
-        current.body = nil
-        current.parts = []
-        current.refused = true
-        current.keepAlive = false
         current.capture.refusal = refusal
         current.capture.bodySize = size
         switch refusal {
@@ -354,22 +351,22 @@ final class CaptureHandler: ChannelDuplexHandler {
                 status: 503, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8"), HeaderField("Retry-After", "1")],
                 body: Data("too many request bodies in flight; retry later\n".utf8))
         }
-        pending = current
-        commitAndRespond(current, context: context)
+        commit(current.capture, reserved: 0, isHeadRequest: current.isHeadRequest, context: context)
     }
 
-    private func commitAndRespond(_ current: Pending, context: ChannelHandlerContext) {
-        let capture = current.capture
-        let sink = self.sink
+    /// Has the sink commit the capture; its answer is written once it is committed (after `--delay`).
+    /// `reserved`: the body bytes the budget holds for it, given back once the sink is done.
+    private func commit(_ capture: CapturedRequest, reserved: Int, isHeadRequest: Bool, context: ChannelHandlerContext) {
         let loop = context.eventLoop
         sink.record(capture, on: loop).assumeIsolated().whenComplete { [self] result in
-            budget.release(current.reserved)
-            var response = capture.response
-            var keepAlive = current.keepAlive
+            budget.release(reserved)
+            let response: CapturedResponse
+            let failed: Bool
             switch result {
             case .success(let stored):
                 // The sink may answer with something else (e.g. the forward target's response).
                 response = stored.response
+                failed = false
             case .failure(let error):
                 if let quiet = storeErrors.admit() {
                     var metadata: Logger.Metadata = ["error": "\(error)"]
@@ -379,116 +376,37 @@ final class CaptureHandler: ChannelDuplexHandler {
                 response = CapturedResponse(
                     status: 500, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
                     body: Data("hookscope could not store this request: \(error)\n".utf8))
-                keepAlive = false
+                failed = true
             }
             let delay = TimeAmount(configuration.delay)
             if delay > .zero {
                 loop.assumeIsolated().scheduleTask(in: delay) { [self] in
-                    self.write(response, keepAlive: keepAlive, isHeadRequest: current.isHeadRequest, refused: current.refused, context: context)
+                    self.answer(response, failed: failed, isHeadRequest: isHeadRequest, context: context)
                 }
             } else {
-                write(response, keepAlive: keepAlive, isHeadRequest: current.isHeadRequest, refused: current.refused, context: context)
+                answer(response, failed: failed, isHeadRequest: isHeadRequest, context: context)
             }
         }
     }
 
-    private func write(_ response: CapturedResponse, keepAlive: Bool, isHeadRequest: Bool, refused: Bool, context: ChannelHandlerContext) {
+    private func answer(_ response: CapturedResponse, failed: Bool, isHeadRequest: Bool, context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
         // The raw framer may have given up during this request's body: then the next request's head
         // could not be kept exactly, so this connection ends here.
-        let keepAlive = keepAlive && !state.framingLost
+        let event: ConnectionStateMachine.Event = failed ? .commitFailed : .committed(framingLost: state.framingLost)
+        guard case .write(let keepAlive) = machine.receive(event) else { return }
         let buffer = Self.encode(response, keepAlive: keepAlive, isHeadRequest: isHeadRequest, allocator: context.channel.allocator)
-        let channel = context.channel
-        let connectionGuard = state.connectionGuard
-        let closeNow = !keepAlive && (!refused || closeWhenRequestEnds || pending?.discarded ?? 0 > configuration.refusedBodyDrainLimit)
-        if refused {
-            pending?.responded = true
-        } else {
-            pending = nil
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { [self] _ in
+            context.triggerUserOutboundEvent(ConnectionGuard.ResponseFinished(), promise: nil)
+            perform(machine.receive(.responseWritten), context: context)
         }
-        let drainTime = TimeAmount(configuration.refusedBodyDrainTime)
-        // A refused body still coming after the drain limit: half-close and linger instead of closing
-        // with unread bytes (a reset that can make the sender lose the 413).
-        let lingerAfter = refused && !closeWhenRequestEnds && pending?.discarded ?? 0 > configuration.refusedBodyDrainLimit && !lingering
-        if lingerAfter { lingering = true }
-        writesInFlight += 1
-        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
-            self.writesInFlight -= 1
-            connectionGuard?.responseFinished()
-            if lingerAfter {
-                Self.linger(channel, for: drainTime)
-            } else if closeNow {
-                channel.close(promise: nil)
-            } else if refused {
-                // Let the sender read the refusal rather than a reset, but not for long (at once if
-                // the sender has already finished).
-                if self.inputClosed {
-                    channel.close(promise: nil)
-                } else {
-                    channel.eventLoop.scheduleTask(in: drainTime) { channel.close(promise: nil) }
-                }
-            } else {
-                self.closeIfAllAnswered(channel)
-            }
+        if keepAlive {
+            drainQueue(context: context)
         }
-        if !refused {
-            answering = false
-            if keepAlive {
-                drainQueue(context: context)
-            }
-            // The write may have completed already, before `answering` was cleared.
-            closeIfAllAnswered(channel)
-        }
-    }
-
-    /// The response as bytes: status line, the response's own headers (without framing headers,
-    /// and without any field a header could not carry), Content-Length, Connection: close when
-    /// the connection ends, and the body unless the request was HEAD or the status has none.
-    static func encode(_ response: CapturedResponse, keepAlive: Bool, isHeadRequest: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let status = response.status
-        let bodyAllowed = !(100..<200).contains(status) && status != 204 && status != 304
-        let sendsBody = bodyAllowed && !isHeadRequest && !response.body.isEmpty
-        var buffer = allocator.buffer(capacity: 128 + response.headers.count * 48 + (sendsBody ? response.body.count : 0))
-        buffer.writeStaticString("HTTP/1.1 ")
-        buffer.writeString(String(status))
-        buffer.writeStaticString(" ")
-        buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
-        buffer.writeStaticString("\r\n")
-        for field in response.headers where isSendable(field) && !isFramingHeader(field) {
-            buffer.writeString(field.name)
-            buffer.writeStaticString(": ")
-            buffer.writeBytes(field.rawValue)
-            buffer.writeStaticString("\r\n")
-        }
-        if bodyAllowed {
-            buffer.writeStaticString("Content-Length: ")
-            buffer.writeString(String(response.body.count))
-            buffer.writeStaticString("\r\n")
-        }
-        if !keepAlive {
-            buffer.writeStaticString("Connection: close\r\n")
-        }
-        buffer.writeStaticString("\r\n")
-        if sendsBody {
-            buffer.writeBytes(response.body)
-        }
-        return buffer
-    }
-
-    /// Content-Length, Connection and Transfer-Encoding are the listener's own.
-    static func isFramingHeader(_ field: HeaderField) -> Bool {
-        field.hasName("content-length") || field.hasName("connection") || field.hasName("transfer-encoding")
-    }
-
-    /// A field that can go on the wire as it is: a token name, and a value without CR, LF or NUL.
-    /// The listener's own and the configured headers always are (`--response-header` is checked);
-    /// this keeps a forwarded target's answer from ever splitting the response.
-    static func isSendable(_ field: HeaderField) -> Bool {
-        field.hasTokenName && field.lineBreakOrNUL == nil
     }
 
     /// Ends the output (the sender reads the answer, then the end of the stream), reads and discards
-    /// what still comes (the refused body; `receivedBody` counts it against the linger limit), and
+    /// what still comes (the refused body; the state machine counts it against the linger limit), and
     /// closes after `time` at the latest.
     private static func linger(_ channel: any Channel, for time: TimeAmount) {
         channel.close(mode: .output, promise: nil)
@@ -502,21 +420,5 @@ final class CaptureHandler: ChannelDuplexHandler {
         let text = Self.format(context.channel.remoteAddress)
         remoteAddress = text
         return text
-    }
-
-    static func versionText(_ version: HTTPVersion) -> String {
-        switch (version.major, version.minor) {
-        case (1, 1): "HTTP/1.1"
-        case (1, 0): "HTTP/1.0"
-        default: "HTTP/\(version.major).\(version.minor)"
-        }
-    }
-
-    static func format(_ address: SocketAddress?) -> String {
-        guard let address else { return "unknown" }
-        let ip = address.ipAddress ?? "unknown"
-        let port = address.port.map(String.init) ?? "0"
-        if case .v6 = address { return "[\(ip)]:\(port)" }
-        return "\(ip):\(port)"
     }
 }

@@ -8,9 +8,6 @@ final class ConnectionState {
     private var rawHeadIndex = 0
     /// The framer could not follow the stream: no raw heads any more, close after the current response.
     var framingLost = false
-    /// Weak: the capture handler may see an error while the pipeline is being torn down, after the
-    /// guard is gone.
-    weak var connectionGuard: ConnectionGuard?
 
     func pushRawHead(_ head: RawRequestHead) {
         rawHeads.append(head)
@@ -29,12 +26,37 @@ final class ConnectionState {
 }
 
 /// First handler of a connection: records each request head's exact bytes before NIO's decoder
-/// sees them, refuses oversized heads, enforces the head, body and idle timeouts and takes part
-/// in the connection cap.
-final class ConnectionGuard: ChannelInboundHandler {
+/// sees them, refuses oversized heads, runs the head, body and idle timers and takes part in the
+/// connection cap.
+///
+/// It and the capture handler talk through the pipeline only: a `Notice` goes up to the capture
+/// handler as a user inbound event (a refusal of the guard's own, a timer that ran out: the capture
+/// handler's state machine decides what follows), and `ResponseFinished` and `Refusal` come down
+/// from it as user outbound events.
+final class ConnectionGuard: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+
+    /// What the guard tells the capture handler.
+    enum Notice: Equatable {
+        /// The guard is writing a refusal of its own (431, 414, 503) and closes after it.
+        case refusing
+        /// A timer ran out: while a head was arriving and nothing was being answered (`slowHead`,
+        /// answered 408), or on an idle connection or a stalled body (closed).
+        case timedOut(slowHead: Bool)
+    }
+
+    /// From the capture handler: it finished writing a response.
+    struct ResponseFinished {}
+
+    /// From the capture handler: answer with this minimal response, written below the HTTP codec,
+    /// then close (ignored while a refusal is being written).
+    struct Refusal {
+        var status: String
+        var message: String
+    }
 
     private let configuration: ListenerConfiguration
     private let registry: ConnectionRegistry
@@ -57,7 +79,6 @@ final class ConnectionGuard: ChannelInboundHandler {
             maxHeadSize: configuration.maxHeadSize,
             maxTargetLength: configuration.maxTargetLength,
             maxHeaderCount: configuration.maxHeaderCount)
-        state.connectionGuard = self
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -72,10 +93,11 @@ final class ConnectionGuard: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         guard registry.admit(context.channel) else {
             closing = true
+            context.fireUserInboundEventTriggered(Notice.refusing)
             sendRaw(status: "503 Service Unavailable", message: "too many connections", context: context)
             return
         }
-        arm(.now() + TimeAmount(configuration.idleTimeout))
+        arm(now + TimeAmount(configuration.idleTimeout))
         context.fireChannelActive()
     }
 
@@ -103,45 +125,55 @@ final class ConnectionGuard: ChannelInboundHandler {
                 headStartedAt = nil
                 registry.markBusy(context.channel)
             case .headTooLarge, .tooManyHeaders:
-                refuse(status: "431 Request Header Fields Too Large", message: "request header section too large", context: context)
+                refuseOnItsOwn(status: "431 Request Header Fields Too Large", message: "request header section too large", context: context)
                 return
             case .targetTooLong:
-                refuse(status: "414 URI Too Long", message: "request target too long", context: context)
+                refuseOnItsOwn(status: "414 URI Too Long", message: "request target too long", context: context)
                 return
             case .lost:
                 state.framingLost = true
             }
         }
         if framer.isInHead && headStartedAt == nil {
-            headStartedAt = .now()
+            headStartedAt = now
             registry.markBusy(context.channel)
         }
         updateDeadline()
         context.fireChannelRead(data)
     }
 
-    /// The capture handler finished writing a response.
-    func responseFinished() {
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if event is ResponseFinished {
+            responseFinished(context: context)
+            promise?.succeed(())
+        } else if let refusal = event as? Refusal {
+            refuse(status: refusal.status, message: refusal.message, context: context)
+            promise?.succeed(())
+        } else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+        }
+    }
+
+    private func responseFinished(context: ChannelHandlerContext) {
         outstanding = max(0, outstanding - 1)
-        if outstanding == 0, !framer.isInHead, !framer.isInBody, let context {
+        if outstanding == 0, !framer.isInHead, !framer.isInBody {
             registry.markIdle(context.channel)
         }
         updateDeadline()
     }
 
-    /// A refusal is being written: the connection closes once it is.
-    var isClosing: Bool { closing }
-
     /// Answers with a minimal response written below the HTTP codec, then closes.
-    func refuse(status: String, message: String, context: ChannelHandlerContext) {
+    private func refuse(status: String, message: String, context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
         sendRaw(status: status, message: message, context: context)
     }
 
-    /// Same, for the capture handler, which has no access to this handler's context.
-    func refuse(status: String, message: String) {
-        guard let context else { return }
+    /// Same, for a refusal the capture handler did not ask for: it is told first, so that it
+    /// leaves the close to this handler.
+    private func refuseOnItsOwn(status: String, message: String, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        context.fireUserInboundEventTriggered(Notice.refusing)
         refuse(status: status, message: message, context: context)
     }
 
@@ -157,15 +189,18 @@ final class ConnectionGuard: ChannelInboundHandler {
 
     // MARK: timeouts
 
+    /// The event loop's clock (an embedded loop's in tests).
+    private var now: NIODeadline { context?.eventLoop.now ?? .now() }
+
     private func updateDeadline() {
         if framer.isInHead, let started = headStartedAt {
             arm(started + TimeAmount(configuration.headTimeout))
         } else if framer.isInBody {
-            arm(.now() + TimeAmount(configuration.bodyIdleTimeout))
+            arm(now + TimeAmount(configuration.bodyIdleTimeout))
         } else if outstanding > 0 {
             arm(nil)
         } else {
-            arm(.now() + TimeAmount(configuration.idleTimeout))
+            arm(now + TimeAmount(configuration.idleTimeout))
         }
     }
 
@@ -184,16 +219,12 @@ final class ConnectionGuard: ChannelInboundHandler {
         timer = nil
         timerFiresAt = nil
         guard let deadline, let context else { return }
-        if NIODeadline.now() < deadline {
+        if now < deadline {
             arm(deadline)
             return
         }
-        if framer.isInHead && outstanding == 0 {
-            refuse(status: "408 Request Timeout", message: "request head not received in time", context: context)
-        } else {
-            closing = true
-            context.close(promise: nil)
-        }
+        // The capture handler answers 408 (through a `Refusal`) or closes.
+        context.fireUserInboundEventTriggered(Notice.timedOut(slowHead: framer.isInHead && outstanding == 0))
     }
 }
 

@@ -48,14 +48,9 @@ public final class HTTPListener: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let state = ConnectionState()
-                    let operations = channel.pipeline.syncOperations
-                    try operations.addHandler(ConnectionGuard(configuration: configuration, registry: registry, state: state))
-                    try operations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try operations.addHandler(
-                        CaptureHandler(
-                            configuration: configuration, sink: sink, budget: budget, state: state, logger: logger,
-                            storeErrors: storeErrors))
+                    try addConnectionHandlers(
+                        to: channel.pipeline.syncOperations, configuration: configuration, sink: sink, registry: registry,
+                        budget: budget, logger: logger, storeErrors: storeErrors)
                 }
             }
         let channel: any Channel
@@ -71,6 +66,20 @@ public final class HTTPListener: Sendable {
             host: bound?.ipAddress ?? configuration.host, port: bound?.port ?? configuration.port)
         logger.info("listening", metadata: ["url": "\(listener.url)"])
         return listener
+    }
+
+    /// The handlers of one connection, in order: the guard (raw heads, limits, timers), NIO's
+    /// request decoder, and the capture handler.
+    static func addConnectionHandlers(
+        to operations: ChannelPipeline.SynchronousOperations, configuration: ListenerConfiguration, sink: any CaptureSink,
+        registry: ConnectionRegistry, budget: BodyBudget, logger: Logger, storeErrors: LogThrottle
+    ) throws {
+        let state = ConnectionState()
+        try operations.addHandler(ConnectionGuard(configuration: configuration, registry: registry, state: state))
+        try operations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try operations.addHandler(
+            CaptureHandler(
+                configuration: configuration, sink: sink, budget: budget, state: state, logger: logger, storeErrors: storeErrors))
     }
 
     private static func describe(_ error: any Error) -> String {
