@@ -14,6 +14,15 @@ public enum PromptKind: Sendable, Hashable {
     case replayURL(id: Int64)
     /// A signing secret for a provider (typed hidden).
     case secret(provider: String)
+
+    public var purpose: PromptPurpose {
+        switch self {
+        case .filter: .filter
+        case .search: .search
+        case .replayURL: .replayURL
+        case .secret: .secret
+        }
+    }
 }
 
 /// The app's whole state. `apply` is the only mutation; drawing reads it and never changes it.

@@ -408,18 +408,7 @@ public enum MainScreen {
         }
         let context: KeyContext = state.showHelp ? .help : (state.prompt != nil ? .prompt : state.focus.keyContext)
         // Hints that do not fit are dropped from the middle, so help and quit always show.
-        var all = state.keymap.hints(for: context)
-        // The prompt's Enter and Esc say what they do for a replay URL or a secret.
-        let promptWords: (accept: String, cancel: String)? = switch state.prompt {
-        case .replayURL: ("send", "cancel")
-        case .secret: ("set", "cancel")
-        default: nil
-        }
-        if context == .prompt, let promptWords {
-            all = all.map { hint in
-                (hint.keys, hint.label == "keep" ? promptWords.accept : hint.label == "clear" ? promptWords.cancel : hint.label)
-            }
-        }
+        var all = state.keymap.hints(for: context, in: state.prompt?.purpose)
         func width(_ hints: [(keys: String, label: String)]) -> Int {
             hints.reduce(0) { $0 + 2 + DisplayWidth.columns($1.keys) + DisplayWidth.columns($1.label) }
         }
