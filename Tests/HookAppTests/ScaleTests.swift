@@ -39,12 +39,12 @@ import TermUI
     @Test func millionCapturesLoadOnlyTheVisibleWindow() async throws {
         let store = MillionStore()
         var h = await AppHarness(store: store)
-        #expect(h.state.selected == 999_999)
+        #expect(h.state.list.selected == 999_999)
         #expect(h.screenText().contains("/r/1000000"))
         await h.type("g")
         #expect(h.screenText().contains("/r/1 "))
         await h.type("<pgdn><pgdn>")
-        #expect(h.state.selected == 2 * (h.state.layout.listRows - 1))
+        #expect(h.state.list.selected == 2 * (h.state.layout.listRows - 1))
         #expect(store.lock.withLock { store.summariesRead } < 1000)
     }
 }

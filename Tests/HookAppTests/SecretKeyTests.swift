@@ -35,11 +35,11 @@ import TermUI
             storedVerdicts: { verdicts in reported.withLock { for (id, signature) in verdicts { $0[id] = signature } } })
         // The newest is unsigned: no provider to set a secret for.
         await h.type("s")
-        #expect(h.state.prompt == nil)
+        #expect(h.state.modal.prompt == nil)
         #expect(h.state.status?.text.contains("no provider recognised") == true)
         await h.type("k")
         await h.type("s")
-        #expect(h.state.prompt == .secret(provider: "stripe"))
+        #expect(h.state.modal.prompt?.kind == .secret(provider: "stripe"))
         await h.type("bad<enter>")
         #expect(h.state.status?.isError == true)
         #expect(try await store.request(id: 1)?.signature.status == .noSecret)
@@ -58,7 +58,7 @@ import TermUI
         let told = reported.withLock { $0 }
         #expect(Set(told.keys) == Set(1...600))
         #expect(told.values.allSatisfy { $0.status == .valid })
-        #expect(h.state.detail?.signature.status == .valid)
+        #expect(h.state.detail.request?.signature.status == .valid)
         #expect(h.screenText().contains("valid"))
     }
 }
