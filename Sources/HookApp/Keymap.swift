@@ -62,6 +62,14 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     }
 }
 
+/// The kinds of prompt, for the footer labels of the keys that act differently in each.
+public enum PromptPurpose: Sendable, Hashable, CaseIterable {
+    case filter
+    case search
+    case replayURL
+    case secret
+}
+
 /// One key binding: the chords that trigger an action in a context, and the help text for it.
 public struct KeyBinding: Sendable, Hashable {
     public var chords: [Key]
@@ -70,13 +78,22 @@ public struct KeyBinding: Sendable, Hashable {
     public var context: KeyContext
     /// Short label for the status bar hints; nil keeps the binding out of the footer.
     public var hint: String?
+    /// The label in the kinds of prompt where the binding does something other than what `hint` says.
+    public var promptHints: [PromptPurpose: String]
 
-    public init(chords: [Key], action: Action, help: String, context: KeyContext, hint: String? = nil) {
+    public init(chords: [Key], action: Action, help: String, context: KeyContext, hint: String? = nil,
+                promptHints: [PromptPurpose: String] = [:]) {
         self.chords = chords
         self.action = action
         self.help = help
         self.context = context
         self.hint = hint
+        self.promptHints = promptHints
+    }
+
+    /// The footer label in a kind of prompt (or outside prompts, when nil).
+    public func hint(in purpose: PromptPurpose?) -> String? {
+        purpose.flatMap { promptHints[$0] } ?? hint
     }
 
     public var chordText: String { chords.map(\.description).joined(separator: ", ") }
@@ -118,8 +135,10 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("D")], action: .clearAll, help: "delete all requests (asks first)", context: .global),
         KeyBinding(chords: [.character("?")], action: .help, help: "this help", context: .global, hint: "help"),
         KeyBinding(chords: [.character("q")], action: .quit, help: "quit (restoring the terminal)", context: .global, hint: "quit"),
-        KeyBinding(chords: [.enter], action: .promptAccept, help: "keep the filter or search (or accept the replay URL) and return to the panes", context: .prompt, hint: "keep"),
-        KeyBinding(chords: [.escape], action: .promptCancel, help: "clear the filter or search (or cancel the replay)", context: .prompt, hint: "clear"),
+        KeyBinding(chords: [.enter], action: .promptAccept, help: "keep the filter or search (or accept the replay URL) and return to the panes", context: .prompt, hint: "keep",
+                   promptHints: [.replayURL: "send", .secret: "set"]),
+        KeyBinding(chords: [.escape], action: .promptCancel, help: "clear the filter or search (or cancel the replay)", context: .prompt, hint: "clear",
+                   promptHints: [.replayURL: "cancel", .secret: "cancel"]),
         KeyBinding(chords: [.backspace], action: .promptDeleteBackward, help: "delete the last character", context: .prompt),
         KeyBinding(chords: [.control("w")], action: .promptDeleteWord, help: "delete the last word", context: .prompt),
         KeyBinding(chords: [.control("u")], action: .promptDeleteLine, help: "delete everything typed", context: .prompt),
@@ -144,7 +163,8 @@ public struct Keymap: Sendable {
     }
 
     /// Footer hints for a context: its own hinted bindings, then the global ones it does not shadow.
-    public func hints(for context: KeyContext) -> [(keys: String, label: String)] {
+    /// In the prompt context the labels are those of the kind of prompt open (`purpose`).
+    public func hints(for context: KeyContext, in purpose: PromptPurpose? = nil) -> [(keys: String, label: String)] {
         var result: [(String, String)] = []
         var seen = Set<Action>()
         let own = bindings.filter { $0.context == context && $0.hint != nil }
@@ -156,7 +176,7 @@ public struct Keymap: Sendable {
             seen.insert(binding.action)
             var keys = binding.chords.first.map(\.description) ?? ""
             if binding.action == .moveUp { keys = "↑↓/jk" }
-            result.append((keys, binding.hint ?? ""))
+            result.append((keys, binding.hint(in: context == .prompt ? purpose : nil) ?? ""))
         }
         return result
     }

@@ -56,7 +56,7 @@ public enum MainScreen {
         if !layout.body.isEmpty { renderBody(state, layout.body, &grid, glyphs) }
         if !layout.signature.isEmpty { renderSignature(state, layout.signature, &grid, glyphs) }
         renderStatus(state, layout.status, &grid)
-        if state.showHelp { renderHelp(state, &grid, glyphs) }
+        if case .help(let scroll) = state.modal { renderHelp(state, scroll: scroll, &grid, glyphs) }
     }
 
     // MARK: list
@@ -64,33 +64,33 @@ public enum MainScreen {
     static func renderList(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
         var title = TextLine(Pane.list.title, Style(.title, bold: true))
         if state.isFiltering {
-            title.append(" \(state.filterMatches.count) of \(state.total)", Style(.muted))
+            title.append(" \(state.filter.matches.count) of \(state.list.total)", Style(.muted))
         } else {
-            title.append(" \(state.total)", Style(.muted))
+            title.append(" \(state.list.total)", Style(.muted))
         }
-        if state.follow { title.append(" following", Style(.muted)) }
-        let inner = Frame(title: title, focused: state.focus == .list, glyphs: glyphs).render(in: rect, into: &grid)
+        if state.list.follow { title.append(" following", Style(.muted)) }
+        let inner = Frame(title: title, focused: state.detail.focus == .list, glyphs: glyphs).render(in: rect, into: &grid)
         guard inner.height > 0 else { return }
-        let columns = ListColumns(width: inner.width, replays: state.showsReplayColumn)
+        let columns = ListColumns(width: inner.width, replays: state.replay.showsColumn)
         let widths = ColumnLayout.widths(columns.specs, total: inner.width)
         let arrow = glyphs == .unicode ? "→" : "->"
         let rightAligned = columns.rightAligned
-        drawRow(columns.headers(forwarding: state.forwardTarget != nil).map { TextLine($0, Style(.muted, bold: true)) }, widths: widths, rightAligned: rightAligned, x: inner.x, y: inner.y, maxX: inner.maxX, &grid)
+        drawRow(columns.headers(forwarding: state.replay.forwardTarget != nil).map { TextLine($0, Style(.muted, bold: true)) }, widths: widths, rightAligned: rightAligned, x: inner.x, y: inner.y, maxX: inner.maxX, &grid)
         let rows = inner.height - 1
         if state.rowCount == 0 {
             let message: String
-            if state.filterError != nil {
-                message = "invalid filter: \(state.filterError ?? "")"
+            if let error = state.filter.error {
+                message = "invalid filter: \(error)"
             } else if state.isFiltering {
-                message = state.filterScanning ? "searching…" : "no request matches the filter"
+                message = state.filter.scanning ? "searching…" : "no request matches the filter"
             } else {
                 message = "waiting for requests on \(state.listenURL)"
             }
-            grid.draw(message, x: inner.x + 1, y: inner.y + 1, maxX: inner.maxX, style: Style(state.filterError != nil ? .error : .muted))
+            grid.draw(message, x: inner.x + 1, y: inner.y + 1, maxX: inner.maxX, style: Style(state.filter.error != nil ? .error : .muted))
             return
         }
         for i in 0..<rows {
-            let row = state.listTop + i
+            let row = state.list.top + i
             guard row < state.rowCount else { break }
             let y = inner.y + 1 + i
             guard let s = state.summary(atRow: row) else {
@@ -98,7 +98,7 @@ public enum MainScreen {
                 continue
             }
             // A replayed (or forwarded) capture is marked before its id.
-            let mark = state.replayMarks[s.id] != nil ? (glyphs == .unicode ? "↻" : "*") : ""
+            let mark = state.replay.marks[s.id] != nil ? (glyphs == .unicode ? "↻" : "*") : ""
             var cells: [TextLine] = [TextLine(mark + "\(s.id)")]
             if columns.time { cells.append(TextLine(s.receivedAt.localClockText, Style(.muted))) }
             cells.append(TextLine(s.method, Style(.method, bold: true)))
@@ -107,11 +107,11 @@ public enum MainScreen {
             cells.append(TextLine(s.refusal == nil ? "\(s.responseStatus)" : "\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
             cells.append(TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status)))
             if columns.replay {
-                cells.append(replayCell(state.replayMarks[s.id], pending: state.pendingForwards.contains(s.id) || state.pendingReplays.contains(s.id), arrow: arrow))
+                cells.append(replayCell(state.replay.marks[s.id], pending: state.replay.pendingForwards.contains(s.id) || state.replay.pendingReplays.contains(s.id), arrow: arrow))
             }
             drawRow(cells, widths: widths, rightAligned: rightAligned, x: inner.x, y: y, maxX: inner.maxX, &grid)
-            if row == state.selected {
-                let focused = state.focus == .list
+            if row == state.list.selected {
+                let focused = state.detail.focus == .list
                 grid.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1)) { style in
                     style.reverse = true
                     if focused { style.bold = true }
@@ -119,7 +119,7 @@ public enum MainScreen {
             }
         }
         if state.rowCount > rows, rows > 0 {
-            let thumb = inner.y + 1 + min(rows - 1, state.selected * rows / max(1, state.rowCount))
+            let thumb = inner.y + 1 + min(rows - 1, state.list.selected * rows / max(1, state.rowCount))
             grid.draw("▐", x: rect.maxX - 1, y: thumb, style: Style(.borderFocused), truncation: .cut)
         }
     }
@@ -188,7 +188,7 @@ public enum MainScreen {
         if lines.count > rect.height - 2, rect.height > 2 {
             title.append(" \(min(scroll + 1, lines.count))/\(lines.count)", Style(.muted))
         }
-        let inner = Frame(title: title, focused: state.focus == pane, glyphs: glyphs).render(in: rect, into: &grid)
+        let inner = Frame(title: title, focused: state.detail.focus == pane, glyphs: glyphs).render(in: rect, into: &grid)
         guard inner.height > 0 else { return }
         if lines.isEmpty {
             grid.draw(placeholder, x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
@@ -197,35 +197,58 @@ public enum MainScreen {
         let start = min(max(0, scroll), max(0, lines.count - 1))
         for i in 0..<inner.height where start + i < lines.count {
             grid.draw(lines[start + i], x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body,
-                      skipColumns: state.horizontalScroll[pane] ?? 0)
+                      skipColumns: state.detail.horizontalScroll[pane] ?? 0)
         }
+    }
+
+    /// Lines of the headers pane for a capture: the request line, where and when it came from, its headers.
+    static func headerLines(_ request: CapturedRequest?) -> [TextLine] {
+        guard let request else { return [] }
+        var lines: [TextLine] = []
+        var first = TextLine(request.method, Style(.method, bold: true))
+        first.append(" ")
+        first.append(bytes: request.rawTarget)
+        first.append(" " + request.httpVersion, Style(.muted))
+        lines.append(first)
+        var meta = "#\(request.id) from \(request.remoteAddress) at \(request.receivedAt.rfc3339)"
+        meta += " · answered \(request.response.status)"
+        if let refusal = request.refusal { meta += " · refused: \(refusal.rawValue)" }
+        if request.bodyWasChunked { meta += " · chunked" }
+        lines.append(TextLine(meta, Style(.muted)))
+        for header in request.headers {
+            var line = TextLine(header.name, Style(.key))
+            line.append(": ", Style(.punctuation))
+            line.append(bytes: header.rawValue)
+            lines.append(line)
+        }
+        return lines
     }
 
     static func renderHeaders(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
         var title = TextLine(Pane.headers.title, Style(.title, bold: true))
-        if let d = state.detail { title.append(" \(d.headers.count)", Style(.muted)) }
-        renderTextPane(title: title, pane: .headers, state: state, lines: state.headerLines(), scroll: state.headersScroll,
+        if let d = state.detail.request { title.append(" \(d.headers.count)", Style(.muted)) }
+        renderTextPane(title: title, pane: .headers, state: state, lines: headerLines(state.detail.request), scroll: state.detail.headersScroll,
                        placeholder: state.rowCount == 0 ? "no request selected" : "loading…", rect, &grid, glyphs)
     }
 
     static func renderSignature(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
         var lines: [TextLine] = []
-        if let d = state.detail {
+        if let d = state.detail.request {
             let sig = d.signature
             var first = TextLine(verdictSymbol(sig.status) + " " + sig.status.screenWord, verdictStyle(sig.status))
             first.append(" · ", Style(.muted))
             first.append(sig.provider ?? "no provider recognised", Style(sig.provider == nil ? .muted : .key))
             lines.append(first)
-            let shown = sig.shown(with: state.signatureLines)
+            let shown = sig.shown(with: state.detail.signatureLines)
             lines.append(TextLine(shown.detail))
             for line in shown.lines { lines.append(TextLine(line, Style(.muted))) }
-            if let replay = state.lastReplay, replay.requestID == d.id {
+            if let replay = state.replay.last, replay.requestID == d.id {
                 lines.append(TextLine(""))
                 lines += replayLines(replay)
             }
         }
         renderTextPane(title: TextLine(Pane.signature.title, Style(.title, bold: true)), pane: .signature, state: state, lines: lines,
-                       scroll: state.signatureScroll, placeholder: "no request selected", rect, &grid, glyphs)
+                       scroll: state.detail.signatureScroll, placeholder: "no request selected", rect, &grid, glyphs)
     }
 
     /// The newest replay of the selected capture: where it went, what came back, how long it took.
@@ -259,9 +282,9 @@ public enum MainScreen {
     }
 
     static func renderBody(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
-        let body = state.body
+        let body = state.detail.body
         var title = TextLine(Pane.body.title, Style(.title, bold: true))
-        if let d = state.detail {
+        if let d = state.detail.request {
             title.append(" " + MainScreen.formatSize(d.bodySize), Style(.muted))
         }
         if let view = body.currentView {
@@ -276,10 +299,10 @@ public enum MainScreen {
         if lineCount > rect.height - 2, rect.height > 2 {
             title.append(" \(min(body.scroll + 1, lineCount))/\(lineCount)", Style(.muted))
         }
-        if let shift = state.horizontalScroll[.body], shift > 0 { title.append(" →\(shift)", Style(.muted)) }
-        let inner = Frame(title: title, focused: state.focus == .body, glyphs: glyphs).render(in: rect, into: &grid)
+        if let shift = state.detail.horizontalScroll[.body], shift > 0 { title.append(" →\(shift)", Style(.muted)) }
+        let inner = Frame(title: title, focused: state.detail.focus == .body, glyphs: glyphs).render(in: rect, into: &grid)
         guard inner.height > 0 else { return }
-        guard let detail = state.detail else {
+        guard let detail = state.detail.request else {
             grid.draw(state.rowCount == 0 ? "no request selected" : "loading…", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
             return
         }
@@ -303,7 +326,7 @@ public enum MainScreen {
             guard index < formatted.lineCount else { break }
             var line = styledLine(formatted.line(at: index))
             if !query.isEmpty { line = highlight(line, query: query, current: index == current) }
-            grid.draw(line, x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body, skipColumns: state.horizontalScroll[.body] ?? 0)
+            grid.draw(line, x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body, skipColumns: state.detail.horizontalScroll[.body] ?? 0)
         }
     }
 
@@ -357,69 +380,69 @@ public enum MainScreen {
     static func renderStatus(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid) {
         guard !rect.isEmpty else { return }
         grid.fill(rect, style: Style(.statusBar))
+        let total = state.list.total
         var left = TextLine(state.listenURL, Style(.statusBar, bold: true))
-        left.append(" │ \(state.total) capture\(state.total == 1 ? "" : "s")", Style(.statusBar))
-        // The text being typed in a prompt is drawn so that its end, where the cursor is, shows;
-        // what follows it goes to `after`.
-        var edited: (text: String, style: Style)?
+        left.append(" │ \(total) capture\(total == 1 ? "" : "s")", Style(.statusBar))
+        // The text being typed in a prompt is drawn so that the cursor shows; what follows it goes to `after`.
+        var edited: (editor: LineEditor, style: Style)?
         var after = TextLine()
         func add(_ text: String, _ style: Style) {
             if edited == nil { left.append(text, style) } else { after.append(text, style) }
         }
-        if !state.filterText.isEmpty || state.prompt == .filter {
+        let prompt = state.modal.prompt
+        let filter = state.filter
+        if !filter.text.isEmpty || prompt?.kind == .filter {
             add(" │ filter: ", Style(.statusBar))
-            let style = Style(state.filterError == nil ? .statusBar : .statusError)
-            if state.prompt == .filter { edited = (state.filterText, style) } else { add(state.filterText, style) }
-            if state.filterScanning { add(" (scanning \(state.filterScanned))", Style(.statusBar)) }
-            if let error = state.filterError, state.prompt == .filter { add(" ✗ \(error)", Style(.statusError)) }
+            let style = Style(filter.error == nil ? .statusBar : .statusError)
+            if let prompt, prompt.kind == .filter { edited = (prompt.editor, style) } else { add(filter.text, style) }
+            if filter.scanning { add(" (scanning \(filter.scanned))", Style(.statusBar)) }
+            if let error = filter.error, prompt?.kind == .filter { add(" ✗ \(error)", Style(.statusError)) }
         }
-        if state.prompt == .search {
-            left.append(" │ search: ", Style(.statusBar))
-            edited = (state.body.query, Style(.statusBar))
-            add(" \(state.body.matches.count) match\(state.body.matches.count == 1 ? "" : "es")", Style(.statusBar))
-        }
-        if case .secret(let provider) = state.prompt {
-            left.append(" │ secret for \(provider): ", Style(.statusBar, bold: true))
-            edited = (String(repeating: "•", count: min(state.secretText.count, 40)), Style(.prompt))
-        }
-        if case .replayURL(let id) = state.prompt {
-            let how = (state.replayEdit ? " edited" : "") + (state.replayResign ? " re-signed" : "")
-            left.append(" │ replay #\(id)\(how) to: ", Style(.statusBar, bold: true))
-            edited = (state.replayURLText, Style(.prompt))
+        if let prompt {
+            switch prompt.kind {
+            case .filter:
+                break
+            case .search:
+                let matches = state.detail.body.matches.count
+                left.append(" │ search: ", Style(.statusBar))
+                edited = (prompt.editor, Style(.statusBar))
+                add(" \(matches) match\(matches == 1 ? "" : "es")", Style(.statusBar))
+            case .secret(let provider):
+                left.append(" │ secret for \(provider): ", Style(.statusBar, bold: true))
+                edited = (prompt.editor.masked(by: "•", limit: 40), Style(.prompt))
+            case .replayURL(let id, let mode):
+                let how = switch mode {
+                case .exact: ""
+                case .resigned: " re-signed"
+                case .edited: " edited"
+                }
+                left.append(" │ replay #\(id)\(how) to: ", Style(.statusBar, bold: true))
+                edited = (prompt.editor, Style(.prompt))
+            }
         }
         var x = grid.draw(left, x: rect.x, y: rect.y, maxX: rect.maxX)
         if let edited {
-            let shown = Self.visibleEnd(of: edited.text, columns: rect.maxX - x - 1)
-            x = grid.draw(TextLine(shown + "▏", edited.style), x: x, y: rect.y, maxX: rect.maxX)
+            x = grid.draw(TextLine(edited.editor.display(columns: rect.maxX - x - 1), edited.style), x: x, y: rect.y, maxX: rect.maxX)
             x = grid.draw(after, x: x, y: rect.y, maxX: rect.maxX)
         }
         x += 1
-        if let pending = state.confirmingReplay {
+        switch state.modal.confirmation {
+        case .replay(let pending):
             grid.draw(" send #\(pending.id) to \(pending.host)? it may carry secrets y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
             return
-        }
-        if state.confirmingClearAll {
-            grid.draw(" delete all \(state.total) requests? y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
+        case .clearAll:
+            grid.draw(" delete all \(total) requests? y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
             return
+        case nil:
+            break
         }
         if let status = state.status {
             grid.draw(" " + status.text + " ", x: x, y: rect.y, maxX: rect.maxX, style: Style(status.isError ? .statusError : .statusMessage))
             return
         }
-        let context: KeyContext = state.showHelp ? .help : (state.prompt != nil ? .prompt : state.focus.keyContext)
+        let context: KeyContext = state.modal.isHelp ? .help : (prompt != nil ? .prompt : state.detail.focus.keyContext)
         // Hints that do not fit are dropped from the middle, so help and quit always show.
-        var all = state.keymap.hints(for: context)
-        // The prompt's Enter and Esc say what they do for a replay URL or a secret.
-        let promptWords: (accept: String, cancel: String)? = switch state.prompt {
-        case .replayURL: ("send", "cancel")
-        case .secret: ("set", "cancel")
-        default: nil
-        }
-        if context == .prompt, let promptWords {
-            all = all.map { hint in
-                (hint.keys, hint.label == "keep" ? promptWords.accept : hint.label == "clear" ? promptWords.cancel : hint.label)
-            }
-        }
+        var all = state.keymap.hints(for: context, in: prompt?.kind.purpose)
         func width(_ hints: [(keys: String, label: String)]) -> Int {
             hints.reduce(0) { $0 + 2 + DisplayWidth.columns($1.keys) + DisplayWidth.columns($1.label) }
         }
@@ -436,31 +459,14 @@ public enum MainScreen {
         grid.draw(hints, x: start, y: rect.y, maxX: rect.maxX, truncation: .cut)
     }
 
-    /// The end of `text` that fits in `columns` columns, after a "…" when the start is cut: a
-    /// prompt shows what was typed last, where the cursor is.
-    static func visibleEnd(of text: String, columns: Int) -> String {
-        guard DisplayWidth.columns(text) > columns else { return text }
-        guard columns > 1 else { return "" }
-        var used = 1  // the "…"
-        var start = text.endIndex
-        while start > text.startIndex {
-            let previous = text.index(before: start)
-            let width = DisplayWidth.columns(String(text[previous]))
-            if used + width > columns { break }
-            used += width
-            start = previous
-        }
-        return "…" + text[start...]
-    }
-
-    static func renderHelp(_ state: AppState, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+    static func renderHelp(_ state: AppState, scroll: Int, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
         let lines = state.keymap.helpLines()
         let width = min(grid.width - 2, 90)
         let height = min(grid.height - 2, lines.count + 2)
         guard width > 10, height > 2 else { return }
         let rect = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
         let inner = Frame(title: TextLine("Help: keys (Esc closes)", Style(.title, bold: true)), focused: true, glyphs: glyphs).render(in: rect, into: &grid)
-        let scroll = min(state.helpScroll, max(0, lines.count - inner.height))
+        let scroll = min(scroll, max(0, lines.count - inner.height))
         for i in 0..<inner.height where scroll + i < lines.count {
             grid.draw(lines[scroll + i], x: inner.x + 1, y: inner.y + i, maxX: inner.maxX)
         }

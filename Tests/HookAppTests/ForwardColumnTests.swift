@@ -33,14 +33,14 @@ import TermUI
 
         try await h.capture(Sample.request("/new", second: 1))
         try await h.capture(Sample.request("/refused", status: 413, second: 2).refused(.bodyTooLarge))
-        #expect(h.state.pendingForwards == [2])
+        #expect(h.state.replay.pendingForwards == [2])
         #expect(Self.row(h.screen(), id: 2)?.hasSuffix(" →…") == true)
         // A refused capture is not forwarded: nothing pending for it.
         #expect(Self.row(h.screen(), id: 3)?.contains("→") == false)
 
         _ = try await store.addReplay(Self.attempt(2, status: 201, milliseconds: 12.4))
         await h.send(.replayRecorded(Self.attempt(2, status: 201, milliseconds: 12.4)))
-        #expect(h.state.pendingForwards.isEmpty)
+        #expect(h.state.replay.pendingForwards.isEmpty)
         #expect(Self.row(h.screen(), id: 2)?.contains("↻2") == true)
         #expect(Self.row(h.screen(), id: 2)?.hasSuffix(" →201 12ms") == true)
 
@@ -51,20 +51,20 @@ import TermUI
         await h.send(.replayRecorded(Self.attempt(5, status: 503, milliseconds: 1_520)))
         #expect(Self.row(h.screen(), id: 5)?.hasSuffix(" →503 1.5s") == true)
         // The selected capture's forward shows in the signature pane at once.
-        #expect(h.state.detail?.id == 5)
-        #expect(h.state.lastReplay?.response?.status == 503)
+        #expect(h.state.detail.request?.id == 5)
+        #expect(h.state.replay.last?.response?.status == 503)
         // The signature pane's lines about it say it was a forward; a replay someone asked for says so.
         func heading(_ attempt: ReplayAttempt?) -> String? {
             attempt.flatMap { MainScreen.replayLines($0).first }.map { String(decoding: $0.spans.flatMap(\.bytes), as: UTF8.self) }
         }
-        #expect(heading(h.state.lastReplay) == "forward → http://127.0.0.1:3000/x")
+        #expect(heading(h.state.replay.last) == "forward → http://127.0.0.1:3000/x")
         await h.send(.replayRecorded(Self.attempt(5, status: 200, kind: .replay)))
-        #expect(heading(h.state.lastReplay) == "replay → http://127.0.0.1:3000/x")
+        #expect(heading(h.state.replay.last) == "replay → http://127.0.0.1:3000/x")
 
         // A restart reads the results back from the store.
         let again = await AppHarness(store: store, forwardTarget: Self.target)
         #expect(Self.row(again.screen(), id: 2)?.hasSuffix(" →201 12ms") == true)
-        #expect(again.state.pendingForwards.isEmpty)
+        #expect(again.state.replay.pendingForwards.isEmpty)
     }
 
     @Test func aResultThatComesBeforeItsCaptureIsNotShownAsPending() async throws {
@@ -72,7 +72,7 @@ import TermUI
         var h = await AppHarness(store: store, forwardTarget: Self.target)
         await h.send(.replayRecorded(Self.attempt(1, status: 200)))
         try await h.capture(Sample.request("/a"))
-        #expect(h.state.pendingForwards.isEmpty)
+        #expect(h.state.replay.pendingForwards.isEmpty)
         #expect(Self.row(h.screen(), id: 1)?.contains("→200") == true)
     }
 
@@ -106,7 +106,7 @@ import TermUI
         _ = try await store.addReplay(Self.attempt(2, status: 202))
         var h = await AppHarness(store: store, forwardTarget: Self.target)
         await h.type("/path:/b")
-        #expect(h.state.filterMatches.map(\.id) == [2])
+        #expect(h.state.filter.matches.map(\.id) == [2])
         #expect(Self.row(h.screen(), id: 2)?.contains("→202 12ms") == true)
     }
 
@@ -117,7 +117,7 @@ import TermUI
             1, status: 200, headers: [HeaderField(name: "X-Evil", rawValue: Array("a\u{1b}[2Jb".utf8) + [0xFF])],
             body: Array("ok\u{202E}gnp.exe\n\u{1b}]52;c;aGk=\u{07}".utf8))
         await h.send(.replayRecorded(hostile))
-        while h.state.focus != .signature { await h.type("<tab>") }
+        while h.state.detail.focus != .signature { await h.type("<tab>") }
         await h.type("<enter>")
         let text = h.screenText()
         #expect(text.contains(#"X-Evil: a\x1b[2Jb\xff"#))

@@ -55,7 +55,7 @@ struct FrameTimeBenchmark {
             let total = try await store.count()
             var harness = await AppHarness(store: store, size: Self.size)
             // The app loaded the count and the newest window, and selected the newest capture.
-            #expect(harness.state.total == total)
+            #expect(harness.state.list.total == total)
             #expect(harness.state.selectedSummary?.id == Int64(total))
             #expect(harness.screenText().contains("│ \(total) capture"))
             print("FrameTimeBenchmark \(path): \(total) captures, \(Self.size.width)x\(Self.size.height)")
@@ -82,13 +82,13 @@ struct FrameTimeBenchmark {
             var keys: [Duration] = []
             for i in 0..<(2 * steps) {
                 let key = i < steps ? "k" : "j"
-                let before = harness.state.selected
+                let before = harness.state.list.selected
                 let sample = await Self.time(1) {
                     await harness.type(key)
                     _ = harness.grid()
                 }
                 keys += sample
-                #expect(harness.state.selected == before + (key == "k" ? -1 : 1))
+                #expect(harness.state.list.selected == before + (key == "k" ? -1 : 1))
             }
             Self.report("key k/j + effects + render", keys)
         }

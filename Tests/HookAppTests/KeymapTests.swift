@@ -46,4 +46,18 @@ import TermUI
             #expect(text.contains { $0.contains(binding.help) }, "\(binding.action) missing from help")
         }
     }
+
+    /// Enter and Esc say what they do in each kind of prompt; the words come from the keymap.
+    @Test func promptHintsNameWhatEnterAndEscDo() {
+        func labels(_ purpose: PromptPurpose?) -> [String] {
+            Keymap.standard.hints(for: .prompt, in: purpose).map { "\($0.keys) \($0.label)" }
+        }
+        #expect(labels(nil) == ["Enter keep", "Esc clear"])
+        #expect(labels(.filter) == ["Enter keep", "Esc clear"])
+        #expect(labels(.search) == ["Enter keep", "Esc clear"])
+        #expect(labels(.replayURL) == ["Enter send", "Esc cancel"])
+        #expect(labels(.secret) == ["Enter set", "Esc cancel"])
+        // Outside a prompt the kind of prompt changes nothing.
+        #expect(Keymap.standard.hints(for: .list, in: .secret).map(\.label) == Keymap.standard.hints(for: .list).map(\.label))
+    }
 }

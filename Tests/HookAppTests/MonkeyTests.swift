@@ -124,21 +124,3 @@ import TermUI
         }
     }
 }
-
-/// Headless lines, `show` and `list` escape with `TerminalSafety`, the TUI with `Sanitizer`: both
-/// must escape the same characters. They differed (tag characters U+E0000–E007F, which can hide
-/// text, and U+206A–206F, U+FFF9–FFFB went out raw in headless output).
-@Suite struct EscapeSetsTests {
-    @Test func theHeadlessAndTheScreenEscapeTheSameCharacters() {
-        var differences: [String] = []
-        for value in UInt32(0)...0x10FFFF {
-            guard let scalar = Unicode.Scalar(value) else { continue }
-            if TerminalSafety.isUnsafe(scalar) != Sanitizer.mustEscape(scalar) {
-                differences.append("U+\(String(value, radix: 16, uppercase: true))")
-                if differences.count > 10 { break }
-            }
-        }
-        let same = differences.isEmpty
-        #expect(same, "\(differences.joined(separator: " "))")
-    }
-}

@@ -1,0 +1,33 @@
+import HookCore
+import TermUI
+
+/// Every input to the app is a message.
+public enum AppEvent: Sendable {
+    case input(InputEvent)
+    case captured(RequestSummary)
+    case countLoaded(Int)
+    case windowLoaded(offset: Int, summaries: [RequestSummary])
+    case requestLoaded(CapturedRequest)
+    case requestMissing(id: Int64)
+    case bodyFormatted(requestID: Int64, view: BodyView, body: any FormattedBody)
+    case signatureExplained(requestID: Int64, lines: [String])
+    case filterBatch(generation: Int, matches: [RequestSummary], scanned: Int, done: Bool)
+    case filterChecked(generation: Int, summary: RequestSummary, matches: Bool)
+    case searchFinished(generation: Int, matchingLines: [Int])
+    case deleted(id: Int64)
+    case clearedAll
+    case replayed(ReplayAttempt)
+    /// A replay made elsewhere (a `--forward-to` forward) was stored with its capture.
+    case replayRecorded(ReplayAttempt)
+    /// A replay (`r`, `R`, `e`) that ended before anything was sent, and why.
+    case replayNotSent(id: Int64, message: String)
+    /// The newest replay of each loaded capture that has one (the list's target column and `↻` mark).
+    case replayMarks([Int64: ReplayOutcome])
+    /// The stored replays (and forwards) of one capture, oldest first.
+    case replaysLoaded(id: Int64, [ReplayAttempt])
+    case copied(id: Int64, path: String, toClipboard: Bool)
+    /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
+    case reverified(provider: String, changed: Int, done: Bool)
+    case exported(count: Int, path: String)
+    case failed(String)
+}

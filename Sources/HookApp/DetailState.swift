@@ -1,0 +1,43 @@
+import HookCore
+
+/// The panes: which one has the keyboard, whether it is zoomed, and the selected capture with the
+/// scroll position of each pane that shows it.
+public struct DetailState: Sendable {
+    public internal(set) var focus: Pane = .list
+    public internal(set) var zoomed = false
+    /// The selected capture, once loaded.
+    public internal(set) var request: CapturedRequest?
+    /// The capture being loaded.
+    var loadingID: Int64?
+    /// A capture the list showed but the store no longer has.
+    var unavailableID: Int64?
+    public internal(set) var headersScroll = 0
+    /// Horizontal scroll of the text panes, in columns.
+    public internal(set) var horizontalScroll: [Pane: Int] = [:]
+    public internal(set) var signatureScroll = 0
+    /// The diagnosis of the capture's signature.
+    public internal(set) var signatureLines: [String] = []
+    public internal(set) var body = BodyState()
+
+    /// Lines of the signature pane that scroll: the verdict, its detail and the diagnosis.
+    var signatureLineCount: Int { request == nil ? 0 : 2 + signatureLines.count }
+}
+
+/// The body pane: the views for the selected capture, the formatted body and the search.
+public struct BodyState: Sendable {
+    public internal(set) var views: [BodyView] = []
+    public internal(set) var viewIndex = 0
+    var previousViewIndex: Int?
+    /// The user picked the current view (v or b); raw and hex then stay picked for the next request.
+    var chosenByUser = false
+    public internal(set) var formatted: (any FormattedBody)?
+    public internal(set) var scroll = 0
+    public internal(set) var query = ""
+    public internal(set) var searchGeneration = 0
+    /// The lines that hold the query.
+    public internal(set) var matches: [Int] = []
+    /// The match shown, an index into `matches`.
+    public internal(set) var currentMatch: Int?
+
+    public var currentView: BodyView? { viewIndex < views.count ? views[viewIndex] : nil }
+}

@@ -1,0 +1,69 @@
+import HookCore
+
+/// Side effects the state asks for; the runtime runs them as child tasks and sends back events.
+public enum Effect: Sendable {
+    case loadCount
+    case loadWindow(offset: Int, limit: Int)
+    case loadRequest(id: Int64)
+    case formatBody(CapturedRequest, BodyView)
+    case explainSignature(CapturedRequest)
+    /// Scans the whole store in batches; a newer scan or `cancelFilterScan` cancels it.
+    case scanFilter(generation: Int, filter: RequestFilter)
+    case cancelFilterScan
+    /// Checks one new capture against the active filter.
+    case checkFilter(generation: Int, filter: RequestFilter, summary: RequestSummary)
+    /// Searches the formatted body; a newer search cancels it.
+    case searchBody(generation: Int, body: any FormattedBody, query: [UInt8])
+    case delete(id: Int64)
+    case deleteAll
+    /// Sends a capture to a URL (the result comes back as `.replayed`).
+    case replay(id: Int64, target: String, resign: Bool)
+    /// Opens the capture as raw HTTP in the editor, then replays the edited copy.
+    case editAndReplay(id: Int64, target: String, resign: Bool)
+    /// Copies a capture as a curl command aimed at `baseURL`.
+    case copyCurl(id: Int64, baseURL: String)
+    /// Writes the captures matching `filter` (all when nil) as a HAR file.
+    case exportList(filter: RequestFilter?)
+    /// Adds a secret, re-verifies the visible captures, then all the others.
+    case setSecret(provider: String, secret: String, visible: [Int64])
+    /// Loads the stored replays of a capture (its newest shows in the signature pane).
+    case loadReplays(id: Int64)
+    /// Loads the newest replay of each of these captures (rows of the filtered list).
+    case loadReplayMarks(ids: [Int64])
+
+    /// Effects in the same slot replace each other: the runtime cancels the older task.
+    public var slot: EffectSlot? {
+        switch self {
+        case .scanFilter, .cancelFilterScan: .filter
+        case .searchBody: .search
+        case .formatBody: .format
+        case .loadWindow: .window
+        // Only the newest selection matters: a flood of captures while following cancels older loads.
+        case .loadRequest: .request
+        case .setSecret: .reverify
+        case .loadReplays: .replays
+        case .explainSignature: .explain
+        default: nil
+        }
+    }
+}
+
+/// A kind of effect of which only the newest runs: starting one cancels the one before.
+public enum EffectSlot: Sendable, Hashable {
+    /// Scanning the store for the active filter.
+    case filter
+    /// Searching the formatted body.
+    case search
+    /// Formatting the selected capture's body.
+    case format
+    /// Loading the list window.
+    case window
+    /// Loading the selected capture.
+    case request
+    /// Re-verifying the captures after a new secret.
+    case reverify
+    /// Loading the selected capture's replays.
+    case replays
+    /// Explaining the selected capture's signature.
+    case explain
+}

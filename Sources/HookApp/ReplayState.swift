@@ -1,0 +1,67 @@
+import Foundation
+import HookCore
+
+/// Replays and forwards: the targets used, the hosts agreed to, and the newest replay of each
+/// capture known to have one.
+public struct ReplayState: Sendable {
+    /// `--replay-to`: the replay prompt's target until another is used.
+    public let defaultTarget: String?
+    /// `--forward-to`, when every capture is forwarded.
+    public let forwardTarget: String?
+    /// The last replay target entered.
+    public internal(set) var lastTarget: String?
+    /// Replay targets used, newest first (Up/Down in the prompt).
+    var history: [String] = []
+    /// Hosts the user agreed to send captures to.
+    var confirmedHosts: Set<String> = []
+    /// The newest replay result, shown in the signature pane of its capture.
+    public internal(set) var last: ReplayAttempt?
+    /// The newest replay (or forward) of captures known to have one, by id: the list's `→TARGET`
+    /// column. Holds the loaded rows and live results; trimmed to the loaded window when it grows.
+    public internal(set) var marks: [Int64: ReplayOutcome] = [:]
+    /// Captures queued for forwarding whose result has not come yet (`→…` in the list).
+    public internal(set) var pendingForwards: Set<Int64> = []
+    /// Captures replayed with `r`/`R`/`e` whose answer has not come yet (`→…` in the list too).
+    public internal(set) var pendingReplays: Set<Int64> = []
+    /// A replay or forward has been seen: the list shows its `→TARGET` column from then on.
+    public internal(set) var showsColumn: Bool
+
+    init(defaultTarget: String?, forwardTarget: String?) {
+        self.defaultTarget = defaultTarget
+        self.forwardTarget = forwardTarget
+        showsColumn = forwardTarget != nil
+    }
+
+    /// Ids are kept in `marks` up to this many; beyond it only the loaded rows' stay.
+    static let marksLimit = 8192
+
+    /// Records the newest replay of a capture; a forward result also ends its pending state. When
+    /// `marks` grows past its limit it keeps only the ids `loaded` gives (and this one).
+    mutating func note(_ outcome: ReplayOutcome, loaded: () -> Set<Int64>) {
+        if let known = marks[outcome.requestID], known == outcome { return }
+        marks[outcome.requestID] = outcome
+        pendingForwards.remove(outcome.requestID)
+        showsColumn = true
+        if marks.count > Self.marksLimit {
+            // Rows outside the loaded window are read again from the store when they come back into view.
+            var keep = loaded()
+            keep.insert(outcome.requestID)
+            marks = marks.filter { keep.contains($0.key) }
+        }
+    }
+
+    /// The target the replay prompt starts with.
+    var promptTarget: String { lastTarget ?? defaultTarget ?? "" }
+
+    /// The host of an http(s) URL, lower-cased, or nil when it is not one.
+    static func host(of target: String) -> String? {
+        guard let components = URLComponents(string: target),
+              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = components.host, !host.isEmpty else { return nil }
+        return host.lowercased()
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+}

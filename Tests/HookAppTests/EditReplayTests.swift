@@ -1,0 +1,65 @@
+import Foundation
+import HookCore
+import HookStore
+import Testing
+import TermUI
+@testable import HookApp
+
+@Suite struct EditReplayTests {
+    final class Sent: @unchecked Sendable {
+        private let lock = NSLock()
+        private var requests: [CapturedRequest] = []
+        func add(_ request: CapturedRequest) { lock.withLock { requests.append(request) } }
+        var all: [CapturedRequest] { lock.withLock { requests } }
+    }
+
+    @Test func eOpensTheRequestInTheEditorAndReplaysTheEditedCopy() async throws {
+        let sent = Sent()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookscope-e-\(UUID().uuidString)").path
+        let store = try await Sample.store([
+            Sample.request("/hooks/a", body: "{\"amount\":100}", headers: [HeaderField("Content-Type", "application/json"), HeaderField("Content-Length", "14")]),
+        ])
+        let h0 = await AppHarness(
+            store: store, replayTo: "http://127.0.0.1:3000", exportDirectory: directory,
+            replayEdited: { request, target, _ in
+                sent.add(request)
+                return ReplayAttempt(requestID: request.id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target,
+                                     resigned: false, changedHeaders: [], response: CapturedResponse(status: 200), error: nil, durationNanoseconds: 1)
+            },
+            editFile: { path in
+                // What a user does in the editor: change the amount, add a header; the editor adds a final newline.
+                guard var text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+                text = text.replacingOccurrences(of: "100", with: "250")
+                text = text.replacingOccurrences(of: "Content-Type: application/json", with: "Content-Type: application/json\r\nX-Edited: yes")
+                return (try? (text + "\n").write(toFile: path, atomically: true, encoding: .utf8)) != nil
+            })
+        var h = h0
+        await h.type("e")
+        #expect(h.screen()[23].contains("replay #1 edited to:"))
+        await h.type("<enter>")
+        let edited = try #require(sent.all.first)
+        #expect(edited.body == Data("{\"amount\":250}".utf8))
+        #expect(edited.headers.map(\.name) == ["Content-Type", "X-Edited"])
+        #expect(edited.target == "/hooks/a")
+        // The capture itself never changes, and the temporary file is gone.
+        #expect(try await store.request(id: 1)?.body == Data("{\"amount\":100}".utf8))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty ?? true)
+        #expect(h.state.status?.text.contains("replayed #1") == true)
+    }
+
+    @Test func aFailingEditorSendsNothing() async throws {
+        let sent = Sent()
+        let store = try await Sample.store([Sample.request("/hooks/a")])
+        var h = await AppHarness(
+            store: store, replayTo: "http://127.0.0.1:3000",
+            replayEdited: { request, target, _ in
+                sent.add(request)
+                return ReplayAttempt(requestID: request.id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target,
+                                     resigned: false, changedHeaders: [], response: nil, error: "x", durationNanoseconds: 1)
+            },
+            editFile: { _ in false })
+        await h.type("e<enter>")
+        #expect(sent.all.isEmpty)
+        #expect(h.state.status?.text.contains("nothing sent") == true)
+    }
+}
