@@ -4,7 +4,8 @@
 Starts `hookscope listen --headless --memory --secret stripe=SECRET` and posts Stripe-style JSON
 bodies of 64 KiB to 24 MiB, each signed correctly, signed with another secret (a mismatch, which the
 listener may try to explain) and signed correctly but with a timestamp an hour old (expired), a
-few times each on a fresh connection. It prints, per size and kind, the first answer's time and
+few times each on a fresh connection, to a new listener for each size and kind (so that the first
+answer has the diagnosis budget whole). It prints, per size and kind, the first answer's time and
 the median of the others: the time from the last byte sent to the status line received.
 
 Usage: bench/large-body-answer.py [--bin PATH] [--repeat 3] [--sizes 65536,262144,...]
@@ -71,37 +72,41 @@ def main():
     args = parser.parse_args()
     work = tempfile.mkdtemp()
     env = dict(os.environ, HOME=work, XDG_CONFIG_HOME=work)
-    listener = subprocess.Popen(
-        [args.bin, "listen", "--headless", "--memory", "--port", "0", "--secret", "stripe=" + SECRET],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    line = listener.stdout.readline().decode()
-    port = int(line.strip().rsplit(":", 1)[1])
-    # The lines are not read: they go to a thread-free sink so the pipe never fills.
-    subprocess.Popen(["cat"], stdin=listener.stdout, stdout=subprocess.DEVNULL)
+
+    def start_listener():
+        listener = subprocess.Popen(
+            [args.bin, "listen", "--headless", "--memory", "--port", "0", "--secret", "stripe=" + SECRET],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        line = listener.stdout.readline().decode()
+        # The capture lines are not looked at: `cat` drains them so the pipe never fills.
+        subprocess.Popen(["cat"], stdin=listener.stdout, stdout=subprocess.DEVNULL)
+        return listener, int(line.strip().rsplit(":", 1)[1])
+
     print("hookscope: %s; %d requests per size and kind" % (args.bin, args.repeat))
     print("| body | kind | first answer (ms) | median of the rest (ms) | statuses |")
     print("| ---: | --- | ---: | ---: | --- |")
-    try:
-        for size in [int(s) for s in args.sizes.split(",")]:
-            body = body_of_size(size)
-            now = int(time.time())
-            kinds = [
-                ("valid", lambda: stripe_header(body, SECRET, int(time.time()))),
-                ("other secret", lambda: stripe_header(body, "whsec_other", int(time.time()))),
-                ("expired", lambda: stripe_header(body, SECRET, now - 3600)),
-            ]
-            for kind, signature in kinds:
+    for size in [int(s) for s in args.sizes.split(",")]:
+        body = body_of_size(size)
+        now = int(time.time())
+        kinds = [
+            ("valid", lambda: stripe_header(body, SECRET, int(time.time()))),
+            ("other secret", lambda: stripe_header(body, "whsec_other", int(time.time()))),
+            ("expired", lambda: stripe_header(body, SECRET, now - 3600)),
+        ]
+        for kind, signature in kinds:
+            listener, port = start_listener()
+            try:
                 times, statuses = [], []
                 for _ in range(args.repeat):
                     elapsed, status = answer_time(port, body, signature())
                     times.append(elapsed * 1000)
                     statuses.append(status)
-                rest = statistics.median(times[1:]) if len(times) > 1 else times[0]
-                print("| %.1f KiB | %s | %.1f | %.1f | %s |" % (len(body) / 1024, kind, times[0], rest, ",".join(sorted(set(statuses)))))
-                sys.stdout.flush()
-    finally:
-        listener.terminate()
-        listener.wait()
+            finally:
+                listener.terminate()
+                listener.wait()
+            rest = statistics.median(times[1:]) if len(times) > 1 else times[0]
+            print("| %.1f KiB | %s | %.1f | %.1f | %s |" % (len(body) / 1024, kind, times[0], rest, ",".join(sorted(set(statuses)))))
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":
