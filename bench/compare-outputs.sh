@@ -104,10 +104,10 @@ run_both() {
 run_both "list" list --db "$db"
 run_both "list --json" list --db "$db" --json
 run_both "list --filter" list --db "$db" --filter "sig:invalid method:POST"
-run_both "export --har" export --db "$db" --har -o /dev/stdout
+run_both "export --har" export --db "$db" --har
 run_both "export --curl" export --db "$db" --curl
-run_both "export --raw" export --db "$db" --raw -o /dev/stdout
-run_both "export --include-secrets" export --db "$db" --har --include-secrets -o /dev/stdout
+run_both "export --raw" export --db "$db" --raw
+run_both "export --include-secrets" export --db "$db" --har --include-secrets
 for id in $ids; do
   run_both "show $id" show "$id" --db "$db"
   run_both "verify $id" verify "$id" --db "$db" --secret stripe=test_secret --secret github=gh_secret
