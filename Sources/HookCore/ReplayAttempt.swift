@@ -7,6 +7,27 @@ public enum ReplayKind: String, Sendable, Hashable {
     case forward
 }
 
+/// Why a replay or forward got no answer from the target, as the code that sent it knew it.
+/// The raw values are stored (the `failure` column of the `replay` table).
+public enum ReplayFailure: String, Sendable, Hashable, CaseIterable {
+    /// The target refused the connection.
+    case refused
+    /// The target reset the connection.
+    case reset
+    /// No answer (or no connection) within the timeout.
+    case timeout
+    /// The TLS handshake failed (untrusted certificate, plain http, handshake timeout).
+    case tls
+    /// The target's host name could not be resolved.
+    case dns
+    /// A forward that was never sent: the queue was full or forwarding had stopped.
+    case dropped
+    /// Refused before sending: invalid URL, unsafe header, nothing to re-sign with.
+    case unsent
+    /// Anything else.
+    case other
+}
+
 /// One replay of a capture to a target: what was sent and what came back. Stored with the capture.
 public struct ReplayAttempt: Sendable, Hashable {
     /// Assigned by the store; 0 until stored.
@@ -26,12 +47,15 @@ public struct ReplayAttempt: Sendable, Hashable {
     public var response: CapturedResponse?
     /// Why there is no response, in plain words (connection refused, timeout, TLS, DNS).
     public var error: String?
+    /// The kind of failure `error` describes; nil when there is a response.
+    public var failure: ReplayFailure?
     /// Time from sending to the end of the response (or the error), in nanoseconds.
     public var durationNanoseconds: Int64
 
     public init(
         id: Int64 = 0, kind: ReplayKind = .replay, requestID: Int64, startedAt: CaptureTime, targetURL: String, resigned: Bool,
-        changedHeaders: [String], response: CapturedResponse?, error: String?, durationNanoseconds: Int64
+        changedHeaders: [String], response: CapturedResponse?, error: String?, failure: ReplayFailure? = nil,
+        durationNanoseconds: Int64
     ) {
         self.id = id
         self.kind = kind
@@ -42,6 +66,7 @@ public struct ReplayAttempt: Sendable, Hashable {
         self.changedHeaders = changedHeaders
         self.response = response
         self.error = error
+        self.failure = failure
         self.durationNanoseconds = durationNanoseconds
     }
 }
@@ -56,40 +81,44 @@ public struct ReplayOutcome: Sendable, Hashable {
     public var status: Int?
     /// Why there is no status, in plain words (or a note next to one, such as a cut-off body).
     public var error: String?
+    /// The kind of failure `error` describes; nil when there is a status.
+    public var failure: ReplayFailure?
     public var durationNanoseconds: Int64
 
-    public init(requestID: Int64, kind: ReplayKind = .replay, targetURL: String, status: Int?, error: String?, durationNanoseconds: Int64) {
+    public init(
+        requestID: Int64, kind: ReplayKind = .replay, targetURL: String, status: Int?, error: String?,
+        failure: ReplayFailure? = nil, durationNanoseconds: Int64
+    ) {
         self.requestID = requestID
         self.kind = kind
         self.targetURL = targetURL
         self.status = status
         self.error = error
+        self.failure = failure
         self.durationNanoseconds = durationNanoseconds
     }
 
     public init(_ attempt: ReplayAttempt) {
         self.init(
             requestID: attempt.requestID, kind: attempt.kind, targetURL: attempt.targetURL, status: attempt.response?.status,
-            error: attempt.error, durationNanoseconds: attempt.durationNanoseconds)
+            error: attempt.error, failure: attempt.failure, durationNanoseconds: attempt.durationNanoseconds)
     }
 
     /// One word for a failure, for narrow places (the list column): `refused`, `reset`, `timeout`,
-    /// `TLS`, `DNS`, `dropped` (forward queue full or stopped), `unsent` (refused before sending:
-    /// invalid URL, unsafe header, no secret to re-sign), else `ERR`. Nil when the target answered.
-    /// The words follow the messages `HTTPReplayer` and `Forwarder` write.
+    /// `TLS`, `DNS`, `dropped` (forward queue full or stopped), `unsent` (refused before sending),
+    /// else `ERR` (also when no kind is known). Nil when the target answered.
     public var failureWord: String? {
         guard status == nil else { return nil }
-        let text = error ?? ""
-        if text.hasPrefix("connection refused") { return "refused" }
-        if text.hasPrefix("connection reset") { return "reset" }
-        if text.hasPrefix("timed out") { return "timeout" }
-        if text.hasPrefix("TLS handshake failed") { return "TLS" }
-        if text.hasPrefix("cannot resolve host") { return "DNS" }
-        if text.hasPrefix("forward queue full") || text.hasPrefix("forwarding has stopped") { return "dropped" }
-        if text.hasPrefix("invalid URL") || text.hasPrefix("refusing to send") || text.hasPrefix("cannot re-sign") {
-            return "unsent"
+        switch failure ?? .other {
+        case .refused: return "refused"
+        case .reset: return "reset"
+        case .timeout: return "timeout"
+        case .tls: return "TLS"
+        case .dns: return "DNS"
+        case .dropped: return "dropped"
+        case .unsent: return "unsent"
+        case .other: return "ERR"
         }
-        return "ERR"
     }
 
     /// The time taken, short: `12ms`, `1.2s`, `31s`.

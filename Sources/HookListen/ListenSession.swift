@@ -237,7 +237,7 @@ public final class ListenSession: Sendable {
                 guard let request = try? await store.request(id: id) else {
                     return ReplayAttempt(
                         requestID: id, startedAt: started, targetURL: target, resigned: false, changedHeaders: [],
-                        response: nil, error: "capture #\(id) is no longer in the store", durationNanoseconds: 0)
+                        response: nil, error: "capture #\(id) is no longer in the store", failure: .other, durationNanoseconds: 0)
                 }
                 return await sendAndStore(request, target, resign)
             },

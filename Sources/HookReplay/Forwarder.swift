@@ -84,10 +84,10 @@ public final class Forwarder: Sendable {
         }
     }
 
-    private func bytesFullReason() -> String {
+    private func bytesFullReason() -> AttemptFailure {
         let count = droppedCount.withLock { $0 += 1; return $0 }
         let limit = queueByteLimit >= 1 << 20 ? "\(queueByteLimit >> 20) MiB" : "\(queueByteLimit) bytes"
-        return "forward queue full (\(limit) of bodies waiting for \(target)): not forwarded (\(count) dropped so far)"
+        return AttemptFailure(.dropped, "forward queue full (\(limit) of bodies waiting for \(target)): not forwarded (\(count) dropped so far)")
     }
 
     /// How many requests were dropped because the queue was full or the forwarder shut down.
@@ -130,23 +130,23 @@ public final class Forwarder: Sendable {
         await consumer.value
     }
 
-    private func rejection(_ result: AsyncStream<Job>.Continuation.YieldResult) -> String? {
+    private func rejection(_ result: AsyncStream<Job>.Continuation.YieldResult) -> AttemptFailure? {
         switch result {
         case .enqueued: return nil
         case .dropped:
             let count = droppedCount.withLock { $0 += 1; return $0 }
-            return "forward queue full (\(queueLimit) waiting for \(target)): not forwarded (\(count) dropped so far)"
+            return AttemptFailure(.dropped, "forward queue full (\(queueLimit) waiting for \(target)): not forwarded (\(count) dropped so far)")
         case .terminated:
             let count = droppedCount.withLock { $0 += 1; return $0 }
-            return "forwarding has stopped: not forwarded (\(count) dropped so far)"
+            return AttemptFailure(.dropped, "forwarding has stopped: not forwarded (\(count) dropped so far)")
         @unknown default:
-            return "not forwarded"
+            return AttemptFailure(.other, "not forwarded")
         }
     }
 
-    private func droppedAttempt(_ request: CapturedRequest, reason: String) -> ReplayAttempt {
+    private func droppedAttempt(_ request: CapturedRequest, reason: AttemptFailure) -> ReplayAttempt {
         ReplayAttempt(
             kind: .forward, requestID: request.id, startedAt: .now(), targetURL: target, resigned: false, changedHeaders: [],
-            response: nil, error: reason, durationNanoseconds: 0)
+            response: nil, error: reason.message, failure: reason.kind, durationNanoseconds: 0)
     }
 }

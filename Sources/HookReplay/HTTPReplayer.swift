@@ -44,25 +44,31 @@ public final class HTTPReplayer: Sendable {
     }
 
     /// Sends `request` to `url` (see `ReplayTarget.url(for:)` for how the path is chosen).
-    /// Never throws: every failure is the attempt's `error` in plain words, with `response` nil.
+    /// Never throws: every failure is the attempt's `error` in plain words and its `failure` kind,
+    /// with `response` nil.
     /// When the response body was cut at `maxResponseBody`, `response` is set and `error` says so.
     public func replay(_ request: CapturedRequest, to url: String, options: ReplayOptions = ReplayOptions()) async -> ReplayAttempt {
         let startedAt = CaptureTime.now()
         let clock = ContinuousClock()
         let start = clock.now
-        func attempt(url: String, resigned: Bool, changed: [String], response: CapturedResponse?, error: String?) -> ReplayAttempt {
-            let elapsed = clock.now - start
-            return ReplayAttempt(
+        func attempt(url: String, resigned: Bool, changed: [String], response: CapturedResponse, note: String?) -> ReplayAttempt {
+            ReplayAttempt(
                 requestID: request.id, startedAt: startedAt, targetURL: url, resigned: resigned,
-                changedHeaders: changed, response: response, error: error,
-                durationNanoseconds: Self.nanoseconds(elapsed))
+                changedHeaders: changed, response: response, error: note,
+                durationNanoseconds: Self.nanoseconds(clock.now - start))
+        }
+        func attempt(url: String, resigned: Bool, changed: [String], failure: AttemptFailure) -> ReplayAttempt {
+            ReplayAttempt(
+                requestID: request.id, startedAt: startedAt, targetURL: url, resigned: resigned,
+                changedHeaders: changed, response: nil, error: failure.message, failure: failure.kind,
+                durationNanoseconds: Self.nanoseconds(clock.now - start))
         }
 
         let plan: ReplayPlan
         switch ReplayPlan.make(request, to: url, options: options, now: startedAt) {
         case .success(let p): plan = p
         case .failure(let error):
-            return attempt(url: url, resigned: false, changed: [], response: nil, error: error.description)
+            return attempt(url: url, resigned: false, changed: [], failure: AttemptFailure(error.failure, error.description))
         }
 
         if plan.needsRawBytes {
@@ -73,11 +79,11 @@ public final class HTTPReplayer: Sendable {
                     headers: answer.head.headers.map { HeaderField(name: $0.name, rawValue: Array($0.value.utf8)) },
                     body: Data(answer.body.readableBytesView))
                 let note = answer.truncated ? "response body cut off at \(Self.maxResponseBody / (1024 * 1024)) MiB (the target sent more)" : nil
-                return attempt(url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders, response: captured, error: note)
+                return attempt(url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders, response: captured, note: note)
             } catch {
                 return attempt(
-                    url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders, response: nil,
-                    error: Self.describe(error, target: plan.target, timeout: timeout))
+                    url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders,
+                    failure: Self.describe(error, target: plan.target, timeout: timeout))
             }
         }
 
@@ -109,64 +115,68 @@ public final class HTTPReplayer: Sendable {
                 status: Int(response.status.code), headers: responseHeaders,
                 body: Data(body.readableBytesView))
             let note = truncated ? "response body cut off at \(Self.maxResponseBody / (1024 * 1024)) MiB (the target sent more)" : nil
-            return attempt(url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders, response: captured, error: note)
+            return attempt(url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders, response: captured, note: note)
         } catch {
             return attempt(
-                url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders, response: nil,
-                error: Self.describe(error, target: plan.target, timeout: timeout))
+                url: plan.url, resigned: plan.resigned, changed: plan.changedHeaders,
+                failure: Self.describe(error, target: plan.target, timeout: timeout))
         }
     }
 
-    /// A client error in plain words.
-    static func describe(_ error: any Error, target: ReplayTarget, timeout: Duration) -> String {
+    /// A client error in plain words, with its kind.
+    static func describe(_ error: any Error, target: ReplayTarget, timeout: Duration) -> AttemptFailure {
         let seconds = timeoutText(timeout)
+        let waiting = AttemptFailure(.timeout, "timed out after \(seconds) waiting for \(target.endpoint)")
+        let connecting = AttemptFailure(.timeout, "timed out after \(seconds) connecting to \(target.endpoint)")
+        let closedEarly = AttemptFailure(.other, "\(target.endpoint) closed the connection without a complete answer")
+        let cancelled = AttemptFailure(.other, "cancelled")
         if let http = error as? HTTPClientError {
             switch http {
             case .deadlineExceeded, .readTimeout, .writeTimeout, .getConnectionFromPoolTimeout:
-                return "timed out after \(seconds) waiting for \(target.endpoint)"
+                return waiting
             case .connectTimeout:
-                return "timed out after \(seconds) connecting to \(target.endpoint)"
+                return connecting
             case .tlsHandshakeTimeout:
-                return "TLS handshake failed: timed out after \(seconds) with \(target.endpoint)"
+                return AttemptFailure(.tls, "TLS handshake failed: timed out after \(seconds) with \(target.endpoint)")
             case .remoteConnectionClosed:
-                return "\(target.endpoint) closed the connection without a complete answer"
+                return closedEarly
             case .invalidURL, .emptyHost, .emptyScheme:
-                return "invalid URL: \(http)"
+                return AttemptFailure(.unsent, "invalid URL: \(http)")
             case .cancelled:
-                return "cancelled"
+                return cancelled
             default:
                 break
             }
         }
-        if error is CancellationError { return "cancelled" }
+        if error is CancellationError { return cancelled }
         if let raw = error as? RawExchangeError {
             switch raw {
-            case .timedOut: return "timed out after \(seconds) waiting for \(target.endpoint)"
-            case .closedEarly: return "\(target.endpoint) closed the connection without a complete answer"
-            case .tlsUnavailable: return "TLS handshake failed with \(target.endpoint): TLS could not be set up here"
+            case .timedOut: return waiting
+            case .closedEarly: return closedEarly
+            case .tlsUnavailable: return AttemptFailure(.tls, "TLS handshake failed with \(target.endpoint): TLS could not be set up here")
             }
         }
         if let channel = error as? ChannelError, case .connectTimeout = channel {
-            return "timed out after \(seconds) connecting to \(target.endpoint)"
+            return connecting
         }
         if let code = findErrno(in: error) {
             switch code {
-            case ECONNREFUSED: return "connection refused by \(target.endpoint)"
-            case ECONNRESET: return "connection reset by \(target.endpoint)"
-            case ETIMEDOUT: return "timed out after \(seconds) connecting to \(target.endpoint)"
-            case ENETUNREACH, EHOSTUNREACH: return "\(target.endpoint) is unreachable (no route to host)"
-            case EPIPE: return "\(target.endpoint) closed the connection while the request was being sent"
-            default: return "cannot reach \(target.endpoint): \(String(cString: strerror(code)))"
+            case ECONNREFUSED: return AttemptFailure(.refused, "connection refused by \(target.endpoint)")
+            case ECONNRESET: return AttemptFailure(.reset, "connection reset by \(target.endpoint)")
+            case ETIMEDOUT: return connecting
+            case ENETUNREACH, EHOSTUNREACH: return AttemptFailure(.other, "\(target.endpoint) is unreachable (no route to host)")
+            case EPIPE: return AttemptFailure(.other, "\(target.endpoint) closed the connection while the request was being sent")
+            default: return AttemptFailure(.other, "cannot reach \(target.endpoint): \(String(cString: strerror(code)))")
             }
         }
         if findResolutionFailure(in: error) {
-            return "cannot resolve host \(target.host)"
+            return AttemptFailure(.dns, "cannot resolve host \(target.host)")
         }
         let typeName = String(reflecting: type(of: error))
         if typeName.contains("SSL") || typeName.contains("TLS") {
-            return "TLS handshake failed with \(target.endpoint): \(tlsReason(String(describing: error)))"
+            return AttemptFailure(.tls, "TLS handshake failed with \(target.endpoint): \(tlsReason(String(describing: error)))")
         }
-        return "request to \(target.endpoint) failed: \(error)"
+        return AttemptFailure(.other, "request to \(target.endpoint) failed: \(error)")
     }
 
     /// The useful part of a BoringSSL/NIOSSL error text, with a hint for the common cases.
@@ -221,5 +231,16 @@ public final class HTTPReplayer: Sendable {
     static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// Why an attempt got no response: its kind, and the same in plain words.
+struct AttemptFailure: Sendable, Hashable {
+    var kind: ReplayFailure
+    var message: String
+
+    init(_ kind: ReplayFailure, _ message: String) {
+        self.kind = kind
+        self.message = message
     }
 }

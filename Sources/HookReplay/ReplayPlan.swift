@@ -31,7 +31,7 @@ public struct ReplayTarget: Sendable, Hashable {
     /// Parses a target URL; the error says in plain words what is wrong.
     public static func parse(_ text: String) -> Result<ReplayTarget, ReplayPlanError> {
         func bad(_ why: String) -> Result<ReplayTarget, ReplayPlanError> {
-            .failure(ReplayPlanError("invalid URL \(quoted(text)): \(why)"))
+            .failure(ReplayPlanError("invalid URL \(quoted(text)): \(why)", failure: .unsent))
         }
         if text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F }) {
             return bad("it contains spaces, control characters or non-ASCII characters (percent-encode them)")
@@ -94,7 +94,7 @@ public struct ReplayTarget: Sendable, Hashable {
         let base = "\(scheme)://\(authority)"
         if let pathAndQuery { return .success(base + pathAndQuery) }
         guard let target = String(validatingUTF8Bytes: request.rawTarget) else {
-            return .failure(ReplayPlanError("the captured target has bytes that are not UTF-8; give the path in --to"))
+            return .failure(ReplayPlanError("the captured target has bytes that are not UTF-8; give the path in --to", failure: .other))
         }
         var path = target
         if !path.hasPrefix("/") {
@@ -108,7 +108,7 @@ public struct ReplayTarget: Sendable, Hashable {
             }
         }
         if let bad = path.unicodeScalars.first(where: { $0.value <= 0x20 || $0.value >= 0x7F }) {
-            return .failure(ReplayPlanError("the captured target contains \(describe(bad)), which cannot go in a URL; give the path in --to"))
+            return .failure(ReplayPlanError("the captured target contains \(describe(bad)), which cannot go in a URL; give the path in --to", failure: .other))
         }
         if let hash = path.firstIndex(of: "#") { path = String(path[..<hash]) }
         return .success(base + path)
@@ -118,7 +118,14 @@ public struct ReplayTarget: Sendable, Hashable {
 /// Why a replay could not be prepared (nothing was sent).
 public struct ReplayPlanError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The kind the attempt records: `.unsent` for an invalid URL, an unsafe header or a failed
+    /// re-signing; `.other` for a capture that cannot be replayed as it is.
+    public var failure: ReplayFailure
+
+    public init(_ description: String, failure: ReplayFailure) {
+        self.description = description
+        self.failure = failure
+    }
 }
 
 /// Exactly what goes out for a replay, computed without any I/O.
@@ -160,20 +167,20 @@ public struct ReplayPlan: Sendable, Hashable {
         case .failure(let e): return .failure(e)
         }
         if let refusal = request.refusal {
-            return .failure(ReplayPlanError("capture #\(request.id) was refused (\(refusal.rawValue)) and its body was not kept; nothing to replay"))
+            return .failure(ReplayPlanError("capture #\(request.id) was refused (\(refusal.rawValue)) and its body was not kept; nothing to replay", failure: .other))
         }
         guard !request.method.isEmpty, request.method.utf8.allSatisfy(isHTTPTokenByte) else {
-            return .failure(ReplayPlanError("the captured method is not a valid HTTP token"))
+            return .failure(ReplayPlanError("the captured method is not a valid HTTP token", failure: .other))
         }
 
         var source = request.headers
         if options.resign {
             guard let verifier = options.verifier else {
-                return .failure(ReplayPlanError("cannot re-sign: no secrets configured"))
+                return .failure(ReplayPlanError("cannot re-sign: no secrets configured", failure: .unsent))
             }
             switch verifier.resign(request, now: now, targetURL: url) {
             case .success(let headers): source = headers
-            case .failure(let error): return .failure(ReplayPlanError(error.description))
+            case .failure(let error): return .failure(ReplayPlanError(error.description, failure: .unsent))
             }
         }
 
@@ -202,20 +209,20 @@ public struct ReplayPlan: Sendable, Hashable {
 
         for field in headers {
             guard field.hasTokenName else {
-                return .failure(ReplayPlanError("refusing to send: header name \(quoted(field.name)) is not a valid HTTP token"))
+                return .failure(ReplayPlanError("refusing to send: header name \(quoted(field.name)) is not a valid HTTP token", failure: .unsent))
             }
             if let what = field.lineBreakOrNUL {
-                return .failure(ReplayPlanError("refusing to send: the value of header \(field.name) contains \(what), which could split the request"))
+                return .failure(ReplayPlanError("refusing to send: the value of header \(field.name) contains \(what), which could split the request", failure: .unsent))
             }
             if let byte = field.rawValue.first(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
-                return .failure(ReplayPlanError("refusing to send: the value of header \(field.name) contains the control byte 0x\(String(byte, radix: 16, uppercase: true))"))
+                return .failure(ReplayPlanError("refusing to send: the value of header \(field.name) contains the control byte 0x\(String(byte, radix: 16, uppercase: true))", failure: .unsent))
             }
         }
 
         let method = request.method
         let noBodyMethods: Set<String> = ["GET", "HEAD", "DELETE", "CONNECT", "TRACE"]
         if method == "TRACE" && !request.body.isEmpty {
-            return .failure(ReplayPlanError("cannot replay a TRACE request with a body"))
+            return .failure(ReplayPlanError("cannot replay a TRACE request with a body", failure: .other))
         }
         let contentLength: Int? = (request.body.isEmpty && noBodyMethods.contains(method)) ? nil : request.body.count
 

@@ -154,7 +154,33 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                         AND sig_status = ? AND instr(sig_detail, ?) > 0;
                 """, arguments: [VerdictStatus.invalid.rawValue, SignatureSummary.notDiagnosedNote])
         }
+        migrator.registerMigration("v6-replay-failure") { db in
+            // The kind of a failed attempt (a `ReplayFailure` raw value), NULL when the target
+            // answered. Attempts stored without it are classified here from their message.
+            try db.execute(sql: "ALTER TABLE replay ADD COLUMN failure TEXT")
+            let unanswered = try Row.fetchAll(db, sql: "SELECT id, error FROM replay WHERE response_status IS NULL")
+            for row in unanswered {
+                let failure = Self.failureOfOldRow(message: row["error"])
+                try db.execute(sql: "UPDATE replay SET failure = ? WHERE id = ?", arguments: [failure.rawValue, row["id"]])
+            }
+        }
         return migrator
+    }
+
+    /// The kind of failure of a row stored before the `failure` column, read from its message:
+    /// the messages `HTTPReplayer`, `ReplayPlan` and `Forwarder` wrote then start with these words.
+    private static func failureOfOldRow(message: String?) -> ReplayFailure {
+        let text = message ?? ""
+        if text.hasPrefix("connection refused") { return .refused }
+        if text.hasPrefix("connection reset") { return .reset }
+        if text.hasPrefix("timed out") { return .timeout }
+        if text.hasPrefix("TLS handshake failed") { return .tls }
+        if text.hasPrefix("cannot resolve host") { return .dns }
+        if text.hasPrefix("forward queue full") || text.hasPrefix("forwarding has stopped") { return .dropped }
+        if text.hasPrefix("invalid URL") || text.hasPrefix("refusing to send") || text.hasPrefix("cannot re-sign") {
+            return .unsent
+        }
+        return .other
     }
 
     private static let summaryColumns =
@@ -393,14 +419,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             try db.execute(
                 sql: """
                     INSERT INTO replay (request_id, kind, started_at, target_url, resigned, changed_headers, response_status,
-                        response_headers, response_body, error, duration_ns)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        response_headers, response_body, error, failure, duration_ns)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     attempt.requestID, attempt.kind.rawValue, attempt.startedAt.nanosecondsSince1970, attempt.targetURL, attempt.resigned,
                     attempt.changedHeaders.joined(separator: "\n"), attempt.response?.status,
                     attempt.response.map { HeaderCoding.encode($0.headers) }, attempt.response?.body, attempt.error,
-                    attempt.durationNanoseconds,
+                    attempt.failure?.rawValue, attempt.durationNanoseconds,
                 ])
             var stored = attempt
             stored.id = db.lastInsertedRowID
@@ -422,9 +448,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                             status: status, headers: try HeaderCoding.decode(row["response_headers"] ?? Data()),
                             body: row["response_body"] ?? Data())
                     },
-                    error: row["error"], durationNanoseconds: row["duration_ns"])
+                    error: row["error"], failure: Self.failure(row), durationNanoseconds: row["duration_ns"])
             }
         }
+    }
+
+    /// The `failure` column of a `replay` row (nil for a value this version does not know).
+    private static func failure(_ row: Row) -> ReplayFailure? {
+        (row["failure"] as String?).flatMap(ReplayFailure.init(rawValue:))
     }
 
     public func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
@@ -439,14 +470,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT request_id, kind, target_url, response_status, error, duration_ns FROM replay
+                        SELECT request_id, kind, target_url, response_status, error, failure, duration_ns FROM replay
                         WHERE id IN (SELECT MAX(id) FROM replay WHERE request_id IN (\(placeholders)) GROUP BY request_id)
                         """,
                     arguments: StatementArguments(chunk))
                 for row in rows {
                     let outcome = ReplayOutcome(
                         requestID: row["request_id"], kind: ReplayKind(rawValue: row["kind"] ?? "") ?? .replay, targetURL: row["target_url"], status: row["response_status"],
-                        error: row["error"], durationNanoseconds: row["duration_ns"])
+                        error: row["error"], failure: Self.failure(row), durationNanoseconds: row["duration_ns"])
                     outcomes[outcome.requestID] = outcome
                 }
             }

@@ -9,12 +9,12 @@ import TermUI
 @Suite struct ForwardColumnTests {
     static let target = "http://127.0.0.1:3000"
 
-    static func attempt(_ id: Int64, status: Int?, error: String? = nil, milliseconds: Double = 12,
+    static func attempt(_ id: Int64, status: Int?, error: String? = nil, failure: ReplayFailure? = nil, milliseconds: Double = 12,
                         headers: [HeaderField] = [], body: [UInt8] = [], kind: ReplayKind = .forward) -> ReplayAttempt {
         ReplayAttempt(
             kind: kind, requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target + "/x", resigned: false,
             changedHeaders: ["Host"], response: status.map { CapturedResponse(status: $0, headers: headers, body: Data(body)) },
-            error: error, durationNanoseconds: Int64(milliseconds * 1_000_000))
+            error: error, failure: failure, durationNanoseconds: Int64(milliseconds * 1_000_000))
     }
 
     /// The row of the list that shows capture `id` (the id is right-aligned in the first column),
@@ -45,7 +45,7 @@ import TermUI
         #expect(Self.row(h.screen(), id: 2)?.hasSuffix(" →201 12ms") == true)
 
         try await h.capture(Sample.request("/down", second: 3))
-        await h.send(.replayRecorded(Self.attempt(4, status: nil, error: "connection refused by 127.0.0.1:3000", milliseconds: 0.3)))
+        await h.send(.replayRecorded(Self.attempt(4, status: nil, error: "connection refused by 127.0.0.1:3000", failure: .refused, milliseconds: 0.3)))
         #expect(Self.row(h.screen(), id: 4)?.hasSuffix(" →refused") == true)
         try await h.capture(Sample.request("/slow", second: 4))
         await h.send(.replayRecorded(Self.attempt(5, status: 503, milliseconds: 1_520)))
@@ -128,16 +128,20 @@ import TermUI
     }
 
     @Test func replayOutcomeWords() {
-        func word(_ error: String) -> String? {
-            ReplayOutcome(requestID: 1, targetURL: "", status: nil, error: error, durationNanoseconds: 0).failureWord
+        // The word comes from the kind; the message is only shown elsewhere.
+        func word(_ error: String, _ failure: ReplayFailure?) -> String? {
+            ReplayOutcome(requestID: 1, targetURL: "", status: nil, error: error, failure: failure, durationNanoseconds: 0).failureWord
         }
-        #expect(word("connection refused by 127.0.0.1:1") == "refused")
-        #expect(word("timed out after 30 s waiting for h:1") == "timeout")
-        #expect(word("TLS handshake failed with h:1: certificate not trusted") == "TLS")
-        #expect(word("cannot resolve host nope.invalid") == "DNS")
-        #expect(word("forward queue full (10000 waiting for x): not forwarded (1 dropped so far)") == "dropped")
-        #expect(word("cannot re-sign: no secret for stripe") == "unsent")
-        #expect(word("something else") == "ERR")
+        #expect(word("connection refused by 127.0.0.1:1", .refused) == "refused")
+        #expect(word("connection reset by 127.0.0.1:1", .reset) == "reset")
+        #expect(word("timed out after 30 s waiting for h:1", .timeout) == "timeout")
+        #expect(word("TLS handshake failed with h:1: certificate not trusted", .tls) == "TLS")
+        #expect(word("cannot resolve host nope.invalid", .dns) == "DNS")
+        #expect(word("forward queue full (10000 waiting for x): not forwarded (1 dropped so far)", .dropped) == "dropped")
+        #expect(word("cannot re-sign: no secret for stripe", .unsent) == "unsent")
+        #expect(word("something else", .other) == "ERR")
+        #expect(word("no kind known", nil) == "ERR")
+        #expect(word("connection refused, reworded", .other) == "ERR")
         #expect(ReplayOutcome(requestID: 1, targetURL: "", status: 200, error: "cut off", durationNanoseconds: 0).failureWord == nil)
         func duration(_ ms: Double) -> String {
             ReplayOutcome(requestID: 1, targetURL: "", status: 200, error: nil, durationNanoseconds: Int64(ms * 1_000_000)).shortDuration

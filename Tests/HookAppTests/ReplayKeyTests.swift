@@ -103,7 +103,7 @@ import TermUI
         let store = try await Sample.store([Sample.request("/a"), Sample.request("/b", second: 1)])
         _ = try await store.addReplay(ReplayAttempt(
             requestID: 1, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: "http://127.0.0.1:1/", resigned: false,
-            changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 1))
+            changedHeaders: [], response: nil, error: "connection refused", failure: .refused, durationNanoseconds: 1))
         var h = await AppHarness(store: store)
         #expect(Set(h.state.replay.marks.keys) == [1])
         #expect(h.screen()[2].contains("↻1"))

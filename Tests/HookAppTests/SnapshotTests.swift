@@ -46,7 +46,7 @@ import TermUI
         _ = try await store.addReplay(ForwardColumnTests.attempt(1, status: 200, milliseconds: 4.2))
         var h = await AppHarness(store: store, forwardTarget: ForwardColumnTests.target)
         try await h.capture(Sample.request("/hooks/new", second: 3))
-        await h.send(.replayRecorded(ForwardColumnTests.attempt(2, status: nil, error: "timed out after 30 s waiting for 127.0.0.1:3000", milliseconds: 30_000)))
+        await h.send(.replayRecorded(ForwardColumnTests.attempt(2, status: nil, error: "timed out after 30 s waiting for 127.0.0.1:3000", failure: .timeout, milliseconds: 30_000)))
         try Snapshot.check(h.screen(), named: "forwarding_80x24", expected: Snapshots.forwarding_80x24)
     }
 

@@ -38,6 +38,7 @@ struct HTTPReplayerTests {
         await server.stop()
 
         #expect(attempt.error == nil)
+        #expect(attempt.failure == nil)
         #expect(attempt.targetURL == "http://127.0.0.1:\(port)/hooks/x?a=%41&b=1&c=%2F")
         #expect(attempt.requestID == 1)
         let expectedHead = "POST /hooks/x?a=%41&b=1&c=%2F HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nX-Dup: 1\r\nx-dup: 2\r\n"
@@ -144,6 +145,7 @@ struct HTTPReplayerTests {
             let attempt = await replayer.replay(request, to: "http://127.0.0.1:\(port)")
             #expect(attempt.response == nil)
             #expect(attempt.error?.contains("refusing to send: the value of header X-Bad contains") == true)
+            #expect(attempt.failure == .unsent)
         }
         await replayer.shutdown()
         await server.stop()
@@ -160,6 +162,7 @@ struct HTTPReplayerTests {
         await replayer.shutdown()
         #expect(attempt.response == nil)
         #expect(attempt.error == "connection refused by 127.0.0.1:\(port)")
+        #expect(attempt.failure == .refused)
     }
 
     @Test("a target that never answers times out with a plain message")
@@ -172,6 +175,7 @@ struct HTTPReplayerTests {
         await server.stop()
         #expect(attempt.response == nil)
         #expect(attempt.error?.hasPrefix("timed out after 300 ms") == true)
+        #expect(attempt.failure == .timeout)
         #expect(server.requests.count == 1)
     }
 
@@ -185,6 +189,7 @@ struct HTTPReplayerTests {
         await replayer.shutdown()
         #expect(attempt.response == nil)
         #expect(attempt.error?.hasPrefix("invalid URL") == true)
+        #expect(attempt.failure == .unsent)
     }
 
     @Test("an unknown host name says it cannot be resolved")
@@ -194,6 +199,7 @@ struct HTTPReplayerTests {
         await replayer.shutdown()
         #expect(attempt.response == nil)
         #expect(attempt.error == "cannot resolve host no-such-host.invalid")
+        #expect(attempt.failure == .dns)
     }
 }
 
@@ -211,12 +217,33 @@ struct ReplayTargetTests {
         #expect(try ReplayTarget.parse("http://h:80").get().hostHeader == "h")
     }
 
+    @Test("each refusal before sending carries the kind of failure the list shows")
+    func refusalKinds() {
+        func kind(_ request: CapturedRequest, to url: String = "http://127.0.0.1:1", options: ReplayOptions = ReplayOptions()) -> ReplayFailure? {
+            guard case .failure(let error) = ReplayPlan.make(request, to: url, options: options) else { return nil }
+            return error.failure
+        }
+        let plain = capture(headers: [], body: [])
+        #expect(kind(plain, to: "ftp://127.0.0.1/") == .unsent)
+        #expect(kind(capture(headers: [HeaderField("Bad Name", "1")], body: [])) == .unsent)
+        #expect(kind(plain, options: ReplayOptions(resign: true)) == .unsent)
+        #expect(kind(plain, options: ReplayOptions(resign: true, verifier: SignatureVerifier(secrets: SecretBook()))) == .unsent)
+        #expect(kind(capture(method: "TRACE", headers: [], body: Array("x".utf8))) == .other)
+        #expect(kind(capture(method: "GE T", headers: [], body: [])) == .other)
+        var refused = plain
+        refused.refusal = .bodyTooLarge
+        #expect(kind(refused) == .other)
+        #expect(kind(plain) == nil)
+    }
+
     @Test func targetWithSpaceIsRefused() {
         let request = CapturedRequest(
             receivedAt: .now(), method: "GET", rawTarget: Array("/a b".utf8), headers: [], remoteAddress: "x",
             body: Data(), response: CapturedResponse(status: 200))
         let plan = ReplayPlan.make(request, to: "http://127.0.0.1:1", options: ReplayOptions())
-        #expect(throws: ReplayPlanError.self) { try plan.get() }
+        #expect(throws: ReplayPlanError("the captured target contains a space, which cannot go in a URL; give the path in --to", failure: .other)) {
+            try plan.get()
+        }
     }
 }
 
@@ -232,6 +259,7 @@ struct HTTPReplayerEdgeTests {
             await replayer.shutdown()
             #expect(attempt.response == nil)
             #expect(attempt.error == "TLS handshake failed with 127.0.0.1:\(port): the target does not speak TLS (plain http?)")
+            #expect(attempt.failure == .tls)
         }
         await server.stop()
     }
@@ -248,6 +276,7 @@ struct HTTPReplayerEdgeTests {
         let response = try #require(attempt.response)
         #expect(response.body.count == HTTPReplayer.maxResponseBody)
         #expect(attempt.error?.contains("cut off at 10 MiB") == true)
+        #expect(attempt.failure == nil)
     }
 
     @Test("unusual but legal target characters go out as captured")
@@ -323,12 +352,14 @@ struct RawBytesReplayTests {
         let replayer = HTTPReplayer(timeout: .milliseconds(300))
         let refused = await replayer.replay(request, to: "http://127.0.0.1:\(closedPort)")
         #expect(refused.error == "connection refused by 127.0.0.1:\(closedPort)")
+        #expect(refused.failure == .refused)
 
         let silent = RecordingServer(respond: false)
         let silentPort = try await silent.start()
         let timedOut = await replayer.replay(request, to: "http://127.0.0.1:\(silentPort)")
         #expect(timedOut.response == nil)
         #expect(timedOut.error == "timed out after 300 ms waiting for 127.0.0.1:\(silentPort)")
+        #expect(timedOut.failure == .timeout)
         // (Whether the silent server read the request before the 300 ms ran out depends on the load.)
         await silent.stop()
 
@@ -336,6 +367,7 @@ struct RawBytesReplayTests {
         let notTLSPort = try await notTLS.start()
         let tls = await replayer.replay(request, to: "https://127.0.0.1:\(notTLSPort)")
         #expect(tls.error == "TLS handshake failed with 127.0.0.1:\(notTLSPort): the target does not speak TLS (plain http?)")
+        #expect(tls.failure == .tls)
         await notTLS.stop()
         await replayer.shutdown()
     }

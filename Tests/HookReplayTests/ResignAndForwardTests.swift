@@ -70,6 +70,7 @@ struct ResignTests {
         #expect(attempt.response == nil)
         #expect(attempt.error?.contains("no secret for stripe") == true)
         #expect(attempt.error?.contains("gh-secret-value") == false)
+        #expect(attempt.failure == .unsent)
         #expect(server.requests.isEmpty)
     }
 }
@@ -124,6 +125,7 @@ struct ForwarderTests {
         #expect(forwarder.dropped == 1)
         let dropped = results.withLock { $0 }
         #expect(dropped.map(\.requestID) == [3])
+        #expect(dropped.first?.failure == .dropped)
         #expect(dropped.first?.error?.hasPrefix("forward queue full (12000 bytes of bodies waiting for http://127.0.0.1:\(port)): not forwarded (1 dropped so far)") == true, "\(String(describing: dropped.first?.error))")
         await server.stop()
         await forwarder.shutdown()
@@ -157,6 +159,7 @@ struct ForwarderTests {
         #expect(forwarder.dropped >= 7)
         let droppedReports = results.withLock { $0 }.filter { $0.error?.contains("forward queue full") == true }
         #expect(droppedReports.count == forwarder.dropped)
+        #expect(droppedReports.allSatisfy { $0.failure == .dropped && $0.kind == .forward })
         // Closing the target fails the waiting ones quickly, so shutdown can drain.
         await server.stop()
         await forwarder.shutdown()
@@ -164,5 +167,6 @@ struct ForwarderTests {
         #expect(results.withLock { $0.count } == 10)
         let after = await forwarder.forwardAndWait(capture(id: 11, headers: [], body: []))
         #expect(after.error?.contains("forwarding has stopped") == true)
+        #expect(after.failure == .dropped)
     }
 }

@@ -315,7 +315,7 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
             error: nil, durationNanoseconds: 1_500_000)
         let failed = ReplayAttempt(
             kind: .forward, requestID: a.id, startedAt: CaptureTime(nanosecondsSince1970: 6), targetURL: "http://127.0.0.1:1/",
-            resigned: false, changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 10)
+            resigned: false, changedHeaders: [], response: nil, error: "connection refused", failure: .refused, durationNanoseconds: 10)
         let storedOK = try await store.addReplay(ok)
         let storedFailed = try await store.addReplay(failed)
         #expect(storedOK.id > 0 && storedFailed.id > storedOK.id)
@@ -328,7 +328,8 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         // The list reads only the newest attempt of each capture, and only for the ids it asks for.
         let latest = try await store.latestReplays(among: [a.id, b.id])
         #expect(latest == [a.id: ReplayOutcome(
-            requestID: a.id, kind: .forward, targetURL: "http://127.0.0.1:1/", status: nil, error: "connection refused", durationNanoseconds: 10)])
+            requestID: a.id, kind: .forward, targetURL: "http://127.0.0.1:1/", status: nil, error: "connection refused",
+            failure: .refused, durationNanoseconds: 10)])
         #expect(latest[a.id]?.failureWord == "refused")
         _ = try await store.addReplay(ok)
         #expect(try await store.latestReplays(among: [a.id]) == [a.id: ReplayOutcome(ok)])
@@ -364,9 +365,89 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(try await reopened.latestReplays(among: [id])[id]?.kind == .replay)
         let forward = try await reopened.addReplay(ReplayAttempt(
             kind: .forward, requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 2), targetURL: "http://127.0.0.1:3000/",
-            resigned: false, changedHeaders: [], response: nil, error: "connection refused", durationNanoseconds: 1))
+            resigned: false, changedHeaders: [], response: nil, error: "connection refused", failure: .refused, durationNanoseconds: 1))
         #expect(try await reopened.replays(ofRequest: id).map(\.kind) == [.replay, .forward])
         #expect(try await reopened.latestReplays(among: [id])[id] == ReplayOutcome(forward))
+    }
+
+    /// Every kind of failure is stored and read back as it was given, whatever the message says.
+    @Test(arguments: StoreKind.allCases)
+    func failureKindsRoundTrip(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let id = try await store.insert(sampleRequest(1)).id
+        var stored: [ReplayAttempt] = []
+        for failure in ReplayFailure.allCases {
+            stored.append(try await store.addReplay(ReplayAttempt(
+                kind: .forward, requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 1), targetURL: "http://127.0.0.1:1/",
+                resigned: false, changedHeaders: [], response: nil, error: "words that match no old rule", failure: failure,
+                durationNanoseconds: 1)))
+            #expect(try await store.latestReplays(among: [id])[id]?.failure == failure)
+        }
+        let answered = try await store.addReplay(ReplayAttempt(
+            requestID: id, startedAt: CaptureTime(nanosecondsSince1970: 2), targetURL: "http://127.0.0.1:1/", resigned: false,
+            changedHeaders: [], response: CapturedResponse(status: 200, headers: [], body: Data()), error: "response body cut off",
+            durationNanoseconds: 1))
+        stored.append(answered)
+        let read = try await store.replays(ofRequest: id)
+        #expect(read == stored)
+        #expect(read.map(\.failure) == ReplayFailure.allCases + [nil])
+        #expect(try await store.latestReplays(among: [id])[id] == ReplayOutcome(answered))
+        #expect(try await store.latestReplays(among: [id])[id]?.failure == nil)
+    }
+
+    /// Attempts stored before the `failure` column get their kind from their message, once, when
+    /// the database is opened.
+    @Test func attemptsFromBeforeTheFailureColumnAreClassifiedByTheirMessage() async throws {
+        let path = temporaryDatabasePath()
+        let id: Int64
+        do {
+            let store = try SQLiteRequestStore(path: path)
+            id = try await store.insert(sampleRequest(1)).id
+        }
+        // Make the file what an older hookscope left: no `failure` column, attempts with messages.
+        let messages: [(status: Int?, error: String?, failure: ReplayFailure?)] = [
+            (nil, "connection refused by 127.0.0.1:3000", .refused),
+            (nil, "connection reset by 127.0.0.1:3000", .reset),
+            (nil, "timed out after 30 s waiting for 127.0.0.1:3000", .timeout),
+            (nil, "TLS handshake failed: timed out after 30 s with 127.0.0.1:3000", .tls),
+            (nil, "cannot resolve host nope.invalid", .dns),
+            (nil, "forward queue full (10000 waiting for x): not forwarded (1 dropped so far)", .dropped),
+            (nil, "forwarding has stopped: not forwarded (2 dropped so far)", .dropped),
+            (nil, "invalid URL 'x': no host", .unsent),
+            (nil, "refusing to send: header name 'a b' is not a valid HTTP token", .unsent),
+            (nil, "cannot re-sign: no secrets configured", .unsent),
+            (nil, "127.0.0.1:3000 closed the connection without a complete answer", .other),
+            (nil, nil, .other),
+            (200, "response body cut off at 10 MiB (the target sent more)", nil),
+            (204, nil, nil),
+        ]
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "ALTER TABLE replay DROP COLUMN failure")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v6-replay-failure'")
+            for message in messages {
+                try db.execute(
+                    sql: """
+                        INSERT INTO replay (request_id, kind, started_at, target_url, resigned, changed_headers, response_status,
+                            response_headers, error, duration_ns)
+                        VALUES (?, 'forward', 1, 'http://127.0.0.1:3000/', 0, '', ?, ?, ?, 5)
+                        """,
+                    arguments: [id, message.status, message.status.map { _ in Data() }, message.error])
+            }
+        }
+        try queue.close()
+        let reopened = try SQLiteRequestStore(path: path)
+        let read = try await reopened.replays(ofRequest: id)
+        #expect(read.map(\.error) == messages.map(\.error))
+        #expect(read.map(\.failure) == messages.map(\.failure))
+        #expect(try await reopened.latestReplays(among: [id])[id]?.failure == nil)
+        // The kind is stored: the words no longer matter once read.
+        let check = try DatabaseQueue(path: path)
+        let column = try await check.read { db in
+            try String?.fetchAll(db, sql: "SELECT failure FROM replay WHERE request_id = ? ORDER BY id", arguments: [id])
+        }
+        try check.close()
+        #expect(column == messages.map { $0.failure?.rawValue })
     }
 
     @Test func defaultLocationFollowsXDG() {
