@@ -25,12 +25,14 @@ let package = Package(
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         // zlib, to decode gzip/deflate bodies for display.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // The scalars that never reach a terminal as they are, for the TUI and the headless escapers.
+        .target(name: "TextSafety"),
         // Pure Swift terminal rendering: cells, grid, widths, sanitizer, widgets.
-        .target(name: "TermUI"),
+        .target(name: "TermUI", dependencies: ["TextSafety"]),
         // The only importer of CNcurses: blits a CellGrid, reads keys, owns the terminal.
         .target(name: "TermCurses", dependencies: ["CNcurses", "TermUI"]),
         // The captured request model, body formatters, exporters.
-        .target(name: "HookCore", dependencies: ["CZlib"]),
+        .target(name: "HookCore", dependencies: ["CZlib", "TextSafety"]),
         // Signature schemes, provider table, diagnosis.
         .target(name: "HookSignatures", dependencies: [
             "HookCore",
@@ -81,7 +83,8 @@ let package = Package(
 
         // Helpers shared by the test targets (not part of the product).
         .target(name: "HookTestSupport", path: "Tests/HookTestSupport"),
-        .testTarget(name: "HookCoreTests", dependencies: ["HookCore", "HookTestSupport"]),
+        .testTarget(name: "TextSafetyTests", dependencies: ["TextSafety"]),
+        .testTarget(name: "HookCoreTests", dependencies: ["HookCore", "TextSafety", "HookTestSupport"]),
         .testTarget(name: "HookSignaturesTests", dependencies: [
             "HookSignatures", "HookCore", "HookTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -97,7 +100,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "TermUITests", dependencies: ["TermUI"]),
+        .testTarget(name: "TermUITests", dependencies: ["TermUI", "TextSafety"]),
         .testTarget(name: "HookListenTests", dependencies: [
             "HookListen", "HookCore", "HookStore", "HookServer", "HookSignatures", "HookTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -125,7 +125,7 @@ public struct AppState: Sendable {
             replay.pendingReplays.remove(attempt.requestID)
             replay.last = attempt
             noteReplay(ReplayOutcome(attempt))
-            let took = String(format: "%.0f ms", Double(attempt.durationNanoseconds) / 1_000_000)
+            let took = Formatting.milliseconds(nanoseconds: attempt.durationNanoseconds, decimals: 0)
             if let response = attempt.response {
                 let resigned = attempt.resigned ? " (re-signed)" : ""
                 status = StatusMessage(

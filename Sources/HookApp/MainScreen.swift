@@ -103,7 +103,7 @@ public enum MainScreen {
             if columns.time { cells.append(TextLine(s.receivedAt.localClockText, Style(.muted))) }
             cells.append(TextLine(s.method, Style(.method, bold: true)))
             cells.append(TextLine([TextSpan(bytes: s.rawTarget)]))
-            cells.append(TextLine(formatSize(s.bodySize)))
+            cells.append(TextLine(Formatting.compactSize(s.bodySize)))
             cells.append(TextLine(s.refusal == nil ? "\(s.responseStatus)" : "\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
             cells.append(TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status)))
             if columns.replay {
@@ -150,16 +150,6 @@ public enum MainScreen {
             column += w + 1
             if column >= maxX { break }
         }
-    }
-
-    public static func formatSize(_ bytes: Int) -> String {
-        if bytes < 1024 { return "\(bytes)B" }
-        let units = ["K", "M", "G", "T"]
-        var value = Double(bytes) / 1024
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
-        let rounded = (value * 10).rounded() / 10
-        return value >= 100 ? "\(Int(value))\(units[unit])" : "\(rounded)\(units[unit])"
     }
 
     public static func verdictStyle(_ status: VerdictStatus) -> Style {
@@ -254,7 +244,7 @@ public enum MainScreen {
     /// The newest replay of the selected capture: where it went, what came back, how long it took.
     static func replayLines(_ replay: ReplayAttempt) -> [TextLine] {
         var lines: [TextLine] = []
-        let took = String(format: "%.1f ms", Double(replay.durationNanoseconds) / 1_000_000)
+        let took = Formatting.milliseconds(nanoseconds: replay.durationNanoseconds, decimals: 1)
         var head = TextLine("\(replay.kind == .forward ? "forward" : "replay")\(replay.resigned ? " (re-signed)" : "") → ", Style(.title, bold: true))
         head.append(replay.targetURL, Style(.key))
         lines.append(head)
@@ -285,7 +275,7 @@ public enum MainScreen {
         let body = state.detail.body
         var title = TextLine(Pane.body.title, Style(.title, bold: true))
         if let d = state.detail.request {
-            title.append(" " + MainScreen.formatSize(d.bodySize), Style(.muted))
+            title.append(" " + Formatting.compactSize(d.bodySize), Style(.muted))
         }
         if let view = body.currentView {
             title.append(" [\(view.rawValue) \(body.viewIndex + 1)/\(body.views.count)]", Style(.key))

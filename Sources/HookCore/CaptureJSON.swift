@@ -1,4 +1,5 @@
 import Foundation
+import TextSafety
 
 /// The JSON line of a capture (SPEC.md "Headless JSON lines"), with keys in a fixed order.
 /// Every control character, C1 control, bidi or zero-width character in a string is written as a
@@ -71,7 +72,7 @@ public enum CaptureJSON {
 
     /// Appends `text` as a JSON string literal: `\"`, `\\`, `\n \r \t` (and `\b \f` with
     /// `namingBackspaceAndFormFeed`, as Foundation's encoder writes them), every other C0 control,
-    /// DEL and the characters `TerminalSafety.isUnsafe` names as `\uXXXX`; everything else as is.
+    /// DEL and the characters `Escaping.mustEscape` names as `\uXXXX`; everything else as is.
     static func appendQuoted(_ text: String, to out: inout [UInt8], namingBackspaceAndFormFeed: Bool = false) {
         var text = text
         text.withUTF8 { utf8 in
@@ -107,7 +108,7 @@ public enum CaptureJSON {
                 }
                 // A String's UTF-8 is valid.
                 let (value, length) = scalarValue(at: i, in: utf8)
-                if let scalar = Unicode.Scalar(value), TerminalSafety.isUnsafe(scalar) {
+                if let scalar = Unicode.Scalar(value), Escaping.mustEscape(scalar) {
                     flush(i)
                     if value > 0xFFFF {
                         // Outside the BMP: a surrogate pair.
@@ -144,22 +145,9 @@ extension String {
     }
 }
 
-/// Which characters may act on a terminal or mislead a reader, and how they are written escaped.
+/// How text is written escaped for a terminal when it is not drawn by the TUI. Which characters are
+/// escaped is `Escaping.mustEscape`, the table the TUI's sanitizer uses too.
 public enum TerminalSafety {
-    /// C0 and C1 controls, DEL, bidi overrides/isolates/marks, zero-width and other invisible
-    /// characters (word joiner, invisible operators, interlinear annotation, tag characters), BOM,
-    /// line/paragraph separators: the same set the TUI's `Sanitizer.mustEscape` draws escaped (a
-    /// test holds the two equal over every scalar).
-    public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
-        let v = scalar.value
-        switch v {
-        case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF, 0x061C, 0x180E, 0x00AD: return true
-        case 0xFFF9...0xFFFB, 0xE0000...0xE007F: return true
-        default: return false
-        }
-    }
-
     /// The bytes as text with every unsafe character and invalid UTF-8 byte escaped:
     /// `\x1b` for ASCII controls, `\u{202E}` for Unicode ones, `\xff` for bytes that are not UTF-8.
     /// A literal backslash stays as is. Used for headless lines; the TUI has its own styled sanitizer.
@@ -179,7 +167,7 @@ public enum TerminalSafety {
             out += [UInt8(ascii: "\\"), UInt8(ascii: "x"), HexBody.digits[Int(byte >> 4)], HexBody.digits[Int(byte & 0x0F)]]
         }
         var index = bytes.startIndex
-        // Combining marks in a row: past `maxCombiningMarks` they are escaped, as on the TUI's
+        // Combining marks in a row: past `Escaping.maxCombiningMarks` they are escaped, as on the TUI's
         // screen (thousands on one letter slow a terminal down).
         var marks = 0
         while index < bytes.endIndex {
@@ -198,8 +186,8 @@ public enum TerminalSafety {
             var decoder = UTF8()
             if case .scalarValue(let scalar) = decoder.decode(&iterator) {
                 let next = bytes.index(index, offsetBy: UTF8.width(scalar))
-                marks = isCombiningMark(scalar) ? marks + 1 : 0
-                if isUnsafe(scalar) || marks > maxCombiningMarks {
+                marks = Escaping.isCombiningMark(scalar) ? marks + 1 : 0
+                if Escaping.mustEscape(scalar) || marks > Escaping.maxCombiningMarks {
                     out += Array("\\u{\(String(scalar.value, radix: 16, uppercase: true))}".utf8)
                 } else {
                     out += bytes[index..<next]
@@ -212,16 +200,5 @@ public enum TerminalSafety {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// How many combining marks in a row are printed as they are; the rest are escaped.
-    public static let maxCombiningMarks = 4
-
-    /// A mark drawn on the character before it (accents, enclosing circles).
-    public static func isCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .nonspacingMark, .enclosingMark: true
-        default: false
-        }
     }
 }

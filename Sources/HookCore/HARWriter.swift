@@ -77,7 +77,7 @@ struct HARPrettyWriter {
     }
 
     /// A string as Foundation's encoder writes it (`\b \t \n \f \r` named, other C0 controls as
-    /// `\u00xx`, `/` as is), with DEL and the characters `TerminalSafety.isUnsafe` names as `\uXXXX`.
+    /// `\u00xx`, `/` as is), with DEL and the characters `Escaping.mustEscape` names as `\uXXXX`.
     private mutating func string(_ text: String) {
         CaptureJSON.appendQuoted(text, to: &out, namingBackspaceAndFormFeed: true)
     }

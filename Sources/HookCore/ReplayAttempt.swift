@@ -121,17 +121,9 @@ public struct ReplayOutcome: Sendable, Hashable {
         }
     }
 
-    /// The time taken, short: `12ms`, `1.2s`, `31s`.
-    public var shortDuration: String {
-        let ms = Double(durationNanoseconds) / 1_000_000
-        if ms < 999.5 { return "\(Int(ms.rounded()))ms" }
-        if ms < 9_950 { return String(format: "%.1fs", ms / 1000) }
-        return "\(Int((ms / 1000).rounded()))s"
-    }
+    /// The time taken, short: `12ms`, `1.2s`, `31s` (`Formatting.shortDuration`).
+    public var shortDuration: String { Formatting.shortDuration(nanoseconds: durationNanoseconds) }
 
-    /// The time taken for a line of text: `12.3 ms`, `1.25 s`.
-    public var durationText: String {
-        let ms = Double(durationNanoseconds) / 1_000_000
-        return ms < 1000 ? String(format: "%.1f ms", ms) : String(format: "%.2f s", ms / 1000)
-    }
+    /// The time taken for a line of text: `12.3 ms`, `1.25 s` (`Formatting.duration`).
+    public var durationText: String { Formatting.duration(nanoseconds: durationNanoseconds) }
 }

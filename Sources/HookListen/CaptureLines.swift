@@ -56,22 +56,8 @@ public enum CaptureLine {
         }
     }
 
-    public static func formatSize(_ bytes: Int) -> String {
-        if bytes < 1024 { return "\(bytes) B" }
-        if bytes < 1024 * 1024 { return tenths(bytes, unit: 1024) + " KiB" }
-        guard bytes <= Int.max / 10 else { return String(format: "%.1f MiB", Double(bytes) / (1024 * 1024)) }
-        return tenths(bytes, unit: 1024 * 1024) + " MiB"
-    }
-
-    /// `bytes / unit` with one decimal, rounded like `%.1f` (to nearest, ties to even; the quotient is
-    /// exact in binary since `unit` is a power of two), without `String(format:)`: the headless line
-    /// is built for every capture.
-    public static func tenths(_ bytes: Int, unit: Int) -> String {
-        var tenths = bytes * 10 / unit
-        let remainder = bytes * 10 % unit
-        if remainder > unit / 2 || (remainder == unit / 2 && tenths % 2 == 1) { tenths += 1 }
-        return "\(tenths / 10).\(tenths % 10)"
-    }
+    /// `512 B`, `1.5 KiB`, `2.0 MiB` (`Formatting.size`).
+    public static func formatSize(_ bytes: Int) -> String { Formatting.size(bytes) }
 }
 
 /// `hookscope list`'s lines read from a store: the headless listener makes again from here the

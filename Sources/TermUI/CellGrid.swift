@@ -1,3 +1,5 @@
+import TextSafety
+
 /// One terminal cell: a grapheme (a base scalar plus any combining marks), its style, and whether it is
 /// part of an escape drawn by the sanitizer. A wide character occupies its cell and the next, which is a
 /// continuation cell with empty text.
@@ -161,8 +163,9 @@ public struct CellGrid: Sendable, Hashable {
         return (column, false)
     }
 
-    /// A character and the combining marks drawn on it; more marks are shown as escapes.
-    static let maxScalarsPerCell = 5
+    /// A character and the combining marks drawn on it, as many as `Escaping.maxCombiningMarks`;
+    /// more marks are shown as escapes.
+    static let maxScalarsPerCell = 1 + Escaping.maxCombiningMarks
 
     mutating func placeEllipsis(at x: Int, y: Int, style: Style) {
         guard x >= 0, x < width, y >= 0, y < height else { return }

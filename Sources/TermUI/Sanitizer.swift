@@ -1,6 +1,8 @@
-/// The one place that decides what text may reach the terminal. It works on bytes: controls (C0, C1,
-/// ESC, DEL), CR/LF/TAB/BS, bidi overrides and isolates, zero-width and other invisible format
-/// characters and invalid UTF-8 come out as escape pieces (`\x1b`, `\r`, `\u{202E}`, `\xff`) that the
+import TextSafety
+
+/// The one place that decides how the TUI's text reaches the terminal. It works on bytes: controls (C0,
+/// C1, ESC, DEL), CR/LF/TAB/BS, bidi overrides and isolates, zero-width and other invisible format
+/// characters (the scalars `Escaping.mustEscape` names) and invalid UTF-8 come out as escape pieces (`\x1b`, `\r`, `\u{202E}`, `\xff`) that the
 /// grid draws in the reserved `ColorRole.escaped` style, which literal text never has.
 public enum Sanitizer {
     public enum Mode: Sendable, Hashable {
@@ -107,27 +109,6 @@ public enum Sanitizer {
         "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
     }
 
-    /// Whether a scalar that is valid UTF-8 must still be shown escaped.
-    public static func mustEscape(_ scalar: Unicode.Scalar) -> Bool {
-        let v = scalar.value
-        if v < 0x20 || v == 0x7F { return true }
-        if v >= 0x80 && v <= 0x9F { return true }  // C1 controls
-        switch v {
-        case 0x00AD,                 // soft hyphen (invisible)
-             0x061C,                 // Arabic letter mark
-             0x180E,                 // Mongolian vowel separator
-             0x200B...0x200F,        // zero-width space/non-joiner/joiner, LRM, RLM
-             0x2028...0x202E,        // line/paragraph separators, bidi embeddings and overrides
-             0x2060...0x206F,        // word joiner, invisible operators, bidi isolates, deprecated format
-             0xFEFF,                 // zero-width no-break space / BOM
-             0xFFF9...0xFFFB,        // interlinear annotation
-             0xE0000...0xE007F:      // tag characters
-            return true
-        default:
-            return false
-        }
-    }
-
     private struct Builder {
         var pieces: [Piece] = []
         var literal = String.UnicodeScalarView()
@@ -183,7 +164,7 @@ public enum Sanitizer {
         }
 
         mutating func scalar(_ scalar: Unicode.Scalar) {
-            if Sanitizer.mustEscape(scalar) {
+            if Escaping.mustEscape(scalar) {
                 appendEscape(Sanitizer.escapeText(for: scalar))
             } else {
                 appendLiteral(scalar)

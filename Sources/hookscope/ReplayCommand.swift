@@ -98,13 +98,8 @@ struct Replay: AsyncParsableCommand {
         if let note = attempt.error {
             out += "[\(TerminalSafety.escape(Array(note.utf8)))]\n"
         }
-        out += "\n\(response.status) in \(durationText(attempt.durationNanoseconds))\n"
+        out += "\n\(response.status) in \(Formatting.duration(nanoseconds: attempt.durationNanoseconds))\n"
         return out
-    }
-
-    static func durationText(_ nanoseconds: Int64) -> String {
-        let ms = Double(nanoseconds) / 1_000_000
-        return ms < 1000 ? String(format: "%.1f ms", ms) : String(format: "%.2f s", ms / 1000)
     }
 
     static func reasonPhrase(_ status: Int) -> String? {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TextSafety
 @testable import HookCore
 
 @Suite struct CaptureJSONTests {
@@ -16,7 +17,7 @@ import Testing
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if TerminalSafety.isUnsafe(scalar) {
+                if Escaping.mustEscape(scalar) {
                     if scalar.value > 0xFFFF {
                         let v = scalar.value - 0x10000
                         out += "\\u" + pad4(String(0xD800 + (v >> 10), radix: 16)) + "\\u" + pad4(String(0xDC00 + (v & 0x3FF), radix: 16))
@@ -57,7 +58,7 @@ import Testing
             // A JSON reader gets the same string back.
             let parsed = try JSONSerialization.jsonObject(with: Data("[\(quoted)]".utf8)) as? [String]
             #expect(parsed == [text])
-            #expect(!quoted.unicodeScalars.contains { TerminalSafety.isUnsafe($0) })
+            #expect(!quoted.unicodeScalars.contains { Escaping.mustEscape($0) })
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TextSafety
 @testable import HookCore
 
 /// The reference the HAR writer is held to: Foundation's encoder on the whole document, then DEL,
@@ -19,7 +20,7 @@ func referenceHAR(_ requests: [CapturedRequest], baseURL: String, redact: Redact
         }
         let length = bytes[i] >= 0xF0 ? 4 : bytes[i] >= 0xE0 ? 3 : 2
         let scalar = String(decoding: bytes[i..<(i + length)], as: UTF8.self).unicodeScalars.first!
-        if TerminalSafety.isUnsafe(scalar) {
+        if Escaping.mustEscape(scalar) {
             // JSON escapes UTF-16 code units: outside the BMP (tag characters) a surrogate pair.
             let units = scalar.value > 0xFFFF
                 ? [0xD800 + ((scalar.value - 0x10000) >> 10), 0xDC00 + ((scalar.value - 0x10000) & 0x3FF)]

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TextSafety
 
 @testable import HookCore
 
@@ -22,7 +23,7 @@ import Testing
                 let scalar = Unicode.Scalar(byte)
                 if keepNewlines && byte == 0x0A {
                     out += "\n"
-                } else if TerminalSafety.isUnsafe(scalar) {
+                } else if Escaping.mustEscape(scalar) {
                     out += "\\x" + hex2(byte)
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -34,8 +35,8 @@ import Testing
             var decoder = UTF8()
             if case .scalarValue(let scalar) = decoder.decode(&iterator) {
                 index += UTF8.width(scalar)
-                marks = TerminalSafety.isCombiningMark(scalar) ? marks + 1 : 0
-                if TerminalSafety.isUnsafe(scalar) || marks > TerminalSafety.maxCombiningMarks {
+                marks = Escaping.isCombiningMark(scalar) ? marks + 1 : 0
+                if Escaping.mustEscape(scalar) || marks > Escaping.maxCombiningMarks {
                     out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -86,7 +87,7 @@ import Testing
             }
             // Nothing unsafe survives, whatever came in.
             let out = TerminalSafety.escape(bytes)
-            #expect(!out.unicodeScalars.contains(where: TerminalSafety.isUnsafe), "\(bytes)")
+            #expect(!out.unicodeScalars.contains(where: Escaping.mustEscape), "\(bytes)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TextSafety
 @testable import TermUI
 
 @Suite struct CellGridTests {
@@ -196,7 +197,7 @@ import Testing
                     if !inside && !nextToInside && cell != before[column, y] {
                         problems.append("round \(round): cell \(column),\(y) outside [\(x), \(limit)) changed")
                     }
-                    if let scalar = cell.text.unicodeScalars.first(where: { Sanitizer.mustEscape($0) }) {
+                    if let scalar = cell.text.unicodeScalars.first(where: { Escaping.mustEscape($0) }) {
                         problems.append("round \(round): raw U+\(String(scalar.value, radix: 16)) at \(column),\(y)")
                     }
                     if cell.text.unicodeScalars.count > CellGrid.maxScalarsPerCell {
