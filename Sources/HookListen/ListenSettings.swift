@@ -146,6 +146,19 @@ public struct ListenSettings: Sendable {
             exportDirectory: exportDirectory(environment: environment))
     }
 
+    /// Checks the flags alone (the rules of `resolve`, with no config file): the command runs this
+    /// before it reads the config file, so a bad flag value is reported first, as a usage error,
+    /// whatever is wrong with the file.
+    public static func checkFlags(_ flags: ListenFlags) throws {
+        do {
+            _ = try resolve(flags: flags, environment: [:], config: ConfigFile())
+        } catch let error as UserError where error.isUsage {
+            throw error
+        } catch {
+            // Not a flag's value (a secret, say): reported by `resolve` with everything else.
+        }
+    }
+
     /// `$XDG_STATE_HOME/hookscope/exports`, else `~/.local/state/hookscope/exports`.
     public static func exportDirectory(environment: [String: String]) -> String {
         if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/hookscope/exports" }

@@ -90,6 +90,14 @@ struct Listen: AsyncParsableCommand {
         return flags
     }
 
+    func validate() throws {
+        do {
+            try ListenSettings.checkFlags(flags)
+        } catch let error as UserError {
+            throw ValidationError(error.description)
+        }
+    }
+
     func run() async throws {
         let settings = try ListenSettings.resolve(
             flags: flags, environment: ProcessInfo.processInfo.environment, config: try signatures.loadConfig())

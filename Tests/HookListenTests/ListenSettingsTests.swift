@@ -95,6 +95,18 @@ import Testing
         #expect(fromFlag?.description.hasPrefix(flag + " ") == true, "\(fromFlag?.description ?? "")")
     }
 
+    /// What the command checks before it reads the config file: the flags' values only.
+    @Test func checkingTheFlagsAloneReportsOnlyFlagErrors() throws {
+        var flags = ListenFlags()
+        flags.keep = 0
+        #expect(throws: UserError("--keep must be at least 1, not 0", usage: true)) { try ListenSettings.checkFlags(flags) }
+        // A secret for an unknown provider is not a flag value error; resolve reports it.
+        flags = ListenFlags()
+        flags.secrets = ["nosuchprovider=x"]
+        try ListenSettings.checkFlags(flags)
+        try ListenSettings.checkFlags(ListenFlags())
+    }
+
     @Test func optionsThatExcludeOrNeedEachOther() throws {
         var flags = ListenFlags()
         flags.proxyResponse = true

@@ -118,6 +118,8 @@ import Testing
         (["listen", "--delay", "99999999999999999"], "--delay must be between 0 and 3600000"),
         (["listen", "--delay", "-5"], "--delay must be between 0 and 3600000 milliseconds (one hour), not -5"),
         (["listen", "--keep", "-3"], "--keep must be at least 1"),
+        // Reported before the config file is read, even when that file cannot be read.
+        (["listen", "--keep", "0", "--config", "/dev/null"], "--keep must be at least 1"),
         (["list", "--last", "-5"], "--last must be at least 1"),
         (["listen", "--response-header", "nocolon"], "--response-header"),
         (["show", "notanumber"], "notanumber"),
