@@ -56,7 +56,7 @@ struct StoreSink: CaptureSink {
     /// cooperative pool the TUI runs on, and without looking for the cause of a mismatch: on a JSON
     /// body of a few MB the diagnosis tries re-serialized variants for up to seconds (tens of times
     /// longer in a debug build), and the sender, which may give up after a few seconds, would wait
-    /// for it. Their verdict is stored with `SignatureSummary.diagnosedLaterNote`, and
+    /// for it. Their verdict is stored in the `.deferred` diagnosis state (`DiagnosisBudget.later`), and
     /// `SignatureCatchUp` stores the explanation right after, within the same budget as the others.
     /// Small bodies take microseconds and are verified where they are.
     private func verifiedOffThePool(_ request: CapturedRequest) async -> CapturedRequest {

@@ -46,10 +46,10 @@ struct VerifyContext: Sendable {
     }
 
     /// Ends a mismatch's detail when its cause was not looked for: why, as the budget says.
-    var notDiagnosed: String { diagnosisBudget?.skippedNote ?? SignatureSummary.notDiagnosedNote }
+    var notDiagnosed: String { skippedDiagnosis.note ?? "" }
 
-    /// Every note `notDiagnosed` can be.
-    static let notDiagnosedNotes = [SignatureSummary.notDiagnosedNote, SignatureSummary.diagnosedLaterNote]
+    /// The state of a mismatch whose cause the budget did not let be looked for.
+    var skippedDiagnosis: DiagnosisState { diagnosisBudget?.skipped ?? .skipped }
 
     var body: [UInt8] {
         cache.body.withLock { body in
@@ -180,6 +180,15 @@ struct SchemeOutcome: Sendable {
     var status: VerdictStatus
     var detail: String
     var lines: [String]
+    /// `.complete` unless the detail ends with `notDiagnosed` because the budget ran out.
+    var diagnosis: DiagnosisState = .complete
+
+    /// This outcome, stored as one whose cause was not looked for (`ctx.skippedDiagnosis`).
+    func causeSkipped(_ ctx: VerifyContext) -> SchemeOutcome {
+        var copy = self
+        copy.diagnosis = ctx.skippedDiagnosis
+        return copy
+    }
 }
 
 /// A parsed timestamp and what its age means.

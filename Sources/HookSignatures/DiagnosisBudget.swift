@@ -36,12 +36,12 @@ public final class DiagnosisBudget: Sendable {
     private let refillPerSecond: Double
     private let capacity: Int64
     private let clock: @Sendable () -> UInt64
-    /// What a mismatch's detail says when this budget did not let its cause be looked for.
-    let skippedNote: String
+    /// The state a mismatch is stored in when this budget did not let its cause be looked for.
+    let skipped: DiagnosisState
 
     /// A budget that never lets a diagnosis run, for verdicts whose cause is looked for after the
-    /// sender was answered: their detail says so (`SignatureSummary.diagnosedLaterNote`).
-    public static let later = DiagnosisBudget(share: 0, capacity: .zero, skippedNote: SignatureSummary.diagnosedLaterNote)
+    /// sender was answered (`DiagnosisState.deferred`).
+    public static let later = DiagnosisBudget(share: 0, capacity: .zero, skipped: .deferred)
 
     /// - Parameters:
     ///   - share: the part of one core the diagnoses may use over time (0.1: 100 ms per second).
@@ -51,14 +51,14 @@ public final class DiagnosisBudget: Sendable {
         share: Double = 0.1, capacity: Duration = .milliseconds(500),
         clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
     ) {
-        self.init(share: share, capacity: capacity, clock: clock, skippedNote: SignatureSummary.notDiagnosedNote)
+        self.init(share: share, capacity: capacity, clock: clock, skipped: .skipped)
     }
 
     private init(
         share: Double, capacity: Duration, clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
-        skippedNote: String
+        skipped: DiagnosisState
     ) {
-        self.skippedNote = skippedNote
+        self.skipped = skipped
         let capacityNanoseconds = Self.nanoseconds(capacity)
         self.capacity = capacityNanoseconds
         self.refillPerSecond = share * 1e9

@@ -176,7 +176,10 @@ enum HMACEngine {
         if !parsed.asymmetric.isEmpty {
             let v1a = StandardWebhooksV1a.evaluate(spec, ctx, parsed: parsed, secrets: secrets, lines: &lines)
             switch v1a {
-            case .decided(let status, let detail): return outcome(status, detail)
+            case .decided(let status, let detail, let diagnosis):
+                var decided = outcome(status, detail)
+                decided.diagnosis = diagnosis
+                return decided
             case .continueWithHMAC(let hmacSecrets): secrets = hmacSecrets
             }
         }
@@ -258,7 +261,7 @@ enum HMACEngine {
             diagnose(spec, ctx, parsed: parsed, secrets: secrets, keys: keys, received: received, urls: urls, firstOnly: !wantsLines)
         }) else {
             let also = timestampCheck.flatMap { $0.ok ? nil : $0.problem }.map { "; also \($0)" } ?? ""
-            return outcome(.invalid, "signature mismatch\(also) \(ctx.notDiagnosed)")
+            return outcome(.invalid, "signature mismatch\(also) \(ctx.notDiagnosed)").causeSkipped(ctx)
         }
         for reason in reasons where wantsLines { lines.append("why: \(reason)") }
         if reasons.isEmpty, wantsLines {

@@ -63,14 +63,18 @@ enum OtherSchemes {
             if bodyHashParam.lowercased() != actual {
                 lines.append("body hash: bodySHA256=\(bodyHashParam) in the URL, sha256(body)=\(actual)")
                 var why = "body hash mismatch: the body is not the one Twilio hashed into bodySHA256"
+                var skipped = false
                 let expected = bodyHashParam.lowercased()
                 switch ctx.firstBodyVariant(where: { sha256Hex($0) == expected }) {
                 case .found(let variant): why = "body hash mismatch: bodySHA256 matches the body \(variant.label): \(variant.meaning)"
                 case .notFound: break
-                case .skipped: why += " \(ctx.notDiagnosed)"
+                case .skipped:
+                    why += " \(ctx.notDiagnosed)"
+                    skipped = true
                 }
                 lines.append("why: \(why)")
-                return finish("twilio", lines, secrets.isEmpty ? .noSecret : .invalid, why)
+                let outcome = finish("twilio", lines, secrets.isEmpty ? .noSecret : .invalid, why)
+                return skipped ? outcome.causeSkipped(ctx) : outcome
             }
             lines.append("body hash: matches bodySHA256")
         }
@@ -122,7 +126,7 @@ enum OtherSchemes {
             return reasons
         }
         guard let reasons = diagnosed else {
-            return finish("twilio", lines, .invalid, "signature mismatch \(ctx.notDiagnosed)")
+            return finish("twilio", lines, .invalid, "signature mismatch \(ctx.notDiagnosed)").causeSkipped(ctx)
         }
         reasons.forEach { lines.append("why: \($0)") }
         if reasons.isEmpty { lines.append("why: no URL, port or algorithm variant matches: most likely a different Auth Token (a secondary token does not sign until promoted), or a missing/changed form parameter") }
@@ -159,13 +163,17 @@ enum OtherSchemes {
             return finish("discord", lines, .valid, "signature verifies" + (keys.count > 1 ? " (key #\(index + 1) of \(keys.count))" : ""))
         }
         var why = "signature does not verify with the configured public key (Discord also sends deliberately bad signatures; they must get 401)"
+        var skipped = false
         switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
         case .found(let variant): why = "body: the signature verifies for the body \(variant.label): \(variant.meaning)"
         case .notFound: break
-        case .skipped: why = "signature does not verify with the configured public key \(ctx.notDiagnosed)"
+        case .skipped:
+            why = "signature does not verify with the configured public key \(ctx.notDiagnosed)"
+            skipped = true
         }
         lines.append("why: \(why)")
-        return finish("discord", lines, .invalid, why)
+        let outcome = finish("discord", lines, .invalid, why)
+        return skipped ? outcome.causeSkipped(ctx) : outcome
     }
 
     // MARK: SendGrid (ECDSA P-256)
@@ -205,13 +213,17 @@ enum OtherSchemes {
             return finish("sendgrid", lines, .valid, "signature verifies" + (keys.count > 1 ? " (key #\(index + 1) of \(keys.count))" : ""))
         }
         var why = "signature does not verify with the configured public key"
+        var skipped = false
         switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
         case .found(let variant): why = "body: the signature verifies for the body \(variant.label): \(variant.meaning)"
         case .notFound: break
-        case .skipped: why += " \(ctx.notDiagnosed)"
+        case .skipped:
+            why += " \(ctx.notDiagnosed)"
+            skipped = true
         }
         lines.append("why: \(why)")
-        return finish("sendgrid", lines, .invalid, why)
+        let outcome = finish("sendgrid", lines, .invalid, why)
+        return skipped ? outcome.causeSkipped(ctx) : outcome
     }
 
     // MARK: Mailgun

@@ -5,10 +5,10 @@ extension SignatureSummary {
     /// The detail without the note that the cause was not looked for: for a place that shows the
     /// full report, where the cause is looked for, beside it.
     var detailBesideAFullReport: String {
-        guard causeNotLookedFor else { return detail }
-        return VerifyContext.notDiagnosedNotes.reduce(detail) { detail, note in
-            detail.replacingOccurrences(of: " " + note, with: "").replacingOccurrences(of: note, with: "")
-        }
+        guard causeNotLookedFor, let note = diagnosis.note, detail.hasSuffix(note) else { return detail }
+        var shown = detail.dropLast(note.count)
+        if shown.hasSuffix(" ") { shown = shown.dropLast() }
+        return String(shown)
     }
 
     /// The detail and the lines of a full report (`SignatureVerifier.verify(_:now:).lines`) as the

@@ -152,6 +152,8 @@ public struct SignatureVerifier: Sendable {
             if !without.isEmpty { parts.append("\(without.joined(separator: ", ")) (no secret configured)") }
             lines.append("also possible from the headers: " + parts.joined(separator: "; "))
         }
-        return SignatureReport(summary: SignatureSummary(provider: outcome.provider, status: outcome.status, detail: outcome.detail), lines: lines)
+        return SignatureReport(
+            summary: SignatureSummary(provider: outcome.provider, status: outcome.status, detail: outcome.detail, diagnosis: outcome.diagnosis),
+            lines: lines)
     }
 }

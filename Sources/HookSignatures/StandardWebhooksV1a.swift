@@ -33,7 +33,7 @@ enum StandardWebhooksKeys {
 enum StandardWebhooksV1a {
     enum Result {
         /// The verdict is known from the `v1a` entries.
-        case decided(VerdictStatus, String)
+        case decided(VerdictStatus, String, DiagnosisState = .complete)
         /// Go on with the `v1` HMAC entries, using only these (non-asymmetric) secrets.
         case continueWithHMAC([String])
     }
@@ -101,13 +101,16 @@ enum StandardWebhooksV1a {
             return .continueWithHMAC(hmacSecrets)
         }
         var why = "v1a signature does not verify with the configured public key: a different key pair, or the body, id or timestamp was altered"
+        var diagnosis = DiagnosisState.complete
         switch ctx.firstBodyVariant(where: { verifies($0) != nil }) {
         case .found(let variant): why = "body: the v1a signature verifies for the body \(variant.label): \(variant.meaning)"
         case .notFound: break
-        case .skipped: why = "v1a signature does not verify with the configured public key \(ctx.notDiagnosed)"
+        case .skipped:
+            why = "v1a signature does not verify with the configured public key \(ctx.notDiagnosed)"
+            diagnosis = ctx.skippedDiagnosis
         }
         lines.append("why: \(why)")
         if !check.ok, let problem = check.problem { return .decided(.invalid, "v1a signature mismatch; also \(problem)") }
-        return .decided(.invalid, why)
+        return .decided(.invalid, why, diagnosis)
     }
 }

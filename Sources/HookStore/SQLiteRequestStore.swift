@@ -164,6 +164,16 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 try db.execute(sql: "UPDATE replay SET failure = ? WHERE id = ?", arguments: [failure.rawValue, row["id"]])
             }
         }
+        migrator.registerMigration("v7-sig-diagnosis") { db in
+            // Whether a mismatch's cause was looked for (a `DiagnosisState` raw value; NULL when it
+            // was). Rows stored before it are in the `unexplained` table when it was not; whether
+            // it was skipped or deferred is read from the note their detail ends with.
+            try db.execute(sql: """
+                ALTER TABLE request ADD COLUMN sig_diagnosis TEXT;
+                UPDATE request SET sig_diagnosis = CASE WHEN instr(sig_detail, ?) > 0 THEN ? ELSE ? END
+                    WHERE id IN (SELECT id FROM unexplained);
+                """, arguments: [SignatureSummary.diagnosedLaterNote, DiagnosisState.deferred.rawValue, DiagnosisState.skipped.rawValue])
+        }
         return migrator
     }
 
@@ -184,7 +194,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     }
 
     private static let summaryColumns =
-        "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail"
+        "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail, sig_diagnosis"
 
     // MARK: writing
 
@@ -282,8 +292,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     private static let insertSQL = """
         INSERT INTO request (received_at, method, target, http_version, remote, body_size, chunked,
             refusal, response_status, sig_provider, sig_status, sig_detail, headers,
-            response_headers, response_body, body)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            response_headers, response_body, body, sig_diagnosis)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts one capture with the prepared INSERT, binding every value straight from the capture
@@ -332,6 +342,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         scratch.withUnsafeBytes { bind(14, $0) }
         request.response.body.withUnsafeBytes { bind(15, $0) }
         request.body.withUnsafeBytes { bind(16, $0) }
+        bind(17, Self.storedDiagnosis(request.signature))
         if code == SQLITE_OK {
             code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
@@ -354,11 +365,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {
         guard !updates.isEmpty else { return }
         try await pool.write { db in
-            let statement = try db.cachedStatement(sql: "UPDATE request SET sig_provider = ?, sig_status = ?, sig_detail = ? WHERE id = ?")
+            let statement = try db.cachedStatement(
+                sql: "UPDATE request SET sig_provider = ?, sig_status = ?, sig_detail = ?, sig_diagnosis = ? WHERE id = ?")
             let note = try db.cachedStatement(sql: Self.noteUnexplainedSQL)
             let explained = try db.cachedStatement(sql: "DELETE FROM unexplained WHERE id = ?")
             for (id, signature) in updates {
-                try statement.execute(arguments: [signature.provider, signature.status.rawValue, signature.detail, id])
+                try statement.execute(arguments: [
+                    signature.provider, signature.status.rawValue, signature.detail, Self.storedDiagnosis(signature), id,
+                ])
                 if db.changesCount == 0 { continue }
                 try (signature.causeNotLookedFor ? note : explained).execute(arguments: [id])
             }
@@ -550,7 +564,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         SignatureSummary(
             provider: row["sig_provider"],
             status: VerdictStatus(rawValue: row["sig_status"] ?? "") ?? .unsigned,
-            detail: row["sig_detail"] ?? "")
+            detail: row["sig_detail"] ?? "",
+            diagnosis: (row["sig_diagnosis"] as String?).flatMap(DiagnosisState.init(rawValue:)) ?? .complete)
+    }
+
+    /// The `sig_diagnosis` column: NULL when the cause was looked for, so that the column costs
+    /// nothing on almost every row.
+    private static func storedDiagnosis(_ signature: SignatureSummary) -> String? {
+        signature.diagnosis == .complete ? nil : signature.diagnosis.rawValue
     }
 
     private static func summary(from row: Row) -> RequestSummary {

@@ -93,6 +93,7 @@ final class BatchLog: Sendable {
         #expect(large.signature.status == .invalid)
         #expect(large.signature.detail.contains(SignatureSummary.diagnosedLaterNote), "\(large.signature.detail)")
         #expect(large.signature.causeNotLookedFor)
+        #expect(large.signature.diagnosis == .deferred)
         // The store keeps it apart for the catch-up to explain.
         #expect(try await store.unexplainedIDs(afterID: 0, limit: 10) == [large.id])
         // A small body's mismatch is explained at once.
@@ -100,6 +101,7 @@ final class BatchLog: Sendable {
             sampleCapture(body: "{\"hello\": \"world\"}", headers: [HeaderField("Stripe-Signature", stripeVectorHeader)]))
         #expect(small.signature.status == .invalid)
         #expect(!small.signature.causeNotLookedFor)
+        #expect(small.signature.diagnosis == .complete)
         #expect(small.signature.detail.contains("whitespace between JSON tokens removed"), "\(small.signature.detail)")
     }
 }

@@ -89,9 +89,13 @@ final class ManualClock: Sendable {
             #expect(full.status == .invalid)
             #expect(none.detail.contains(SignatureSummary.notDiagnosedNote), "\(none.detail)")
             #expect(none.causeNotLookedFor)
+            #expect(none.diagnosis == .skipped)
             #expect(!full.detail.contains(SignatureSummary.notDiagnosedNote))
+        } else {
+            #expect(none.diagnosis == .complete)
         }
         #expect(!full.causeNotLookedFor)
+        #expect(full.diagnosis == .complete)
         #expect(full.detailBesideAFullReport == full.detail)
         if none.causeNotLookedFor {
             #expect(!none.detailBesideAFullReport.contains("cause not looked for"))
@@ -104,6 +108,7 @@ final class ManualClock: Sendable {
         #expect(later.causeNotLookedFor == none.causeNotLookedFor)
         if none.causeNotLookedFor {
             #expect(later.detail.contains(SignatureSummary.diagnosedLaterNote), "\(later.detail)")
+            #expect(later.diagnosis == .deferred)
             #expect(!later.detail.contains(SignatureSummary.notDiagnosedNote))
             #expect(later.detailBesideAFullReport == none.detailBesideAFullReport)
         } else {
@@ -129,5 +134,26 @@ final class ManualClock: Sendable {
         let signingTheBody = SignedFixture.all.map(\.provider).filter { !["mailgun", "gitlab"].contains($0) }
         #expect(explained == signingTheBody)
         #expect(notLookedFor == signingTheBody)
+    }
+
+    /// Code decides on the state, not on the words: a detail that merely contains a note is not a
+    /// cause left unlooked-for, and a reworded detail in the skipped state still is; the pane
+    /// drops the note only where the state put it.
+    @Test func theStateDecidesNotTheWords() {
+        let note = SignatureSummary.notDiagnosedNote
+        let wordsOnly = SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch \(note)")
+        #expect(!wordsOnly.causeNotLookedFor)
+        #expect(wordsOnly.detailBesideAFullReport == wordsOnly.detail)
+        let reworded = SignatureSummary(provider: "stripe", status: .invalid, detail: "mismatch", diagnosis: .skipped)
+        #expect(reworded.causeNotLookedFor)
+        #expect(reworded.detailBesideAFullReport == "mismatch")
+        let skipped = SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch \(note)", diagnosis: .skipped)
+        #expect(skipped.detailBesideAFullReport == "signature mismatch")
+        // Only a mismatch waits for its cause.
+        #expect(!SignatureSummary(provider: "stripe", status: .valid, detail: "ok", diagnosis: .skipped).causeNotLookedFor)
+        // Imports read the state from the note a file's detail ends with.
+        #expect(DiagnosisState(importedDetail: skipped.detail) == .skipped)
+        #expect(DiagnosisState(importedDetail: "x \(SignatureSummary.diagnosedLaterNote)") == .deferred)
+        #expect(DiagnosisState(importedDetail: "signature mismatch") == .complete)
     }
 }

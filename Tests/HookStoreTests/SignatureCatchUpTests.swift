@@ -10,7 +10,7 @@ import Testing
 /// stores keep those captures apart.
 @Suite struct SignatureCatchUpTests {
     static let unexplained = SignatureSummary(
-        provider: "stripe", status: .invalid, detail: "signature mismatch \(SignatureSummary.notDiagnosedNote)")
+        provider: "stripe", status: .invalid, detail: "signature mismatch \(SignatureSummary.notDiagnosedNote)", diagnosis: .skipped)
     /// The explanation a full diagnosis would give: it names the capture, so a test sees which was redone.
     static func explained(_ request: CapturedRequest) -> SignatureSummary {
         SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch: body of #\(request.id) re-serialized")
@@ -118,6 +118,54 @@ import Testing
 
         let store = try SQLiteRequestStore(path: path)
         #expect(try await store.unexplainedIDs(afterID: 0, limit: 10) == [stored[0].id, stored[2].id])
+    }
+
+    /// Whether a mismatch's cause was looked for is stored as a state, read back as written by
+    /// inserts and by verdict updates, and never taken from the words of the detail.
+    @Test(arguments: StoreKind.allCases)
+    func theDiagnosisStateIsStoredAndReadBack(_ kind: StoreKind) async throws {
+        let store = try kind.make(keep: nil)
+        var deferred = sampleRequest(1)
+        deferred.signature = SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch, reworded", diagnosis: .deferred)
+        var wordsOnly = sampleRequest(2)
+        wordsOnly.signature = SignatureSummary(
+            provider: "stripe", status: .invalid, detail: "signature mismatch \(SignatureSummary.notDiagnosedNote)", diagnosis: .complete)
+        let first = try await store.insert(deferred)
+        let second = try await store.insert(wordsOnly)
+        #expect(try await store.request(id: first.id)?.signature.diagnosis == .deferred)
+        #expect(try await store.request(id: second.id)?.signature.diagnosis == .complete)
+        #expect(try await store.unexplainedIDs(afterID: 0, limit: 10) == [first.id])
+        try await store.updateSignatures([(first.id, Self.explained(first)), (second.id, Self.unexplained)])
+        #expect(try await store.request(id: first.id)?.signature.diagnosis == .complete)
+        #expect(try await store.request(id: second.id)?.signature.diagnosis == .skipped)
+        #expect(try await store.unexplainedIDs(afterID: 0, limit: 10) == [second.id])
+    }
+
+    /// A database written before the state had its column: the captures listed as unexplained
+    /// get theirs, skipped or deferred as their detail's note says; the others are complete.
+    @Test func anOlderDatabaseGetsTheDiagnosisStateOfItsUnexplained() async throws {
+        let path = temporaryDatabasePath()
+        let earlier = try SQLiteRequestStore(path: path)
+        let stored = try await insert(into: earlier, unexplained: [1, 3], count: 5)
+        let deferred = try await earlier.insert({
+            var request = sampleRequest(6)
+            request.signature = SignatureSummary(
+                provider: "stripe", status: .invalid, detail: "signature mismatch \(SignatureSummary.diagnosedLaterNote)", diagnosis: .deferred)
+            return request
+        }())
+        try earlier.close()
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "ALTER TABLE request DROP COLUMN sig_diagnosis; DELETE FROM grdb_migrations WHERE identifier = 'v7-sig-diagnosis'")
+        }
+        try queue.close()
+
+        let store = try SQLiteRequestStore(path: path)
+        #expect(try await store.request(id: stored[0].id)?.signature.diagnosis == .skipped)
+        #expect(try await store.request(id: stored[1].id)?.signature.diagnosis == .complete)
+        #expect(try await store.request(id: stored[2].id)?.signature.diagnosis == .skipped)
+        #expect(try await store.request(id: deferred.id)?.signature.diagnosis == .deferred)
+        #expect(try await store.unexplainedIDs(afterID: 0, limit: 10) == [stored[0].id, stored[2].id, deferred.id])
     }
 
     /// The explained details are written a batch at a time (one transaction each in SQLite), and

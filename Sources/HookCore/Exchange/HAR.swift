@@ -372,7 +372,9 @@ public enum HARImporter {
         }
         let signature: SignatureSummary
         if let info, let status = VerdictStatus(rawValue: info.signatureStatus) {
-            signature = SignatureSummary(provider: info.signatureProvider, status: status, detail: info.signatureDetail)
+            signature = SignatureSummary(
+                provider: info.signatureProvider, status: status, detail: info.signatureDetail,
+                diagnosis: DiagnosisState(importedDetail: info.signatureDetail))
         } else {
             signature = .unsigned
         }

@@ -227,6 +227,40 @@ public enum VerdictStatus: String, Sendable, Hashable, CaseIterable, Codable {
     }
 }
 
+/// Whether the cause of a mismatch was looked for when its verdict was stored. The verdict is
+/// right either way; a cause not looked for is looked for later (`SignatureCatchUp`) and the
+/// detail says so meanwhile (`note`).
+public enum DiagnosisState: String, Sendable, Hashable, CaseIterable {
+    /// The cause was looked for (or there was nothing to look for: the signature matched, or
+    /// there was none).
+    case complete
+    /// The listener's diagnosis budget had run out (a flood of wrong signatures).
+    case skipped
+    /// The body is large: the cause is looked for after the sender was answered.
+    case deferred
+
+    /// The note a mismatch's detail ends with in this state; nil when the cause was looked for.
+    public var note: String? {
+        switch self {
+        case .complete: nil
+        case .skipped: SignatureSummary.notDiagnosedNote
+        case .deferred: SignatureSummary.diagnosedLaterNote
+        }
+    }
+
+    /// The state a detail read from a file stands for: JSON lines and HAR carry it only as the
+    /// note at the end of the detail. Used where captures are imported, nowhere else.
+    public init(importedDetail detail: String) {
+        if detail.hasSuffix(SignatureSummary.diagnosedLaterNote) {
+            self = .deferred
+        } else if detail.hasSuffix(SignatureSummary.notDiagnosedNote) {
+            self = .skipped
+        } else {
+            self = .complete
+        }
+    }
+}
+
 /// The stored outcome of a signature check: what the list, the filter and JSON lines show.
 public struct SignatureSummary: Sendable, Hashable {
     /// Provider id as `hookscope providers` prints it, or nil when no scheme was recognised.
@@ -234,11 +268,14 @@ public struct SignatureSummary: Sendable, Hashable {
     public var status: VerdictStatus
     /// One line saying why.
     public var detail: String
+    /// Whether the cause of a mismatch was looked for; `.complete` for every other verdict.
+    public var diagnosis: DiagnosisState
 
-    public init(provider: String?, status: VerdictStatus, detail: String) {
+    public init(provider: String?, status: VerdictStatus, detail: String, diagnosis: DiagnosisState = .complete) {
         self.provider = provider
         self.status = status
         self.detail = detail
+        self.diagnosis = diagnosis
     }
 
     public static let unsigned = SignatureSummary(provider: nil, status: .unsigned, detail: "no signature header recognised")
@@ -257,7 +294,7 @@ public struct SignatureSummary: Sendable, Hashable {
     /// A mismatch stored without its cause (the diagnosis budget had run out, or the body is
     /// large): the stores keep these apart so that they can be explained later (`SignatureCatchUp`).
     public var causeNotLookedFor: Bool {
-        status == .invalid && (detail.contains(Self.notDiagnosedNote) || detail.contains(Self.diagnosedLaterNote))
+        status == .invalid && diagnosis != .complete
     }
 }
 
