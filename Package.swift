@@ -75,9 +75,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // `hookscope send`: built-in samples, deliveries signed as a provider, bursts.
+        .target(name: "HookSend", dependencies: ["HookCore", "HookSignatures", "HookReplay"]),
         // Commands, option groups and wiring.
         .executableTarget(name: "hookscope", dependencies: [
-            "HookCore", "HookStore", "HookSignatures", "HookReplay", "HookApp", "HookListen", "TermUI", "TermCurses",
+            "HookCore", "HookStore", "HookSignatures", "HookReplay", "HookApp", "HookListen", "HookSend", "TermUI", "TermCurses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -101,6 +103,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "TermUITests", dependencies: ["TermUI", "TextSafety"]),
+        .testTarget(name: "HookSendTests", dependencies: ["HookSend", "HookSignatures", "HookCore", "HookTestSupport"]),
         .testTarget(name: "HookListenTests", dependencies: [
             "HookListen", "HookCore", "HookStore", "HookServer", "HookSignatures", "HookTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -20,7 +20,9 @@ public final class HTTPReplayer: Sendable {
     /// For https through `RawExchange`; nil when it cannot be made (then such replays say so).
     private let tlsContext: NIOSSLContext?
 
-    public init(insecure: Bool = false, timeout: Duration = .seconds(30)) {
+    /// `connectionsPerHost`: how many connections to one target may be open at once (`send
+    /// --concurrency`); AsyncHTTPClient's default is 8.
+    public init(insecure: Bool = false, timeout: Duration = .seconds(30), connectionsPerHost: Int = 8) {
         self.insecure = insecure
         self.timeout = timeout
         let amount = TimeAmount.nanoseconds(Self.nanoseconds(timeout))
@@ -33,6 +35,7 @@ public final class HTTPReplayer: Sendable {
         configuration.httpVersion = .http1Only
         // A refused connection fails the request at once instead of being retried until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, connectionsPerHost)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = insecure ? .none : .fullVerification

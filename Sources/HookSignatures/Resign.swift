@@ -13,8 +13,11 @@ extension SignatureVerifier {
     /// recomputed with the configured secret (the first one for the provider). Returns the full
     /// header list in the original order. `targetURL` is the URL the replay goes to, for schemes that
     /// sign the URL (Square, Trello, HubSpot v3, custom `{url}`); without it the URL the original was
-    /// verified against is used.
-    public func resign(_ request: CapturedRequest, now: CaptureTime, targetURL: String? = nil) -> Result<[HeaderField], ResignError> {
+    /// verified against is used. `bodyIsFresh` says the body was just written with the current
+    /// time (`hookscope send`), so a timestamp inside it does not stop the re-signing.
+    public func resign(
+        _ request: CapturedRequest, now: CaptureTime, targetURL: String? = nil, bodyIsFresh: Bool = false
+    ) -> Result<[HeaderField], ResignError> {
         let candidates = candidates(for: request)
         guard !candidates.isEmpty else {
             return .failure(ResignError("no signature scheme recognised: nothing to re-sign"))
@@ -30,7 +33,7 @@ extension SignatureVerifier {
         let secret = secrets.secrets(for: chosen.provider)[0]
         switch chosen {
         case .hmac(let spec):
-            return resignHMAC(spec, request: request, ctx: ctx, secret: secret, now: now, targetURL: targetURL)
+            return resignHMAC(spec, request: request, ctx: ctx, secret: secret, now: now, targetURL: targetURL, bodyIsFresh: bodyIsFresh)
         case .discord, .sendgrid:
             return .failure(ResignError("cannot re-sign \(chosen.provider): the scheme is asymmetric and only the provider holds the private key"))
         case .mailgun:
@@ -62,7 +65,8 @@ extension SignatureVerifier {
     }
 
     private func resignHMAC(
-        _ spec: HMACSpec, request: CapturedRequest, ctx: VerifyContext, secret: String, now: CaptureTime, targetURL: String?
+        _ spec: HMACSpec, request: CapturedRequest, ctx: VerifyContext, secret: String, now: CaptureTime, targetURL: String?,
+        bodyIsFresh: Bool
     ) -> Result<[HeaderField], ResignError> {
         guard let parsed = HMACEngine.parse(spec, ctx) else {
             return .failure(ResignError("cannot re-sign \(spec.provider): the request has no \(spec.headers[0]) header"))
@@ -86,7 +90,7 @@ extension SignatureVerifier {
             guard let key = spec.keyFormat.key(from: secret) else { return .failure(Self.notBase64(spec)) }
             signer = .mac(key)
         }
-        if case .jsonBodyField = spec.timestamp, parsed.timestamp != nil {
+        if case .jsonBodyField = spec.timestamp, parsed.timestamp != nil, !bodyIsFresh {
             return .failure(ResignError("cannot re-sign \(spec.provider): its timestamp is inside the signed body and would stay old"))
         }
         if spec.parts.contains(.id), parsed.id == nil {
