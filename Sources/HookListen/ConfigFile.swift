@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HookCore
 import HookSignatures
 import TOMLKit
@@ -49,7 +50,22 @@ public struct ConfigFile: Sendable {
         } catch {
             throw UserError("cannot read config file \(path): \(error.localizedDescription)")
         }
-        return try parse(text, path: path)
+        let config = try parse(text, path: path)
+        if let warning = readableSecretsWarning(config, path: path), !warnedAboutReadableSecrets.exchange(true, ordering: .relaxed) {
+            FileHandle.standardError.write(Data("hookscope: warning: \(warning)\n".utf8))
+        }
+        return config
+    }
+
+    private static let warnedAboutReadableSecrets = Atomic(false)
+
+    /// A warning when the file holds secrets and users other than its owner may read it.
+    public static func readableSecretsWarning(_ config: ConfigFile, path: String) -> String? {
+        guard !config.secrets.isEmpty || config.metaVerifyToken != nil,
+              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o044 != 0
+        else { return nil }
+        return "\(path) holds secrets and others can read it (mode \(String(mode, radix: 8))); run: chmod 600 \(path)"
     }
 
     public static func parse(_ text: String, path: String) throws -> ConfigFile {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Glibc
 import HookCore
 import Synchronization
 
@@ -41,14 +42,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         self.path = path
         self.keep = keep
         self.onCommit = onCommit
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw StoreError("cannot create the directory for the capture database \(path): \(error.localizedDescription)")
-            }
-        }
+        try Self.preparePrivateFiles(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.label = "hookscope"
@@ -72,6 +66,34 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             throw error
         } catch {
             throw StoreError("cannot open the capture database \(path): \(error)")
+        }
+    }
+
+    /// The captures hold Authorization headers and tokens in full: the directory this creates is
+    /// 0700 (also an existing one named `hookscope`, the default store's), the database file is
+    /// created 0600, and an existing one readable by others is made 0600 with its -wal and -shm.
+    /// SQLite creates -wal and -shm with the database file's mode.
+    static func preparePrivateFiles(_ path: String) throws {
+        let files = FileManager.default
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            if files.fileExists(atPath: directory) {
+                if (directory as NSString).lastPathComponent == "hookscope" { chmod(directory, 0o700) }
+            } else {
+                do {
+                    try files.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                } catch {
+                    throw StoreError("cannot create the directory for the capture database \(path): \(error.localizedDescription)")
+                }
+            }
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { Glibc.close(fd) }
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_uid == getuid(), info.st_mode & 0o077 != 0 {
+                chmod(file, 0o600)
+            }
         }
     }
 
@@ -416,7 +438,11 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     }
 
     /// Closes the database; the store must not be used afterwards.
+    /// Checkpoints the WAL into the database file, then closes: a copy of the file alone then
+    /// holds every capture. (SQLite checkpoints when the last connection closes, but the pool's
+    /// read-only readers may be that last one, and they cannot.)
     public func close() throws {
+        try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
     }
 

@@ -117,6 +117,15 @@ struct Import: AsyncParsableCommand {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CLIError("cannot read \(file): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
         }
+        // A device, pipe or directory cannot be mapped, and an empty file holds no HAR: say that,
+        // not the mapping's "you don't have permission".
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw CLIError("cannot import \(file): it is not a regular file (expected a HAR file, as `hookscope export --har` writes)")
+        }
+        guard (attributes?[.size] as? NSNumber)?.intValue ?? 0 > 0 else {
+            throw CLIError("cannot import \(file): the file is empty (expected a HAR file, as `hookscope export --har` writes)")
+        }
         // Mapped, not read: the file's pages stay in the page cache, and entries are decoded one
         // at a time, so a HAR of any size imports in bounded memory.
         let data: Data

@@ -38,7 +38,7 @@ struct Send: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Sign as this provider (default: the sample's).", valueName: "id"))
     var provider: String?
 
-    @Option(name: .customLong("secret"), help: ArgumentHelp("A signing secret, PROVIDER=SECRET (repeatable).", valueName: "provider=secret"))
+    @Option(name: .customLong("secret"), help: ArgumentHelp("A signing secret, PROVIDER=SECRET (repeatable). Other users can see it in `ps`: HOOKSCOPE_SECRET_<PROVIDER> or the config file keep it private.", valueName: "provider=secret"))
     var secrets: [String] = []
 
     @Option(name: .customLong("public-url"), help: ArgumentHelp("The URL to sign for URL-signed schemes (Twilio, Square, HubSpot), when it differs from --to.", valueName: "url"))

@@ -7,7 +7,7 @@ import HookSignatures
 /// Secrets and signature settings, shared by every command that verifies or re-signs:
 /// flags first, then `HOOKSCOPE_SECRET_<PROVIDER>` variables, then the config file.
 struct SignatureOptions: ParsableArguments {
-    @Option(name: .customLong("secret"), help: ArgumentHelp("A signing secret, PROVIDER=SECRET (repeatable; several per provider for rotation).", valueName: "provider=secret"))
+    @Option(name: .customLong("secret"), help: ArgumentHelp("A signing secret, PROVIDER=SECRET (repeatable; several per provider for rotation). Other users can see it in `ps`: HOOKSCOPE_SECRET_<PROVIDER> or the config file keep it private.", valueName: "provider=secret"))
     var secrets: [String] = []
 
     @Option(name: .customLong("provider"), help: ArgumentHelp("Pin a provider to a path prefix, PATH=PROVIDER (repeatable).", valueName: "path=provider"))

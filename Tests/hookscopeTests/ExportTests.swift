@@ -344,6 +344,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: target), "a bad entry must import nothing")
         let missing = try await runHookscope(["import", directory.appendingPathComponent("nope.har").path, "--db", target])
         #expect(missing.stderr == "hookscope: cannot read \(directory.appendingPathComponent("nope.har").path): no such file\n")
+        // A device and an empty file: what is wrong with them, not "you don't have permission".
+        let device = try await runHookscope(["import", "/dev/null", "--db", target])
+        #expect(device.status == 1)
+        #expect(device.stderr == "hookscope: cannot import /dev/null: it is not a regular file (expected a HAR file, as `hookscope export --har` writes)\n")
+        let empty = directory.appendingPathComponent("empty.har").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let emptyImport = try await runHookscope(["import", empty, "--db", target])
+        #expect(emptyImport.stderr == "hookscope: cannot import \(empty): the file is empty (expected a HAR file, as `hookscope export --har` writes)\n")
+        #expect(!FileManager.default.fileExists(atPath: target))
     }
 
     /// Import stores as it reads, a batch at a time: a bad entry past the first batches takes back
