@@ -33,6 +33,26 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     private let writer = Mutex(WriterState())
     private let writeQueue = DispatchQueue(label: "hookscope.store.writer")
     public let path: String
+    /// The database file and its WAL as opened (device and inode): a commit into files that were
+    /// deleted or replaced since is not a stored capture (see `checkFilesAreStillOurs`).
+    private let files = Mutex(FileIdentities())
+
+    struct FileIdentities {
+        var database: FileIdentity?
+        var wal: FileIdentity?
+    }
+
+    struct FileIdentity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+
+        init?(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     /// - Parameters:
@@ -60,6 +80,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                  try Int64.fetchOne(db, sql: "SELECT max(id) FROM request") ?? 0)
             }
             writer.withLock { $0.count = count; $0.maxID = maxID }
+            files.withLock { $0 = FileIdentities(database: FileIdentity(path), wal: FileIdentity(path + "-wal")) }
         } catch let error as DatabaseError {
             throw StoreError("cannot open the capture database \(path): \(Self.describe(error)); move it aside or choose another with --db")
         } catch let error as StoreError {
@@ -291,6 +312,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                     }
                     return stored
                 }
+                try checkFilesAreStillOurs()
                 writer.withLock { state in
                     state.count += stored.count - excess
                     if let last = stored.last?.id { state.maxID = max(state.maxID, last) }
@@ -308,6 +330,23 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                     submission.completion(.failure(failure ?? error))
                 }
             }
+        }
+    }
+
+    /// Two `stat` calls per commit (a batch of captures): the database file and its WAL must still
+    /// be the ones opened. Deleted (`rm` of the file, its -wal and -shm) or replaced, SQLite would
+    /// go on writing into unlinked files, gone at exit: every capture from then on fails instead
+    /// (the sender gets a 5xx and can retry; the listener says why), and nothing is acknowledged
+    /// that cannot be read back.
+    private func checkFilesAreStillOurs() throws {
+        let current = FileIdentities(database: FileIdentity(path), wal: FileIdentity(path + "-wal"))
+        let lost = files.withLock { opened -> Bool in
+            if opened.wal == nil { opened.wal = current.wal }
+            return current.database == nil || current.database != opened.database || (opened.wal != nil && current.wal != opened.wal)
+        }
+        if lost {
+            throw StoreError(
+                "the capture database was deleted or replaced while hookscope was running: captures cannot be stored; restart hookscope to create a new one")
         }
     }
 
