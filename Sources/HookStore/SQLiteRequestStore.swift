@@ -71,6 +71,10 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             // takes about 2.6 KB, so 4 KB pages hold one capture each; 8 KB pages hold three, which
             // means fewer pages written to the WAL (and copied back at checkpoints) per capture.
             try db.execute(sql: "PRAGMA page_size = 8192")
+            // New databases only, too: pages freed by deletes go back to the file system in small
+            // steps after each pruning or deleting batch (`incremental_vacuum`), instead of staying
+            // in the file until a VACUUM. A store made before keeps auto_vacuum off.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -81,6 +85,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             }
             writer.withLock { $0.count = count; $0.maxID = maxID }
             files.withLock { $0 = FileIdentities(database: FileIdentity(path), wal: FileIdentity(path + "-wal")) }
+            if let keep, count > keep { schedulePruning() }
         } catch let error as DatabaseError {
             throw StoreError("cannot open the capture database \(path): \(Self.describe(error)); move it aside or choose another with --db")
         } catch let error as StoreError {
@@ -285,9 +290,15 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             }
             if submissions.isEmpty { return }
             do {
-                let excess = writer.withLock { state in
-                    keep.map { max(0, state.count + count - $0) } ?? 0
+                // The retention cap is kept by the commit only for what this batch adds (plus a
+                // little): a larger excess (a store opened with a smaller --keep) is pruned in
+                // batches of its own between commits, so no capture waits behind a bulk delete.
+                let (excess, backlog) = writer.withLock { state -> (Int, Bool) in
+                    let over = keep.map { max(0, state.count + count - $0) } ?? 0
+                    let now = min(over, count + Self.pruneStep)
+                    return (now, over > now)
                 }
+                if backlog { schedulePruning() }
                 let stored = try pool.write { db -> [CapturedRequest] in
                     var stored: [CapturedRequest] = []
                     stored.reserveCapacity(count)
@@ -331,6 +342,62 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 }
             }
         }
+    }
+
+    /// Rows deleted in one transaction by pruning and `deleteAll`: about 10 ms of work for 2 KB
+    /// captures, so a capture commit queued behind one waits about that long at most.
+    static let pruneStep = 500
+
+    private let pruning = Mutex(false)
+
+    /// Deletes the oldest captures beyond `keep`, `pruneStep` at a time on the writer queue, each
+    /// batch its own transaction, until the store holds `keep`; then gives the space back
+    /// (`checkpoint(.truncate)` and `incremental_vacuum`). Capture commits queued meanwhile run
+    /// between the batches.
+    private func schedulePruning() {
+        guard let keep, !pruning.withLock({ running in defer { running = true }; return running }) else { return }
+        writeQueue.async { self.pruneOnce(keep: keep) }
+    }
+
+    /// One batch of `schedulePruning`, on the writer queue; queues the next behind whatever
+    /// commits were queued meanwhile.
+    private func pruneOnce(keep: Int) {
+        let excess = writer.withLock { max(0, $0.count - keep) }
+        guard excess > 0 else {
+            pruning.withLock { $0 = false }
+            giveSpaceBack()
+            return
+        }
+        do {
+            let removed = try pool.write { db -> Int in
+                try db.execute(
+                    sql: "DELETE FROM request WHERE id IN (SELECT id FROM request ORDER BY id LIMIT ?)",
+                    arguments: [min(excess, Self.pruneStep)])
+                let removed = db.changesCount
+                try db.execute(sql: "DELETE FROM unexplained WHERE id < (SELECT coalesce(min(id), 0) FROM request)")
+                return removed
+            }
+            writer.withLock { $0.count = removed == 0 ? keep : $0.count - removed }
+        } catch {
+            pruning.withLock { $0 = false }
+            return
+        }
+        writeQueue.async { self.pruneOnce(keep: keep) }
+    }
+
+    /// After a bulk delete: the WAL back to nothing and free pages back to the file system (in
+    /// steps, for stores created with incremental auto-vacuum; a no-op for older ones).
+    private func giveSpaceBack() {
+        for _ in 0..<10_000 {
+            let freed = (try? pool.writeWithoutTransaction { db -> Int in
+                let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+                guard before > 0 else { return 0 }
+                try db.execute(sql: "PRAGMA incremental_vacuum(2000)")
+                return before - (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
+            }) ?? 0
+            if freed <= 0 { break }
+        }
+        try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     /// Two `stat` calls per commit (a batch of captures): the database file and its WAL must still
@@ -485,12 +552,37 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         try pool.close()
     }
 
+    /// Deletes every capture stored so far, `pruneStep` at a time (each batch its own
+    /// transaction, so captures arriving meanwhile are committed between batches and kept), then
+    /// gives the space back. `progress` is told how many were deleted after each batch.
     public func deleteAll() async throws {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM request")
-            try db.execute(sql: "DELETE FROM unexplained")
+        try await deleteAll(progress: { _ in })
+    }
+
+    public func deleteAll(progress: @Sendable (Int) -> Void) async throws {
+        let last = try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM request") ?? 0 }
+        var deleted = 0
+        while true {
+            let removed = try await pool.write { db -> Int in
+                try db.execute(
+                    sql: "DELETE FROM request WHERE id IN (SELECT id FROM request WHERE id <= ? ORDER BY id LIMIT ?)",
+                    arguments: [last, Self.pruneStep])
+                let removed = db.changesCount
+                try db.execute(sql: "DELETE FROM unexplained WHERE id <= ? AND id NOT IN (SELECT id FROM request)", arguments: [last])
+                return removed
+            }
+            if removed == 0 { break }
+            deleted += removed
+            writer.withLock { $0.count = max(0, $0.count - removed) }
+            progress(deleted)
         }
-        writer.withLock { $0.count = 0; $0.maxID = 0 }
+        writer.withLock { state in if state.count == 0 { state.maxID = 0 } }
+        await withCheckedContinuation { continuation in
+            writeQueue.async {
+                self.giveSpaceBack()
+                continuation.resume()
+            }
+        }
     }
 
     public func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt {

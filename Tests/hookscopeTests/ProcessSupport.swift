@@ -40,12 +40,26 @@ func runHookscope(_ arguments: [String], environment: [String: String]? = nil) a
             process.standardError = err
             process.standardInput = FileHandle.nullDevice
             try process.run()
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            // Both at once: a child that fills one pipe while the other is read would block.
+            let errFD = err.fileHandleForReading.fileDescriptor
+            let stderrRead = StderrRead()
+            Thread.detachNewThread {
+                stderrRead.data = readToEnd(errFD)
+                stderrRead.finished.signal()
+            }
+            let stdout = readToEnd(out.fileHandleForReading.fileDescriptor)
+            stderrRead.finished.wait()
+            let stderr = stderrRead.data
             process.waitUntilExit()
             return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
         }
     }.get()
+}
+
+/// Stderr read on a thread of its own; `data` is set before `finished` is signalled.
+private final class StderrRead: @unchecked Sendable {
+    var data = Data()
+    let finished = DispatchSemaphore(value: 0)
 }
 
 /// A hookscope listener running as a child process in headless mode.
@@ -86,15 +100,8 @@ final class ListenerProcess: @unchecked Sendable {
     }
 
     private static func readLine(_ handle: FileHandle) async -> String {
-        await onOwnThread { () -> String in
-            var bytes: [UInt8] = []
-            while true {
-                let chunk = handle.readData(ofLength: 1)
-                if chunk.isEmpty || chunk.first == 0x0A { break }
-                bytes += chunk
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        let fd = handle.fileDescriptor
+        return await onOwnThread { HookTestSupport.readLine(fd) }
     }
 
     /// Reads stdout in large blocks until it holds `count` lines or `timeout` passed (or the output
@@ -143,14 +150,14 @@ final class ListenerProcess: @unchecked Sendable {
     func discardOutput() {
         let handle = output.fileHandleForReading
         Thread.detachNewThread {
-            while !handle.readData(ofLength: 65_536).isEmpty {}
+            _ = readToEnd(handle.fileDescriptor)
         }
     }
 
     /// Reads the rest of stdout until the process exits.
     func remainingOutput() async -> String {
         let handle = output.fileHandleForReading
-        return await onOwnThread { String(decoding: handle.readDataToEndOfFile(), as: UTF8.self) }
+        return await onOwnThread { String(decoding: readToEnd(handle.fileDescriptor), as: UTF8.self) }
     }
 
     func kill(_ signal: Int32) {
