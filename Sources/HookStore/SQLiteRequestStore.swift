@@ -76,6 +76,15 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             // in the file until a VACUUM. A store made before keeps auto_vacuum off.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
         }
+        // One opener at a time across processes: GRDB's migrator reads which migrations ran
+        // before it takes SQLite's write lock, so two hookscopes opening a store at the same moment
+        // both applied the same migration ("duplicate column name"). The lock is flock(2) on the
+        // store's directory, held for the open and the migrations only: a descriptor of the
+        // database file itself would, once closed, drop SQLite's own (fcntl) locks on it.
+        let directory = (path as NSString).deletingLastPathComponent
+        let lockFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if lockFD >= 0 { _ = flock(lockFD, LOCK_EX) }
+        defer { if lockFD >= 0 { Glibc.close(lockFD) } }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
@@ -87,7 +96,10 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             files.withLock { $0 = FileIdentities(database: FileIdentity(path), wal: FileIdentity(path + "-wal")) }
             if let keep, count > keep { schedulePruning() }
         } catch let error as DatabaseError {
-            throw StoreError("cannot open the capture database \(path): \(Self.describe(error)); move it aside or choose another with --db")
+            // Moving a file aside is advice for a damaged one only: never for a live database.
+            let damaged = [ResultCode.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode)
+            throw StoreError(
+                "cannot open the capture database \(path): \(Self.describe(error)); \(damaged ? "move it aside or choose another with --db" : "choose another with --db")")
         } catch let error as StoreError {
             throw error
         } catch {
@@ -131,6 +143,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         case .SQLITE_READONLY: "the file is read-only"
         case .SQLITE_PERM: "permission denied"
         case .SQLITE_FULL: "the disk is full"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: "another process kept it locked for 5 s (another hookscope?)"
         default: error.message ?? "SQLite error \(error.resultCode.rawValue)"
         }
     }

@@ -95,3 +95,20 @@ import Testing
         try store.close()
     }
 }
+
+/// Two hookscopes opening one new store at the same moment: both open it, and neither applies a
+/// migration the other already applied ("duplicate column name" before the open was serialised).
+@Suite struct ConcurrentOpenTests {
+    @Test func twoOpenersAtOnceBothSucceed() async throws {
+        for _ in 0..<20 {
+            let path = temporaryDatabasePath()
+            async let first = Task.detached { try SQLiteRequestStore(path: path) }.value
+            async let second = Task.detached { try SQLiteRequestStore(path: path) }.value
+            let (a, b) = try await (first, second)
+            _ = try await a.insert(sampleRequest(1))
+            #expect(try await b.requests(afterID: 0, limit: 10).count == 1)
+            try a.close()
+            try b.close()
+        }
+    }
+}
