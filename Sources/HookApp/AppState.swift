@@ -44,7 +44,7 @@ public struct AppState: Sendable {
     public var selectedSummary: RequestSummary? { summary(atRow: list.selected) }
 
     /// The effects to run once at start.
-    public static let startEffects: [Effect] = [.loadCount]
+    public static let startEffects: [Effect] = [.loadCount, .loadReplayTargets]
 
     // MARK: - Update
 
@@ -134,6 +134,8 @@ public struct AppState: Sendable {
             } else {
                 status = StatusMessage(text: "replay #\(attempt.requestID) failed: \(attempt.error ?? "no response") (\(took))", isError: true)
             }
+        case .replayTargetsLoaded(let targets):
+            replay.remembered(targets)
         case .reverified(let provider, let changed, let done):
             status = StatusMessage(
                 text: done ? "secret for \(provider) set; re-verified all captures (\(changed) verdict\(changed == 1 ? "" : "s") changed)"

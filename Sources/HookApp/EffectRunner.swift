@@ -56,6 +56,10 @@ public struct EffectRunner: Sendable {
             case .loadReplayMarks(let ids):
                 let replayed = try await store.latestReplays(among: ids)
                 if !replayed.isEmpty { emit(.replayMarks(replayed)) }
+            case .loadReplayTargets:
+                emit(.replayTargetsLoaded(try await store.replayTargets(limit: replayTargetsKept)))
+            case .rememberReplayTarget(let target):
+                try await store.rememberReplayTarget(target)
             case .loadReplays(let id):
                 emit(.replaysLoaded(id: id, try await store.replays(ofRequest: id)))
             case .explainSignature(let request):

@@ -423,6 +423,9 @@ public enum MainScreen {
         case .clearAll:
             grid.draw(" delete all \(total) requests? y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
             return
+        case .delete(let id)?:
+            grid.draw(" delete #\(id)? y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
+            return
         case nil:
             break
         }

@@ -81,6 +81,8 @@ public struct Prompt: Sendable, Hashable {
 public enum Confirmation: Sendable, Hashable {
     /// Delete every capture.
     case clearAll
+    /// Delete one capture (`d`): there is no undo.
+    case delete(id: Int64)
     /// Send a capture to a host that is not loopback (asked once per host: the request may carry secrets).
     case replay(PendingReplay)
 
@@ -88,7 +90,7 @@ public enum Confirmation: Sendable, Hashable {
     public var pendingReplay: PendingReplay? {
         switch self {
         case .replay(let pending): pending
-        case .clearAll: nil
+        case .clearAll, .delete: nil
         }
     }
 }

@@ -50,8 +50,21 @@ public struct ReplayState: Sendable {
         }
     }
 
-    /// The target the replay prompt starts with.
-    var promptTarget: String { lastTarget ?? defaultTarget ?? "" }
+    /// The target the replay prompt starts with: the last one used in this session, else
+    /// `--replay-to`, else `--forward-to`, else the last one used before (from the store).
+    var promptTarget: String { lastTarget ?? defaultTarget ?? forwardTarget ?? history.first ?? "" }
+
+    /// Notes a target a replay was sent to: the prompt's default from now on, first in its history.
+    mutating func used(_ target: String) {
+        lastTarget = target
+        history.removeAll { $0 == target }
+        history.insert(target, at: 0)
+    }
+
+    /// Adds the targets the store remembers (newest first) after those used in this session.
+    mutating func remembered(_ targets: [String]) {
+        for target in targets where !history.contains(target) { history.append(target) }
+    }
 
     /// The host of an http(s) URL, lower-cased, or nil when it is not one.
     static func host(of target: String) -> String? {
