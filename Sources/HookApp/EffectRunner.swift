@@ -169,29 +169,14 @@ public struct EffectRunner: Sendable {
     }
 
     /// Lets the user edit a capture as raw HTTP text (request line, headers, blank line, body; the
-    /// framing headers are left out and recomputed) and returns the edited copy.
+    /// framing headers are left out and recomputed) and returns the edited copy. Throws
+    /// `RequestEditing.Refusal` when the editor failed or nothing was changed: nothing is sent then.
     static func edit(_ original: CapturedRequest, with edit: @Sendable (String) async -> Bool, in directory: String?) async throws -> CapturedRequest {
-        var plain = original
-        plain.headers.removeAll { $0.hasName("Content-Length") || $0.hasName("Transfer-Encoding") }
-        plain.bodyWasChunked = false
-        let path = try write(RawHTTPExporter.data(for: plain, redact: .none), named: "edit-\(original.id)-\(UInt32.random(in: 0...UInt32.max)).http", in: directory)
+        let shown = RequestEditing.text(for: original)
+        let path = try write(shown, named: "edit-\(original.id)-\(UInt32.random(in: 0...UInt32.max)).http", in: directory)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        guard await edit(path) else { throw ExportError(description: "the editor exited with an error") }
-        let message = try RawHTTPExporter.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
-        var edited = original
-        edited.method = message.method
-        edited.rawTarget = message.rawTarget
-        edited.httpVersion = message.httpVersion
-        edited.headers = message.headers
-        var body = message.body
-        // Editors add a final newline; keep the body as it was when that is the only difference at the end.
-        if body.last == 0x0A, original.body.last != 0x0A {
-            body.removeLast()
-            if body.last == 0x0D, original.body.last != 0x0D { body.removeLast() }
-        }
-        edited.body = body
-        edited.bodySize = body.count
-        return edited
+        guard await edit(path) else { throw RequestEditing.Refusal.editorFailed }
+        return try RequestEditing.apply(try Data(contentsOf: URL(fileURLWithPath: path)), shown: shown, to: original)
     }
 
     /// Writes an export file (owner-only permissions: it may hold request data) and returns its path.

@@ -62,4 +62,30 @@ import TermUI
         #expect(sent.all.isEmpty)
         #expect(h.state.status?.text.contains("nothing sent") == true)
     }
+
+    /// vi's `:q!` leaves the file as it was; `:wq` without a change adds at most a final newline.
+    @Test(arguments: [false, true])
+    func anUnchangedFileSendsNothing(savedWithNewline: Bool) async throws {
+        let sent = Sent()
+        let store = try await Sample.store([
+            Sample.request("/hooks/a", body: "{\"amount\":100}", headers: [HeaderField("Content-Type", "application/json"), HeaderField("Content-Length", "14")]),
+        ])
+        var h = await AppHarness(
+            store: store, replayTo: "http://127.0.0.1:3000",
+            replayEdited: { request, target, _ in
+                sent.add(request)
+                return ReplayAttempt(requestID: request.id, startedAt: CaptureTime(nanosecondsSince1970: 0), targetURL: target,
+                                     resigned: false, changedHeaders: [], response: CapturedResponse(status: 200), error: nil, durationNanoseconds: 1)
+            },
+            editFile: { path in
+                guard savedWithNewline else { return true }
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+                return (try? (text + "\n").write(toFile: path, atomically: true, encoding: .utf8)) != nil
+            })
+        await h.type("e<enter>")
+        #expect(sent.all.isEmpty)
+        #expect(h.state.status?.text == "edit: nothing was changed in the editor; nothing sent")
+        #expect(h.state.status?.isError == true)
+        #expect(h.state.replay.pendingReplays.isEmpty)
+    }
 }
