@@ -78,8 +78,9 @@ extension AppState {
         replay.pendingReplays.insert(id)
         replay.showsColumn = true
         replay.used(target)
-        if mode == .edited {
-            status = StatusMessage(text: "editing #\(id) before replaying it to \(target)…", isError: false)
+        if mode.edits {
+            status = StatusMessage(
+                text: "editing #\(id) before replaying it\(mode.resigns ? " re-signed" : "") to \(target)…", isError: false)
             return [.rememberReplayTarget(target), .editAndReplay(id: id, target: target, resign: mode.resigns)]
         }
         status = StatusMessage(text: "replaying #\(id)\(mode.resigns ? " re-signed" : "") to \(target)…", isError: false)
@@ -158,12 +159,17 @@ extension AppState {
             }
             detail.body.chosenByUser = true
             return switchView(request)
-        case .replay, .replayResigned, .editReplay:
+        case .replay, .replayResigned, .editReplay, .editReplayResigned:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "replay: no request selected", isError: false)
                 return []
             }
-            let mode: ReplayMode = action == .replayResigned ? .resigned : action == .editReplay ? .edited : .exact
+            let mode: ReplayMode = switch action {
+            case .replayResigned: .resigned
+            case .editReplay: .edited
+            case .editReplayResigned: .editedResigned
+            default: .exact
+            }
             modal = .prompt(Prompt(.replayURL(id: summary.id, mode: mode), text: replay.promptTarget))
         case .setSecret:
             guard let summary = selectedSummary else {
@@ -228,7 +234,7 @@ extension AppState {
             detail.headersScroll = clampedAdd(detail.headersScroll, delta, upper: max(0, count - layout.textRows(.headers)))
         case .signature:
             detail.signatureScroll = clampedAdd(
-                detail.signatureScroll, delta, upper: max(0, detail.signatureLineCount - layout.textRows(.signature)))
+                detail.signatureScroll, delta, upper: max(0, MainScreen.signaturePaneLines(self).count - layout.textRows(.signature)))
         case .body:
             let count = detail.body.formatted?.lineCount ?? 0
             detail.body.scroll = clampedAdd(detail.body.scroll, delta, upper: max(0, count - layout.textRows(.body)))

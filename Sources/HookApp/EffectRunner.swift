@@ -14,6 +14,9 @@ public struct EffectRunner: Sendable {
         self.scanBatchSize = scanBatchSize
     }
 
+    /// With `--forward-to` the list's column is FORWARD: it shows a capture's forward, not a replay made since.
+    var columnKind: ReplayKind? { environment.forwardTarget == nil ? nil : .forward }
+
     public func run(_ effect: Effect, emit: @Sendable (AppEvent) -> Void) async {
         let store = environment.store
         do {
@@ -24,7 +27,7 @@ public struct EffectRunner: Sendable {
                 let items = try await store.summaries(offset: offset, limit: limit)
                 if Task.isCancelled { return }
                 emit(.windowLoaded(offset: offset, summaries: items))
-                let replayed = try await store.latestReplays(among: items.map(\.id))
+                let replayed = try await store.latestReplays(among: items.map(\.id), preferring: columnKind)
                 if !replayed.isEmpty { emit(.replayMarks(replayed)) }
             case .loadRequest(let id):
                 if let request = try await store.request(id: id) {
@@ -52,9 +55,11 @@ public struct EffectRunner: Sendable {
                     emit(.replayNotSent(id: id, message: "edit: \(error); nothing sent"))
                     return
                 }
-                emit(.replayed(await replayEdited(edited, target, resign)))
+                var attempt = await replayEdited(edited, target, resign)
+                attempt.edited = true
+                emit(.replayed(attempt))
             case .loadReplayMarks(let ids):
-                let replayed = try await store.latestReplays(among: ids)
+                let replayed = try await store.latestReplays(among: ids, preferring: columnKind)
                 if !replayed.isEmpty { emit(.replayMarks(replayed)) }
             case .loadReplayTargets:
                 emit(.replayTargetsLoaded(try await store.replayTargets(limit: replayTargetsKept)))
@@ -149,7 +154,9 @@ public struct EffectRunner: Sendable {
                 let path = (folder as NSString).appendingPathComponent("hookscope-\(stamp).har")
                 var writer = CaptureExportWriter(format: .har, baseURL: environment.listenURL, redact: .default)
                 var batches = store.captureBatches(matching: filter, size: 256).makeAsyncIterator()
-                try await writer.export(to: try ExportOutput.file(path, permissions: 0o600)) { try await batches.next() }
+                try await writer.export(to: try ExportOutput.file(path, permissions: 0o600), replays: { try await store.replays(ofRequests: $0) }) {
+                    try await batches.next()
+                }
                 emit(.exported(count: writer.count, path: path))
             case .replay(let id, let target, let resign):
                 guard let replay = environment.replay else {

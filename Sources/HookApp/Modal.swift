@@ -39,8 +39,11 @@ public enum ReplayMode: Sendable, Hashable {
     case resigned
     /// As edited in the editor first (`e`).
     case edited
+    /// As edited in the editor, then with a fresh timestamp and signature over the edited copy (`E`).
+    case editedResigned
 
-    var resigns: Bool { self == .resigned }
+    var resigns: Bool { self == .resigned || self == .editedResigned }
+    var edits: Bool { self == .edited || self == .editedResigned }
 }
 
 public enum PromptKind: Sendable, Hashable {

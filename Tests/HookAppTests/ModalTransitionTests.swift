@@ -67,6 +67,7 @@ import TermUI
         Case(keys: "d", modal: .confirm(.delete(id: 2))),
         Case(keys: "dn", modal: .none, status: "nothing deleted"),
         Case(keys: "d<esc>", modal: .none, status: "nothing deleted"),
+        Case(keys: "E", modal: .prompt(.replayURL(id: 2, mode: .editedResigned), text: replayTo)),
         // A declined host does not become the prompt's default.
         Case(keys: "r<c-u>https://example.com/x<enter>nr", modal: .prompt(.replayURL(id: 2, mode: .exact), text: replayTo)),
         // A replay to a host off this machine asks first; the question replaces the prompt.
