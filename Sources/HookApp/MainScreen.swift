@@ -2,8 +2,8 @@ import HookCore
 import HookSignatures
 import TermUI
 
-/// Which columns the list shows at a width. The REPLAY column (FORWARD with `--forward-to`: the
-/// target's answer to the newest replay or forward) comes
+/// Which columns the list shows at a width. The REPLAY column (the target's answer to the newest
+/// replay or forward; FORWARD with `--forward-to`, the answer to the forward) comes
 /// once there is one to show, and goes first when the list is narrow (the `↻` mark by the id stays);
 /// TIME goes before it. ID, METHOD, TARGET, SIZE, ST and SIGNATURE always show.
 struct ListColumns: Equatable {

@@ -19,7 +19,7 @@ public struct ReplayState: Sendable {
     /// Every replay and forward of the selected capture, oldest first (listed in the signature pane).
     public internal(set) var attempts: [ReplayAttempt] = []
     /// The newest replay (or forward) of captures known to have one, by id: the list's `→TARGET`
-    /// column. Holds the loaded rows and live results; trimmed to the loaded window when it grows.
+    /// column (with `--forward-to`, the forward where there is one). Holds the loaded rows and live results; trimmed to the loaded window when it grows.
     public internal(set) var marks: [Int64: ReplayOutcome] = [:]
     /// Captures queued for forwarding whose result has not come yet (`→…` in the list).
     public internal(set) var pendingForwards: Set<Int64> = []
@@ -37,7 +37,8 @@ public struct ReplayState: Sendable {
     /// Ids are kept in `marks` up to this many; beyond it only the loaded rows' stay.
     static let marksLimit = 8192
 
-    /// Records the newest replay of a capture; a forward result also ends its pending state. When
+    /// Records the newest replay of a capture, unless the column is FORWARD and the capture's
+    /// forward is known; a forward result also ends its pending state. When
     /// `marks` grows past its limit it keeps only the ids `loaded` gives (and this one).
     mutating func note(_ outcome: ReplayOutcome, loaded: () -> Set<Int64>) {
         if let known = marks[outcome.requestID], known == outcome { return }
