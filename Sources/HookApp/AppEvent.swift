@@ -21,10 +21,13 @@ public enum AppEvent: Sendable {
     case replayRecorded(ReplayAttempt)
     /// A replay (`r`, `R`, `e`) that ended before anything was sent, and why.
     case replayNotSent(id: Int64, message: String)
-    /// The newest replay of each loaded capture that has one (the list's target column and `↻` mark).
+    /// The newest replay of each loaded capture that has one, its forward first with `--forward-to`
+    /// (the list's target column and `↻` mark).
     case replayMarks([Int64: ReplayOutcome])
     /// The stored replays (and forwards) of one capture, oldest first.
     case replaysLoaded(id: Int64, [ReplayAttempt])
+    /// The replay targets the store remembers, newest first.
+    case replayTargetsLoaded([String])
     case copied(id: Int64, path: String, toClipboard: Bool)
     /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
     case reverified(provider: String, changed: Int, done: Bool)

@@ -63,19 +63,28 @@ extension AppState {
             }
             status = StatusMessage(text: "deleting all requests…", isError: false)
             return [.deleteAll]
+        case .delete(let id):
+            guard yes else {
+                status = StatusMessage(text: "nothing deleted", isError: false)
+                return []
+            }
+            return [.delete(id: id)]
         }
     }
 
     /// Sends capture `id` to `target` (after the editor when `mode` is `.edited`); the list shows it pending.
+    /// The target becomes the prompt's default and is remembered in the store.
     mutating func startReplay(id: Int64, target: String, mode: ReplayMode) -> [Effect] {
         replay.pendingReplays.insert(id)
         replay.showsColumn = true
-        if mode == .edited {
-            status = StatusMessage(text: "editing #\(id) before replaying it to \(target)…", isError: false)
-            return [.editAndReplay(id: id, target: target, resign: mode.resigns)]
+        replay.used(target)
+        if mode.edits {
+            status = StatusMessage(
+                text: "editing #\(id) before replaying it\(mode.resigns ? " re-signed" : "") to \(target)…", isError: false)
+            return [.rememberReplayTarget(target), .editAndReplay(id: id, target: target, resign: mode.resigns)]
         }
         status = StatusMessage(text: "replaying #\(id)\(mode.resigns ? " re-signed" : "") to \(target)…", isError: false)
-        return [.replay(id: id, target: target, resign: mode.resigns)]
+        return [.rememberReplayTarget(target), .replay(id: id, target: target, resign: mode.resigns)]
     }
 
     mutating func perform(_ action: Action) -> [Effect] {
@@ -150,12 +159,17 @@ extension AppState {
             }
             detail.body.chosenByUser = true
             return switchView(request)
-        case .replay, .replayResigned, .editReplay:
+        case .replay, .replayResigned, .editReplay, .editReplayResigned:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "replay: no request selected", isError: false)
                 return []
             }
-            let mode: ReplayMode = action == .replayResigned ? .resigned : action == .editReplay ? .edited : .exact
+            let mode: ReplayMode = switch action {
+            case .replayResigned: .resigned
+            case .editReplay: .edited
+            case .editReplayResigned: .editedResigned
+            default: .exact
+            }
             modal = .prompt(Prompt(.replayURL(id: summary.id, mode: mode), text: replay.promptTarget))
         case .setSecret:
             guard let summary = selectedSummary else {
@@ -186,7 +200,7 @@ extension AppState {
                 status = StatusMessage(text: "delete: no request selected", isError: false)
                 return []
             }
-            return [.delete(id: summary.id)]
+            modal = .confirm(.delete(id: summary.id))
         case .clearAll:
             guard list.total > 0 else {
                 status = StatusMessage(text: "nothing to delete", isError: false)
@@ -220,7 +234,7 @@ extension AppState {
             detail.headersScroll = clampedAdd(detail.headersScroll, delta, upper: max(0, count - layout.textRows(.headers)))
         case .signature:
             detail.signatureScroll = clampedAdd(
-                detail.signatureScroll, delta, upper: max(0, detail.signatureLineCount - layout.textRows(.signature)))
+                detail.signatureScroll, delta, upper: max(0, MainScreen.signaturePaneLines(self).count - layout.textRows(.signature)))
         case .body:
             let count = detail.body.formatted?.lineCount ?? 0
             detail.body.scroll = clampedAdd(detail.body.scroll, delta, upper: max(0, count - layout.textRows(.body)))
@@ -324,9 +338,7 @@ extension AppState {
                 status = StatusMessage(text: "replay: no target URL given", isError: true)
                 return []
             }
-            replay.lastTarget = target
-            replay.history.removeAll { $0 == target }
-            replay.history.insert(target, at: 0)
+            // The target becomes the default only once something is sent to it (`startReplay`).
             guard let host = ReplayState.host(of: target) else {
                 status = StatusMessage(text: "replay: '\(target)' is not an http:// or https:// URL", isError: true)
                 return []

@@ -44,7 +44,7 @@ public struct AppState: Sendable {
     public var selectedSummary: RequestSummary? { summary(atRow: list.selected) }
 
     /// The effects to run once at start.
-    public static let startEffects: [Effect] = [.loadCount]
+    public static let startEffects: [Effect] = [.loadCount, .loadReplayTargets]
 
     // MARK: - Update
 
@@ -112,6 +112,12 @@ public struct AppState: Sendable {
         case .replayMarks(let outcomes):
             for outcome in outcomes.values.sorted(by: { $0.requestID < $1.requestID }) { noteReplay(outcome) }
         case .replaysLoaded(let id, let attempts):
+            if detail.request?.id == id {
+                // Live results that came while loading are in the store too, but one not stored yet may be newer.
+                let stored = Set(attempts.map(\.id))
+                let live = replay.attempts.filter { $0.requestID == id && ($0.id == 0 || !stored.contains($0.id)) }
+                replay.attempts = attempts + live
+            }
             if let newest = attempts.last, detail.request?.id == id,
                replay.last?.requestID != id || (replay.last?.id ?? 0) < newest.id {
                 replay.last = newest
@@ -121,19 +127,23 @@ public struct AppState: Sendable {
             noteReplay(ReplayOutcome(attempt))
             // The selected capture's forward shows in its signature pane as soon as it is done.
             if detail.request?.id == attempt.requestID { replay.last = attempt }
+            replay.add(attempt, selected: detail.request?.id)
         case .replayed(let attempt):
             replay.pendingReplays.remove(attempt.requestID)
             replay.last = attempt
+            replay.add(attempt, selected: detail.request?.id)
             noteReplay(ReplayOutcome(attempt))
             let took = Formatting.milliseconds(nanoseconds: attempt.durationNanoseconds, decimals: 0)
             if let response = attempt.response {
-                let resigned = attempt.resigned ? " (re-signed)" : ""
+                let resigned = ReplayState.how(edited: attempt.edited, resigned: attempt.resigned).map { " (\($0))" } ?? ""
                 status = StatusMessage(
                     text: "replayed #\(attempt.requestID)\(resigned) → \(response.status) \(HTTPStatusText.text(for: response.status)) in \(took) from \(attempt.targetURL)",
                     isError: response.status >= 500)
             } else {
                 status = StatusMessage(text: "replay #\(attempt.requestID) failed: \(attempt.error ?? "no response") (\(took))", isError: true)
             }
+        case .replayTargetsLoaded(let targets):
+            replay.remembered(targets)
         case .reverified(let provider, let changed, let done):
             status = StatusMessage(
                 text: done ? "secret for \(provider) set; re-verified all captures (\(changed) verdict\(changed == 1 ? "" : "s") changed)"
@@ -187,6 +197,7 @@ public struct AppState: Sendable {
         detail.signatureScroll = 0
         detail.horizontalScroll = [:]
         detail.signatureLines = []
+        if replay.attempts.first?.requestID != request.id { replay.attempts = [] }
         let keepView = detail.body.chosenByUser ? detail.body.currentView : nil
         detail.body = BodyState()
         detail.body.views = BodyFormatterRegistry.views(for: request)

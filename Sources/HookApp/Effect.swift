@@ -30,6 +30,10 @@ public enum Effect: Sendable {
     case loadReplays(id: Int64)
     /// Loads the newest replay of each of these captures (rows of the filtered list).
     case loadReplayMarks(ids: [Int64])
+    /// Loads the replay targets used before (the replay prompt's history, kept in the store).
+    case loadReplayTargets
+    /// Stores a replay target as the one used last.
+    case rememberReplayTarget(String)
 
     /// Effects in the same slot replace each other: the runtime cancels the older task.
     public var slot: EffectSlot? {

@@ -14,6 +14,9 @@ public struct EffectRunner: Sendable {
         self.scanBatchSize = scanBatchSize
     }
 
+    /// With `--forward-to` the list's column is FORWARD: it shows a capture's forward, not a replay made since.
+    var columnKind: ReplayKind? { environment.forwardTarget == nil ? nil : .forward }
+
     public func run(_ effect: Effect, emit: @Sendable (AppEvent) -> Void) async {
         let store = environment.store
         do {
@@ -24,7 +27,7 @@ public struct EffectRunner: Sendable {
                 let items = try await store.summaries(offset: offset, limit: limit)
                 if Task.isCancelled { return }
                 emit(.windowLoaded(offset: offset, summaries: items))
-                let replayed = try await store.latestReplays(among: items.map(\.id))
+                let replayed = try await store.latestReplays(among: items.map(\.id), preferring: columnKind)
                 if !replayed.isEmpty { emit(.replayMarks(replayed)) }
             case .loadRequest(let id):
                 if let request = try await store.request(id: id) {
@@ -52,10 +55,16 @@ public struct EffectRunner: Sendable {
                     emit(.replayNotSent(id: id, message: "edit: \(error); nothing sent"))
                     return
                 }
-                emit(.replayed(await replayEdited(edited, target, resign)))
+                var attempt = await replayEdited(edited, target, resign)
+                attempt.edited = true
+                emit(.replayed(attempt))
             case .loadReplayMarks(let ids):
-                let replayed = try await store.latestReplays(among: ids)
+                let replayed = try await store.latestReplays(among: ids, preferring: columnKind)
                 if !replayed.isEmpty { emit(.replayMarks(replayed)) }
+            case .loadReplayTargets:
+                emit(.replayTargetsLoaded(try await store.replayTargets(limit: replayTargetsKept)))
+            case .rememberReplayTarget(let target):
+                try await store.rememberReplayTarget(target)
             case .loadReplays(let id):
                 emit(.replaysLoaded(id: id, try await store.replays(ofRequest: id)))
             case .explainSignature(let request):
@@ -145,7 +154,9 @@ public struct EffectRunner: Sendable {
                 let path = (folder as NSString).appendingPathComponent("hookscope-\(stamp).har")
                 var writer = CaptureExportWriter(format: .har, baseURL: environment.listenURL, redact: .default)
                 var batches = store.captureBatches(matching: filter, size: 256).makeAsyncIterator()
-                try await writer.export(to: try ExportOutput.file(path, permissions: 0o600)) { try await batches.next() }
+                try await writer.export(to: try ExportOutput.file(path, permissions: 0o600), replays: { try await store.replays(ofRequests: $0) }) {
+                    try await batches.next()
+                }
                 emit(.exported(count: writer.count, path: path))
             case .replay(let id, let target, let resign):
                 guard let replay = environment.replay else {
@@ -165,29 +176,14 @@ public struct EffectRunner: Sendable {
     }
 
     /// Lets the user edit a capture as raw HTTP text (request line, headers, blank line, body; the
-    /// framing headers are left out and recomputed) and returns the edited copy.
+    /// framing headers are left out and recomputed) and returns the edited copy. Throws
+    /// `RequestEditing.Refusal` when the editor failed or nothing was changed: nothing is sent then.
     static func edit(_ original: CapturedRequest, with edit: @Sendable (String) async -> Bool, in directory: String?) async throws -> CapturedRequest {
-        var plain = original
-        plain.headers.removeAll { $0.hasName("Content-Length") || $0.hasName("Transfer-Encoding") }
-        plain.bodyWasChunked = false
-        let path = try write(RawHTTPExporter.data(for: plain, redact: .none), named: "edit-\(original.id)-\(UInt32.random(in: 0...UInt32.max)).http", in: directory)
+        let shown = RequestEditing.text(for: original)
+        let path = try write(shown, named: "edit-\(original.id)-\(UInt32.random(in: 0...UInt32.max)).http", in: directory)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        guard await edit(path) else { throw ExportError(description: "the editor exited with an error") }
-        let message = try RawHTTPExporter.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
-        var edited = original
-        edited.method = message.method
-        edited.rawTarget = message.rawTarget
-        edited.httpVersion = message.httpVersion
-        edited.headers = message.headers
-        var body = message.body
-        // Editors add a final newline; keep the body as it was when that is the only difference at the end.
-        if body.last == 0x0A, original.body.last != 0x0A {
-            body.removeLast()
-            if body.last == 0x0D, original.body.last != 0x0D { body.removeLast() }
-        }
-        edited.body = body
-        edited.bodySize = body.count
-        return edited
+        guard await edit(path) else { throw RequestEditing.Refusal.editorFailed }
+        return try RequestEditing.apply(try Data(contentsOf: URL(fileURLWithPath: path)), shown: shown, to: original)
     }
 
     /// Writes an export file (owner-only permissions: it may hold request data) and returns its path.

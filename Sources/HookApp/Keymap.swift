@@ -24,6 +24,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case replay = "request.replay"
     case replayResigned = "request.replay-resigned"
     case editReplay = "request.edit-replay"
+    case editReplayResigned = "request.edit-replay-resigned"
     case copyCurl = "request.copy-curl"
     case setSecret = "signature.set-secret"
     case exportList = "list.export"
@@ -130,8 +131,9 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("y")], action: .copyCurl, help: "copy the selected request as a curl command (clipboard through OSC 52, and a file)", context: .global),
         KeyBinding(chords: [.character("x")], action: .exportList, help: "export the list (filtered, if a filter is on) as a HAR file", context: .global),
         KeyBinding(chords: [.character("R")], action: .replayResigned, help: "replay re-signed: a fresh timestamp and a valid signature with the configured secret", context: .global),
-        KeyBinding(chords: [.character("e")], action: .editReplay, help: "edit the request in $EDITOR, then replay the edited copy (the capture is never changed)", context: .global),
-        KeyBinding(chords: [.character("d")], action: .deleteSelected, help: "delete the selected request", context: .global),
+        KeyBinding(chords: [.character("e")], action: .editReplay, help: "edit the request in $EDITOR, then replay the edited copy (the capture is never changed; nothing is sent when the file is left unchanged or the editor fails)", context: .global),
+        KeyBinding(chords: [.character("E")], action: .editReplayResigned, help: "edit the request in $EDITOR, then replay the edited copy re-signed: a fresh timestamp and a signature over the edited body", context: .global),
+        KeyBinding(chords: [.character("d")], action: .deleteSelected, help: "delete the selected request (asks first: there is no undo)", context: .global),
         KeyBinding(chords: [.character("D")], action: .clearAll, help: "delete all requests (asks first)", context: .global),
         KeyBinding(chords: [.character("?")], action: .help, help: "this help", context: .global, hint: "help"),
         KeyBinding(chords: [.character("q")], action: .quit, help: "quit (restoring the terminal)", context: .global, hint: "quit"),

@@ -2,8 +2,8 @@ import HookCore
 import HookSignatures
 import TermUI
 
-/// Which columns the list shows at a width. The REPLAY column (FORWARD with `--forward-to`: the
-/// target's answer to the newest replay or forward) comes
+/// Which columns the list shows at a width. The REPLAY column (the target's answer to the newest
+/// replay or forward; FORWARD with `--forward-to`, the answer to the forward) comes
 /// once there is one to show, and goes first when the list is narrow (the `↻` mark by the id stays);
 /// TIME goes before it. ID, METHOD, TARGET, SIZE, ST and SIGNATURE always show.
 struct ListColumns: Equatable {
@@ -107,7 +107,10 @@ public enum MainScreen {
             cells.append(TextLine(s.refusal == nil ? "\(s.responseStatus)" : "\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
             cells.append(TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status)))
             if columns.replay {
-                cells.append(replayCell(state.replay.marks[s.id], pending: state.replay.pendingForwards.contains(s.id) || state.replay.pendingReplays.contains(s.id), arrow: arrow))
+                // The FORWARD column waits for the forward only; the REPLAY column for a replay too.
+                let pending = state.replay.pendingForwards.contains(s.id)
+                    || (state.replay.forwardTarget == nil && state.replay.pendingReplays.contains(s.id))
+                cells.append(replayCell(state.replay.marks[s.id], pending: pending, arrow: arrow))
             }
             drawRow(cells, widths: widths, rightAligned: rightAligned, x: inner.x, y: y, maxX: inner.maxX, &grid)
             if row == state.list.selected {
@@ -222,6 +225,18 @@ public enum MainScreen {
     }
 
     static func renderSignature(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        var title = TextLine(Pane.signature.title, Style(.title, bold: true))
+        let attempts = state.replay.attempts.filter { $0.requestID == state.detail.request?.id }
+        if !attempts.isEmpty {
+            title.append(" · \(attempts.count) attempt\(attempts.count == 1 ? "" : "s")", Style(.muted))
+        }
+        renderTextPane(title: title, pane: .signature, state: state, lines: signaturePaneLines(state),
+                       scroll: state.detail.signatureScroll, placeholder: "no request selected", rect, &grid, glyphs)
+    }
+
+    /// The signature pane's lines: the verdict and its diagnosis, then the capture's replays and
+    /// forwards (one line each, newest first) and the newest one's answer.
+    static func signaturePaneLines(_ state: AppState) -> [TextLine] {
         var lines: [TextLine] = []
         if let d = state.detail.request {
             let sig = d.signature
@@ -232,20 +247,43 @@ public enum MainScreen {
             let shown = sig.shown(with: state.detail.signatureLines)
             lines.append(TextLine(shown.detail))
             for line in shown.lines { lines.append(TextLine(line, Style(.muted))) }
+            let attempts = state.replay.attempts.filter { $0.requestID == d.id }
+            if !attempts.isEmpty {
+                lines.append(TextLine(""))
+                lines.append(TextLine("attempts, newest first:", Style(.title, bold: true)))
+                for attempt in attempts.reversed() { lines.append(attemptLine(attempt)) }
+            }
             if let replay = state.replay.last, replay.requestID == d.id {
                 lines.append(TextLine(""))
                 lines += replayLines(replay)
             }
         }
-        renderTextPane(title: TextLine(Pane.signature.title, Style(.title, bold: true)), pane: .signature, state: state, lines: lines,
-                       scroll: state.detail.signatureScroll, placeholder: "no request selected", rect, &grid, glyphs)
+        return lines
+    }
+
+    /// One replay or forward in the list of a capture's attempts: when (local time), what kind and
+    /// how it was sent, where, and the answer's status and time (or why there is none). Only our
+    /// own words and numbers and the target typed or configured: nothing the target sent.
+    static func attemptLine(_ attempt: ReplayAttempt) -> TextLine {
+        var line = TextLine(attempt.startedAt.localClockText + " ", Style(.muted))
+        line.append(attempt.kind == .forward ? "forward" : "replay", Style(.key))
+        if let how = ReplayState.how(edited: attempt.edited, resigned: attempt.resigned) { line.append(" (\(how))", Style(.key)) }
+        line.append(" → " + attempt.targetURL + " ")
+        let outcome = ReplayOutcome(attempt)
+        if let status = outcome.status {
+            line.append("\(status) \(outcome.shortDuration)", Style(status >= 400 ? .verdictInvalid : .verdictValid))
+        } else {
+            line.append((outcome.failureWord ?? "ERR") + " \(outcome.shortDuration)", Style(.verdictInvalid))
+        }
+        return line
     }
 
     /// The newest replay of the selected capture: where it went, what came back, how long it took.
     static func replayLines(_ replay: ReplayAttempt) -> [TextLine] {
         var lines: [TextLine] = []
         let took = Formatting.milliseconds(nanoseconds: replay.durationNanoseconds, decimals: 1)
-        var head = TextLine("\(replay.kind == .forward ? "forward" : "replay")\(replay.resigned ? " (re-signed)" : "") → ", Style(.title, bold: true))
+        let how = ReplayState.how(edited: replay.edited, resigned: replay.resigned).map { " (\($0))" } ?? ""
+        var head = TextLine("\(replay.kind == .forward ? "forward" : "replay")\(how) → ", Style(.title, bold: true))
         head.append(replay.targetURL, Style(.key))
         lines.append(head)
         if let response = replay.response {
@@ -405,6 +443,7 @@ public enum MainScreen {
                 case .exact: ""
                 case .resigned: " re-signed"
                 case .edited: " edited"
+                case .editedResigned: " edited, re-signed,"
                 }
                 left.append(" │ replay #\(id)\(how) to: ", Style(.statusBar, bold: true))
                 edited = (prompt.editor, Style(.prompt))
@@ -422,6 +461,9 @@ public enum MainScreen {
             return
         case .clearAll:
             grid.draw(" delete all \(total) requests? y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
+            return
+        case .delete(let id)?:
+            grid.draw(" delete #\(id)? y/n ", x: x, y: rect.y, maxX: rect.maxX, style: Style(.statusError))
             return
         case nil:
             break

@@ -39,8 +39,11 @@ public enum ReplayMode: Sendable, Hashable {
     case resigned
     /// As edited in the editor first (`e`).
     case edited
+    /// As edited in the editor, then with a fresh timestamp and signature over the edited copy (`E`).
+    case editedResigned
 
-    var resigns: Bool { self == .resigned }
+    var resigns: Bool { self == .resigned || self == .editedResigned }
+    var edits: Bool { self == .edited || self == .editedResigned }
 }
 
 public enum PromptKind: Sendable, Hashable {
@@ -81,6 +84,8 @@ public struct Prompt: Sendable, Hashable {
 public enum Confirmation: Sendable, Hashable {
     /// Delete every capture.
     case clearAll
+    /// Delete one capture (`d`): there is no undo.
+    case delete(id: Int64)
     /// Send a capture to a host that is not loopback (asked once per host: the request may carry secrets).
     case replay(PendingReplay)
 
@@ -88,7 +93,7 @@ public enum Confirmation: Sendable, Hashable {
     public var pendingReplay: PendingReplay? {
         switch self {
         case .replay(let pending): pending
-        case .clearAll: nil
+        case .clearAll, .delete: nil
         }
     }
 }

@@ -16,12 +16,14 @@ public struct ReplayState: Sendable {
     var confirmedHosts: Set<String> = []
     /// The newest replay result, shown in the signature pane of its capture.
     public internal(set) var last: ReplayAttempt?
+    /// Every replay and forward of the selected capture, oldest first (listed in the signature pane).
+    public internal(set) var attempts: [ReplayAttempt] = []
     /// The newest replay (or forward) of captures known to have one, by id: the list's `→TARGET`
-    /// column. Holds the loaded rows and live results; trimmed to the loaded window when it grows.
+    /// column (with `--forward-to`, the forward where there is one). Holds the loaded rows and live results; trimmed to the loaded window when it grows.
     public internal(set) var marks: [Int64: ReplayOutcome] = [:]
     /// Captures queued for forwarding whose result has not come yet (`→…` in the list).
     public internal(set) var pendingForwards: Set<Int64> = []
-    /// Captures replayed with `r`/`R`/`e` whose answer has not come yet (`→…` in the list too).
+    /// Captures replayed with `r`/`R`/`e`/`E` whose answer has not come yet (`→…` in the REPLAY column).
     public internal(set) var pendingReplays: Set<Int64> = []
     /// A replay or forward has been seen: the list shows its `→TARGET` column from then on.
     public internal(set) var showsColumn: Bool
@@ -35,13 +37,16 @@ public struct ReplayState: Sendable {
     /// Ids are kept in `marks` up to this many; beyond it only the loaded rows' stay.
     static let marksLimit = 8192
 
-    /// Records the newest replay of a capture; a forward result also ends its pending state. When
+    /// Records the newest replay of a capture, unless the column is FORWARD and the capture's
+    /// forward is known; a forward result also ends its pending state. When
     /// `marks` grows past its limit it keeps only the ids `loaded` gives (and this one).
     mutating func note(_ outcome: ReplayOutcome, loaded: () -> Set<Int64>) {
         if let known = marks[outcome.requestID], known == outcome { return }
-        marks[outcome.requestID] = outcome
-        pendingForwards.remove(outcome.requestID)
         showsColumn = true
+        // With forwarding the column is FORWARD: a replay made since does not take the forward's place.
+        if forwardTarget != nil, outcome.kind == .replay, marks[outcome.requestID]?.kind == .forward { return }
+        marks[outcome.requestID] = outcome
+        if outcome.kind == .forward { pendingForwards.remove(outcome.requestID) }
         if marks.count > Self.marksLimit {
             // Rows outside the loaded window are read again from the store when they come back into view.
             var keep = loaded()
@@ -50,8 +55,29 @@ public struct ReplayState: Sendable {
         }
     }
 
-    /// The target the replay prompt starts with.
-    var promptTarget: String { lastTarget ?? defaultTarget ?? "" }
+    /// The target the replay prompt starts with: the last one used in this session, else
+    /// `--replay-to`, else `--forward-to`, else the last one used before (from the store).
+    var promptTarget: String { lastTarget ?? defaultTarget ?? forwardTarget ?? history.first ?? "" }
+
+    /// Notes a target a replay was sent to: the prompt's default from now on, first in its history.
+    mutating func used(_ target: String) {
+        lastTarget = target
+        history.removeAll { $0 == target }
+        history.insert(target, at: 0)
+    }
+
+    /// Adds the targets the store remembers (newest first) after those used in this session.
+    mutating func remembered(_ targets: [String]) {
+        for target in targets where !history.contains(target) { history.append(target) }
+    }
+
+    /// Adds an attempt of the selected capture `selected` to `attempts`, unless it is there already.
+    mutating func add(_ attempt: ReplayAttempt, selected: Int64?) {
+        guard attempt.requestID == selected else { return }
+        if attempts.first?.requestID != selected { attempts = [] }
+        if attempt.id != 0, attempts.contains(where: { $0.id == attempt.id }) { return }
+        attempts.append(attempt)
+    }
 
     /// The host of an http(s) URL, lower-cased, or nil when it is not one.
     static func host(of target: String) -> String? {
@@ -59,6 +85,16 @@ public struct ReplayState: Sendable {
               let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = components.host, !host.isEmpty else { return nil }
         return host.lowercased()
+    }
+
+    /// How an attempt was sent, when not as captured: `edited`, `re-signed`, `edited, re-signed`.
+    public static func how(edited: Bool, resigned: Bool) -> String? {
+        switch (edited, resigned) {
+        case (true, true): "edited, re-signed"
+        case (true, false): "edited"
+        case (false, true): "re-signed"
+        case (false, false): nil
+        }
     }
 
     static func isLoopback(_ host: String) -> Bool {

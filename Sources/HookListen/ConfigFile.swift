@@ -20,6 +20,8 @@ public struct ConfigFile: Sendable {
     public var delay: Int?
     public var maxBody: Int?
     public var replayTo: String?
+    /// Forward every capture here as it arrives (`--forward-to`).
+    public var forwardTo: String?
     public var publicURL: String?
     public var handshakes: Bool?
     /// Accept self-signed certificates from replay and forward targets.
@@ -81,7 +83,7 @@ public struct ConfigFile: Sendable {
         let reader = Reader(path: path)
         let known: Set<String> = [
             "host", "port", "db", "memory", "keep", "status", "response_body", "response_headers", "delay", "max_body",
-            "replay_to", "public_url", "handshakes", "insecure", "secrets", "providers", "meta", "custom",
+            "replay_to", "forward_to", "public_url", "handshakes", "insecure", "secrets", "providers", "meta", "custom",
         ]
         for key in table.keys where !known.contains(key) {
             throw UserError("\(path): unknown setting '\(key)'")
@@ -97,6 +99,7 @@ public struct ConfigFile: Sendable {
         config.delay = try reader.int(table, "delay")
         config.maxBody = try reader.int(table, "max_body")
         config.replayTo = try reader.string(table, "replay_to")
+        config.forwardTo = try reader.string(table, "forward_to")
         config.publicURL = try reader.string(table, "public_url")
         config.handshakes = try reader.bool(table, "handshakes")
         config.insecure = try reader.bool(table, "insecure")

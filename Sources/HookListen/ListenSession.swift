@@ -224,8 +224,9 @@ public final class ListenSession: Sendable {
     ) -> (environment: AppEnvironment, replayer: HTTPReplayer) {
         let replayer = HTTPReplayer(insecure: settings.insecure)
         // Sends a capture (or an edited copy) and stores the attempt with the capture.
-        let sendAndStore: @Sendable (CapturedRequest, String, Bool) async -> ReplayAttempt = { request, target, resign in
-            let attempt = await replayer.replay(request, to: target, options: ReplayOptions(resign: resign, verifier: verifiers.current))
+        let sendAndStore: @Sendable (CapturedRequest, String, Bool, Bool) async -> ReplayAttempt = { request, target, resign, edited in
+            var attempt = await replayer.replay(request, to: target, options: ReplayOptions(resign: resign, verifier: verifiers.current))
+            attempt.edited = edited
             return (try? await store.addReplay(attempt)) ?? attempt
         }
         let environment = AppEnvironment(
@@ -239,7 +240,7 @@ public final class ListenSession: Sendable {
                         requestID: id, startedAt: started, targetURL: target, resigned: false, changedHeaders: [],
                         response: nil, error: "capture #\(id) is no longer in the store", failure: .other, durationNanoseconds: 0)
                 }
-                return await sendAndStore(request, target, resign)
+                return await sendAndStore(request, target, resign, false)
             },
             exportDirectory: settings.exportDirectory,
             addSecret: { provider, secret in try verifiers.add(provider: provider, secret: secret) },
@@ -247,7 +248,7 @@ public final class ListenSession: Sendable {
             // explaining mismatches.
             verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: diagnosisBudget) },
             storedVerdicts: { verdicts in catchUp.stored(verdicts) },
-            replayEdited: sendAndStore,
+            replayEdited: { request, target, resign in await sendAndStore(request, target, resign, true) },
             forwardTarget: settings.forwardTo,
             replayResults: forwardResults)
         return (environment, replayer)

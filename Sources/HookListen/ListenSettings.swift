@@ -85,9 +85,15 @@ public struct ListenSettings: Sendable {
             if !valid { throw UserError("\(name.name) \(rule)", usage: name.usage) }
         }
 
-        if flags.proxyResponse && flags.forwardTo == nil { throw UserError("--proxy-response needs --forward-to", usage: true) }
         if let forwardTo = flags.forwardTo, case .failure(let error) = ReplayTarget.parse(forwardTo) {
             throw UserError("--forward-to: \(error)", usage: true)
+        }
+        if flags.forwardTo == nil, let forwardTo = config.forwardTo, case .failure(let error) = ReplayTarget.parse(forwardTo) {
+            throw UserError("forward_to: \(error)")
+        }
+        let forwardTo = flags.forwardTo ?? config.forwardTo
+        if flags.proxyResponse && forwardTo == nil {
+            throw UserError("--proxy-response needs --forward-to (or forward_to in the config file)", usage: true)
         }
         if flags.memory && flags.db != nil { throw UserError("--memory and --db exclude each other", usage: true) }
 
@@ -138,7 +144,7 @@ public struct ListenSettings: Sendable {
             handshakes: !flags.noHandshakes && config.handshakes != false,
             metaVerifyToken: flags.metaVerifyToken ?? config.metaVerifyToken,
             replayTo: flags.replayTo ?? config.replayTo,
-            forwardTo: flags.forwardTo,
+            forwardTo: forwardTo,
             proxyResponse: flags.proxyResponse,
             insecure: flags.insecure || config.insecure == true,
             json: flags.json,
@@ -151,7 +157,10 @@ public struct ListenSettings: Sendable {
     /// whatever is wrong with the file.
     public static func checkFlags(_ flags: ListenFlags) throws {
         do {
-            _ = try resolve(flags: flags, environment: [:], config: ConfigFile())
+            // A forward target stands in for the file's `forward_to`, which `--proxy-response` may rely on.
+            var config = ConfigFile()
+            config.forwardTo = "http://127.0.0.1/"
+            _ = try resolve(flags: flags, environment: [:], config: config)
         } catch let error as UserError where error.isUsage {
             throw error
         } catch {

@@ -15,6 +15,8 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         var nextID: Int64 = 1
         var replays: [ReplayAttempt] = []
         var nextReplayID: Int64 = 1
+        /// Replay targets used, newest first.
+        var replayTargets: [String] = []
 
         var count: Int { slots.count - first }
 
@@ -181,14 +183,32 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         state.withLock { $0.replays.filter { $0.requestID == requestID } }
     }
 
-    public func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+    public func replays(ofRequests ids: [Int64]) async throws -> [Int64: [ReplayAttempt]] {
+        let wanted = Set(ids)
+        return state.withLock { Dictionary(grouping: $0.replays.filter { wanted.contains($0.requestID) }, by: \.requestID) }
+    }
+
+    public func latestReplays(among ids: [Int64], preferring kind: ReplayKind?) async throws -> [Int64: ReplayOutcome] {
         let wanted = Set(ids)
         return state.withLock { state in
             var outcomes: [Int64: ReplayOutcome] = [:]
             for attempt in state.replays where wanted.contains(attempt.requestID) {
+                if let kind, attempt.kind != kind, outcomes[attempt.requestID]?.kind == kind { continue }
                 outcomes[attempt.requestID] = ReplayOutcome(attempt)
             }
             return outcomes
+        }
+    }
+
+    public func replayTargets(limit: Int) async throws -> [String] {
+        state.withLock { Array($0.replayTargets.prefix(limit)) }
+    }
+
+    public func rememberReplayTarget(_ target: String) async throws {
+        state.withLock { state in
+            state.replayTargets.removeAll { $0 == target }
+            state.replayTargets.insert(target, at: 0)
+            state.replayTargets = Array(state.replayTargets.prefix(replayTargetsKept))
         }
     }
 

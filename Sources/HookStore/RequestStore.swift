@@ -31,11 +31,27 @@ public protocol RequestStore: Sendable {
     func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt
     /// The replays of one capture, oldest first.
     func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt]
+    /// The replays of each capture among `ids` that has any, oldest first (exports list them).
+    func replays(ofRequests ids: [Int64]) async throws -> [Int64: [ReplayAttempt]]
     /// The newest replay (or forward) of each capture among `ids` that has one; the list shows these.
-    func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome]
+    /// With `kind`, the newest attempt of that kind where a capture has one (the FORWARD column
+    /// shows the forward's answer, not a replay made since).
+    func latestReplays(among ids: [Int64], preferring kind: ReplayKind?) async throws -> [Int64: ReplayOutcome]
+    /// The replay targets used, newest first, at most `limit` (the replay prompt's history).
+    func replayTargets(limit: Int) async throws -> [String]
+    /// Notes `target` as the replay target used last; the store keeps the newest `replayTargetsKept`.
+    func rememberReplayTarget(_ target: String) async throws
 }
 
+/// How many replay targets a store remembers.
+public let replayTargetsKept = 20
+
 extension RequestStore {
+    /// The newest replay or forward of each capture among `ids` that has one, of any kind.
+    public func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+        try await latestReplays(among: ids, preferring: nil)
+    }
+
     public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {
         for update in updates { try await updateSignature(id: update.id, update.signature) }
     }

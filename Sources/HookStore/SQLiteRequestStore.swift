@@ -235,6 +235,15 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                     WHERE id IN (SELECT id FROM unexplained);
                 """, arguments: [SignatureSummary.diagnosedLaterNote, DiagnosisState.deferred.rawValue, DiagnosisState.skipped.rawValue])
         }
+        migrator.registerMigration("v8-replay-edited-and-targets") { db in
+            // Whether an attempt sent a copy edited in the editor (attempts stored before were not),
+            // and the replay targets used, so the replay prompt offers them after a restart:
+            // `used` orders them, newest highest.
+            try db.execute(sql: """
+                ALTER TABLE replay ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE replay_target (url TEXT PRIMARY KEY, used INTEGER NOT NULL);
+                """)
+        }
         return migrator
     }
 
@@ -410,7 +419,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             }) ?? 0
             if freed <= 0 { break }
         }
-        try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     /// Two `stat` calls per commit (a batch of captures): the database file and its WAL must still
@@ -561,7 +570,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     /// holds every capture. (SQLite checkpoints when the last connection closes, but the pool's
     /// read-only readers may be that last one, and they cannot.)
     public func close() throws {
-        try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
     }
 
@@ -603,14 +612,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             try db.execute(
                 sql: """
                     INSERT INTO replay (request_id, kind, started_at, target_url, resigned, changed_headers, response_status,
-                        response_headers, response_body, error, failure, duration_ns)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        response_headers, response_body, error, failure, duration_ns, edited)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     attempt.requestID, attempt.kind.rawValue, attempt.startedAt.nanosecondsSince1970, attempt.targetURL, attempt.resigned,
                     attempt.changedHeaders.joined(separator: "\n"), attempt.response?.status,
                     attempt.response.map { HeaderCoding.encode($0.headers) }, attempt.response?.body, attempt.error,
-                    attempt.failure?.rawValue, attempt.durationNanoseconds,
+                    attempt.failure?.rawValue, attempt.durationNanoseconds, attempt.edited,
                 ])
             var stored = attempt
             stored.id = db.lastInsertedRowID
@@ -620,21 +629,43 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
 
     public func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM replay WHERE request_id = ? ORDER BY id", arguments: [requestID]).map { row in
-                let status: Int? = row["response_status"]
-                let changed: String = row["changed_headers"]
-                return ReplayAttempt(
-                    id: row["id"], kind: ReplayKind(rawValue: row["kind"] ?? "") ?? .replay, requestID: row["request_id"],
-                    startedAt: CaptureTime(nanosecondsSince1970: row["started_at"]), targetURL: row["target_url"],
-                    resigned: row["resigned"], changedHeaders: changed.isEmpty ? [] : changed.components(separatedBy: "\n"),
-                    response: try status.map { status in
-                        CapturedResponse(
-                            status: status, headers: try HeaderCoding.decode(row["response_headers"] ?? Data()),
-                            body: row["response_body"] ?? Data())
-                    },
-                    error: row["error"], failure: Self.failure(row), durationNanoseconds: row["duration_ns"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM replay WHERE request_id = ? ORDER BY id", arguments: [requestID]).map(Self.attempt(from:))
         }
+    }
+
+    public func replays(ofRequests ids: [Int64]) async throws -> [Int64: [ReplayAttempt]] {
+        guard !ids.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var attempts: [Int64: [ReplayAttempt]] = [:]
+            // In chunks, under SQLite's limit on bound parameters.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(ids.count, start + 500)])
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM replay WHERE request_id IN (\(placeholders)) ORDER BY id", arguments: StatementArguments(chunk))
+                for row in rows {
+                    let attempt = try Self.attempt(from: row)
+                    attempts[attempt.requestID, default: []].append(attempt)
+                }
+            }
+            return attempts
+        }
+    }
+
+    /// A `replay` row as the attempt it records.
+    private static func attempt(from row: Row) throws -> ReplayAttempt {
+        let status: Int? = row["response_status"]
+        let changed: String = row["changed_headers"]
+        return ReplayAttempt(
+            id: row["id"], kind: ReplayKind(rawValue: row["kind"] ?? "") ?? .replay, requestID: row["request_id"],
+            startedAt: CaptureTime(nanosecondsSince1970: row["started_at"]), targetURL: row["target_url"],
+            resigned: row["resigned"], changedHeaders: changed.isEmpty ? [] : changed.components(separatedBy: "\n"),
+            response: try status.map { status in
+                CapturedResponse(
+                    status: status, headers: try HeaderCoding.decode(row["response_headers"] ?? Data()),
+                    body: row["response_body"] ?? Data())
+            },
+            error: row["error"], failure: Self.failure(row), durationNanoseconds: row["duration_ns"], edited: row["edited"])
     }
 
     /// The `failure` column of a `replay` row (nil for a value this version does not know).
@@ -642,7 +673,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         (row["failure"] as String?).flatMap(ReplayFailure.init(rawValue:))
     }
 
-    public func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+    public func latestReplays(among ids: [Int64], preferring kind: ReplayKind?) async throws -> [Int64: ReplayOutcome] {
         guard !ids.isEmpty else { return [:] }
         return try await pool.read { db in
             var outcomes: [Int64: ReplayOutcome] = [:]
@@ -650,22 +681,45 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = Array(ids[start..<min(ids.count, start + 500)])
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                // The newest attempt per capture, without reading the response bodies.
+                // The newest attempt per capture (of `kind` where there is one), without reading the response bodies.
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT request_id, kind, target_url, response_status, error, failure, duration_ns FROM replay
-                        WHERE id IN (SELECT MAX(id) FROM replay WHERE request_id IN (\(placeholders)) GROUP BY request_id)
+                        SELECT request_id, kind, target_url, response_status, error, failure, duration_ns, resigned, edited FROM replay
+                        WHERE id IN (
+                            SELECT coalesce(MAX(CASE WHEN kind = ? THEN id END), MAX(id)) FROM replay
+                            WHERE request_id IN (\(placeholders)) GROUP BY request_id)
                         """,
-                    arguments: StatementArguments(chunk))
+                    arguments: StatementArguments([kind?.rawValue as (any DatabaseValueConvertible)?] + chunk.map { $0 as (any DatabaseValueConvertible)? }))
                 for row in rows {
                     let outcome = ReplayOutcome(
                         requestID: row["request_id"], kind: ReplayKind(rawValue: row["kind"] ?? "") ?? .replay, targetURL: row["target_url"], status: row["response_status"],
-                        error: row["error"], failure: Self.failure(row), durationNanoseconds: row["duration_ns"])
+                        error: row["error"], failure: Self.failure(row), durationNanoseconds: row["duration_ns"],
+                        resigned: row["resigned"], edited: row["edited"])
                     outcomes[outcome.requestID] = outcome
                 }
             }
             return outcomes
+        }
+    }
+
+    public func replayTargets(limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT url FROM replay_target ORDER BY used DESC LIMIT ?", arguments: [limit])
+        }
+    }
+
+    public func rememberReplayTarget(_ target: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO replay_target (url, used) VALUES (?, (SELECT coalesce(max(used), 0) + 1 FROM replay_target))
+                    ON CONFLICT (url) DO UPDATE SET used = excluded.used
+                    """,
+                arguments: [target])
+            try db.execute(
+                sql: "DELETE FROM replay_target WHERE url NOT IN (SELECT url FROM replay_target ORDER BY used DESC LIMIT ?)",
+                arguments: [replayTargetsKept])
         }
     }
 

@@ -88,7 +88,7 @@ struct Export: AsyncParsableCommand {
         var batches = requestStore.captureBatches(matching: try filter.map(FilterOption.parse)).makeAsyncIterator()
         var namedLeft = [named]
         do {
-            try await writer.export(to: destination) { ids.isEmpty ? try await batches.next() : namedLeft.popLast() }
+            try await writer.export(to: destination, replays: { try await requestStore.replays(ofRequests: $0) }) { ids.isEmpty ? try await batches.next() : namedLeft.popLast() }
         } catch let error as ExportOutput.WriteError {
             // A closed pipe on standard output (`| head`) ends the export quietly.
             if output == nil { throw ExitCode(1) }

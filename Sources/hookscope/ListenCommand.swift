@@ -48,7 +48,7 @@ struct Listen: AsyncParsableCommand {
     @Option(name: .customLong("replay-to"), help: ArgumentHelp("Default target of the replay key.", valueName: "url"))
     var replayTo: String?
 
-    @Option(name: .customLong("forward-to"), help: ArgumentHelp("Forward every captured request there as it arrives, in arrival order.", valueName: "url"))
+    @Option(name: .customLong("forward-to"), help: ArgumentHelp("Forward every captured request there as it arrives, in arrival order; also `forward_to` in the config file.", valueName: "url"))
     var forwardTo: String?
 
     @Flag(name: .customLong("proxy-response"), help: "With --forward-to: answer the sender with the target's response instead of the configured one.")

@@ -14,8 +14,10 @@ struct Replay: AsyncParsableCommand {
             framing headers (Connection and what it names, Keep-Alive, TE, Transfer-Encoding, Upgrade, \
             Proxy-*, Trailer) are dropped, Content-Length is recomputed, and Host is set to the target's \
             unless --keep-host. When the URL has a path other than "/", it is used as given; otherwise \
-            the captured path and query are appended. Exits 1 when the target cannot be reached or \
-            answers 5xx.
+            the captured path and query are appended. With --edit the request opens in $VISUAL or \
+            $EDITOR as raw HTTP first and the edited copy is sent (the capture is never changed; \
+            nothing is sent when the file is left unchanged or the editor fails); with --resign too, \
+            the edited copy is signed anew. Exits 1 when the target cannot be reached or answers 5xx.
             """)
 
     @Argument(help: "The capture's id (see `hookscope list`).")
@@ -26,6 +28,9 @@ struct Replay: AsyncParsableCommand {
 
     @Flag(help: "Refresh the timestamp and recompute the signature with the configured secret.")
     var resign = false
+
+    @Flag(help: "Edit the request in $VISUAL or $EDITOR first and send the edited copy.")
+    var edit = false
 
     @Flag(name: .customLong("keep-host"), help: "Send the captured Host header instead of the target's.")
     var keepHost = false
@@ -54,14 +59,16 @@ struct Replay: AsyncParsableCommand {
         if case .failure(let error) = ReplayTarget.parse(to) { throw CLIError("--to: \(error)") }
 
         let requestStore = try store.openExisting(config: config)
-        guard let request = try await requestStore.request(id: id) else {
+        guard let captured = try await requestStore.request(id: id) else {
             throw CLIError("no capture with id \(id) in \(store.path(config: config))")
         }
+        let request = edit ? try await Self.edited(captured) : captured
 
         let replayer = HTTPReplayer(
             insecure: insecure || config.insecure == true, timeout: .milliseconds(Int64((timeout * 1000).rounded())))
         let options = ReplayOptions(resign: resign, keepHost: keepHost, verifier: verifier)
-        let attempt = await replayer.replay(request, to: to, options: options)
+        var attempt = await replayer.replay(request, to: to, options: options)
+        attempt.edited = edit
         await replayer.shutdown()
 
         do {
@@ -80,7 +87,10 @@ struct Replay: AsyncParsableCommand {
     /// What the target answered, every byte from it escaped so nothing can act on the terminal.
     static func render(request: CapturedRequest, attempt: ReplayAttempt, response: CapturedResponse) -> String {
         var out = "replayed #\(request.id) \(TerminalSafety.escape(Array(request.method.utf8))) \(TerminalSafety.escape(Array(attempt.targetURL.utf8)))"
-        out += attempt.resigned ? " (re-signed)\n" : "\n"
+        var how: [String] = []
+        if attempt.edited { how.append("edited") }
+        if attempt.resigned { how.append("re-signed") }
+        out += how.isEmpty ? "\n" : " (\(how.joined(separator: ", ")))\n"
         if !attempt.changedHeaders.isEmpty {
             out += "changed headers: \(attempt.changedHeaders.map { TerminalSafety.escape(Array($0.utf8)) }.joined(separator: ", "))\n"
         }
@@ -100,6 +110,42 @@ struct Replay: AsyncParsableCommand {
         }
         out += "\n\(response.status) in \(Formatting.duration(nanoseconds: attempt.durationNanoseconds))\n"
         return out
+    }
+
+    /// The capture edited in the user's editor (`$VISUAL`, else `$EDITOR`, else vi), through a
+    /// file only the user can read that is removed afterwards. Nothing is sent when the editor
+    /// fails or the file is left unchanged.
+    static func edited(_ request: CapturedRequest) async throws -> CapturedRequest {
+        let shown = RequestEditing.text(for: request)
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("hookscope-edit-\(request.id)-\(UInt32.random(in: 0...UInt32.max)).http").path
+        guard FileManager.default.createFile(atPath: path, contents: shown, attributes: [.posixPermissions: 0o600]) else {
+            throw CLIError("edit: cannot write \(path); nothing sent")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let environment = ProcessInfo.processInfo.environment
+        let editor = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // Through the shell, so that EDITOR may carry arguments ("code -w"); the terminal is the editor's meanwhile.
+        process.arguments = ["-c", editor + " \"$1\"", "sh", path]
+        do {
+            try process.run()
+        } catch {
+            throw CLIError("edit: cannot start the editor: \(error); nothing sent")
+        }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                done.resume()
+            }
+        }
+        do {
+            guard process.terminationStatus == 0 else { throw RequestEditing.Refusal.editorFailed }
+            return try RequestEditing.apply(try Data(contentsOf: URL(fileURLWithPath: path)), shown: shown, to: request)
+        } catch {
+            throw CLIError("edit: \(error); nothing sent")
+        }
     }
 
     static func reasonPhrase(_ status: Int) -> String? {

@@ -6,7 +6,7 @@ import HookStore
 
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One request: request line, headers, pretty body, signature verdict.")
+        abstract: "One request: request line, headers, pretty body, signature verdict, and its replays and forwards.")
 
     @Argument(help: "The capture's id (see `hookscope list`).")
     var id: Int64
@@ -30,9 +30,10 @@ struct Show: AsyncParsableCommand {
         }
         // Written as it is made, about a megabyte at a time: a body of a few MB can pretty-print to
         // millions of lines, which need not all be in memory at once.
+        let attempts = try await requestStore.replays(ofRequest: id)
         let output = ExportOutput.standardOutput()
         do {
-            try Self.render(request) { try output.write(Array($0.utf8)) }
+            try Self.render(request, attempts: attempts) { try output.write(Array($0.utf8)) }
             try output.finish()
         } catch {
             throw ExitCode(1)
@@ -41,7 +42,7 @@ struct Show: AsyncParsableCommand {
 
     /// The human-readable form, every captured byte escaped so nothing can act on the terminal,
     /// handed to `emit` a piece at a time.
-    static func render(_ request: CapturedRequest, emit: (String) throws -> Void) rethrows {
+    static func render(_ request: CapturedRequest, attempts: [ReplayAttempt] = [], emit: (String) throws -> Void) rethrows {
         var out = "#\(request.id) received \(request.receivedAt.rfc3339) from \(TerminalSafety.escape(Array(request.remoteAddress.utf8)))\n"
         out += "\(TerminalSafety.escape(Array(request.method.utf8))) \(TerminalSafety.escape(request.rawTarget)) \(request.httpVersion)\n"
         for header in request.headers {
@@ -77,6 +78,27 @@ struct Show: AsyncParsableCommand {
         let signature = request.signature
         out += "signature: \(signature.provider.map { TerminalSafety.escape(Array($0.utf8)) + " " } ?? "")\(signature.status.screenWord)"
         out += " - \(TerminalSafety.escape(Array(signature.detail.utf8)))\n"
+        if !attempts.isEmpty {
+            out += "\nattempts (\(attempts.count), oldest first):\n"
+            for attempt in attempts { out += "  " + attemptLine(attempt) + "\n" }
+        }
         try emit(out)
+    }
+
+    /// One replay or forward: `#7 2026-12-07T02:03:04.123456Z replay (edited, re-signed) → URL: 201 in 12.3 ms`.
+    static func attemptLine(_ attempt: ReplayAttempt) -> String {
+        var line = "#\(attempt.id) \(attempt.startedAt.rfc3339) \(attempt.kind.rawValue)"
+        var how: [String] = []
+        if attempt.edited { how.append("edited") }
+        if attempt.resigned { how.append("re-signed") }
+        if !how.isEmpty { line += " (" + how.joined(separator: ", ") + ")" }
+        line += " → " + TerminalSafety.escape(Array(attempt.targetURL.utf8)) + ": "
+        let took = Formatting.duration(nanoseconds: attempt.durationNanoseconds)
+        if let response = attempt.response {
+            line += "\(response.status) in \(took)"
+        } else {
+            line += "failed after \(took): " + TerminalSafety.escape(Array((attempt.error ?? "no response").utf8))
+        }
+        return line
     }
 }

@@ -67,6 +67,41 @@ import TermUI
         #expect(again.state.replay.pendingForwards.isEmpty)
     }
 
+    /// Seven stored attempts of one capture: the signature pane lists each (newest first, with
+    /// its target, status, time and how it was sent), and the FORWARD column keeps the forward's
+    /// answer when replays are made after it.
+    @Test func everyAttemptIsListedAndTheForwardKeepsItsColumn() async throws {
+        let store = try await Sample.store([Sample.request("/a")])
+        _ = try await store.addReplay(Self.attempt(1, status: 200, milliseconds: 5))
+        for n in 0..<6 {
+            var replay = Self.attempt(1, status: 400 + n, milliseconds: 7, kind: .replay)
+            replay.edited = n == 5
+            replay.resigned = n >= 4
+            _ = try await store.addReplay(replay)
+        }
+        var h = await AppHarness(store: store, size: Size(width: 120, height: 40), forwardTarget: Self.target)
+        #expect(Self.row(h.screen(), id: 1)?.hasSuffix(" →200 5ms") == true)
+        #expect(h.state.replay.attempts.count == 7)
+        while h.state.detail.focus != .signature { await h.type("<tab>") }
+        await h.type("<enter>")
+        let screen = h.screen()
+        #expect(screen[0].contains("Signature · 7 attempts"))
+        let listed = screen.filter { $0.contains("hh:mm:ss.mmm ") && $0.contains("→ http://127.0.0.1:3000/x ") }
+        #expect(listed.count == 7, "\(h.screenText())")
+        #expect(listed.first?.contains("replay (edited, re-signed) → http://127.0.0.1:3000/x 405 7ms") == true, "\(listed)")
+        #expect(listed[1].contains("replay (re-signed) → http://127.0.0.1:3000/x 404 7ms"))
+        #expect(listed.last?.contains("forward → http://127.0.0.1:3000/x 200 5ms") == true)
+        await h.type("<enter>")
+
+        // A replay made now: listed too, and the column still shows the forward.
+        await h.send(.replayed(Self.attempt(1, status: 500, kind: .replay)))
+        #expect(h.state.replay.attempts.count == 8)
+        #expect(Self.row(h.screen(), id: 1)?.hasSuffix(" →200 5ms") == true)
+        // Without forwarding the column is REPLAY and shows the newest replay.
+        let plain = await AppHarness(store: store, size: Size(width: 120, height: 40))
+        #expect(Self.row(plain.screen(), id: 1)?.hasSuffix(" →405 7ms") == true)
+    }
+
     @Test func aResultThatComesBeforeItsCaptureIsNotShownAsPending() async throws {
         let store = try await Sample.store([])
         var h = await AppHarness(store: store, forwardTarget: Self.target)

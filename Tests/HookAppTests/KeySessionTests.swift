@@ -192,9 +192,24 @@ import TermUI
         #expect(h.state.detail.horizontalScroll[.body] == 0)
     }
 
-    @Test func deleteAndClearAllWithConfirmation() async throws {
+    @Test func dAsksBeforeDeletingTheSelectedRequest() async throws {
         var h = await AppHarness(store: try await threeRequests())
         await h.type("d")
+        #expect(try await h.store.count() == 3)
+        #expect(h.screen()[23].contains("delete #3? y/n"))
+        await h.type("n")
+        #expect(try await h.store.count() == 3)
+        #expect(h.state.list.total == 3)
+        #expect(h.screen()[23].contains("nothing deleted"))
+        // Any key but y is no, also one that would act on its own.
+        await h.type("dD")
+        #expect(try await h.store.count() == 3)
+        #expect(h.state.modal == .none)
+    }
+
+    @Test func deleteAndClearAllWithConfirmation() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        await h.type("dy")
         #expect(h.state.list.total == 2)
         #expect(try await h.store.count() == 2)
         #expect(h.screenText().contains("deleted request #3"))

@@ -64,6 +64,12 @@ import TermUI
         Case(keys: "D?", modal: .none, status: "nothing deleted"),
         Case(keys: "D/", modal: .none, status: "nothing deleted"),
         Case(keys: "Dy", modal: .none, status: "deleting all requests…"),
+        Case(keys: "d", modal: .confirm(.delete(id: 2))),
+        Case(keys: "dn", modal: .none, status: "nothing deleted"),
+        Case(keys: "d<esc>", modal: .none, status: "nothing deleted"),
+        Case(keys: "E", modal: .prompt(.replayURL(id: 2, mode: .editedResigned), text: replayTo)),
+        // A declined host does not become the prompt's default.
+        Case(keys: "r<c-u>https://example.com/x<enter>nr", modal: .prompt(.replayURL(id: 2, mode: .exact), text: replayTo)),
         // A replay to a host off this machine asks first; the question replaces the prompt.
         Case(keys: "r<c-u>https://example.com/x<enter>",
              modal: .confirm(.replay(PendingReplay(id: 2, target: "https://example.com/x", host: "example.com", mode: .exact)))),

@@ -126,7 +126,10 @@ import TermUI
         #expect(h.screen()[23].contains("example.com?"))
         await h.type("n")
         #expect(recorder.calls.isEmpty)
-        await h.type("r<enter>")
+        // Declined: the URL did not become the prompt's default.
+        await h.type("r")
+        #expect(h.state.modal.prompt?.text == "")
+        await h.type("https://example.com/hook<enter>")
         await h.type("y")
         #expect(recorder.calls == ["2 https://example.com/hook"])
         // Confirmed once: the same host is not asked again.
@@ -135,5 +138,34 @@ import TermUI
         #expect(h.state.modal.confirmation == nil)
         await h.type("r" + String(repeating: "<bs>", count: 30) + "ftp://x<enter>")
         #expect(h.state.status?.isError == true)
+    }
+
+    /// With `--forward-to` and no `--replay-to`, `r` offers the forward target.
+    @Test func thePromptOffersTheForwardTarget() async throws {
+        let store = try await Sample.store([Sample.request("/hooks/stripe")])
+        var h = await AppHarness(store: store, forwardTarget: "http://127.0.0.1:3000/hooks")
+        await h.type("r")
+        #expect(h.state.modal.prompt?.text == "http://127.0.0.1:3000/hooks")
+        // --replay-to, when given, comes first.
+        var both = await AppHarness(store: store, replayTo: "http://127.0.0.1:4000/", forwardTarget: "http://127.0.0.1:3000/hooks")
+        await both.type("r")
+        #expect(both.state.modal.prompt?.text == "http://127.0.0.1:4000/")
+    }
+
+    /// Targets used are kept in the store: after a restart the prompt offers the last one, and
+    /// Up walks the older ones. A declined or invalid target is not kept.
+    @Test func targetsUsedAreOfferedAfterARestart() async throws {
+        let recorder = Recorder()
+        var h = try await harness(recorder)
+        await h.type("rhttp://127.0.0.1:3000/a<enter>")
+        await h.type("r<c-u>http://127.0.0.1:4000/b<enter>")
+        await h.type("r<c-u>https://example.com/no<enter>n")
+        await h.type("r<c-u>ftp://x<enter>")
+        #expect(try await h.store.replayTargets(limit: 10) == ["http://127.0.0.1:4000/b", "http://127.0.0.1:3000/a"])
+        var again = await AppHarness(store: h.store)
+        await again.type("r")
+        #expect(again.state.modal.prompt?.text == "http://127.0.0.1:4000/b")
+        await again.type("<up><up>")
+        #expect(again.state.modal.prompt?.text == "http://127.0.0.1:3000/a")
     }
 }

@@ -33,7 +33,10 @@ import TermUI
         func deleteAll() async throws {}
         func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt { attempt }
         func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt] { [] }
-        func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] { [:] }
+        func replays(ofRequests ids: [Int64]) async throws -> [Int64: [ReplayAttempt]] { [:] }
+        func latestReplays(among ids: [Int64], preferring kind: ReplayKind?) async throws -> [Int64: ReplayOutcome] { [:] }
+        func replayTargets(limit: Int) async throws -> [String] { [] }
+        func rememberReplayTarget(_ target: String) async throws {}
     }
 
     @Test func millionCapturesLoadOnlyTheVisibleWindow() async throws {

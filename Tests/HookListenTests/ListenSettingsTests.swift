@@ -107,10 +107,31 @@ import Testing
         try ListenSettings.checkFlags(ListenFlags())
     }
 
+    /// `forward_to` is a setting of the config file as `replay_to` is; the flag wins over it.
+    @Test func forwardToComesFromTheConfigFileToo() throws {
+        let file = try config("forward_to = \"http://127.0.0.1:3000/hooks\"\n")
+        var flags = ListenFlags()
+        flags.proxyResponse = true
+        try ListenSettings.checkFlags(flags)
+        let settings = try ListenSettings.resolve(flags: flags, environment: environment, config: file)
+        #expect(settings.forwardTo == "http://127.0.0.1:3000/hooks")
+        #expect(settings.proxyResponse)
+        flags.forwardTo = "http://127.0.0.1:4000"
+        #expect(try ListenSettings.resolve(flags: flags, environment: environment, config: file).forwardTo == "http://127.0.0.1:4000")
+        let bad = try config("forward_to = \"ftp://example.com\"\n")
+        #expect(throws: UserError.self) { try ListenSettings.resolve(flags: ListenFlags(), environment: environment, config: bad) }
+        do {
+            _ = try ListenSettings.resolve(flags: ListenFlags(), environment: environment, config: bad)
+        } catch let error as UserError {
+            #expect(error.description.hasPrefix("forward_to: "))
+            #expect(!error.isUsage)
+        }
+    }
+
     @Test func optionsThatExcludeOrNeedEachOther() throws {
         var flags = ListenFlags()
         flags.proxyResponse = true
-        #expect(throws: UserError("--proxy-response needs --forward-to", usage: true)) {
+        #expect(throws: UserError("--proxy-response needs --forward-to (or forward_to in the config file)", usage: true)) {
             try ListenSettings.resolve(flags: flags, environment: environment, config: ConfigFile())
         }
         flags = ListenFlags()

@@ -339,6 +339,64 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(try await store.replays(ofRequest: a.id).isEmpty)
     }
 
+    /// Every attempt of a capture stays readable, with how it was sent; the list's column can ask
+    /// for a capture's forward rather than a replay made since.
+    @Test(arguments: StoreKind.allCases)
+    func editedAttemptsAndTheForwardsPlace(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let a = try await store.insert(sampleRequest(1))
+        let b = try await store.insert(sampleRequest(2))
+        func attempt(_ id: Int64, _ kind: ReplayKind, status: Int, edited: Bool = false, resigned: Bool = false) -> ReplayAttempt {
+            ReplayAttempt(
+                kind: kind, requestID: id, startedAt: CaptureTime(nanosecondsSince1970: Int64(status)), targetURL: "http://127.0.0.1:3000/",
+                resigned: resigned, changedHeaders: [], response: CapturedResponse(status: status), error: nil, durationNanoseconds: 1,
+                edited: edited)
+        }
+        let forward = try await store.addReplay(attempt(a.id, .forward, status: 200))
+        let edited = try await store.addReplay(attempt(a.id, .replay, status: 401, edited: true, resigned: true))
+        _ = try await store.addReplay(attempt(b.id, .replay, status: 204))
+        #expect(try await store.replays(ofRequest: a.id).map(\.edited) == [false, true])
+        #expect(try await store.replays(ofRequest: a.id).last == edited)
+        let newest = try await store.latestReplays(among: [a.id, b.id])
+        #expect(newest[a.id] == ReplayOutcome(edited))
+        #expect(newest[a.id]?.edited == true && newest[a.id]?.resigned == true)
+        let forwards = try await store.latestReplays(among: [a.id, b.id], preferring: .forward)
+        #expect(forwards[a.id] == ReplayOutcome(forward))
+        // Without a forward, the newest replay.
+        #expect(forwards[b.id]?.status == 204)
+        let all = try await store.replays(ofRequests: [a.id, b.id, 999])
+        #expect(all[a.id]?.map(\.id) == [forward.id, edited.id])
+        #expect(all[b.id]?.count == 1)
+        #expect(all[999] == nil)
+    }
+
+    /// The replay prompt's history: newest first, each target once, the newest `replayTargetsKept`.
+    @Test(arguments: StoreKind.allCases)
+    func replayTargetsAreRememberedNewestFirst(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.replayTargets(limit: 5).isEmpty)
+        try await store.rememberReplayTarget("http://a/")
+        try await store.rememberReplayTarget("http://b/")
+        try await store.rememberReplayTarget("http://a/")
+        #expect(try await store.replayTargets(limit: 5) == ["http://a/", "http://b/"])
+        for n in 0..<30 { try await store.rememberReplayTarget("http://t\(n)/") }
+        let kept = try await store.replayTargets(limit: 100)
+        #expect(kept.count == replayTargetsKept)
+        #expect(kept.first == "http://t29/")
+        #expect(!kept.contains("http://a/"))
+    }
+
+    @Test func replayTargetsSurviveARestart() async throws {
+        let path = temporaryDatabasePath()
+        do {
+            let store = try SQLiteRequestStore(path: path)
+            try await store.rememberReplayTarget("http://127.0.0.1:3000/hooks")
+            try store.close()
+        }
+        let reopened = try SQLiteRequestStore(path: path)
+        #expect(try await reopened.replayTargets(limit: 5) == ["http://127.0.0.1:3000/hooks"])
+    }
+
     /// Attempts stored before forwards and replays were told apart read back as replays.
     @Test func attemptsFromBeforeTheKindColumnReadAsReplays() async throws {
         let path = temporaryDatabasePath()

@@ -292,5 +292,10 @@ final class CountingStore: RequestStore {
     func deleteAll() async throws { try await inner.deleteAll() }
     func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt { try await inner.addReplay(attempt) }
     func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt] { try await inner.replays(ofRequest: requestID) }
-    func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] { try await inner.latestReplays(among: ids) }
+    func replays(ofRequests ids: [Int64]) async throws -> [Int64: [ReplayAttempt]] { try await inner.replays(ofRequests: ids) }
+    func latestReplays(among ids: [Int64], preferring kind: ReplayKind?) async throws -> [Int64: ReplayOutcome] {
+        try await inner.latestReplays(among: ids, preferring: kind)
+    }
+    func replayTargets(limit: Int) async throws -> [String] { try await inner.replayTargets(limit: limit) }
+    func rememberReplayTarget(_ target: String) async throws { try await inner.rememberReplayTarget(target) }
 }

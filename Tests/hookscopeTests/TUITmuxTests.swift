@@ -182,6 +182,66 @@ final class TmuxSession: @unchecked Sendable {
         withExtendedLifetime(client) {}
     }
 
+    /// `E` edits a Stripe delivery and re-signs the edited copy: the target finds it valid. An
+    /// editor that leaves the file as it was (vi's `:q!`) sends nothing, and the status bar says so;
+    /// `d` asks before deleting.
+    @Test func editThenReSignAndAnUnchangedEditSendsNothing() async throws {
+        let directory = try temporaryDirectory()
+        let targetDB = directory.appendingPathComponent("target.sqlite").path
+        let target = try await ListenerProcess(["--db", targetDB, "--secret", "stripe=test_secret"])
+        // The editor changes the body only once `change` exists.
+        let editor = directory.appendingPathComponent("editor.sh").path
+        let change = directory.appendingPathComponent("change").path
+        try "#!/bin/sh\n[ -e '\(change)' ] || exit 0\nexec sed -i s/world/edited/ \"$1\"\n".write(toFile: editor, atomically: true, encoding: .utf8)
+        chmod(editor, 0o755)
+        let (tmux, port) = try await start(
+            extra: "--secret stripe=test_secret --forward-to http://127.0.0.1:\(target.port)",
+            environment: "VISUAL='\(editor)' XDG_STATE_HOME=\(directory.path)")
+        let status = await onOwnThread {
+            KeepAliveClient(port: port)?.post(path: "/stripe", body: "{\"hello\":\"world\"}", headers: ["Stripe-Signature: \(stripeVectorHeader)"])
+        }
+        #expect(status == 200)
+        _ = try await tmux.waitFor("the forward") { $0.contains("→200") }
+        // The prompt offers the forward target.
+        try await tmux.send("e")
+        _ = try await tmux.waitFor("the replay prompt") { $0.contains("edited to: http://127.0.0.1:\(target.port)") }
+        try await tmux.send("Enter")
+        _ = try await tmux.waitFor("the refusal") { $0.contains("edit: nothing was changed in the editor; nothing sent") }
+
+        #expect(FileManager.default.createFile(atPath: change, contents: nil))
+        try await tmux.send("E")
+        _ = try await tmux.waitFor("the replay prompt") { $0.contains("edited, re-signed, to:") }
+        try await tmux.send("Enter")
+        _ = try await tmux.waitFor("the replay result") { $0.contains("replayed #1 (edited, re-signed) → 200") }
+        // The FORWARD column keeps the forward's answer; the signature pane (zoomed) lists both attempts.
+        let list = try await tmux.waitFor("the attempts") { $0.contains("Signature · 2 attempts") }
+        #expect(list.contains("→200"))
+        try await tmux.send("Tab")
+        try await tmux.send("Tab")
+        try await tmux.send("Tab")
+        try await tmux.send("Enter")
+        let screen = try await tmux.waitFor("the attempt lines") { $0.contains("attempts, newest first:") }
+        #expect(screen.contains("replay (edited, re-signed) → http://127.0.0.1:\(target.port)/stripe 200"), "\(screen)")
+        #expect(screen.contains("forward → http://127.0.0.1:\(target.port)/stripe 200"), "\(screen)")
+        try await tmux.send("Enter")
+        try await tmux.send("Tab")
+
+        try await tmux.send("d")
+        _ = try await tmux.waitFor("the question") { $0.contains("delete #1? y/n") }
+        try await tmux.send("n")
+        _ = try await tmux.waitFor("the answer") { $0.contains("nothing deleted") }
+        try await tmux.send("q")
+        _ = try await tmux.waitFor("the exit") { $0.contains("EXITED 0") }
+        await tmux.close()
+        target.kill(SIGTERM)
+        _ = await target.waitForExit()
+        let received = String(decoding: try await runHookscope(["list", "--json", "--db", targetDB]).stdout, as: UTF8.self)
+            .split(separator: "\n").compactMap(jsonObject)
+        // The forward (the old signature, a 2023 timestamp: invalid), then the edited copy, re-signed: valid.
+        #expect(received.map { ($0["signature"] as? [String: Any])?["status"] as? String } == ["invalid", "valid"])
+        #expect(received.last.flatMap { Data(base64Encoded: $0["body_base64"] as? String ?? "") } == Data("{\"hello\":\"edited\"}".utf8))
+    }
+
     @Test func filterHelpResizeAndSIGTERM() async throws {
         let (tmux, port) = try await start()
         let statuses = await onOwnThread { () -> [Int?] in

@@ -37,9 +37,11 @@ public enum CaptureJSON {
         return out
     }
 
-    /// `{"target": URL, "status": 201 or null, "error": text or null, "duration_ms": 12.3}`.
+    /// `{"kind": "replay" or "forward", "target": URL, "resigned": bool, "edited": bool,
+    /// "status": 201 or null, "error": text or null, "duration_ms": 12.3}`.
     static func replayObject(_ replay: ReplayOutcome) -> String {
         var out = "{\"kind\":\"" + replay.kind.rawValue + "\",\"target\":" + quote(replay.targetURL)
+        out += ",\"resigned\":\(replay.resigned),\"edited\":\(replay.edited)"
         out += ",\"status\":" + (replay.status.map(String.init) ?? "null")
         out += ",\"error\":" + (replay.error.map(quote) ?? "null")
         out += ",\"duration_ms\":" + String(format: "%.3f", Double(replay.durationNanoseconds) / 1_000_000)

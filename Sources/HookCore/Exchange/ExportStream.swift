@@ -27,12 +27,12 @@ public struct CaptureExportWriter {
         format == .har ? har.header() : []
     }
 
-    /// One capture.
-    public mutating func add(_ request: CapturedRequest) throws -> [UInt8] {
+    /// One capture; HAR lists its `replays` (oldest first) with it.
+    public mutating func add(_ request: CapturedRequest, replays: [ReplayAttempt] = []) throws -> [UInt8] {
         count += 1
         switch format {
         case .har:
-            return try har.entry(for: request)
+            return try har.entry(for: request, replays: replays)
         case .curl:
             return Array("# capture #\(request.id), \(request.receivedAt.rfc3339)\n".utf8)
                 + Array(CurlExporter.command(for: request, baseURL: baseURL, redact: redact).utf8) + Array("\n\n".utf8)
@@ -49,11 +49,16 @@ public struct CaptureExportWriter {
     /// A whole export into `output`: `begin`, every capture of the batches `next` gives until it
     /// gives nil, `end`, and the output put in place; on any error the output is discarded (a file
     /// asked for is left as it was) and the error rethrown.
-    public mutating func export(to output: ExportOutput, from next: () async throws -> [CapturedRequest]?) async throws {
+    /// `replays` gives the replays and forwards of a batch's captures by id (HAR lists them).
+    public mutating func export(
+        to output: ExportOutput, replays: (([Int64]) async throws -> [Int64: [ReplayAttempt]])? = nil,
+        from next: () async throws -> [CapturedRequest]?
+    ) async throws {
         do {
             try output.write(begin())
             while let batch = try await next() {
-                for request in batch { try output.write(add(request)) }
+                let attempts = format == .har ? try await replays?(batch.map(\.id)) ?? [:] : [:]
+                for request in batch { try output.write(add(request, replays: attempts[request.id] ?? [])) }
             }
             try output.write(end())
             try output.finish()

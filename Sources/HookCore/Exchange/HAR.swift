@@ -81,6 +81,40 @@ public struct HARCaptureInfo: Codable, Sendable, Hashable {
     public var signatureProvider: String?
     public var signatureStatus: String
     public var signatureDetail: String
+    /// The capture's replays and forwards, oldest first; absent when it has none.
+    public var replays: [HARReplayInfo]?
+}
+
+/// One replay or forward of a capture, in `_hookscope.replays`: where it went, how it was sent
+/// (`edited` in the editor, `resigned`), and the target's status or why there was none. The
+/// target's headers and body are not exported.
+public struct HARReplayInfo: Codable, Sendable, Hashable {
+    public var id: Int64
+    /// `replay` or `forward`.
+    public var kind: String
+    public var startedDateTime: String
+    public var target: String
+    public var edited: Bool
+    public var resigned: Bool
+    public var status: Int?
+    public var error: String?
+    /// A `ReplayFailure` raw value when there is no status.
+    public var failure: String?
+    /// Milliseconds from sending to the end of the answer (or the error).
+    public var time: Double
+
+    public init(_ attempt: ReplayAttempt) {
+        id = attempt.id
+        kind = attempt.kind.rawValue
+        startedDateTime = attempt.startedAt.rfc3339
+        target = attempt.targetURL
+        edited = attempt.edited
+        resigned = attempt.resigned
+        status = attempt.response?.status
+        error = attempt.error
+        failure = attempt.failure?.rawValue
+        time = Double(attempt.durationNanoseconds) / 1_000_000
+    }
 }
 
 public struct HAREntry: Codable, Sendable, Hashable {
@@ -118,7 +152,9 @@ public enum HARExporter {
         return HARNameValue(name: header.name, value: header.value, _base64: valid ? nil : Data(header.rawValue).base64EncodedString())
     }
 
-    public static func entry(for request: CapturedRequest, baseURL: String, redact: Redaction = .default) -> HAREntry {
+    /// `replays` are the capture's replays and forwards (oldest first), listed in `_hookscope.replays`.
+    public static func entry(for request: CapturedRequest, baseURL: String, redact: Redaction = .default,
+                             replays: [ReplayAttempt] = []) -> HAREntry {
         let headers = request.headers.map { nameValue(redact.apply($0)) }
         let url = String(decoding: CurlExporter.url(baseURL: baseURL, rawTarget: request.rawTarget), as: UTF8.self)
         var query: [HARNameValue] = []
@@ -150,7 +186,8 @@ public enum HARExporter {
             targetBase64: Data(request.rawTarget).base64EncodedString(), remoteAddress: request.remoteAddress,
             bodyWasChunked: request.bodyWasChunked, bodySize: request.bodySize, refusal: request.refusal?.rawValue,
             signatureProvider: request.signature.provider, signatureStatus: request.signature.status.rawValue,
-            signatureDetail: request.signature.detail
+            signatureDetail: request.signature.detail,
+            replays: replays.isEmpty ? nil : replays.map(HARReplayInfo.init)
         )
         return HAREntry(
             startedDateTime: request.receivedAt.rfc3339, time: 0,
@@ -192,9 +229,9 @@ public struct HARStreamWriter {
     }
 
     /// One entry, with the separator before it, indented to its place in the document.
-    public mutating func entry(for request: CapturedRequest) throws -> [UInt8] {
+    public mutating func entry(for request: CapturedRequest, replays: [ReplayAttempt] = []) throws -> [UInt8] {
         var out: [UInt8] = count > 0 ? Array(",\n      ".utf8) : Array("      ".utf8)
-        out += HARPrettyWriter.bytes(of: HARExporter.entry(for: request, baseURL: baseURL, redact: redact), baseIndent: 6)
+        out += HARPrettyWriter.bytes(of: HARExporter.entry(for: request, baseURL: baseURL, redact: redact, replays: replays), baseIndent: 6)
         count += 1
         return out
     }

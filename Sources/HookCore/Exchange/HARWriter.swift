@@ -119,10 +119,25 @@ struct HARPrettyWriter {
         ]
         if let refusal = info.refusal { members.append(("refusal", { $0.string(refusal) })) }
         members.append(("remoteAddress", { $0.string(info.remoteAddress) }))
+        if let replays = info.replays { members.append(("replays", { $0.array(replays) { $0.replayInfo($1) } })) }
         members.append(("signatureDetail", { $0.string(info.signatureDetail) }))
         if let provider = info.signatureProvider { members.append(("signatureProvider", { $0.string(provider) })) }
         members.append(("signatureStatus", { $0.string(info.signatureStatus) }))
         members.append(("targetBase64", { $0.string(info.targetBase64) }))
+        object(members)
+    }
+
+    private mutating func replayInfo(_ replay: HARReplayInfo) {
+        var members: [(String, (inout HARPrettyWriter) -> Void)] = [("edited", { $0.bool(replay.edited) })]
+        if let error = replay.error { members.append(("error", { $0.string(error) })) }
+        if let failure = replay.failure { members.append(("failure", { $0.string(failure) })) }
+        members.append(("id", { $0.int64(replay.id) }))
+        members.append(("kind", { $0.string(replay.kind) }))
+        members.append(("resigned", { $0.bool(replay.resigned) }))
+        members.append(("startedDateTime", { $0.string(replay.startedDateTime) }))
+        if let status = replay.status { members.append(("status", { $0.int(status) })) }
+        members.append(("target", { $0.string(replay.target) }))
+        members.append(("time", { $0.double(replay.time) }))
         object(members)
     }
 

@@ -41,6 +41,8 @@ public struct ReplayAttempt: Sendable, Hashable {
     public var targetURL: String
     /// The request was re-signed with a fresh timestamp before sending.
     public var resigned: Bool
+    /// What was sent is a copy edited in the editor (`e`, `E`, `replay --edit`), not the capture as it came.
+    public var edited: Bool
     /// Names of the headers that differ from the capture (re-signing, Host, framing).
     public var changedHeaders: [String]
     /// The target's answer, or nil when it could not be reached.
@@ -55,9 +57,10 @@ public struct ReplayAttempt: Sendable, Hashable {
     public init(
         id: Int64 = 0, kind: ReplayKind = .replay, requestID: Int64, startedAt: CaptureTime, targetURL: String, resigned: Bool,
         changedHeaders: [String], response: CapturedResponse?, error: String?, failure: ReplayFailure? = nil,
-        durationNanoseconds: Int64
+        durationNanoseconds: Int64, edited: Bool = false
     ) {
         self.id = id
+        self.edited = edited
         self.kind = kind
         self.requestID = requestID
         self.startedAt = startedAt
@@ -84,11 +87,17 @@ public struct ReplayOutcome: Sendable, Hashable {
     /// The kind of failure `error` describes; nil when there is a status.
     public var failure: ReplayFailure?
     public var durationNanoseconds: Int64
+    /// Sent re-signed (a fresh timestamp and signature).
+    public var resigned: Bool
+    /// Sent as edited in the editor.
+    public var edited: Bool
 
     public init(
         requestID: Int64, kind: ReplayKind = .replay, targetURL: String, status: Int?, error: String?,
-        failure: ReplayFailure? = nil, durationNanoseconds: Int64
+        failure: ReplayFailure? = nil, durationNanoseconds: Int64, resigned: Bool = false, edited: Bool = false
     ) {
+        self.resigned = resigned
+        self.edited = edited
         self.requestID = requestID
         self.kind = kind
         self.targetURL = targetURL
@@ -101,7 +110,8 @@ public struct ReplayOutcome: Sendable, Hashable {
     public init(_ attempt: ReplayAttempt) {
         self.init(
             requestID: attempt.requestID, kind: attempt.kind, targetURL: attempt.targetURL, status: attempt.response?.status,
-            error: attempt.error, failure: attempt.failure, durationNanoseconds: attempt.durationNanoseconds)
+            error: attempt.error, failure: attempt.failure, durationNanoseconds: attempt.durationNanoseconds,
+            resigned: attempt.resigned, edited: attempt.edited)
     }
 
     /// One word for a failure, for narrow places (the list column): `refused`, `reset`, `timeout`,
