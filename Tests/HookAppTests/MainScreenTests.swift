@@ -34,7 +34,7 @@ import TermUI
     /// the report below, so that note is left out there.
     @Test func thePaneLeavesOutTheNoteThatTheCauseWasNotLookedFor() async throws {
         let note = "(cause not looked for: too many wrong signatures at once; the signature pane and `hookscope verify` explain it)"
-        let stored = SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch \(note)")
+        let stored = SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch \(note)", diagnosis: .skipped)
         let store = try await Sample.store([Sample.request("/hooks/stripe", signature: stored)])
         let h = await AppHarness(
             store: store, size: Size(width: 120, height: 40),
