@@ -33,9 +33,22 @@ public protocol RequestStore: Sendable {
     func replays(ofRequest requestID: Int64) async throws -> [ReplayAttempt]
     /// The newest replay (or forward) of each capture among `ids` that has one; the list shows these.
     func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome]
+    /// The newest forward (`--forward-to`) of each capture among `ids` that has one: what the
+    /// filter's `forward:` terms look at (a replay made later does not hide it).
+    func latestForwards(among ids: [Int64]) async throws -> [Int64: ReplayOutcome]
 }
 
 extension RequestStore {
+    public func latestForwards(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+        var outcomes: [Int64: ReplayOutcome] = [:]
+        for id in ids {
+            if let forward = try await replays(ofRequest: id).last(where: { $0.kind == .forward }) {
+                outcomes[id] = ReplayOutcome(forward)
+            }
+        }
+        return outcomes
+    }
+
     public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {
         for update in updates { try await updateSignature(id: update.id, update.signature) }
     }

@@ -459,6 +459,15 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     }
 
     public func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+        try await latestAttempts(among: ids, kind: nil)
+    }
+
+    public func latestForwards(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+        try await latestAttempts(among: ids, kind: .forward)
+    }
+
+    /// The newest attempt (of `kind`, or of any kind) of each capture among `ids` that has one.
+    private func latestAttempts(among ids: [Int64], kind: ReplayKind?) async throws -> [Int64: ReplayOutcome] {
         guard !ids.isEmpty else { return [:] }
         return try await pool.read { db in
             var outcomes: [Int64: ReplayOutcome] = [:]
@@ -471,9 +480,9 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                     db,
                     sql: """
                         SELECT request_id, kind, target_url, response_status, error, failure, duration_ns FROM replay
-                        WHERE id IN (SELECT MAX(id) FROM replay WHERE request_id IN (\(placeholders)) GROUP BY request_id)
+                        WHERE id IN (SELECT MAX(id) FROM replay WHERE request_id IN (\(placeholders))\(kind == nil ? "" : " AND kind = ?") GROUP BY request_id)
                         """,
-                    arguments: StatementArguments(chunk))
+                    arguments: StatementArguments(chunk) + StatementArguments(kind.map { [$0.rawValue] } ?? []))
                 for row in rows {
                     let outcome = ReplayOutcome(
                         requestID: row["request_id"], kind: ReplayKind(rawValue: row["kind"] ?? "") ?? .replay, targetURL: row["target_url"], status: row["response_status"],
