@@ -18,9 +18,6 @@ public struct DetailState: Sendable {
     /// The diagnosis of the capture's signature.
     public internal(set) var signatureLines: [String] = []
     public internal(set) var body = BodyState()
-
-    /// Lines of the signature pane that scroll: the verdict, its detail and the diagnosis.
-    var signatureLineCount: Int { request == nil ? 0 : 2 + signatureLines.count }
 }
 
 /// The body pane: the views for the selected capture, the formatted body and the search.
