@@ -200,19 +200,24 @@ public struct EffectRunner: Sendable {
         report(changed, true)
     }
 
-    /// What the re-verification after a secret for `provider` was set stores in place of the
-    /// `stored` verdict, given the `fresh` one; nil keeps the stored verdict. Only the captures of
-    /// that provider (or of one sharing its scheme) change: the store may hold verdicts judged with
-    /// secrets this session does not have (an earlier `listen`, an import), and a new secret says
-    /// nothing about other providers. For the same reason a conclusive verdict (`valid`,
-    /// `invalid`) is never replaced by `no secret`.
+    /// What the re-verification after a secret for `provider` was added or removed stores in place
+    /// of the `stored` verdict, given the `fresh` one; nil keeps the stored verdict. The store may
+    /// hold verdicts judged with secrets this session does not have (an earlier `listen`, an
+    /// import), so a secret only adds what it shows: only the captures of that provider (or of one
+    /// sharing its scheme) change, `no secret` gets a verdict, and `invalid` becomes `valid` when
+    /// the secret verifies it. A stored `valid` stays, and so does an `invalid` that the session's
+    /// secrets do not verify (its cause, such as an expired timestamp, was found with the secret
+    /// that signed it).
     static func reverifiedVerdict(stored: SignatureSummary, fresh: SignatureSummary, provider: String) -> SignatureSummary? {
         guard fresh != stored else { return nil }
         let family = ProviderCatalog.schemeFamily(of: provider)
         let concerned = stored.provider.map(family.contains) == true || fresh.provider.map(family.contains) == true
         guard concerned else { return nil }
-        if fresh.status == .noSecret, stored.status == .valid || stored.status == .invalid { return nil }
-        return fresh
+        switch stored.status {
+        case .valid: return nil
+        case .invalid: return fresh.status == .valid ? fresh : nil
+        case .noSecret, .unsigned: return fresh.status == .noSecret && stored.status == .noSecret && fresh.provider == stored.provider ? nil : fresh
+        }
     }
 
     /// Lets the user edit a capture as raw HTTP text (request line, headers, blank line, body; the

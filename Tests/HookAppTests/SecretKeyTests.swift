@@ -99,6 +99,17 @@ import TermUI
         #expect(h.state.status?.text == "secret for slack set; re-verified slack's captures (1 verdict changed)")
         #expect(try await store.request(id: 1)?.signature.detail == "stored earlier")
         #expect(try await store.request(id: 5)?.signature.status == .valid)
+        // A Stripe secret that verifies neither: the stored valid and invalid verdicts (judged with
+        // the secret that signed them) stay as they were.
+        await h.type("sstripe=wrong<enter>")
+        #expect(h.state.status?.text == "secret for stripe set; re-verified stripe's captures (0 verdicts changed)")
+        #expect(try await store.request(id: 1)?.signature == SignatureSummary(provider: "stripe", status: .valid, detail: "stored earlier"))
+        #expect(try await store.request(id: 2)?.signature == SignatureSummary(provider: "stripe", status: .invalid, detail: "stored earlier"))
+        // One that verifies the invalid capture turns it valid.
+        await h.type("sstripe=right<enter>")
+        #expect(h.state.status?.text == "secret for stripe set; re-verified stripe's captures (1 verdict changed)")
+        #expect(try await store.request(id: 2)?.signature.status == .valid)
+        #expect(try await store.request(id: 1)?.signature.detail == "stored earlier")
     }
 
     @Test func theSignaturePaneShowsTheNewVerdictWhenTheCaptureLoadsBeforeTheList() async throws {
