@@ -218,6 +218,14 @@ public struct AppState: Sendable {
         var effects: [Effect] = []
         list.window = ListWindow()
         list.pendingWindowOffset = nil
+        // The filter's matches hold the verdicts they were found with: scan again.
+        if let parsed = filter.parsed {
+            filter.generation += 1
+            filter.matches = []
+            filter.scanned = 0
+            filter.scanning = true
+            effects.append(.scanFilter(generation: filter.generation, filter: parsed))
+        }
         if let id = detail.request?.id {
             detail.loadingID = id
             effects.append(.loadRequest(id: id))

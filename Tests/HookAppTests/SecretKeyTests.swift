@@ -112,6 +112,20 @@ import TermUI
         #expect(try await store.request(id: 1)?.signature.detail == "stored earlier")
     }
 
+    @Test func aFilteredListShowsTheNewVerdicts() async throws {
+        let secrets = Secrets()
+        let store = try await Sample.store([
+            Sample.request("/a", headers: [HeaderField("X-Provider", "github")], signature: SignatureSummary(provider: "github", status: .noSecret, detail: "no secret")),
+            Sample.request("/b", headers: [HeaderField("X-Provider", "slack")], signature: SignatureSummary(provider: "slack", status: .noSecret, detail: "no secret"), second: 1),
+        ])
+        var h = await AppHarness(store: store, addSecret: { try secrets.add($0, $1) }, verify: Self.verifier(secrets))
+        await h.type("/sig:no-secret<enter>")
+        #expect(h.state.filter.matches.map(\.id) == [1, 2])
+        await h.type("sgithub=right<enter>")
+        #expect(h.state.filter.matches.map(\.id) == [2])
+        #expect(h.state.filter.matches.allSatisfy { $0.signature.status == .noSecret })
+    }
+
     @Test func theSignaturePaneShowsTheNewVerdictWhenTheCaptureLoadsBeforeTheList() async throws {
         let noSecret = SignatureSummary(provider: "github", status: .noSecret, detail: "no secret for github")
         let store = try await Sample.store([Sample.request("/a", signature: noSecret), Sample.request("/b", signature: noSecret, second: 1)])
