@@ -20,6 +20,13 @@ public struct AppEnvironment: Sendable {
     public var clipboard: (@Sendable (String) -> Void)?
     /// Adds a signing secret (kept in memory only); throws an error whose description says what is wrong.
     public var addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)?
+    /// The secrets known now, masked, by provider (`S` lists them).
+    public var secrets: (@Sendable () -> [MaskedSecret])?
+    /// Removes a provider's `index`-th secret (0-based, in the order `secrets` lists that
+    /// provider's) for this session; returns it masked, or throws an error that says why not.
+    public var removeSecret: (@Sendable (_ provider: String, _ index: Int) throws -> String)?
+    /// The ids of the config file's custom schemes (the filter's `sig:` and `s` take them too).
+    public var customProviders: Set<String>
     /// The verdict for a capture with the secrets known now, judged at the time it arrived.
     public var verify: (@Sendable (CapturedRequest) -> SignatureSummary)?
     /// Told of the verdicts the re-verification after `s` stored, after each batch is written (the
@@ -44,6 +51,9 @@ public struct AppEnvironment: Sendable {
         clipboard: (@Sendable (String) -> Void)? = nil,
         exportDirectory: String? = nil,
         addSecret: (@Sendable (_ provider: String, _ secret: String) throws -> Void)? = nil,
+        secrets: (@Sendable () -> [MaskedSecret])? = nil,
+        removeSecret: (@Sendable (_ provider: String, _ index: Int) throws -> String)? = nil,
+        customProviders: Set<String> = [],
         verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
         storedVerdicts: (@Sendable ([(id: Int64, signature: SignatureSummary)]) -> Void)? = nil,
         replayEdited: (@Sendable (_ request: CapturedRequest, _ target: String, _ resign: Bool) async -> ReplayAttempt)? = nil,
@@ -62,9 +72,23 @@ public struct AppEnvironment: Sendable {
         self.clipboard = clipboard
         self.exportDirectory = exportDirectory
         self.addSecret = addSecret
+        self.secrets = secrets
+        self.removeSecret = removeSecret
+        self.customProviders = customProviders
         self.verify = verify
         self.storedVerdicts = storedVerdicts
         self.replayEdited = replayEdited
         self.editFile = editFile
+    }
+}
+
+/// A signing secret as the TUI may show it: its provider and the masked text (`maskSecret`).
+public struct MaskedSecret: Sendable, Hashable {
+    public var provider: String
+    public var masked: String
+
+    public init(provider: String, masked: String) {
+        self.provider = provider
+        self.masked = masked
     }
 }

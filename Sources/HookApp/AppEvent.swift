@@ -31,6 +31,10 @@ public enum AppEvent: Sendable {
     case copied(id: Int64, path: String, toClipboard: Bool)
     /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
     case reverified(provider: String, changed: Int, done: Bool)
+    /// The secrets loaded, masked (after `S`).
+    case secretsListed([MaskedSecret])
+    /// A secret was removed (`masked`); then re-verification as after `reverified`.
+    case secretRemoved(provider: String, masked: String, changed: Int, done: Bool)
     case exported(count: Int, path: String)
     case failed(String)
 }

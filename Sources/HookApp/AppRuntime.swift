@@ -78,7 +78,7 @@ public enum AppRuntime {
         let runner = EffectRunner(environment: environment)
         var state = AppState(
             listenURL: environment.listenURL, replayTo: environment.replayTo, forwardTarget: environment.forwardTarget,
-            size: initialSize)
+            customProviders: environment.customProviders, size: initialSize)
         var slots: [EffectSlot: Task<Void, Never>] = [:]
         let running = TaskSet()
         var nextTaskID = 0

@@ -98,8 +98,11 @@ extension AppState {
             move(by: Int.max / 2)
         case .scrollLeft, .scrollRight:
             let focus = detail.focus
-            guard focus != .list else {
-                status = StatusMessage(text: "the list does not scroll sideways: focus a pane with Tab", isError: false)
+            guard focus == .body else {
+                status = StatusMessage(
+                    text: focus == .list ? "the list does not scroll sideways: focus a pane with Tab"
+                        : "the \(focus.title.lowercased()) pane wraps long lines: nothing to scroll sideways",
+                    isError: false)
                 return []
             }
             let step = max(4, layout[focus].width / 2)
@@ -182,6 +185,8 @@ extension AppState {
                 return []
             }
             modal = .prompt(Prompt(.secret(provider: provider)))
+        case .secrets:
+            return [.listSecrets]
         case .copyCurl:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "copy: no request selected", isError: false)
@@ -230,11 +235,12 @@ extension AppState {
             list.follow = delta > 0 && target == rowCount - 1 && list.follow
             list.selected = target
         case .headers:
-            let count = MainScreen.headerLines(detail.request).count
+            let count = MainScreen.wrappedRowCount(MainScreen.headerLines(detail.request), in: layout.headers)
             detail.headersScroll = clampedAdd(detail.headersScroll, delta, upper: max(0, count - layout.textRows(.headers)))
         case .signature:
             detail.signatureScroll = clampedAdd(
-                detail.signatureScroll, delta, upper: max(0, MainScreen.signaturePaneLines(self).count - layout.textRows(.signature)))
+                detail.signatureScroll, delta,
+                upper: max(0, MainScreen.wrappedRowCount(MainScreen.signatureLines(self), in: layout.signature) - layout.textRows(.signature)))
         case .body:
             let count = detail.body.formatted?.lineCount ?? 0
             detail.body.scroll = clampedAdd(detail.body.scroll, delta, upper: max(0, count - layout.textRows(.body)))
@@ -317,7 +323,7 @@ extension AppState {
             return prompt.text == filter.text ? [] : setFilterText(prompt.text)
         case .search:
             return prompt.text == detail.body.query ? [] : setSearch(prompt.text)
-        case .replayURL, .secret:
+        case .replayURL, .secret, .secrets:
             return []
         }
     }
@@ -349,15 +355,45 @@ extension AppState {
                 return []
             }
             return startReplay(id: id, target: target, mode: mode)
-        case .secret(let provider):
-            let secret = prompt.text
-            guard !secret.isEmpty else {
+        case .secret(let asked):
+            guard !prompt.text.isEmpty else {
                 status = StatusMessage(text: "secret: nothing entered, nothing changed", isError: false)
                 return []
             }
-            let visible = isFiltering ? Array(filter.matches.prefix(200).map(\.id)) : list.window.items.map(\.id)
-            return [.setSecret(provider: provider, secret: secret, visible: visible)]
+            let provider: String
+            let secret: String
+            switch SecretEntry.read(prompt.text, asked: asked, customProviders: customProviders) {
+            case .secret(let text):
+                (provider, secret) = (asked, text)
+            case .forProvider(let id, let text):
+                (provider, secret) = (id, text)
+            case .unknownProvider(let name):
+                status = StatusMessage(
+                    text: "secret not set: '\(Sanitizer.displayText(name))' before '=' is not a provider id (see `hookscope providers`); to set a secret with '=' in it, type \(asked)=SECRET",
+                    isError: true)
+                return []
+            }
+            guard !secret.isEmpty else {
+                status = StatusMessage(text: "secret: nothing after '=', nothing changed", isError: false)
+                return []
+            }
+            return [.setSecret(provider: provider, secret: secret, visible: visibleIDs)]
+        case .secrets(let secrets):
+            let text = prompt.text.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { return [] }
+            guard let number = Int(text), number >= 1, number <= secrets.count else {
+                status = StatusMessage(text: "secrets: type the number (1–\(secrets.count)) of the secret to remove; nothing removed", isError: true)
+                return []
+            }
+            let chosen = secrets[number - 1]
+            let index = secrets[..<(number - 1)].filter { $0.provider == chosen.provider }.count
+            return [.removeSecret(provider: chosen.provider, index: index, visible: visibleIDs)]
         }
+    }
+
+    /// The captures on screen, re-verified first after a secret changes.
+    var visibleIDs: [Int64] {
+        isFiltering ? Array(filter.matches.prefix(200).map(\.id)) : list.window.items.map(\.id)
     }
 
     /// Esc: the filter or search is cleared, the replay and the secret are dropped.
@@ -371,6 +407,8 @@ extension AppState {
             status = StatusMessage(text: "replay cancelled", isError: false)
         case .secret:
             status = StatusMessage(text: "secret unchanged", isError: false)
+        case .secrets:
+            status = StatusMessage(text: "secrets unchanged", isError: false)
         }
         return []
     }
@@ -388,7 +426,7 @@ extension AppState {
             return [.cancelFilterScan]
         }
         do {
-            let parsed = try RequestFilter.parse(text)
+            let parsed = try RequestFilter.parse(text, customProviders: customProviders)
             filter.error = nil
             filter.parsed = parsed
             filter.scanning = true

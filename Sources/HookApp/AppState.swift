@@ -22,14 +22,25 @@ public struct AppState: Sendable {
     public internal(set) var filter = FilterState()
     public internal(set) var detail = DetailState()
     public internal(set) var replay: ReplayState
+    /// The ids of the config file's custom schemes: `sig:` in the filter and `s` take them too.
+    public let customProviders: Set<String>
 
-    public init(listenURL: String, replayTo: String? = nil, forwardTarget: String? = nil, size: Size) {
+    public init(listenURL: String, replayTo: String? = nil, forwardTarget: String? = nil, customProviders: Set<String> = [], size: Size) {
         self.listenURL = listenURL
+        self.customProviders = customProviders
         self.replay = ReplayState(defaultTarget: replayTo, forwardTarget: forwardTarget)
         self.size = size
     }
 
-    public var layout: ScreenLayout { ScreenLayout(size: size, zoomed: detail.zoomed ? detail.focus : nil) }
+    public var layout: ScreenLayout {
+        let zoomed = detail.zoomed ? detail.focus : nil
+        let standard = ScreenLayout(size: size, zoomed: zoomed)
+        // The signature pane grows to show the verdict and its whole detail, wrapped.
+        guard zoomed == nil, let request = detail.request, standard.signature.width > 2 else { return standard }
+        let verdict = MainScreen.verdictLines(request, explained: detail.signatureLines).verdict
+        let rows = MainScreen.wrappedRowCount(verdict, in: standard.signature)
+        return rows + 2 > standard.signature.height ? ScreenLayout(size: size, zoomed: nil, signatureRows: rows) : standard
+    }
 
     public var isFiltering: Bool { filter.isActive }
 
@@ -71,7 +82,7 @@ public struct AppState: Sendable {
                 list.window.append(summary, maxCount: 4096)
             }
             if let parsed = filter.parsed {
-                effects.append(.checkFilter(generation: filter.generation, filter: parsed, summary: summary))
+                effects.append(.checkFilter(generation: filter.generation, filter: parsed, id: summary.id))
             }
         case .countLoaded(let count):
             list.total = count
@@ -81,7 +92,9 @@ public struct AppState: Sendable {
             if list.pendingWindowOffset == offset { list.pendingWindowOffset = nil }
             list.window = ListWindow(offset: offset, items: summaries)
         case .requestLoaded(let request):
-            guard request.id == selectedSummary?.id else { break }
+            // The selected capture, or the one asked for again after a re-verification: that
+            // reload empties the list window, and its answer may come before the window's.
+            guard request.id == selectedSummary?.id || (selectedSummary == nil && request.id == detail.loadingID) else { break }
             effects += show(request)
         case .requestMissing(let id):
             // Gone from the store (deleted elsewhere, or dropped by retention): refresh the list once,
@@ -103,7 +116,19 @@ public struct AppState: Sendable {
             if !matches.isEmpty { effects.append(.loadReplayMarks(ids: matches.map(\.id))) }
         case .filterChecked(let generation, let summary, let matches):
             guard generation == filter.generation, matches else { break }
-            if filter.matches.last.map({ $0.id < summary.id }) ?? true { filter.matches.append(summary) }
+            // In id order, once: a capture checked again when its forward came back may be older
+            // than the newest match, or already matched.
+            var index = filter.matches.count
+            if let last = filter.matches.last, last.id >= summary.id {
+                var low = 0
+                while low < index {
+                    let mid = (low + index) / 2
+                    if filter.matches[mid].id >= summary.id { index = mid } else { low = mid + 1 }
+                }
+            }
+            if index == filter.matches.count || filter.matches[index].id != summary.id {
+                filter.matches.insert(summary, at: index)
+            }
         case .searchFinished(let generation, let lines):
             guard generation == detail.body.searchGeneration else { break }
             detail.body.matches = lines
@@ -125,6 +150,10 @@ public struct AppState: Sendable {
             }
         case .replayRecorded(let attempt):
             noteReplay(ReplayOutcome(attempt))
+            // A `forward:` filter decides on the forward's answer, which comes after the capture.
+            if let parsed = filter.parsed, parsed.needsForwards, attempt.kind == .forward {
+                effects.append(.checkFilter(generation: filter.generation, filter: parsed, id: attempt.requestID))
+            }
             // The selected capture's forward shows in its signature pane as soon as it is done.
             if detail.request?.id == attempt.requestID { replay.last = attempt }
             replay.add(attempt, selected: detail.request?.id)
@@ -146,16 +175,22 @@ public struct AppState: Sendable {
             replay.remembered(targets)
         case .reverified(let provider, let changed, let done):
             status = StatusMessage(
-                text: done ? "secret for \(provider) set; re-verified all captures (\(changed) verdict\(changed == 1 ? "" : "s") changed)"
+                text: done ? "secret for \(provider) set; re-verified \(provider)'s captures (\(changed) verdict\(changed == 1 ? "" : "s") changed)"
                     : "secret for \(provider) set; re-verifying the other captures…",
                 isError: false)
-            // Reload what is on screen: the list window and the selected capture with its diagnosis.
-            list.window = ListWindow()
-            list.pendingWindowOffset = nil
-            if let id = detail.request?.id {
-                detail.loadingID = id
-                effects.append(.loadRequest(id: id))
+            effects += reloadVerdicts()
+        case .secretsListed(let secrets):
+            guard !secrets.isEmpty else {
+                status = StatusMessage(text: "no secrets loaded: press s on a signed request to add its provider's", isError: false)
+                break
             }
+            modal = .prompt(Prompt(.secrets(secrets)))
+        case .secretRemoved(let provider, let masked, let changed, let done):
+            status = StatusMessage(
+                text: done ? "removed \(provider) secret \(masked) for this session; re-verified \(provider)'s captures (\(changed) verdict\(changed == 1 ? "" : "s") changed)"
+                    : "removed \(provider) secret \(masked); re-verifying the other captures…",
+                isError: false)
+            effects += reloadVerdicts()
         case .copied(let id, let path, let toClipboard):
             status = StatusMessage(
                 text: toClipboard ? "copied #\(id) as curl to the clipboard (OSC 52) and to \(path)" : "saved #\(id) as curl to \(path)",
@@ -183,6 +218,27 @@ public struct AppState: Sendable {
             status = StatusMessage(text: message, isError: true)
         case .failed(let message):
             status = StatusMessage(text: message, isError: true)
+        }
+        return effects
+    }
+
+    /// After a re-verification stored new verdicts: reloads what is on screen, the list window (or
+    /// the filter's matches) and the selected capture with its diagnosis.
+    mutating func reloadVerdicts() -> [Effect] {
+        var effects: [Effect] = []
+        list.window = ListWindow()
+        list.pendingWindowOffset = nil
+        // The filter's matches hold the verdicts they were found with: scan again.
+        if let parsed = filter.parsed {
+            filter.generation += 1
+            filter.matches = []
+            filter.scanned = 0
+            filter.scanning = true
+            effects.append(.scanFilter(generation: filter.generation, filter: parsed))
+        }
+        if let id = detail.request?.id {
+            detail.loadingID = id
+            effects.append(.loadRequest(id: id))
         }
         return effects
     }

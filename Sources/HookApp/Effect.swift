@@ -10,8 +10,8 @@ public enum Effect: Sendable {
     /// Scans the whole store in batches; a newer scan or `cancelFilterScan` cancels it.
     case scanFilter(generation: Int, filter: RequestFilter)
     case cancelFilterScan
-    /// Checks one new capture against the active filter.
-    case checkFilter(generation: Int, filter: RequestFilter, summary: RequestSummary)
+    /// Checks one capture against the active filter: a new one, or one whose forward just came back.
+    case checkFilter(generation: Int, filter: RequestFilter, id: Int64)
     /// Searches the formatted body; a newer search cancels it.
     case searchBody(generation: Int, body: any FormattedBody, query: [UInt8])
     case delete(id: Int64)
@@ -26,6 +26,10 @@ public enum Effect: Sendable {
     case exportList(filter: RequestFilter?)
     /// Adds a secret, re-verifies the visible captures, then all the others.
     case setSecret(provider: String, secret: String, visible: [Int64])
+    /// Reads the secrets loaded, masked (`S`).
+    case listSecrets
+    /// Removes a provider's `index`-th secret (0-based), then re-verifies as `setSecret` does.
+    case removeSecret(provider: String, index: Int, visible: [Int64])
     /// Loads the stored replays of a capture (its newest shows in the signature pane).
     case loadReplays(id: Int64)
     /// Loads the newest replay of each of these captures (rows of the filtered list).
@@ -44,7 +48,7 @@ public enum Effect: Sendable {
         case .loadWindow: .window
         // Only the newest selection matters: a flood of captures while following cancels older loads.
         case .loadRequest: .request
-        case .setSecret: .reverify
+        case .setSecret, .removeSecret: .reverify
         case .loadReplays: .replays
         case .explainSignature: .explain
         default: nil

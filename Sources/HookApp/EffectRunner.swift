@@ -1,5 +1,6 @@
 import Foundation
 import HookCore
+import HookSignatures
 import HookStore
 import TermUI
 
@@ -77,7 +78,7 @@ public struct EffectRunner: Sendable {
                     let batch = try await store.requests(afterID: afterID, limit: scanBatchSize)
                     if Task.isCancelled { return }
                     scanned += batch.count
-                    let matches = batch.filter { filter.matches($0) }.map(\.summary)
+                    let matches = try await store.matching(filter, in: batch).map(\.summary)
                     let done = batch.count < scanBatchSize
                     emit(.filterBatch(generation: generation, matches: matches, scanned: scanned, done: done))
                     if done { return }
@@ -85,9 +86,10 @@ public struct EffectRunner: Sendable {
                 }
             case .cancelFilterScan:
                 return
-            case .checkFilter(let generation, let filter, let summary):
-                if let request = try await store.request(id: summary.id) {
-                    emit(.filterChecked(generation: generation, summary: summary, matches: filter.matches(request)))
+            case .checkFilter(let generation, let filter, let id):
+                if let request = try await store.request(id: id) {
+                    let matches = try await store.matching(filter, in: [request])
+                    emit(.filterChecked(generation: generation, summary: request.summary, matches: !matches.isEmpty))
                 }
             case .searchBody(let generation, let body, let query):
                 if let lines = BodySearch.matchingLines(in: body, query: query) {
@@ -110,31 +112,30 @@ public struct EffectRunner: Sendable {
                     emit(.failed("secret for \(provider) not set: \(error)"))
                     return
                 }
-                // The visible captures first, so the screen changes at once; then everything else,
-                // a batch at a time, each batch's new verdicts stored together. A capture without a
-                // recognised signature stays unsigned whatever the secrets, so it is not checked.
-                var changed = 0
-                func reverify(_ requests: [CapturedRequest]) async throws {
-                    var updates: [(id: Int64, signature: SignatureSummary)] = []
-                    for request in requests where request.refusal == nil && request.signature.status != .unsigned {
-                        let verdict = verify(request)
-                        if verdict != request.signature { updates.append((request.id, verdict)) }
-                    }
-                    try await store.updateSignatures(updates)
-                    environment.storedVerdicts?(updates)
-                    changed += updates.count
+                try await reverifyAll(provider: provider, visible: visible, verify: verify) { changed, done in
+                    emit(.reverified(provider: provider, changed: changed, done: done))
                 }
-                var shown: [CapturedRequest] = []
-                for id in visible {
-                    if let request = try await store.request(id: id) { shown.append(request) }
+            case .listSecrets:
+                guard let secrets = environment.secrets else {
+                    emit(.failed("secrets cannot be listed here"))
+                    return
                 }
-                try await reverify(shown)
-                emit(.reverified(provider: provider, changed: changed, done: false))
-                let seen = Set(visible)
-                for try await batch in store.captureBatches(size: 256) {
-                    try await reverify(batch.filter { !seen.contains($0.id) })
+                emit(.secretsListed(secrets()))
+            case .removeSecret(let provider, let index, let visible):
+                guard let removeSecret = environment.removeSecret, let verify = environment.verify else {
+                    emit(.failed("secrets cannot be changed here"))
+                    return
                 }
-                emit(.reverified(provider: provider, changed: changed, done: true))
+                let masked: String
+                do {
+                    masked = try removeSecret(provider, index)
+                } catch {
+                    emit(.failed("secret not removed: \(error)"))
+                    return
+                }
+                try await reverifyAll(provider: provider, visible: visible, verify: verify) { changed, done in
+                    emit(.secretRemoved(provider: provider, masked: masked, changed: changed, done: done))
+                }
             case .copyCurl(let id, let baseURL):
                 guard let request = try await store.request(id: id) else {
                     emit(.failed("copy: request #\(id) is no longer in the store"))
@@ -172,6 +173,61 @@ public struct EffectRunner: Sendable {
             case .replay(let id, _, _), .editAndReplay(let id, _, _): emit(.replayNotSent(id: id, message: "\(error)"))
             default: emit(.failed("\(error)"))
             }
+        }
+    }
+
+    /// Re-verifies the captures after a secret for `provider` was added or removed: the visible
+    /// ones first, so the screen changes at once, then everything else, a batch at a time, each
+    /// batch's new verdicts stored together (`reverifiedVerdict` says which change). A capture
+    /// without a recognised signature stays unsigned whatever the secrets, so it is not checked.
+    /// `report` is called with the count of changed verdicts after the visible ones and at the end.
+    func reverifyAll(
+        provider: String, visible: [Int64], verify: @Sendable (CapturedRequest) -> SignatureSummary,
+        report: (_ changed: Int, _ done: Bool) -> Void
+    ) async throws {
+        let store = environment.store
+        var changed = 0
+        func reverify(_ requests: [CapturedRequest]) async throws {
+            var updates: [(id: Int64, signature: SignatureSummary)] = []
+            for request in requests where request.refusal == nil && request.signature.status != .unsigned {
+                if let verdict = Self.reverifiedVerdict(stored: request.signature, fresh: verify(request), provider: provider) {
+                    updates.append((request.id, verdict))
+                }
+            }
+            try await store.updateSignatures(updates)
+            environment.storedVerdicts?(updates)
+            changed += updates.count
+        }
+        var shown: [CapturedRequest] = []
+        for id in visible {
+            if let request = try await store.request(id: id) { shown.append(request) }
+        }
+        try await reverify(shown)
+        report(changed, false)
+        let seen = Set(visible)
+        for try await batch in store.captureBatches(size: 256) {
+            try await reverify(batch.filter { !seen.contains($0.id) })
+        }
+        report(changed, true)
+    }
+
+    /// What the re-verification after a secret for `provider` was added or removed stores in place
+    /// of the `stored` verdict, given the `fresh` one; nil keeps the stored verdict. The store may
+    /// hold verdicts judged with secrets this session does not have (an earlier `listen`, an
+    /// import), so a secret only adds what it shows: only the captures of that provider (or of one
+    /// sharing its scheme) change, `no secret` gets a verdict, and `invalid` becomes `valid` when
+    /// the secret verifies it. A stored `valid` stays, and so does an `invalid` that the session's
+    /// secrets do not verify (its cause, such as an expired timestamp, was found with the secret
+    /// that signed it).
+    static func reverifiedVerdict(stored: SignatureSummary, fresh: SignatureSummary, provider: String) -> SignatureSummary? {
+        guard fresh != stored else { return nil }
+        let family = ProviderCatalog.schemeFamily(of: provider)
+        let concerned = stored.provider.map(family.contains) == true || fresh.provider.map(family.contains) == true
+        guard concerned else { return nil }
+        switch stored.status {
+        case .valid: return nil
+        case .invalid: return fresh.status == .valid ? fresh : nil
+        case .noSecret, .unsigned: return fresh.status == .noSecret && stored.status == .noSecret && fresh.provider == stored.provider ? nil : fresh
         }
     }
 

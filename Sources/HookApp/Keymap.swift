@@ -27,6 +27,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case editReplayResigned = "request.edit-replay-resigned"
     case copyCurl = "request.copy-curl"
     case setSecret = "signature.set-secret"
+    case secrets = "signature.secrets"
     case exportList = "list.export"
     case deleteSelected = "request.delete"
     case clearAll = "request.clear-all"
@@ -56,7 +57,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
         case .global: "Everywhere"
         case .list: "Request list"
         case .body: "Body pane"
-        case .prompt: "While typing in a prompt (filter, search, replay URL, secret)"
+        case .prompt: "While typing in a prompt (filter, search, replay URL, secret, secrets)"
         case .confirm: "Confirmation"
         case .help: "Help screen"
         }
@@ -69,6 +70,7 @@ public enum PromptPurpose: Sendable, Hashable, CaseIterable {
     case search
     case replayURL
     case secret
+    case secrets
 }
 
 /// One key binding: the chords that trigger an action in a context, and the help text for it.
@@ -113,8 +115,8 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("G"), .end], action: .moveBottom, help: "last request (or bottom of the pane)", context: .global),
         KeyBinding(chords: [.pageUp], action: .pageUp, help: "one page up", context: .global),
         KeyBinding(chords: [.pageDown], action: .pageDown, help: "one page down", context: .global),
-        KeyBinding(chords: [.left, .character("h")], action: .scrollLeft, help: "scroll the focused pane left", context: .global),
-        KeyBinding(chords: [.right, .character("l")], action: .scrollRight, help: "scroll the focused pane right (long lines)", context: .global),
+        KeyBinding(chords: [.left, .character("h")], action: .scrollLeft, help: "scroll the body left (the headers and signature panes wrap long lines)", context: .global),
+        KeyBinding(chords: [.right, .character("l")], action: .scrollRight, help: "scroll the body right (long lines)", context: .global),
         KeyBinding(chords: [.tab], action: .focusNext, help: "focus the next pane", context: .global, hint: "pane"),
         KeyBinding(chords: [.backTab], action: .focusPrevious, help: "focus the previous pane", context: .global),
         KeyBinding(chords: [.enter], action: .zoom, help: "zoom the focused pane (again to go back)", context: .global, hint: "zoom"),
@@ -127,7 +129,8 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("b")], action: .rawView, help: "raw body bytes (again to go back)", context: .global),
         KeyBinding(chords: [.character("f")], action: .follow, help: "follow the newest request (toggle)", context: .global),
         KeyBinding(chords: [.character("r")], action: .replay, help: "replay the selected request (prompts for the URL, pre-filled with --replay-to or the last one used)", context: .global, hint: "replay"),
-        KeyBinding(chords: [.character("s")], action: .setSecret, help: "set the signing secret of the selected request's provider (captures are re-verified)", context: .global),
+        KeyBinding(chords: [.character("s")], action: .setSecret, help: "add a signing secret for the selected request's provider, or PROVIDER=SECRET for another (that provider's captures are re-verified)", context: .global),
+        KeyBinding(chords: [.character("S")], action: .secrets, help: "list the secrets loaded (masked); type a number and Enter to remove one for this session", context: .global),
         KeyBinding(chords: [.character("y")], action: .copyCurl, help: "copy the selected request as a curl command (clipboard through OSC 52, and a file)", context: .global),
         KeyBinding(chords: [.character("x")], action: .exportList, help: "export the list (filtered, if a filter is on) as a HAR file", context: .global),
         KeyBinding(chords: [.character("R")], action: .replayResigned, help: "replay re-signed: a fresh timestamp and a valid signature with the configured secret", context: .global),
@@ -138,9 +141,9 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("?")], action: .help, help: "this help", context: .global, hint: "help"),
         KeyBinding(chords: [.character("q")], action: .quit, help: "quit (restoring the terminal)", context: .global, hint: "quit"),
         KeyBinding(chords: [.enter], action: .promptAccept, help: "keep the filter or search (or accept the replay URL) and return to the panes", context: .prompt, hint: "keep",
-                   promptHints: [.replayURL: "send", .secret: "set"]),
+                   promptHints: [.replayURL: "send", .secret: "set", .secrets: "remove"]),
         KeyBinding(chords: [.escape], action: .promptCancel, help: "clear the filter or search (or cancel the replay)", context: .prompt, hint: "clear",
-                   promptHints: [.replayURL: "cancel", .secret: "cancel"]),
+                   promptHints: [.replayURL: "cancel", .secret: "cancel", .secrets: "close"]),
         KeyBinding(chords: [.backspace], action: .promptDeleteBackward, help: "delete the last character", context: .prompt),
         KeyBinding(chords: [.control("w")], action: .promptDeleteWord, help: "delete the last word", context: .prompt),
         KeyBinding(chords: [.control("u")], action: .promptDeleteLine, help: "delete everything typed", context: .prompt),

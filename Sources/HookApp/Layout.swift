@@ -35,7 +35,9 @@ public struct ScreenLayout: Sendable, Hashable {
     public var status = Rect.zero
     public var tooSmall = false
 
-    public init(size: Size, zoomed: Pane?) {
+    /// `signatureRows`: the rows the signature pane should show inside its border (the verdict and
+    /// its detail, wrapped); it gets them up to half of its column.
+    public init(size: Size, zoomed: Pane?, signatureRows: Int = 0) {
         guard size.width >= Self.minimumSize.width, size.height >= Self.minimumSize.height else {
             tooSmall = true
             return
@@ -49,14 +51,15 @@ public struct ScreenLayout: Sendable, Hashable {
         if size.width >= Self.wideWidth {
             let (list, rest) = area.splitTop(max(6, area.height * 2 / 5))
             let (left, body) = rest.splitLeft(rest.width * 2 / 5)
-            let (headers, signature) = left.splitBottom(min(8, max(4, left.height / 3)))
+            let standard = min(8, max(4, left.height / 3))
+            let (headers, signature) = left.splitBottom(min(max(standard, signatureRows + 2), max(standard, left.height / 2)))
             self.list = list
             self.headers = headers
             self.signature = signature
             self.body = body
         } else {
             let (list, rest1) = area.splitTop(max(5, area.height / 3))
-            let (rest2, signature) = rest1.splitBottom(4)
+            let (rest2, signature) = rest1.splitBottom(min(max(4, signatureRows + 2), max(4, rest1.height / 2)))
             let (headers, body) = rest2.splitTop(max(3, (rest2.height * 2 + 2) / 5))
             self.list = list
             self.headers = headers

@@ -5,24 +5,29 @@ import TermUI
 /// Which columns the list shows at a width. The REPLAY column (the target's answer to the newest
 /// replay or forward; FORWARD with `--forward-to`, the answer to the forward) comes
 /// once there is one to show, and goes first when the list is narrow (the `↻` mark by the id stays);
-/// TIME goes before it. ID, METHOD, TARGET, SIZE, ST and SIGNATURE always show.
+/// TIME goes before it. ID, METHOD, TARGET, SIZE, ST and SIGNATURE always show; SIGNATURE names
+/// the provider after the verdict from 100 columns on (`list` prints it too).
 struct ListColumns: Equatable {
     var time: Bool
     var replay: Bool
+    var provider: Bool
 
-    /// Widths of the REPLAY and TIME columns.
+    /// Widths of the REPLAY and TIME columns, and of SIGNATURE with and without the provider.
     static let replayWidth = 10
     static let timeWidth = 12
+    static let verdictWidth = 9
+    static let verdictAndProviderWidth = 24
 
     init(width: Int, replays: Bool) {
         replay = replays && width >= 60
         time = width >= (replay ? 85 : 60)
+        provider = width >= 100
     }
 
     var specs: [Int?] {
         var specs: [Int?] = [7]
         if time { specs.append(Self.timeWidth) }
-        specs += [7, nil, 6, 3, 9]
+        specs += [7, nil, 6, 3, provider ? Self.verdictAndProviderWidth : Self.verdictWidth]
         if replay { specs.append(Self.replayWidth) }
         return specs
     }
@@ -105,7 +110,12 @@ public enum MainScreen {
             cells.append(TextLine([TextSpan(bytes: s.rawTarget)]))
             cells.append(TextLine(Formatting.compactSize(s.bodySize)))
             cells.append(TextLine(s.refusal == nil ? "\(s.responseStatus)" : "\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
-            cells.append(TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status)))
+            var verdict = TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status))
+            if columns.provider, let provider = s.signature.provider {
+                verdict.append(" · ", Style(.muted))
+                verdict.append(provider, Style(.muted))
+            }
+            cells.append(verdict)
             if columns.replay {
                 // The FORWARD column waits for the forward only; the REPLAY column for a replay too.
                 let pending = state.replay.pendingForwards.contains(s.id)
@@ -175,11 +185,40 @@ public enum MainScreen {
 
     // MARK: text panes
 
+    /// One row of a wrapped text pane: which line, from which column, how many columns, and
+    /// whether it is the line's last row.
+    struct WrappedRow: Equatable {
+        var line: Int
+        var start: Int
+        var width: Int
+        var isLast: Bool
+    }
+
+    /// The rows of lines wrapped at `width` columns (the headers and signature panes wrap long
+    /// lines rather than cut them).
+    static func wrappedRows(_ lines: [TextLine], width: Int) -> [WrappedRow] {
+        var rows: [WrappedRow] = []
+        for (index, line) in lines.enumerated() {
+            let starts = CellGrid.rowStarts(of: line, width: max(1, width))
+            for (i, start) in starts.enumerated() {
+                let end = i + 1 < starts.count ? starts[i + 1] : start + width
+                rows.append(WrappedRow(line: index, start: start, width: end - start, isLast: i + 1 == starts.count))
+            }
+        }
+        return rows
+    }
+
+    /// The rows a pane's lines take inside a pane of `rect` (its border left out).
+    static func wrappedRowCount(_ lines: [TextLine], in rect: Rect) -> Int {
+        wrappedRows(lines, width: max(1, rect.width - 2)).count
+    }
+
     static func renderTextPane(title: TextLine, pane: Pane, state: AppState, lines: [TextLine], scroll: Int, placeholder: String,
                                _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
         var title = title
-        if lines.count > rect.height - 2, rect.height > 2 {
-            title.append(" \(min(scroll + 1, lines.count))/\(lines.count)", Style(.muted))
+        let rows = wrappedRows(lines, width: max(1, rect.width - 2))
+        if rows.count > rect.height - 2, rect.height > 2 {
+            title.append(" \(min(scroll + 1, rows.count))/\(rows.count)", Style(.muted))
         }
         let inner = Frame(title: title, focused: state.detail.focus == pane, glyphs: glyphs).render(in: rect, into: &grid)
         guard inner.height > 0 else { return }
@@ -187,10 +226,11 @@ public enum MainScreen {
             grid.draw(placeholder, x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
             return
         }
-        let start = min(max(0, scroll), max(0, lines.count - 1))
-        for i in 0..<inner.height where start + i < lines.count {
-            grid.draw(lines[start + i], x: inner.x, y: inner.y + i, maxX: inner.maxX, mode: .body,
-                      skipColumns: state.detail.horizontalScroll[pane] ?? 0)
+        let start = min(max(0, scroll), max(0, rows.count - 1))
+        for i in 0..<inner.height where start + i < rows.count {
+            let row = rows[start + i]
+            grid.draw(lines[row.line], x: inner.x, y: inner.y + i, maxX: min(inner.maxX, inner.x + row.width), mode: .body,
+                      truncation: row.isLast ? .ellipsis : .cut, skipColumns: row.start)
         }
     }
 
@@ -224,39 +264,32 @@ public enum MainScreen {
                        placeholder: state.rowCount == 0 ? "no request selected" : "loading…", rect, &grid, glyphs)
     }
 
-    static func renderSignature(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
-        var title = TextLine(Pane.signature.title, Style(.title, bold: true))
-        let attempts = state.replay.attempts.filter { $0.requestID == state.detail.request?.id }
-        if !attempts.isEmpty {
-            title.append(" · \(attempts.count) attempt\(attempts.count == 1 ? "" : "s")", Style(.muted))
-        }
-        renderTextPane(title: title, pane: .signature, state: state, lines: signaturePaneLines(state),
-                       scroll: state.detail.signatureScroll, placeholder: "no request selected", rect, &grid, glyphs)
+    /// The verdict and its detail: the lines the signature pane is made tall enough to show.
+    static func verdictLines(_ request: CapturedRequest, explained: [String]) -> (verdict: [TextLine], diagnosis: [String]) {
+        let sig = request.signature
+        var first = TextLine(verdictSymbol(sig.status) + " " + sig.status.screenWord, verdictStyle(sig.status))
+        first.append(" · ", Style(.muted))
+        first.append(sig.provider ?? "no provider recognised", Style(sig.provider == nil ? .muted : .key))
+        let shown = sig.shown(with: explained)
+        return ([first, TextLine(shown.detail)], shown.lines)
     }
 
-    /// The signature pane's lines: the verdict and its diagnosis, then the capture's replays and
-    /// forwards (one line each, newest first) and the newest one's answer.
-    static func signaturePaneLines(_ state: AppState) -> [TextLine] {
-        var lines: [TextLine] = []
-        if let d = state.detail.request {
-            let sig = d.signature
-            var first = TextLine(verdictSymbol(sig.status) + " " + sig.status.screenWord, verdictStyle(sig.status))
-            first.append(" · ", Style(.muted))
-            first.append(sig.provider ?? "no provider recognised", Style(sig.provider == nil ? .muted : .key))
-            lines.append(first)
-            let shown = sig.shown(with: state.detail.signatureLines)
-            lines.append(TextLine(shown.detail))
-            for line in shown.lines { lines.append(TextLine(line, Style(.muted))) }
-            let attempts = state.replay.attempts.filter { $0.requestID == d.id }
-            if !attempts.isEmpty {
-                lines.append(TextLine(""))
-                lines.append(TextLine("attempts, newest first:", Style(.title, bold: true)))
-                for attempt in attempts.reversed() { lines.append(attemptLine(attempt)) }
-            }
-            if let replay = state.replay.last, replay.requestID == d.id {
-                lines.append(TextLine(""))
-                lines += replayLines(replay)
-            }
+    /// Every line of the signature pane: the verdict, its detail, the diagnosis, then the
+    /// capture's replays and forwards (one line each, newest first) and the newest one's answer.
+    static func signatureLines(_ state: AppState) -> [TextLine] {
+        guard let d = state.detail.request else { return [] }
+        let (verdict, diagnosis) = verdictLines(d, explained: state.detail.signatureLines)
+        var lines = verdict
+        for line in diagnosis { lines.append(TextLine(line, Style(.muted))) }
+        let attempts = state.replay.attempts.filter { $0.requestID == d.id }
+        if !attempts.isEmpty {
+            lines.append(TextLine(""))
+            lines.append(TextLine("attempts, newest first:", Style(.title, bold: true)))
+            for attempt in attempts.reversed() { lines.append(attemptLine(attempt)) }
+        }
+        if let replay = state.replay.last, replay.requestID == d.id {
+            lines.append(TextLine(""))
+            lines += replayLines(replay)
         }
         return lines
     }
@@ -276,6 +309,16 @@ public enum MainScreen {
             line.append((outcome.failureWord ?? "ERR") + " \(outcome.shortDuration)", Style(.verdictInvalid))
         }
         return line
+    }
+
+    static func renderSignature(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        var title = TextLine(Pane.signature.title, Style(.title, bold: true))
+        let attempts = state.replay.attempts.filter { $0.requestID == state.detail.request?.id }
+        if !attempts.isEmpty {
+            title.append(" · \(attempts.count) attempt\(attempts.count == 1 ? "" : "s")", Style(.muted))
+        }
+        renderTextPane(title: title, pane: .signature, state: state, lines: signatureLines(state),
+                       scroll: state.detail.signatureScroll, placeholder: "no request selected", rect, &grid, glyphs)
     }
 
     /// The newest replay of the selected capture: where it went, what came back, how long it took.
@@ -438,6 +481,11 @@ public enum MainScreen {
             case .secret(let provider):
                 left.append(" │ secret for \(provider): ", Style(.statusBar, bold: true))
                 edited = (prompt.editor.masked(by: "•", limit: 40), Style(.prompt))
+            case .secrets(let secrets):
+                // Masked as everywhere: a known prefix and the last four characters.
+                let listed = secrets.enumerated().map { "\($0.offset + 1) \($0.element.provider) \($0.element.masked)" }
+                left.append(" │ secrets: " + listed.joined(separator: " · ") + " │ remove #: ", Style(.statusBar, bold: true))
+                edited = (prompt.editor, Style(.prompt))
             case .replayURL(let id, let mode):
                 let how = switch mode {
                 case .exact: ""

@@ -1,3 +1,5 @@
+import HookSignatures
+
 /// What has the keyboard instead of the panes: nothing, the help screen, a prompt or a question.
 /// One value, so two of them are never open at once.
 public enum Modal: Sendable, Hashable {
@@ -53,6 +55,8 @@ public enum PromptKind: Sendable, Hashable {
     case replayURL(id: Int64, mode: ReplayMode)
     /// A signing secret for a provider (typed hidden).
     case secret(provider: String)
+    /// The secrets loaded, masked and numbered; the number typed is the one to remove.
+    case secrets([MaskedSecret])
 
     public var purpose: PromptPurpose {
         switch self {
@@ -60,6 +64,7 @@ public enum PromptKind: Sendable, Hashable {
         case .search: .search
         case .replayURL: .replayURL
         case .secret: .secret
+        case .secrets: .secrets
         }
     }
 }
@@ -104,4 +109,26 @@ public struct PendingReplay: Sendable, Hashable {
     public let target: String
     public let host: String
     public let mode: ReplayMode
+}
+
+/// What was typed at the `s` prompt: the secret, or `PROVIDER=SECRET` for a provider named.
+enum SecretEntry: Equatable {
+    case secret(String)
+    case forProvider(String, String)
+    /// `NAME=…` where NAME looks like a provider id but is none: most likely a mistyped one.
+    case unknownProvider(String)
+
+    /// Reads the prompt's text. A secret may contain `=` (base64 padding): only a word of
+    /// letters, digits, `-` and `_` before the first `=` is read as a provider id, and only the
+    /// text after `asked=` is taken whole, so any secret can be typed as `asked=SECRET`.
+    static func read(_ text: String, asked: String, customProviders: Set<String>) -> SecretEntry {
+        guard let eq = text.firstIndex(of: "=") else { return .secret(text) }
+        let name = text[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+        let rest = String(text[text.index(after: eq)...])
+        if ProviderCatalog.ids.contains(name) || customProviders.contains(name) { return .forProvider(name, rest) }
+        let looksLikeID = !name.isEmpty && name.count <= 24 && name.first?.isLetter == true
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        // Base64 keys end in `=`: a word then `=` and nothing more is a secret, not a provider.
+        return looksLikeID && !rest.isEmpty && !rest.allSatisfy({ $0 == "=" }) ? .unknownProvider(name) : .secret(text)
+    }
 }

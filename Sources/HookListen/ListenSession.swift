@@ -244,6 +244,9 @@ public final class ListenSession: Sendable {
             },
             exportDirectory: settings.exportDirectory,
             addSecret: { provider, secret in try verifiers.add(provider: provider, secret: secret) },
+            secrets: { verifiers.maskedSecrets.map { MaskedSecret(provider: $0.provider, masked: $0.masked) } },
+            removeSecret: { provider, index in try verifiers.remove(provider: provider, index: index) },
+            customProviders: Set(verifiers.current.customSchemes.map(\.id)),
             // Re-verification after `s` (every stored capture) shares the listener's budget for
             // explaining mismatches.
             verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: diagnosisBudget) },

@@ -209,6 +209,16 @@ public enum ProviderCatalog {
         all.first { $0.id == id }
     }
 
+    /// The providers that sign with one scheme under other names (Svix, and Clerk and Resend, which
+    /// deliver through Svix, use Standard Webhooks' scheme): a secret of any of them verifies a
+    /// request of the others. Every other id is a family of its own.
+    public static let standardWebhooksFamily: Set<String> = ["standardwebhooks", "svix", "clerk", "resend"]
+
+    /// The ids whose secrets verify the same requests as `id`'s (`id` itself included).
+    public static func schemeFamily(of id: String) -> Set<String> {
+        standardWebhooksFamily.contains(id) ? standardWebhooksFamily : [id]
+    }
+
     /// The display name of a provider id (the id itself for custom schemes).
     public static func displayName(for id: String) -> String {
         info(for: id)?.displayName ?? id

@@ -24,13 +24,13 @@ extension SignatureVerifier {
         }
         let ctx = VerifyContext(request: request, now: now, publicURL: publicURL)
         // Prefer the scheme whose secret verifies the original, then any scheme with a secret.
-        let withSecret = candidates.filter { !secrets.secrets(for: $0.provider).isEmpty }
+        let withSecret = candidates.filter { !keys(for: $0.provider).isEmpty }
         guard !withSecret.isEmpty else {
             let ids = Array(Set(candidates.map(\.provider))).sorted()
             return .failure(ResignError("cannot re-sign: no secret for \(ids.joined(separator: " or ")) (set --secret \(ids[0])=… or \(SecretBook.environmentVariable(for: ids[0])))"))
         }
         let chosen = withSecret.first { evaluate($0, ctx)?.status == .valid } ?? withSecret[0]
-        let secret = secrets.secrets(for: chosen.provider)[0]
+        let secret = keys(for: chosen.provider)[0]
         switch chosen {
         case .hmac(let spec):
             return resignHMAC(spec, request: request, ctx: ctx, secret: secret, now: now, targetURL: targetURL, bodyIsFresh: bodyIsFresh)
@@ -74,7 +74,7 @@ extension SignatureVerifier {
         // Standard Webhooks: an asymmetric `whsk_` key signs `v1a`, a `whsec_` secret signs `v1`.
         let signer: Signer
         if case .versionedList = spec.format {
-            let all = secrets.secrets(for: spec.provider)
+            let all = keys(for: spec.provider)
             let symmetric = all.first { !StandardWebhooksKeys.looksAsymmetric($0) }
             let signing = all.lazy.compactMap { StandardWebhooksKeys.privateKey(from: $0) }.first
             let onlyV1a = parsed.signatures.isEmpty && !parsed.asymmetric.isEmpty

@@ -323,8 +323,11 @@ enum Candidate: Sendable, Hashable {
 
 /// The candidates `Candidate.detect` hands out, built once (each a single boxed spec).
 private enum Detected {
-    static let svixHeaders: [Candidate] = ["svix", "clerk", "resend", "standardwebhooks"].map { .hmac(BuiltinSpecs.standardWebhooks($0, prefix: "svix")) }
-    static let webhookHeaders: [Candidate] = ["standardwebhooks", "svix", "clerk", "resend"].map { .hmac(BuiltinSpecs.standardWebhooks($0)) }
+    // One candidate per header set, named by the headers alone: Svix, Clerk, Resend and Standard
+    // Webhooks sign alike, so any of their secrets verifies either (`SignatureVerifier.keys(for:)`)
+    // and the label does not depend on which secrets are loaded.
+    static let svixHeaders: [Candidate] = [.hmac(BuiltinSpecs.standardWebhooks("svix", prefix: "svix"))]
+    static let webhookHeaders: [Candidate] = [.hmac(BuiltinSpecs.standardWebhooks("standardwebhooks"))]
     static let bitbucket = Candidate.hmac(BuiltinSpecs.bitbucket)
     static let calendly = Candidate.hmac(BuiltinSpecs.calendly)
     static let coinbase = Candidate.hmac(BuiltinSpecs.coinbase)

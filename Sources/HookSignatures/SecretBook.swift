@@ -28,6 +28,21 @@ public struct SecretBook: Sendable, Hashable {
     /// Every provider id that has at least one secret.
     public var providers: [String] { table.keys.sorted() }
 
+    /// Every secret, by provider id in order, each provider's in the order they are tried.
+    public var entries: [(provider: String, secret: String)] {
+        providers.flatMap { provider in table[provider, default: []].map { (provider, $0) } }
+    }
+
+    /// The book without a provider's `index`-th secret (0-based, as `secrets(for:)` lists them);
+    /// nil when there is no such secret.
+    public func removing(provider: String, at index: Int) -> SecretBook? {
+        guard var list = table[provider], list.indices.contains(index) else { return nil }
+        list.remove(at: index)
+        var book = self
+        book.table[provider] = list.isEmpty ? nil : list
+        return book
+    }
+
     public var isEmpty: Bool { table.isEmpty }
 
     /// Both books together. The receiver wins: for a provider both name, the receiver's secrets

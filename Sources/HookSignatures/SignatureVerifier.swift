@@ -72,8 +72,20 @@ public struct SignatureVerifier: Sendable {
         return list
     }
 
+    /// The secrets that verify a provider's requests: its own first, then (for Svix, Clerk, Resend
+    /// and Standard Webhooks, one scheme under four names) those of the others of its family.
+    func keys(for provider: String) -> [String] {
+        let own = secrets.secrets(for: provider)
+        guard ProviderCatalog.standardWebhooksFamily.contains(provider) else { return own }
+        var all = own
+        for other in ["standardwebhooks", "svix", "clerk", "resend"] where other != provider {
+            for secret in secrets.secrets(for: other) where !all.contains(secret) { all.append(secret) }
+        }
+        return all
+    }
+
     func evaluate(_ candidate: Candidate, _ ctx: VerifyContext) -> SchemeOutcome? {
-        let secrets = secrets.secrets(for: candidate.provider)
+        let secrets = keys(for: candidate.provider)
         switch candidate {
         case .hmac(let spec): return HMACEngine.evaluate(spec, ctx, secrets: secrets)
         case .twilio: return OtherSchemes.twilio(ctx, secrets: secrets)
@@ -109,7 +121,7 @@ public struct SignatureVerifier: Sendable {
         var firstWithSecret: SchemeOutcome?
         var firstWithout: SchemeOutcome?
         for candidate in candidates {
-            let hasSecret = !secrets.secrets(for: candidate.provider).isEmpty
+            let hasSecret = !keys(for: candidate.provider).isEmpty
             if !hasSecret {
                 if firstWithout == nil { firstWithout = evaluate(candidate, ctx) }
                 continue
@@ -129,6 +141,9 @@ public struct SignatureVerifier: Sendable {
         if var outcome = firstWithout {
             if !others.isEmpty, outcome.status == .noSecret {
                 outcome.detail += " (the headers also fit: \(others.joined(separator: ", ")))"
+            } else if outcome.status == .noSecret, ProviderCatalog.standardWebhooksFamily.contains(outcome.provider) {
+                let siblings = ["svix", "clerk", "resend", "standardwebhooks"].filter { $0 != outcome.provider }
+                outcome.detail += " (a secret given for \(siblings.joined(separator: ", ")) verifies it too)"
             }
             return report(outcome, alternatives: others)
         }
@@ -145,8 +160,8 @@ public struct SignatureVerifier: Sendable {
     private func report(_ outcome: SchemeOutcome, alternatives: [String]) -> SignatureReport {
         var lines = outcome.lines
         if !alternatives.isEmpty, !lines.isEmpty {
-            let withSecret = alternatives.filter { !secrets.secrets(for: $0).isEmpty }
-            let without = alternatives.filter { secrets.secrets(for: $0).isEmpty }
+            let withSecret = alternatives.filter { !keys(for: $0).isEmpty }
+            let without = alternatives.filter { keys(for: $0).isEmpty }
             var parts: [String] = []
             if !withSecret.isEmpty { parts.append("\(withSecret.joined(separator: ", ")) (their secrets do not verify either)") }
             if !without.isEmpty { parts.append("\(without.joined(separator: ", ")) (no secret configured)") }

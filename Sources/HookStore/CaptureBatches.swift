@@ -1,6 +1,15 @@
 import HookCore
 
 extension RequestStore {
+    /// The captures of `batch` that `filter` matches (all when nil), with their forwards read
+    /// when the filter looks at them (`forward:`).
+    public func matching(_ filter: RequestFilter?, in batch: [CapturedRequest]) async throws -> [CapturedRequest] {
+        guard let filter else { return batch }
+        guard filter.needsForwards else { return batch.filter { filter.matches($0) } }
+        let forwards = try await latestForwards(among: batch.map(\.id))
+        return batch.filter { filter.matches($0, forward: forwards[$0.id]) }
+    }
+
     /// The captures `filter` matches (every one when nil) with an id above `afterID`, oldest first,
     /// read `size` at a time: for the scans over the store (export, list, re-verification), which
     /// hold one batch at a time. A filter's `id:` terms bound the scan.
@@ -40,7 +49,7 @@ public struct CaptureBatches: AsyncSequence {
                 let batch = try await batches.store.requests(afterID: afterID, limit: batches.size)
                 guard let last = batch.last else { return nil }
                 afterID = last.id
-                let matched = batches.filter.map { filter in batch.filter { filter.matches($0) } } ?? batch
+                let matched = try await batches.store.matching(batches.filter, in: batch)
                 if !matched.isEmpty { return matched }
             }
             return nil

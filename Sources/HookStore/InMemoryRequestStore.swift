@@ -212,6 +212,16 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         }
     }
 
+    public func latestForwards(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+        let wanted = Set(ids)
+        return state.withLock { state in
+            var outcomes: [Int64: ReplayOutcome] = [:]
+            for attempt in state.replays where attempt.kind == .forward && wanted.contains(attempt.requestID) {
+                outcomes[attempt.requestID] = ReplayOutcome(attempt)
+            }
+            return outcomes
+        }
+    }
 }
 
 extension RandomAccessCollection where Index == Int {

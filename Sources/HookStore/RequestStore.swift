@@ -41,6 +41,9 @@ public protocol RequestStore: Sendable {
     func replayTargets(limit: Int) async throws -> [String]
     /// Notes `target` as the replay target used last; the store keeps the newest `replayTargetsKept`.
     func rememberReplayTarget(_ target: String) async throws
+    /// The newest forward (`--forward-to`) of each capture among `ids` that has one: what the
+    /// filter's `forward:` terms look at (a replay made later does not hide it).
+    func latestForwards(among ids: [Int64]) async throws -> [Int64: ReplayOutcome]
 }
 
 /// How many replay targets a store remembers.
@@ -50,6 +53,16 @@ extension RequestStore {
     /// The newest replay or forward of each capture among `ids` that has one, of any kind.
     public func latestReplays(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
         try await latestReplays(among: ids, preferring: nil)
+    }
+
+    public func latestForwards(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+        var outcomes: [Int64: ReplayOutcome] = [:]
+        for id in ids {
+            if let forward = try await replays(ofRequest: id).last(where: { $0.kind == .forward }) {
+                outcomes[id] = ReplayOutcome(forward)
+            }
+        }
+        return outcomes
     }
 
     public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {

@@ -673,6 +673,10 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         (row["failure"] as String?).flatMap(ReplayFailure.init(rawValue:))
     }
 
+    public func latestForwards(among ids: [Int64]) async throws -> [Int64: ReplayOutcome] {
+        try await latestReplays(among: ids, preferring: .forward).filter { $0.value.kind == .forward }
+    }
+
     public func latestReplays(among ids: [Int64], preferring kind: ReplayKind?) async throws -> [Int64: ReplayOutcome] {
         guard !ids.isEmpty else { return [:] }
         return try await pool.read { db in

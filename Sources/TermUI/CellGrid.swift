@@ -253,3 +253,32 @@ public struct TextLine: Sendable, Hashable, ExpressibleByStringLiteral {
     public mutating func append(_ text: String, _ style: Style = .normal) { spans.append(TextSpan(text, style)) }
     public mutating func append(bytes: [UInt8], _ style: Style = .normal) { spans.append(TextSpan(bytes: bytes, style)) }
 }
+
+extension CellGrid {
+    /// Where each row of a line wrapped at `width` columns starts, in columns from the line's
+    /// start (the first is 0), measured as `draw` lays it out (escapes, wide characters, tabs in
+    /// `mode`): a wide character that would straddle two rows starts the next one. At most
+    /// `maxRows` rows; the last then holds the rest, which `draw` cuts with an ellipsis.
+    public static func rowStarts(of line: TextLine, width: Int, mode: Sanitizer.Mode = .body, maxRows: Int = 64) -> [Int] {
+        guard width > 0 else { return [0] }
+        var starts = [0]
+        var column = 0
+        for span in line.spans {
+            // Beyond the last row nothing is measured: a megabyte-long value costs what its rows show.
+            let budget = max(0, (maxRows * width - column) * 16 + 64)
+            let bytes = span.bytes.count > budget ? span.bytes[..<budget] : span.bytes[...]
+            for piece in Sanitizer.pieces(ofBytes: bytes, mode: mode, startColumn: column) {
+                for scalar in piece.text.unicodeScalars {
+                    let w = piece.isEscape ? 1 : DisplayWidth.of(scalar)
+                    guard w > 0 else { continue }
+                    if column + w > starts[starts.count - 1] + width {
+                        if starts.count == maxRows { return starts }
+                        starts.append(column)
+                    }
+                    column += w
+                }
+            }
+        }
+        return starts
+    }
+}

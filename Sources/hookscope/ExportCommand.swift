@@ -45,7 +45,7 @@ struct Export: AsyncParsableCommand {
     @OptionGroup var signatures: SignatureOptions
 
     func validate() throws {
-        if let filter { _ = try FilterOption.parse(filter) }
+        if let filter { _ = try FilterOption.parse(filter, config: try? signatures.loadConfig()) }
         guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
             throw ValidationError("--base-url must be an http:// or https:// URL")
         }
@@ -85,7 +85,7 @@ struct Export: AsyncParsableCommand {
         }
         // The captures go out one batch at a time: memory does not grow with the number exported.
         var writer = CaptureExportWriter(format: exportFormat, baseURL: baseURL, redact: redaction)
-        var batches = requestStore.captureBatches(matching: try filter.map(FilterOption.parse)).makeAsyncIterator()
+        var batches = requestStore.captureBatches(matching: try filter.map { try FilterOption.parse($0, config: config) }).makeAsyncIterator()
         var namedLeft = [named]
         do {
             try await writer.export(to: destination, replays: { try await requestStore.replays(ofRequests: $0) }) { ids.isEmpty ? try await batches.next() : namedLeft.popLast() }

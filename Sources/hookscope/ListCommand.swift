@@ -33,7 +33,7 @@ struct List: AsyncParsableCommand {
             afterID = first.id - 1
         }
         // Each line carries the newest replay (or forward) of its capture.
-        if let matcher = try filter.map(FilterOption.parse) {
+        if let matcher = try filter.map({ try FilterOption.parse($0) }) {
             for try await matching in requestStore.captureBatches(matching: matcher, after: afterID) {
                 let replays = try await requestStore.latestReplays(among: matching.map(\.id))
                 var text = ""

@@ -17,6 +17,8 @@ struct AppHarness {
          replay: (@Sendable (Int64, String, Bool) async -> ReplayAttempt)? = nil,
          clipboard: (@Sendable (String) -> Void)? = nil, exportDirectory: String? = nil,
          addSecret: (@Sendable (String, String) throws -> Void)? = nil,
+         secrets: (@Sendable () -> [MaskedSecret])? = nil,
+         removeSecret: (@Sendable (String, Int) throws -> String)? = nil,
          verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
          storedVerdicts: (@Sendable ([(id: Int64, signature: SignatureSummary)]) -> Void)? = nil,
          replayEdited: (@Sendable (CapturedRequest, String, Bool) async -> ReplayAttempt)? = nil,
@@ -25,7 +27,7 @@ struct AppHarness {
         let environment = AppEnvironment(
             store: store, listenURL: "http://127.0.0.1:9777", captures: AsyncStream { $0.finish() },
             explainSignature: explain, replayTo: replayTo, replay: replay, clipboard: clipboard,
-            exportDirectory: exportDirectory, addSecret: addSecret, verify: verify, storedVerdicts: storedVerdicts, replayEdited: replayEdited,
+            exportDirectory: exportDirectory, addSecret: addSecret, secrets: secrets, removeSecret: removeSecret, verify: verify, storedVerdicts: storedVerdicts, replayEdited: replayEdited,
             editFile: editFile, forwardTarget: forwardTarget)
         runner = EffectRunner(environment: environment, scanBatchSize: scanBatchSize)
         state = AppState(listenURL: environment.listenURL, replayTo: replayTo, forwardTarget: forwardTarget, size: size)

@@ -45,6 +45,50 @@ import TermUI
         #expect(text.contains("why: the signature matches the body"))
     }
 
+    /// The key line, once cut to `(1 s…` in a 6-row pane: the pane grows and wraps it.
+    @Test func theSignaturePaneWrapsAndShowsTheWholeDetail() async throws {
+        let detail = "signature mismatch: wrong secret or altered body (1 secret tried: whsec_…a1b2); the body is not the one signed, or the secret is another endpoint's"
+        let stored = SignatureSummary(provider: "stripe", status: .invalid, detail: detail)
+        for size in [Size(width: 80, height: 24), Size(width: 120, height: 40)] {
+            let store = try await Sample.store([Sample.request("/hooks/stripe", signature: stored)])
+            let h = await AppHarness(store: store, size: size, explain: { _ in (1...10).map { "diagnosis line \($0)" } })
+            let pane = h.state.layout.signature
+            let rows = h.screen()[(pane.y + 1)..<(pane.maxY - 1)].map { String($0.dropFirst(pane.x + 1).prefix(pane.width - 2)) }
+            let squeezed = rows.joined().replacingOccurrences(of: " ", with: "")
+            #expect(squeezed.contains(detail.replacingOccurrences(of: " ", with: "")), "\(size): \(rows)")
+            #expect(rows[0].hasPrefix("✗ invalid · stripe"))
+        }
+    }
+
+    @Test func theHeadersPaneWrapsLongValuesAndScrollsByRow() async throws {
+        let long = (1...40).map { "part\($0)" }.joined(separator: ",")
+        let store = try await Sample.store([Sample.request("/h", headers: [HeaderField("X-Long", long), HeaderField("X-Last", "end")])])
+        var h = await AppHarness(store: store, size: Size(width: 80, height: 24))
+        let pane = h.state.layout.headers
+        let text = h.screen()[(pane.y + 1)..<(pane.maxY - 1)].map { String($0.dropFirst(pane.x + 1).prefix(pane.width - 2)) }.joined()
+        #expect(text.contains("X-Long: part1,part2,"))
+        #expect(!text.contains("…"), "\(text)")
+        // Scrolling goes down to the last row, which holds the last header.
+        await h.type("<tab>G")
+        let bottom = h.screen()[(pane.y + 1)..<(pane.maxY - 1)].joined()
+        #expect(bottom.contains("X-Last: end"), "\(bottom)")
+        #expect(bottom.contains("part40"), "\(bottom)")
+    }
+
+    @Test func theSignatureColumnNamesTheProviderWhereItFits() async throws {
+        let store = try await Sample.store([
+            Sample.request("/hooks/stripe", signature: SignatureSummary(provider: "stripe", status: .invalid, detail: "mismatch")),
+            Sample.request("/plain", second: 1),
+        ])
+        let wide = await AppHarness(store: store, size: Size(width: 120, height: 40))
+        #expect(wide.screen()[1].contains("SIGNATURE"))
+        #expect(wide.screen()[2].contains(" invalid · stripe"), "\(wide.screen()[2])")
+        #expect(wide.screen()[3].contains(" unsigned"))
+        let narrow = await AppHarness(store: store, size: Size(width: 80, height: 24))
+        #expect(narrow.screen()[2].contains(" invalid"))
+        #expect(!narrow.screen()[2].contains("· stripe"))
+    }
+
     @Test func rendersCapturesAt80x24() async throws {
         let store = try await Sample.store([
             Sample.request("/hooks/stripe", signature: SignatureSummary(provider: "stripe", status: .valid, detail: "v1 matches")),

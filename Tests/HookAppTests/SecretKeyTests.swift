@@ -49,7 +49,7 @@ import TermUI
         #expect(!h.screenText().contains("whsec_right"))
         #expect(h.screen()[23].contains("•••••••••••"))
         await h.type("<enter>")
-        #expect(h.state.status?.text.contains("re-verified all captures (600 verdicts changed)") == true)
+        #expect(h.state.status?.text.contains("re-verified stripe's captures (600 verdicts changed)") == true)
         for id: Int64 in [1, 300, 600] {
             #expect(try await store.request(id: id)?.signature.status == .valid)
         }
@@ -60,5 +60,195 @@ import TermUI
         #expect(told.values.allSatisfy { $0.status == .valid })
         #expect(h.state.detail.request?.signature.status == .valid)
         #expect(h.screenText().contains("valid"))
+    }
+
+    /// A verifier that knows only the secrets `Secrets` holds, like a `listen` started with a
+    /// Slack secret over a store whose verdicts an earlier session (with other secrets) judged.
+    static func verifier(_ secrets: Secrets) -> @Sendable (CapturedRequest) -> SignatureSummary {
+        { request in
+            let provider = request.headers.value(named: "X-Provider") ?? request.signature.provider ?? ""
+            guard let secret = secrets.secret(provider) else {
+                return SignatureSummary(provider: provider, status: .noSecret, detail: "no secret for \(provider)")
+            }
+            return secret == "right"
+                ? SignatureSummary(provider: provider, status: .valid, detail: "signature matches")
+                : SignatureSummary(provider: provider, status: .invalid, detail: "signature mismatch")
+        }
+    }
+
+    @Test func aNewSecretReverifiesOnlyItsProvidersCapturesAndNeverForgetsAVerdict() async throws {
+        let secrets = Secrets()
+        func capture(_ provider: String, _ status: VerdictStatus, second: Int64) -> CapturedRequest {
+            Sample.request(
+                "/\(provider)", headers: [HeaderField("X-Provider", provider)],
+                signature: SignatureSummary(provider: provider, status: status, detail: "stored earlier"), second: second)
+        }
+        let store = try await Sample.store([
+            capture("stripe", .valid, second: 0), capture("stripe", .invalid, second: 1), capture("github", .valid, second: 2),
+            capture("standardwebhooks", .invalid, second: 3), capture("slack", .noSecret, second: 4), capture("shopify", .noSecret, second: 5),
+        ])
+        var h = await AppHarness(store: store, addSecret: { try secrets.add($0, $1) }, verify: Self.verifier(secrets))
+        // The newest (shopify) is selected; its secret is set.
+        await h.type("sright<enter>")
+        #expect(h.state.status?.text == "secret for shopify set; re-verified shopify's captures (1 verdict changed)")
+        let stored = try await (1...6).asyncMap { try await store.request(id: Int64($0))?.signature.status }
+        #expect(stored == [.valid, .invalid, .valid, .invalid, .noSecret, .valid])
+        // A secret for the one provider without a verdict changes that one; the others stay as stored.
+        await h.type("k")
+        await h.type("sright<enter>")
+        #expect(h.state.status?.text == "secret for slack set; re-verified slack's captures (1 verdict changed)")
+        #expect(try await store.request(id: 1)?.signature.detail == "stored earlier")
+        #expect(try await store.request(id: 5)?.signature.status == .valid)
+        // A Stripe secret that verifies neither: the stored valid and invalid verdicts (judged with
+        // the secret that signed them) stay as they were.
+        await h.type("sstripe=wrong<enter>")
+        #expect(h.state.status?.text == "secret for stripe set; re-verified stripe's captures (0 verdicts changed)")
+        #expect(try await store.request(id: 1)?.signature == SignatureSummary(provider: "stripe", status: .valid, detail: "stored earlier"))
+        #expect(try await store.request(id: 2)?.signature == SignatureSummary(provider: "stripe", status: .invalid, detail: "stored earlier"))
+        // One that verifies the invalid capture turns it valid.
+        await h.type("sstripe=right<enter>")
+        #expect(h.state.status?.text == "secret for stripe set; re-verified stripe's captures (1 verdict changed)")
+        #expect(try await store.request(id: 2)?.signature.status == .valid)
+        #expect(try await store.request(id: 1)?.signature.detail == "stored earlier")
+    }
+
+    @Test func aFilteredListShowsTheNewVerdicts() async throws {
+        let secrets = Secrets()
+        let store = try await Sample.store([
+            Sample.request("/a", headers: [HeaderField("X-Provider", "github")], signature: SignatureSummary(provider: "github", status: .noSecret, detail: "no secret")),
+            Sample.request("/b", headers: [HeaderField("X-Provider", "slack")], signature: SignatureSummary(provider: "slack", status: .noSecret, detail: "no secret"), second: 1),
+        ])
+        var h = await AppHarness(store: store, addSecret: { try secrets.add($0, $1) }, verify: Self.verifier(secrets))
+        await h.type("/sig:no-secret<enter>")
+        #expect(h.state.filter.matches.map(\.id) == [1, 2])
+        await h.type("sgithub=right<enter>")
+        #expect(h.state.filter.matches.map(\.id) == [2])
+        #expect(h.state.filter.matches.allSatisfy { $0.signature.status == .noSecret })
+    }
+
+    @Test func theSignaturePaneShowsTheNewVerdictWhenTheCaptureLoadsBeforeTheList() async throws {
+        let noSecret = SignatureSummary(provider: "github", status: .noSecret, detail: "no secret for github")
+        let store = try await Sample.store([Sample.request("/a", signature: noSecret), Sample.request("/b", signature: noSecret, second: 1)])
+        var h = await AppHarness(store: store)
+        #expect(h.state.detail.request?.signature.status == .noSecret)
+        // The re-verification stored a new verdict and says so; the selected capture's answer comes
+        // back before the list window's (the order the runtime's concurrent effects often take).
+        let valid = SignatureSummary(provider: "github", status: .valid, detail: "signature matches")
+        try await store.updateSignature(id: 2, valid)
+        var effects = h.state.apply(.reverified(provider: "github", changed: 1, done: true))
+        effects.sort { first, _ in if case .loadRequest = first { true } else { false } }
+        await h.run(effects)
+        #expect(h.state.detail.request?.signature == valid)
+        #expect(h.screenText().contains("✓ valid · github"))
+        #expect(!h.screenText().contains("? no secret"))
+    }
+}
+
+/// `s` takes PROVIDER=SECRET, `S` lists the secrets masked and removes one.
+@Suite struct SecretBookKeyTests {
+    /// A book of secrets in the order they were added, per provider, as the listener's is.
+    final class Book: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [(provider: String, secret: String)] = []
+        func add(_ provider: String, _ secret: String) throws {
+            lock.withLock { entries.append((provider, secret)) }
+        }
+        var all: [(provider: String, secret: String)] { lock.withLock { entries } }
+        func masked() -> [MaskedSecret] {
+            let entries = all
+            return Set(entries.map(\.provider)).sorted().flatMap { provider in
+                entries.filter { $0.provider == provider }.map { MaskedSecret(provider: provider, masked: "…" + String($0.secret.suffix(4))) }
+            }
+        }
+        func remove(_ provider: String, _ index: Int) throws -> String {
+            try lock.withLock {
+                let positions = entries.indices.filter { entries[$0].provider == provider }
+                guard positions.indices.contains(index) else { throw FilterError("no secret #\(index + 1) for \(provider)") }
+                return "…" + String(entries.remove(at: positions[index]).secret.suffix(4))
+            }
+        }
+        func secret(_ provider: String) -> String? { lock.withLock { entries.last { $0.provider == provider }?.secret } }
+    }
+
+    static func harness(_ book: Book, store: InMemoryRequestStore) async -> AppHarness {
+        await AppHarness(
+            store: store, size: Size(width: 160, height: 24), addSecret: { try book.add($0, $1) }, secrets: { book.masked() }, removeSecret: { try book.remove($0, $1) },
+            verify: { request in
+                let provider = request.signature.provider ?? ""
+                guard let secret = book.secret(provider) else {
+                    return SignatureSummary(provider: provider, status: .noSecret, detail: "no secret for \(provider)")
+                }
+                return SignatureSummary(provider: provider, status: secret.hasSuffix("right") ? .valid : .invalid, detail: "checked")
+            })
+    }
+
+    @Test func theSecretPromptTakesProviderEqualsSecret() async throws {
+        let book = Book()
+        let stripe = SignatureSummary(provider: "stripe", status: .noSecret, detail: "no secret for stripe")
+        let github = SignatureSummary(provider: "github", status: .noSecret, detail: "no secret for github")
+        let store = try await Sample.store([Sample.request("/gh", signature: github), Sample.request("/stripe", signature: stripe, second: 1)])
+        var h = await Self.harness(book, store: store)
+        #expect(h.state.selectedSummary?.signature.provider == "stripe")
+        // The prompt asks for Stripe's; the user names GitHub's: it is GitHub's secret, without the name.
+        await h.type("sgithub=ghright<enter>")
+        #expect(book.all.map { "\($0.provider) \($0.secret)" } == ["github ghright"])
+        #expect(try await store.request(id: 1)?.signature.status == .valid)
+        #expect(try await store.request(id: 2)?.signature.status == .noSecret)
+        // Its own name is fine too, and a base64 secret's padding is part of the secret.
+        await h.type("sStripe=whsec_a=<enter>")
+        await h.type("swhsec_b==<enter>")
+        #expect(book.all.map { "\($0.provider) \($0.secret)" } == ["github ghright", "stripe whsec_a=", "stripe whsec_b=="])
+        // A name that is no provider: refused with a hint, nothing stored, the secret not shown.
+        await h.type("sgithb=ghsecret<enter>")
+        #expect(book.all.count == 3)
+        #expect(h.state.status?.isError == true)
+        #expect(h.state.status?.text.contains("'githb' before '=' is not a provider id") == true)
+        #expect(!h.screenText().contains("ghsecret"))
+        // Typed as stripe=…, any text is the secret.
+        await h.type("sstripe=githb=ghsecret<enter>")
+        #expect(book.all.last.map { "\($0.provider) \($0.secret)" } == "stripe githb=ghsecret")
+    }
+
+    @Test func secretsAreListedMaskedAndOneCanBeRemoved() async throws {
+        let book = Book()
+        let stripe = SignatureSummary(provider: "stripe", status: .noSecret, detail: "no secret for stripe")
+        let store = try await Sample.store([Sample.request("/stripe", signature: stripe)])
+        var h = await Self.harness(book, store: store)
+        await h.type("S")
+        #expect(h.state.modal.prompt == nil)
+        #expect(h.state.status?.text.contains("no secrets loaded") == true)
+        // A mistyped secret, then the right one: the capture is invalid, then valid.
+        await h.type("swhsec_typo_wrong<enter>")
+        #expect(try await store.request(id: 1)?.signature.status == .invalid)
+        await h.type("sgithub=ghsecret1234<enter>")
+        await h.type("swhsec_good_right<enter>")
+        #expect(try await store.request(id: 1)?.signature.status == .valid)
+        await h.type("S")
+        #expect(h.state.modal.prompt?.kind == .secrets(book.masked()))
+        let footer = h.screen()[23]
+        #expect(footer.contains("secrets: 1 github …1234 · 2 stripe …rong · 3 stripe …ight │ remove #:"), "\(footer)")
+        #expect(!h.screenText().contains("typo"))
+        await h.type("9<enter>")
+        #expect(h.state.status?.isError == true)
+        #expect(book.all.count == 3)
+        await h.type("S2<enter>")
+        #expect(book.all.map(\.secret) == ["ghsecret1234", "whsec_good_right"])
+        #expect(h.state.status?.text == "removed stripe secret …rong for this session; re-verified stripe's captures (0 verdicts changed)")
+        #expect(try await store.request(id: 1)?.signature.status == .valid)
+        // Removing the last secret of a provider keeps the verdicts it gave: a stored verdict
+        // does not fall back to `no secret`.
+        await h.type("S2<enter>")
+        #expect(book.all.map(\.secret) == ["ghsecret1234"])
+        #expect(try await store.request(id: 1)?.signature.status == .valid)
+        await h.type("S<esc>")
+        #expect(h.state.status?.text == "secrets unchanged")
+    }
+}
+
+extension ClosedRange where Bound == Int {
+    func asyncMap<T>(_ transform: (Int) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for value in self { out.append(try await transform(value)) }
+        return out
     }
 }

@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("foo:bar", "unknown field 'foo:' (known: method:, path:, status:, sig:, header:, id:; quote the term to search for it as text)"),
+        ("foo:bar", "unknown field 'foo:' (known: method:, path:, status:, sig:, header:, id:, forward:; quote the term to search for it as text)"),
         ("id:abc", "bad id 'abc': expected an id like 42, a range like 100-200, or 100- for 100 on"),
         ("id:5-3", "bad id '5-3': expected an id like 42, a range like 100-200, or 100- for 100 on"),
         ("id:-5", "bad id '-5': expected an id like 42, a range like 100-200, or 100- for 100 on"),
@@ -74,7 +74,10 @@ import Testing
         ("status:", "status: needs a value (column 1)"),
         ("invoice \"unterminated", "unterminated quote starting at column 9"),
         ("header:=x", "bad header name '' in header:=x"),
-        ("sig:$(x)", "bad sig: value '$(x)': expected valid, invalid, no-secret, unsigned or a provider id"),
+        ("sig:$(x)", "bad sig: value '$(x)': expected valid, invalid, no-secret, unsigned, expired or a provider id (see `hookscope providers`)"),
+        ("sig:expird", "bad sig: value 'expird': expected valid, invalid, no-secret, unsigned, expired or a provider id (see `hookscope providers`)"),
+        ("sig:strip", "bad sig: value 'strip': expected valid, invalid, no-secret, unsigned, expired or a provider id (see `hookscope providers`)"),
+        ("forward:abc", "bad forward pattern 'abc': expected a code like 404 or a class like 4xx"),
         ("method:\"P O\"", "bad method 'P O': expected a word such as POST"),
     ])
     func reportsErrorsOnOneLine(filter: String, message: String) {
@@ -85,6 +88,64 @@ import Testing
             #expect(error.description == message)
             #expect(!error.description.contains("\n"))
         }
+    }
+
+    @Test func sigExpiredMatchesASignatureThatMatchedOutsideItsTolerance() throws {
+        func request(_ status: VerdictStatus, _ detail: String) -> CapturedRequest {
+            makeRequest(body: Array("x".utf8), signature: SignatureSummary(provider: "stripe", status: status, detail: detail))
+        }
+        let tooOld = request(.invalid, "signature matches but timestamp too old: 10m 0s old when received, 5m 0s past the 5m 0s tolerance")
+        let future = request(.invalid, "signature matches but timestamp in the future: 9m 0s ahead of the receive time, 4m 0s beyond the 5m 0s tolerance (clock skew?)")
+        let v1a = request(.invalid, "v1a signature verifies but timestamp too old: 1h 0m old when received, 55m 0s past the 5m 0s tolerance")
+        let mismatch = request(.invalid, "signature mismatch; also timestamp too old: 10m 0s old when received, 5m 0s past the 5m 0s tolerance")
+        let unreadable = request(.invalid, "signature matches but timestamp 'soon' is not a valid time")
+        let valid = request(.valid, "signature matches")
+        for r in [tooOld, future, v1a] {
+            #expect(try matches("sig:expired", r))
+            #expect(try RequestFilter.parse("sig:expired").matchesSummary(r.summary) == true)
+            #expect(try matches("sig:invalid", r), "expired stays an invalid verdict")
+        }
+        for r in [mismatch, unreadable, valid] {
+            #expect(try !matches("sig:expired", r))
+            #expect(try matches("-sig:expired", r))
+        }
+    }
+
+    @Test func customSchemeIdsAreProvidersToo() throws {
+        let request = makeRequest(body: Array("x".utf8), signature: SignatureSummary(provider: "acme", status: .valid, detail: "ok"))
+        #expect(throws: FilterError.self) { try RequestFilter.parse("sig:acme") }
+        #expect(try RequestFilter.parse("sig:ACME", customProviders: ["acme"]).matches(request))
+    }
+
+    @Test func forwardMatchesWhatTheForwardTargetAnswered() throws {
+        func outcome(_ status: Int?, kind: ReplayKind = .forward) -> ReplayOutcome {
+            ReplayOutcome(requestID: 1, kind: kind, targetURL: "http://127.0.0.1:3000/", status: status,
+                          error: status == nil ? "connection refused" : nil, failure: status == nil ? .refused : nil, durationNanoseconds: 1)
+        }
+        let filter = try RequestFilter.parse("forward:5xx")
+        #expect(filter.needsForwards)
+        #expect(try !RequestFilter.parse("status:5xx").needsForwards)
+        #expect(filter.matches(stripe, forward: outcome(502)))
+        #expect(!filter.matches(stripe, forward: outcome(200)))
+        #expect(!filter.matches(stripe, forward: outcome(nil)))
+        #expect(!filter.matches(stripe, forward: nil))
+        // A replay someone asked for is not what the forward target answered.
+        #expect(!filter.matches(stripe, forward: outcome(502, kind: .replay)))
+        #expect(try RequestFilter.parse("forward:200").matches(stripe, forward: outcome(200)))
+        #expect(try RequestFilter.parse("-forward:200").matches(stripe, forward: outcome(500)))
+        // Without the forward read, the summary cannot say.
+        #expect(filter.matchesSummary(stripe.summary) == nil)
+    }
+
+    @Test func textFindsWhatJSONEscapesSpell() throws {
+        let escaped = makeRequest(text: #"{"name":"Caf\u00e9 \ud83d\ude00","note":"a\\u00e9b"}"#)
+        #expect(try matches("Café", escaped))
+        #expect(try matches("\"caf\u{e9} \u{1F600}\"", escaped))
+        #expect(try matches("Caf\\u00e9", escaped), "the bytes as sent still match")
+        // `\\u00e9` is a backslash and the text u00e9, not an escape.
+        #expect(try !matches("aéb", escaped))
+        #expect(try !matches("Cafe", escaped))
+        #expect(try !matches("Café", makeRequest(text: #"{"name":"Caf\u00"}"#)))
     }
 
     @Test func quotedTermsMaySearchForFieldLikeText() throws {

@@ -35,9 +35,29 @@ import Testing
         let report = verifier("svix", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").verify(request)
         #expect(report.summary.status == .valid)
         #expect(report.summary.provider == "svix")
-        // Clerk and Resend deliver through Svix: the header set resolves to whichever secret verifies.
-        #expect(verifier("resend", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").verify(request).summary.provider == "resend")
-        #expect(verifier("clerk", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").verify(request).summary.provider == "clerk")
+        // Clerk and Resend deliver through Svix, and Standard Webhooks is the same scheme: any of
+        // their secrets verifies the request, and the label comes from its headers, whichever
+        // secrets are loaded.
+        for id in ["resend", "clerk", "standardwebhooks"] {
+            let summary = verifier(id, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").verify(request).summary
+            #expect(summary.provider == "svix" && summary.status == .valid, "\(id): \(summary)")
+        }
+        let none = SignatureVerifier(secrets: SecretBook()).verify(request).summary
+        #expect(none.provider == "svix" && none.status == .noSecret)
+        let wrong = verifier("standardwebhooks", "whsec_" + Data(repeating: 7, count: 24).base64EncodedString()).verify(request).summary
+        #expect(wrong.provider == "svix" && wrong.status == .invalid)
+        // The unbranded headers are Standard Webhooks', also with a Svix secret.
+        let unbranded = makeRequest(headers: [
+            ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"), ("webhook-timestamp", "1614265330"),
+            ("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        ], body: #"{"test": 2432232314}"#, receivedAt: 1_614_265_330)
+        let svixSecret = verifier("svix", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").verify(unbranded).summary
+        #expect(svixSecret.provider == "standardwebhooks" && svixSecret.status == .valid)
+        // A path pinned to Clerk says Clerk.
+        let pinned = SignatureVerifier(
+            secrets: SecretBook([("clerk", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]), pins: [ProviderPin(pathPrefix: "/", provider: "clerk")])
+        #expect(pinned.verify(request).summary.provider == "clerk")
+        #expect(pinned.verify(request).summary.status == .valid)
     }
 
     @Test(arguments: [

@@ -1695,7 +1695,6 @@ summary: standardwebhooks | invalid | signature mismatch: wrong secret or altere
   expected (secret whsec_…eQ==): v1,U9tgXeRdlVw9sSHl3Bbl7En+erpj6vq1ofe71SzwTlo=
   why: no variant tried (secret encoding, trailing newline, re-serialized JSON, URL, algorithm) matches: most likely a different secret, or the body was altered
   verdict: invalid — signature mismatch: wrong secret or altered body (1 secret tried)
-  also possible from the headers: svix, clerk, resend (no secret configured)
 """#,
     #"""
 ## standardwebhooks two secrets
@@ -1715,7 +1714,7 @@ summary: standardwebhooks | valid | signature matches (secret #2 of 2)
 """#,
     #"""
 ## standardwebhooks no secret
-summary: standardwebhooks | no-secret | no secret for standardwebhooks: set --secret standardwebhooks=… or HOOKSCOPE_SECRET_STANDARDWEBHOOKS (the headers also fit: svix, clerk, resend)
+summary: standardwebhooks | no-secret | no secret for standardwebhooks: set --secret standardwebhooks=… or HOOKSCOPE_SECRET_STANDARDWEBHOOKS (a secret given for svix, clerk, resend verifies it too)
   provider: Standard Webhooks (standardwebhooks)
   header: webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
   header: webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek
@@ -1725,11 +1724,10 @@ summary: standardwebhooks | no-secret | no secret for standardwebhooks: set --se
   now: 992d 7h old; a replay of this request would be rejected as too old unless re-signed
   received: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
   verdict: no secret — no secret for standardwebhooks: set --secret standardwebhooks=… or HOOKSCOPE_SECRET_STANDARDWEBHOOKS
-  also possible from the headers: svix, clerk, resend (no secret configured)
 """#,
     #"""
 ## standardwebhooks shouted, no secret
-summary: standardwebhooks | no-secret | no secret for standardwebhooks: set --secret standardwebhooks=… or HOOKSCOPE_SECRET_STANDARDWEBHOOKS (the headers also fit: svix, clerk, resend)
+summary: standardwebhooks | no-secret | no secret for standardwebhooks: set --secret standardwebhooks=… or HOOKSCOPE_SECRET_STANDARDWEBHOOKS (a secret given for svix, clerk, resend verifies it too)
   provider: Standard Webhooks (standardwebhooks)
   header: WEBHOOK-SIGNATURE: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
   header: WEBHOOK-ID: msg_p5jXN8AQM9LWM0D4loKWxJek
@@ -1739,7 +1737,6 @@ summary: standardwebhooks | no-secret | no secret for standardwebhooks: set --se
   now: 992d 7h old; a replay of this request would be rejected as too old unless re-signed
   received: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
   verdict: no secret — no secret for standardwebhooks: set --secret standardwebhooks=… or HOOKSCOPE_SECRET_STANDARDWEBHOOKS
-  also possible from the headers: svix, clerk, resend (no secret configured)
 """#,
     #"""
 ## standardwebhooks lower-case, valid
@@ -2636,7 +2633,7 @@ summary: gitlab | valid | token matches
 """#,
     #"""
 ## gitlab signed, no secret
-summary: gitlab | no-secret | no secret for gitlab: set --secret gitlab=… or HOOKSCOPE_SECRET_GITLAB (the headers also fit: standardwebhooks, svix, clerk, resend)
+summary: gitlab | no-secret | no secret for gitlab: set --secret gitlab=… or HOOKSCOPE_SECRET_GITLAB (the headers also fit: standardwebhooks)
   provider: GitLab (gitlab)
   header: webhook-signature: v1,AAAA
   header: webhook-id: msg_1
@@ -2646,7 +2643,7 @@ summary: gitlab | no-secret | no secret for gitlab: set --secret gitlab=… or H
   now: 10s old; a replay would still be inside the tolerance
   received: v1,AAAA
   verdict: no secret — no secret for gitlab: set --secret gitlab=… or HOOKSCOPE_SECRET_GITLAB
-  also possible from the headers: standardwebhooks, svix, clerk, resend (no secret configured)
+  also possible from the headers: standardwebhooks (no secret configured)
 """#,
     #"""
 ## gitlab signed, github+intercom+bitbucket+stripe secrets
@@ -2662,11 +2659,11 @@ summary: gitlab | invalid | signature mismatch: wrong secret or altered body (1 
   expected (secret (3 chars)): v1,cbMcJuksZ1p19YhOqFIudLbR9s2DdhMht9O57FXRqvM=
   why: no variant tried (secret encoding, trailing newline, re-serialized JSON, URL, algorithm) matches: most likely a different secret, or the body was altered
   verdict: invalid — signature mismatch: wrong secret or altered body (1 secret tried)
-  also possible from the headers: standardwebhooks, svix (their secrets do not verify either); clerk, resend (no secret configured)
+  also possible from the headers: standardwebhooks (their secrets do not verify either)
 """#,
     #"""
 ## svix, no secret
-summary: svix | no-secret | no secret for svix: set --secret svix=… or HOOKSCOPE_SECRET_SVIX (the headers also fit: clerk, resend, standardwebhooks)
+summary: svix | no-secret | no secret for svix: set --secret svix=… or HOOKSCOPE_SECRET_SVIX (a secret given for clerk, resend, standardwebhooks verifies it too)
   provider: Svix (svix)
   header: svix-signature: v1,AAAA v1a,BBBB v2,x
   header: svix-id: msg_1
@@ -2679,7 +2676,6 @@ summary: svix | no-secret | no secret for svix: set --secret svix=… or HOOKSCO
   now: 10s old; a replay would still be inside the tolerance
   received: v1,AAAA
   verdict: no secret — no secret for svix: set --secret svix=… or HOOKSCOPE_SECRET_SVIX
-  also possible from the headers: clerk, resend, standardwebhooks (no secret configured)
 """#,
     #"""
 ## svix, github+intercom+bitbucket+stripe secrets
@@ -2698,7 +2694,6 @@ summary: svix | invalid | signature mismatch: wrong secret or altered body (1 se
   expected (secret whsec_…dA==): v1,gTpZNPncJu+HN4CELAz35IfG5hJ3J2483HEXW+RTnjw=
   why: no variant tried (secret encoding, trailing newline, re-serialized JSON, URL, algorithm) matches: most likely a different secret, or the body was altered
   verdict: invalid — signature mismatch: wrong secret or altered body (1 secret tried)
-  also possible from the headers: standardwebhooks (their secrets do not verify either); clerk, resend (no secret configured)
 """#,
     #"""
 ## standard webhooks no id, no secret
@@ -2708,7 +2703,6 @@ summary: standardwebhooks | invalid | message id header webhook-id missing
   header: webhook-timestamp: 1700000000
   signed string: {id}.{timestamp}.{body}  (HMAC-SHA256, base64, written `v1,<sig>`)
   verdict: invalid — message id header webhook-id missing
-  also possible from the headers: svix, clerk, resend (no secret configured)
 """#,
     #"""
 ## standard webhooks no id, github+intercom+bitbucket+stripe secrets
@@ -2718,7 +2712,6 @@ summary: standardwebhooks | invalid | message id header webhook-id missing
   header: webhook-timestamp: 1700000000
   signed string: {id}.{timestamp}.{body}  (HMAC-SHA256, base64, written `v1,<sig>`)
   verdict: invalid — message id header webhook-id missing
-  also possible from the headers: svix (their secrets do not verify either); clerk, resend (no secret configured)
 """#,
     #"""
 ## twilio, no secret

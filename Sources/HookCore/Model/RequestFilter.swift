@@ -4,10 +4,13 @@ import Foundation
 ///
 /// Whitespace-separated terms, all of which must match (AND):
 /// - `word` or `"two words"`: case-insensitive text in the target, a header name or value, or the body
+///   (also in the body with its JSON `\uXXXX` escapes decoded: `Café` finds `Caf\u00e9`)
 /// - `method:POST`: the method (case-insensitive)
 /// - `path:/stripe`: the path starts with this (case-insensitive)
 /// - `status:404`, `status:4xx`, `status:40x`: the listener's response status
-/// - `sig:valid|invalid|no-secret|unsigned` (also `sig:"no secret"`), or `sig:stripe`: verdict or provider id
+/// - `sig:valid|invalid|no-secret|unsigned` (also `sig:"no secret"`), or `sig:stripe`: verdict or provider id;
+///   `sig:expired`: the signature matched but its timestamp was outside the provider's tolerance (shown `invalid`)
+/// - `forward:502`, `forward:5xx`: what the `--forward-to` target answered
 /// - `header:stripe-signature` (present), `header:name=value` (a value contains this, case-insensitive)
 /// - `id:42`, `id:100-200`, `id:100-`: capture ids
 /// - a leading `-` negates a term; quotes may wrap a whole term or a field's value.
@@ -33,11 +36,15 @@ public struct RequestFilter: Sendable, Hashable {
         case headerPresent(String)
         case headerContains(String, ByteNeedle)
         case ids(ClosedRange<Int64>)
+        /// The signature matched but its timestamp was outside the tolerance.
+        case expired
+        /// What the forward target answered, as `status`.
+        case forward(String)
 
         /// Whether the predicate can be decided from a `RequestSummary`.
         var needsDetails: Bool {
             switch self {
-            case .text, .headerPresent, .headerContains: true
+            case .text, .headerPresent, .headerContains, .forward: true
             default: false
             }
         }
@@ -53,22 +60,37 @@ public struct RequestFilter: Sendable, Hashable {
         }
     }
 
-    public static let fields = ["method", "path", "status", "sig", "header", "id"]
+    public static let fields = ["method", "path", "status", "sig", "header", "id", "forward"]
+
+    /// The built-in provider ids (`hookscope providers`; HookSignatures' `ProviderCatalog.ids`, which a
+    /// test keeps equal): the values `sig:` takes besides the verdict words.
+    public static let builtInProviders: [String] = [
+        "standardwebhooks", "svix", "clerk", "resend", "stripe", "github", "slack", "shopify", "twilio", "discord", "paddle",
+        "square", "zoom", "twitch", "linear", "mailgun", "sendgrid", "intercom", "gitlab", "bitbucket", "typeform", "hubspot",
+        "pagerduty", "calendly", "razorpay", "meta", "vercel", "sentry", "trello", "dropbox", "mollie", "coinbase",
+    ]
 
     /// Parses filter text; throws a `FilterError` whose description says what is wrong.
-    public static func parse(_ text: String) throws(FilterError) -> RequestFilter {
+    /// `customProviders` are the ids of the config file's custom schemes, which `sig:` also takes.
+    public static func parse(_ text: String, customProviders: Set<String> = []) throws(FilterError) -> RequestFilter {
         var terms: [Term] = []
         for token in try tokenize(text) {
-            terms.append(try term(token))
+            terms.append(try term(token, customProviders: customProviders))
         }
         return RequestFilter(text: text, terms: terms)
     }
 
-    /// Whether a whole capture matches (terms combine with AND).
-    public func matches(_ request: CapturedRequest) -> Bool {
+    /// Whether a whole capture matches (terms combine with AND). `forward` is the capture's newest
+    /// forward (`--forward-to`), which `forward:` terms look at; see `needsForwards`.
+    public func matches(_ request: CapturedRequest, forward: ReplayOutcome? = nil) -> Bool {
         terms.allSatisfy { term in
-            evaluate(term.predicate, request: request) != term.negated
+            evaluate(term.predicate, request: request, forward: forward) != term.negated
         }
+    }
+
+    /// Whether a term looks at the forward target's answer: a scan then reads each capture's forward.
+    public var needsForwards: Bool {
+        terms.contains { if case .forward = $0.predicate { true } else { false } }
     }
 
     /// Whether a summary matches, or nil when the answer needs the headers or the body.
@@ -113,17 +135,23 @@ public struct RequestFilter: Sendable, Hashable {
         case .verdict(let v): return s.signature.status == v
         case .provider(let id): return s.signature.provider?.lowercased() == id
         case .ids(let range): return range.contains(s.id)
-        case .text, .headerPresent, .headerContains: return false
+        case .expired: return s.signature.timestampOutsideTolerance
+        case .text, .headerPresent, .headerContains, .forward: return false
         }
     }
 
-    private func evaluate(_ p: Predicate, request r: CapturedRequest) -> Bool {
+    private func evaluate(_ p: Predicate, request r: CapturedRequest, forward: ReplayOutcome?) -> Bool {
         switch p {
         case .text(let needle):
             let s = needle.searcher
             if s.occurs(in: r.rawTarget) { return true }
             for h in r.headers where s.occurs(in: Array(h.name.utf8)) || s.occurs(in: h.rawValue) { return true }
-            return s.occurs(in: r.body)
+            if s.occurs(in: r.body) { return true }
+            // JSON writers escape non-ASCII text (`Caf\u00e9`): the text is found as the reader sees it.
+            return JSONEscapes.decoded(r.body).map(s.occurs(in:)) ?? false
+        case .forward(let pattern):
+            guard forward?.kind == .forward, let status = forward?.status else { return false }
+            return RequestFilter.statusMatches(status, pattern)
         case .headerPresent(let name):
             return r.headers.first(named: name) != nil
         case .headerContains(let name, let needle):
@@ -206,7 +234,7 @@ public struct RequestFilter: Sendable, Hashable {
         return s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
     }
 
-    static func term(_ token: Token) throws(FilterError) -> Term {
+    static func term(_ token: Token, customProviders: Set<String>) throws(FilterError) -> Term {
         guard let field = token.field else {
             return Term(negated: token.negated, predicate: .text(ByteNeedle(token.value)))
         }
@@ -221,12 +249,12 @@ public struct RequestFilter: Sendable, Hashable {
             predicate = .method(value.uppercased())
         case "path":
             predicate = .pathPrefix(ByteNeedle(value))
-        case "status":
+        case "status", "forward":
             let p = value.lowercased()
             let ok = p.count == 3 && p.first.map { ("1"..."5").contains($0) } == true
                 && p.allSatisfy { ("0"..."9").contains($0) || $0 == "x" }
-            guard ok else { throw FilterError("bad status pattern '\(value)': expected a code like 404 or a class like 4xx") }
-            predicate = .status(p)
+            guard ok else { throw FilterError("bad \(field) pattern '\(value)': expected a code like 404 or a class like 4xx") }
+            predicate = field == "status" ? .status(p) : .forward(p)
         case "sig":
             let v = value.lowercased()
             switch v {
@@ -234,9 +262,10 @@ public struct RequestFilter: Sendable, Hashable {
             case "invalid": predicate = .verdict(.invalid)
             case "no-secret", "no secret", "nosecret", "no_secret": predicate = .verdict(.noSecret)
             case "unsigned": predicate = .verdict(.unsigned)
+            case "expired": predicate = .expired
             default:
-                guard isFieldName(v) else {
-                    throw FilterError("bad sig: value '\(value)': expected valid, invalid, no-secret, unsigned or a provider id")
+                guard builtInProviders.contains(v) || customProviders.contains(v) else {
+                    throw FilterError("bad sig: value '\(abbreviated(value))': expected valid, invalid, no-secret, unsigned, expired or a provider id (see `hookscope providers`)")
                 }
                 predicate = .provider(v)
             }
@@ -259,6 +288,98 @@ public struct RequestFilter: Sendable, Hashable {
             throw FilterError("unknown field '\(field):' (known: \(fields.map { $0 + ":" }.joined(separator: ", ")); quote the term to search for it as text)")
         }
         return Term(negated: token.negated, predicate: predicate)
+    }
+}
+
+extension RequestFilter {
+    /// A value as an error message quotes it: one line, at most 40 characters.
+    static func abbreviated(_ value: String) -> String {
+        let line = value.map { $0.isNewline ? " " : String($0) }.joined()
+        return line.count > 40 ? String(line.prefix(39)) + "…" : line
+    }
+}
+
+extension SignatureSummary {
+    /// The signature matched, but its timestamp was older than the provider's tolerance (or
+    /// further in the future than it allows): `sig:expired`. The verdict is `invalid`; the
+    /// verifiers say so in the detail's words ("signature matches but timestamp too old: …").
+    public var timestampOutsideTolerance: Bool {
+        guard status == .invalid else { return false }
+        for opening in ["signature matches but timestamp ", "v1a signature verifies but timestamp "] where detail.hasPrefix(opening) {
+            let rest = detail.dropFirst(opening.count)
+            return rest.hasPrefix("too old") || rest.hasPrefix("in the future")
+        }
+        return false
+    }
+}
+
+/// Decodes the `\uXXXX` escapes of JSON text (surrogate pairs joined), for the filter's text search.
+enum JSONEscapes {
+    /// The bytes with every `\uXXXX` escape written as UTF-8 (a lone surrogate as U+FFFD), other
+    /// bytes as they are; nil when there is no such escape. One pass, linear in the size.
+    static func decoded(_ data: Data) -> [UInt8]? {
+        data.withUnsafeBytes { raw -> [UInt8]? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard let first = firstEscape(in: bytes) else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            out.append(contentsOf: bytes[0..<first])
+            var i = first
+            let n = bytes.count
+            func hex(at j: Int) -> UInt32? {
+                guard j + 6 <= n, bytes[j] == 0x5C, bytes[j + 1] == 0x75 else { return nil }
+                var value: UInt32 = 0
+                for k in (j + 2)..<(j + 6) {
+                    let b = bytes[k]
+                    let digit: UInt8
+                    switch b {
+                    case 0x30...0x39: digit = b - 0x30
+                    case 0x41...0x46: digit = b - 0x41 + 10
+                    case 0x61...0x66: digit = b - 0x61 + 10
+                    default: return nil
+                    }
+                    value = value << 4 | UInt32(digit)
+                }
+                return value
+            }
+            while i < n {
+                let b = bytes[i]
+                if b == 0x5C, i + 1 < n {
+                    if bytes[i + 1] == 0x5C {
+                        // An escaped backslash: `\\u00e9` is the text `\u00e9`, not an escape.
+                        out.append(0x5C); out.append(0x5C); i += 2; continue
+                    }
+                    if let unit = hex(at: i) {
+                        var scalar = Unicode.Scalar(unit)
+                        var length = 6
+                        if (0xD800...0xDBFF).contains(unit), let low = hex(at: i + 6), (0xDC00...0xDFFF).contains(low) {
+                            scalar = Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                            length = 12
+                        }
+                        out.append(contentsOf: Array(String(Character(scalar ?? "\u{FFFD}")).utf8))
+                        i += length
+                        continue
+                    }
+                }
+                out.append(b)
+                i += 1
+            }
+            return out
+        }
+    }
+
+    private static func firstEscape(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count >= 6 else { return nil }
+        var i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == 0x5C {
+                if bytes[i + 1] == 0x75 { return i }
+                i += 2
+                continue
+            }
+            i += 1
+        }
+        return nil
     }
 }
 

@@ -10,8 +10,8 @@ extension Snapshots {
 └│   G, End        last request (or bottom of the pane)                       │┘
 ┌│   PgUp          one page up                                                │┐
 ││   PgDn          one page down                                              ││
-││   Left, h       scroll the focused pane left                               ││
-││   Right, l      scroll the focused pane right (long lines)                 ││
+││   Left, h       scroll the body left (the headers and signature panes wrap…││
+││   Right, l      scroll the body right (long lines)                         ││
 └│   Tab           focus the next pane                                        │┘
 ┌│   Shift-Tab     focus the previous pane                                    │┐
 ││   Enter         zoom the focused pane (again to go back)                   ││
@@ -20,9 +20,9 @@ extension Snapshots {
 ││   b             raw body bytes (again to go back)                          ││
 ││   f             follow the newest request (toggle)                         ││
 └│   r             replay the selected request (prompts for the URL, pre-fill…│┘
-┌│   s             set the signing secret of the selected request's provider …│┐
+┌│   s             add a signing secret for the selected request's provider, …│┐
+││   S             list the secrets loaded (masked); type a number and Enter …││
 ││   y             copy the selected request as a curl command (clipboard thr…││
-││   x             export the list (filtered, if a filter is on) as a HAR file││
 └└────────────────────────────────────────────────────────────────────────────┘┘
 http://127.0.0.1:9777 │ 3 captures                                     Esc close
 """#
