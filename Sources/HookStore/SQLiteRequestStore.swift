@@ -299,6 +299,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     /// Commits pending inserts in batches until none are left. Runs on `writeQueue` only.
     private func drain() {
         while true {
+            if closed.withLock({ $0 }) {
+                let submissions = writer.withLock { state in
+                    defer { state.pending.removeAll(); state.pendingCount = 0; state.writing = false }
+                    return state.pending
+                }
+                for submission in submissions { submission.completion(.failure(StoreError("the capture store is closed"))) }
+                return
+            }
             let (submissions, count) = writer.withLock { state -> ([Submission], Int) in
                 if state.pending.isEmpty {
                     state.writing = false
@@ -384,6 +392,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     /// One batch of `schedulePruning`, on the writer queue; queues the next behind whatever
     /// commits were queued meanwhile.
     private func pruneOnce(keep: Int) {
+        if closed.withLock({ $0 }) { return }
         let excess = writer.withLock { max(0, $0.count - keep) }
         guard excess > 0 else {
             pruning.withLock { $0 = false }
@@ -569,10 +578,18 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     /// Checkpoints the WAL into the database file, then closes: a copy of the file alone then
     /// holds every capture. (SQLite checkpoints when the last connection closes, but the pool's
     /// read-only readers may be that last one, and they cannot.)
+    /// Runs on the writer queue, after whatever commits, pruning batches or space-giving were
+    /// queued before it; those queued after see `closed` and leave the pool alone.
     public func close() throws {
-        _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-        try pool.close()
+        try writeQueue.sync {
+            closed.withLock { $0 = true }
+            _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try pool.close()
+        }
     }
+
+    /// Set by `close()`, on the writer queue: work queued there afterwards does nothing.
+    private let closed = Mutex(false)
 
     /// Deletes every capture stored so far, `pruneStep` at a time (each batch its own
     /// transaction, so captures arriving meanwhile are committed between batches and kept), then
@@ -601,7 +618,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         writer.withLock { state in if state.count == 0 { state.maxID = 0 } }
         await withCheckedContinuation { continuation in
             writeQueue.async {
-                self.giveSpaceBack()
+                if !self.closed.withLock({ $0 }) { self.giveSpaceBack() }
                 continuation.resume()
             }
         }
