@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "HookSignaturesTests", dependencies: [
             "HookSignatures", "HookCore", "HookTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", "HookTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "HookServerTests", dependencies: [
             "HookServer", "HookCore", "HookStore", "HookTestSupport", .product(name: "NIOCore", package: "swift-nio"),
             // The capture handler tested on an EmbeddedChannel, without sockets.

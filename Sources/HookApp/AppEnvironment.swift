@@ -38,6 +38,8 @@ public struct AppEnvironment: Sendable {
     public var forwardTarget: String?
     /// Replays made outside the TUI (forwards), each after it is stored with its capture.
     public var replayResults: AsyncStream<ReplayAttempt>?
+    /// Changes in whether captures are being stored (`StoreHealthTracker`); nil in tests.
+    public var storeHealth: AsyncStream<StoreHealth>?
     /// Sends capture `id` to a URL and stores the attempt; nil when replay is not wired (tests).
     public var replay: (@Sendable (_ id: Int64, _ target: String, _ resign: Bool) async -> ReplayAttempt)?
 
@@ -59,8 +61,10 @@ public struct AppEnvironment: Sendable {
         replayEdited: (@Sendable (_ request: CapturedRequest, _ target: String, _ resign: Bool) async -> ReplayAttempt)? = nil,
         editFile: (@Sendable (_ path: String) async -> Bool)? = nil,
         forwardTarget: String? = nil,
-        replayResults: AsyncStream<ReplayAttempt>? = nil
+        replayResults: AsyncStream<ReplayAttempt>? = nil,
+        storeHealth: AsyncStream<StoreHealth>? = nil
     ) {
+        self.storeHealth = storeHealth
         self.forwardTarget = forwardTarget
         self.replayResults = replayResults
         self.store = store

@@ -1,4 +1,5 @@
 import HookCore
+import HookStore
 import TermUI
 
 /// Every input to the app is a message.
@@ -37,4 +38,6 @@ public enum AppEvent: Sendable {
     case secretRemoved(provider: String, masked: String, changed: Int, done: Bool)
     case exported(count: Int, path: String)
     case failed(String)
+    /// Captures were refused by the store, or are stored again (the status bar says so).
+    case storeHealth(StoreHealth)
 }

@@ -94,6 +94,10 @@ public enum AppRuntime {
             guard let results = environment.replayResults else { return }
             for await attempt in results { inbox.post(.replayRecorded(attempt)) }
         }
+        let storeHealthTask = Task {
+            guard let updates = environment.storeHealth else { return }
+            for await health in updates { inbox.post(.storeHealth(health)) }
+        }
 
         func launch(_ effect: Effect) {
             if let slot = effect.slot {
@@ -144,6 +148,7 @@ public enum AppRuntime {
         inputTask.cancel()
         capturesTask.cancel()
         replayResultsTask.cancel()
+        storeHealthTask.cancel()
         running.cancelAll()
         inbox.finish()
     }

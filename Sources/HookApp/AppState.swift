@@ -1,5 +1,6 @@
 import Foundation
 import HookCore
+import HookStore
 import TermUI
 
 public struct StatusMessage: Sendable, Hashable {
@@ -18,6 +19,8 @@ public struct AppState: Sendable {
     public internal(set) var modal: Modal = .none
     public internal(set) var quitRequested = false
     public internal(set) var status: StatusMessage?
+    /// Whether captures are being stored; shown in the status bar once one was not.
+    public internal(set) var storeHealth = StoreHealth()
     public internal(set) var list = ListState()
     public internal(set) var filter = FilterState()
     public internal(set) var detail = DetailState()
@@ -218,6 +221,8 @@ public struct AppState: Sendable {
             status = StatusMessage(text: message, isError: true)
         case .failed(let message):
             status = StatusMessage(text: message, isError: true)
+        case .storeHealth(let health):
+            storeHealth = health
         }
         return effects
     }

@@ -1,4 +1,5 @@
 import HookCore
+import HookStore
 import HookSignatures
 import TermUI
 
@@ -454,6 +455,16 @@ public enum MainScreen {
         let total = state.list.total
         var left = TextLine(state.listenURL, Style(.statusBar, bold: true))
         left.append(" │ \(total) capture\(total == 1 ? "" : "s")", Style(.statusBar))
+        // Captures the store refused (their senders got a 5xx): never out of sight.
+        let health = state.storeHealth
+        if health.failures > 0 {
+            let count = "\(health.failures) not stored"
+            if health.isFailing {
+                left.append(" │ ⚠ \(count): \(health.lastReason ?? "store error")", Style(.statusError))
+            } else if let back = health.recoveredAt {
+                left.append(" │ ⚠ \(count) (\(health.lastReason ?? "store error")); storing again since \(back.localClockText)", Style(.statusError))
+            }
+        }
         // The text being typed in a prompt is drawn so that the cursor shows; what follows it goes to `after`.
         var edited: (editor: LineEditor, style: Style)?
         var after = TextLine()

@@ -129,9 +129,12 @@ public final class ListenSession: Sendable {
             forwardResultsContinuation.finish()
         }
 
-        let sink = StoreSink(
+        // Only the terminal interface shows it (headless mode logs each refusal on stderr).
+        let health: StoreHealthTracker? = interactive ? StoreHealthTracker() : nil
+        var sink = StoreSink(
             store: store, verifiers: verifiers, handshakes: settings.handshakes, metaVerifyToken: settings.metaVerifyToken,
             forwarder: forwarding?.forwarder, proxyResponse: settings.proxyResponse, diagnosisBudget: diagnosisBudget)
+        sink.health = health
         let listener: HTTPListener
         do {
             listener = try await HTTPListener.start(configuration: settings.listener, sink: sink, logger: logger)
@@ -171,7 +174,7 @@ public final class ListenSession: Sendable {
         case .terminal(let runInterface):
             let environment = appEnvironment(
                 settings: settings, store: store, listenURL: listener.url, captures: captures, verifiers: verifiers,
-                catchUp: catchUp, diagnosisBudget: diagnosisBudget, forwardResults: forwardResults)
+                catchUp: catchUp, diagnosisBudget: diagnosisBudget, forwardResults: forwardResults, storeHealth: health?.updates)
             services.append(
                 .init(
                     service: TerminalService(environment: environment.environment, replayer: environment.replayer, run: runInterface) {
@@ -220,7 +223,7 @@ public final class ListenSession: Sendable {
     private static func appEnvironment(
         settings: ListenSettings, store: any RequestStore, listenURL: String, captures: AsyncStream<[RequestSummary]>,
         verifiers: VerifierBox, catchUp: SignatureCatchUp, diagnosisBudget: DiagnosisBudget,
-        forwardResults: AsyncStream<ReplayAttempt>
+        forwardResults: AsyncStream<ReplayAttempt>, storeHealth: AsyncStream<StoreHealth>?
     ) -> (environment: AppEnvironment, replayer: HTTPReplayer) {
         let replayer = HTTPReplayer(insecure: settings.insecure)
         // Sends a capture (or an edited copy) and stores the attempt with the capture.
@@ -253,7 +256,8 @@ public final class ListenSession: Sendable {
             storedVerdicts: { verdicts in catchUp.stored(verdicts) },
             replayEdited: { request, target, resign in await sendAndStore(request, target, resign, true) },
             forwardTarget: settings.forwardTo,
-            replayResults: forwardResults)
+            replayResults: forwardResults,
+            storeHealth: storeHealth)
         return (environment, replayer)
     }
 }

@@ -21,6 +21,8 @@ struct StoreSink: CaptureSink {
     /// Bounds the CPU spent explaining wrong signatures (a flood of them would otherwise cost
     /// several times what valid ones do); the signature pane and `hookscope verify` always explain.
     let diagnosisBudget: DiagnosisBudget
+    /// Told of every capture the store took or refused (the status bar's store line).
+    var health: StoreHealthTracker?
 
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
         guard handshakes else { return nil }
@@ -37,7 +39,13 @@ struct StoreSink: CaptureSink {
         }
         let promise = loop.makePromise(of: CapturedRequest.self)
         batchers.batcher(for: loop).add(verified(request), promise: promise, store: fast)
-        return promise.futureResult
+        guard let health else { return promise.futureResult }
+        return promise.futureResult.always { result in
+            switch result {
+            case .success: health.stored()
+            case .failure(let error): health.failed("\(error)")
+            }
+        }
     }
 
     /// - Parameter budget: the diagnosis budget for this verdict (`DiagnosisBudget.later` to answer
@@ -73,7 +81,14 @@ struct StoreSink: CaptureSink {
     static func forwards(_ request: CapturedRequest) -> Bool { request.refusal == nil }
 
     func record(_ request: CapturedRequest) async throws -> CapturedRequest {
-        var stored = try await store.insert(verifiedOffThePool(request))
+        var stored: CapturedRequest
+        do {
+            stored = try await store.insert(verifiedOffThePool(request))
+            health?.stored()
+        } catch {
+            health?.failed("\(error)")
+            throw error
+        }
         guard let forwarder, Self.forwards(stored) else { return stored }
         if proxyResponse {
             // Answer the sender with the target's answer (framing headers are the listener's own).

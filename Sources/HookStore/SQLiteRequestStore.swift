@@ -58,7 +58,10 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     /// - Parameters:
     ///   - keep: retention cap: keep at most this many captures, dropping the oldest first.
     ///   - onCommit: called with each committed batch, in id order, on the writer thread.
-    public init(path: String, keep: Int? = nil, onCommit: (@Sendable ([CapturedRequest]) -> Void)? = nil) throws {
+    ///   - forReading: a store only read from (`list`, `show`, `export`) may be read-only; one that
+    ///     captures may not: SQLite would open a read-only file or mount for reading only, and every
+    ///     capture would then fail.
+    public init(path: String, keep: Int? = nil, forReading: Bool = false, onCommit: (@Sendable ([CapturedRequest]) -> Void)? = nil) throws {
         self.path = path
         self.keep = keep
         self.onCommit = onCommit
@@ -74,7 +77,9 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             // New databases only, too: pages freed by deletes go back to the file system in small
             // steps after each pruning or deleting batch (`incremental_vacuum`), instead of staying
             // in the file until a VACUUM. A store made before keeps auto_vacuum off.
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
+            if !db.configuration.readonly, try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            }
         }
         // One opener at a time across processes: GRDB's migrator reads which migrations ran
         // before it takes SQLite's write lock, so two hookscopes opening a store at the same moment
@@ -88,6 +93,10 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
+            if !forReading, pool.writeWithoutTransaction({ db in sqlite3_db_readonly(db.sqliteConnection, "main") }) == 1 {
+                throw StoreError(
+                    "cannot open the capture database \(path): it can be read but not written (a read-only file or file system); choose another with --db, or --memory")
+            }
             let (count, maxID) = try pool.read { db in
                 (try Int.fetchOne(db, sql: "SELECT count(*) FROM request") ?? 0,
                  try Int64.fetchOne(db, sql: "SELECT max(id) FROM request") ?? 0)

@@ -44,7 +44,7 @@ struct StoreOptions: ParsableArguments {
             throw CLIError("no captures yet: \(path) does not exist (run `hookscope listen` first, or pass --db)")
         }
         do {
-            return try SQLiteRequestStore(path: path)
+            return try SQLiteRequestStore(path: path, forReading: true)
         } catch {
             throw CLIError("\(error)")
         }
