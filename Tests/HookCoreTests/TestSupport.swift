@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 @testable import HookCore
 
 /// Builds a capture for tests.
@@ -44,7 +45,7 @@ func spans(_ line: StyledLine, _ role: TextRole) -> [String] {
 
 /// Runs a program with the given stdin and returns its exit status and stdout.
 func runProcess(_ path: String, _ arguments: [String], stdin: Data = Data()) throws -> (status: Int32, stdout: Data) {
-    let process = Process()
+    let process = ChildProcess()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let input = Pipe()

@@ -177,7 +177,7 @@ func curl(_ arguments: [String], stdin: Data? = nil) async throws -> (status: In
 }
 
 private func blockingCurl(_ arguments: [String], stdin: Data?) throws -> (status: Int32, output: String) {
-    let process = Process()
+    let process = ChildProcess()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["curl", "-sS", "--http1.1"] + arguments
     let output = Pipe()

@@ -21,7 +21,7 @@ public func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_
 /// with `posix_spawn`. Foundation's `Process.run()` on Linux (swift-corelibs-foundation before
 /// PR #5472) over-reads a `dirent` while it lists `/proc/self/fd` and crashes the test process now
 /// and then (seen here: SIGSEGV in `Process.run` → `memcpy`, about one full test run in four under
-/// load). Each test target aliases `Process` to this type.
+/// load). Tests use it in place of `Process`.
 ///
 /// Standard streams: a `Pipe` (the child gets the matching end; the parent's copy of that end is
 /// closed once the child runs, as Foundation does), a `FileHandle` (`FileHandle.nullDevice` is

@@ -269,7 +269,7 @@ import Testing
 
         let file = directory.appendingPathComponent("out.har").path
         try Data("old contents\n".utf8).write(to: URL(fileURLWithPath: file))
-        let export = Process()
+        let export = ChildProcess()
         export.executableURL = try hookscopeBinary()
         export.arguments = ["export", "--har", "--db", db, "-o", file]
         export.environment = cleanEnvironment()
@@ -349,7 +349,7 @@ import Testing
         #expect(device.status == 1)
         #expect(device.stderr == "hookscope: cannot import /dev/null: it is not a regular file (expected a HAR file, as `hookscope export --har` writes)\n")
         let empty = directory.appendingPathComponent("empty.har").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let emptyImport = try await runHookscope(["import", empty, "--db", target])
         #expect(emptyImport.stderr == "hookscope: cannot import \(empty): the file is empty (expected a HAR file, as `hookscope export --har` writes)\n")
         #expect(!FileManager.default.fileExists(atPath: target))
@@ -419,7 +419,7 @@ func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
 func runProcess(_ path: String, _ arguments: [String]) async throws -> Int32 {
     try await onOwnThread {
         Result { () throws -> Int32 in
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice

@@ -425,7 +425,7 @@ func hmacHex(key: String, message: String) async throws -> String {
 func runTool(_ path: String, _ arguments: [String], stdin: Data? = nil) async throws -> (status: Int32, output: String) {
     try await onOwnThread {
         Result { () throws -> (Int32, String) in
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
             let out = Pipe()
@@ -510,7 +510,7 @@ final class AckLog: Sendable {
 /// `hookscope listen --headless --port 0 ARGS` with stdout and stderr going to files (so that the
 /// log can be searched afterwards), started once its `listening on` line is there.
 final class SpawnedListener: @unchecked Sendable {
-    let process = Process()
+    let process = ChildProcess()
     let port: Int
     let stdoutURL: URL
     let stderrURL: URL

@@ -30,7 +30,7 @@ func runHookscope(_ arguments: [String], environment: [String: String]? = nil) a
     let binary = try hookscopeBinary()
     return try await onOwnThread {
         Result { () throws -> (Int32, Data, String) in
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = binary
             process.arguments = arguments
             if let environment { process.environment = environment }
@@ -64,7 +64,7 @@ private final class StderrRead: @unchecked Sendable {
 
 /// A hookscope listener running as a child process in headless mode.
 final class ListenerProcess: @unchecked Sendable {
-    let process = Process()
+    let process = ChildProcess()
     let port: Int
     private let output: Pipe
 
