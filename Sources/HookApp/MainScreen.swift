@@ -378,7 +378,8 @@ public enum MainScreen {
             grid.draw(state.rowCount == 0 ? "no request selected" : "loading…", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
             return
         }
-        if let refusal = detail.refusal {
+        // A request refused for its head has that head as its body: it is shown like one.
+        if let refusal = detail.refusal, !refusal.bodyHoldsHead || detail.body.isEmpty {
             grid.draw("body not kept: refused (\(refusal.rawValue)), \(detail.bodySize) bytes", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.error))
             return
         }

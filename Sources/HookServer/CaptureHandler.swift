@@ -25,16 +25,19 @@ final class CaptureHandler: ChannelDuplexHandler {
     /// Pipelined parts held while a request is stored, before reading is paused.
     static let maxQueuedParts = 64
     static let maxQueuedBytes = 256 * 1024
+    /// A body with a Content-Length starts in a buffer of at most this size, which grows as bytes
+    /// arrive: a sender that declares 25 MB and sends nothing holds next to no memory.
+    static let initialBodyCapacity = 64 * 1024
 
     /// The request being received, until it is committed.
     private struct Pending {
         var capture: CapturedRequest
-        /// With Content-Length: one buffer of that capacity. Chunked: the parts as received, joined
-        /// once at the end (growing one buffer by doubling would briefly hold twice the body).
+        /// With Content-Length: one buffer, grown (by `realloc`) as the body arrives. Chunked: the
+        /// parts as received, joined once at the end.
         var body: ByteBuffer?
         var parts: [ByteBuffer] = []
         var bodyBytes = 0
-        /// Body bytes the budget holds for this request.
+        /// Body bytes the budget holds for this request: those that have arrived, not those declared.
         var reserved = 0
         var isHeadRequest: Bool
     }
@@ -148,8 +151,9 @@ final class CaptureHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let notice = event as? ConnectionGuard.Notice {
             switch notice {
-            case .refusing:
+            case .refusing(let head):
                 perform(machine.receive(.guardRefused), context: context)
+                if let head { keepRefusedHead(head, context: context) }
             case .timedOut(let slowHead):
                 perform(machine.receive(.timedOut(slowHead: slowHead)), context: context)
             }
@@ -175,8 +179,90 @@ final class CaptureHandler: ChannelDuplexHandler {
         }
     }
 
+    /// The decoder rejected the stream: the request it was reading is kept as refused (its head,
+    /// or its head's bytes when the head itself was rejected) and answered 400.
     private func handleError(_ error: any Error, context: ChannelHandlerContext) {
-        refuseMalformed("malformed HTTP request: \(Self.describe(error))", context: context)
+        refuseMalformed("malformed HTTP request: \(Self.describe(error))", context: context) { [self] in
+            if var capture = pending?.capture {
+                capture.refusal = .malformedBody
+                capture.bodySize = pending?.bodyBytes ?? 0
+                return capture
+            }
+            // The head never reached this handler: the framer has its bytes (handed over, or still
+            // its own when it could not read it or it never ended), unless the framer had stopped
+            // following the stream before it (then there is nothing but the refusal to keep).
+            let framer = state.framer
+            let bytes = state.popRawHead()?.bytes
+                ?? (framer.headUnreadable || framer.isInHead ? Array(framer.head.prefix(configuration.maxHeadSize)) : [])
+            return Self.refusedHeadCapture(
+                bytes, refusal: .malformedHead, targetLimit: configuration.maxTargetLength, remoteAddress: peerAddress(context))
+        }
+    }
+
+    /// A capture for a request refused for its head: the head's bytes as received (cut at the head
+    /// size limit) are its body, and the method, target and version are read from its request line
+    /// as far as they can be. Only what a request line can carry goes in those: a method that is no
+    /// token becomes `-`, and bytes of the target no request line can hold are percent-encoded
+    /// (exports and imports of the store keep working); the exact bytes are in the body.
+    static func refusedHeadCapture(_ bytes: [UInt8], refusal: Refusal, targetLimit: Int, remoteAddress: String) -> CapturedRequest {
+        let lineEnd = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+        var line = bytes[..<lineEnd]
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+        let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
+        let methodBytes = parts.first ?? []
+        let method = !methodBytes.isEmpty && methodBytes.count <= 32 && methodBytes.allSatisfy(isHTTPTokenByte)
+            ? String(decoding: methodBytes, as: UTF8.self) : "-"
+        var target: [UInt8] = []
+        if parts.count > 1 {
+            let hex = Array("0123456789ABCDEF".utf8)
+            for byte in parts[1].prefix(targetLimit) {
+                if byte < 0x21 || byte >= 0x7F {
+                    target += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                } else {
+                    target.append(byte)
+                }
+            }
+        }
+        let version = parts.count > 2 && Array(parts[2]) == Array("HTTP/1.0".utf8) ? "HTTP/1.0" : "HTTP/1.1"
+        return CapturedRequest(
+            receivedAt: .now(), method: method, rawTarget: target, httpVersion: version, headers: [],
+            remoteAddress: remoteAddress, body: Data(bytes), refusal: refusal,
+            response: CapturedResponse(status: 400))
+    }
+
+    /// Keeps a head the guard refused (431, 414), then has the guard write its refusal.
+    private func keepRefusedHead(_ head: ConnectionGuard.RefusedHead, context: ChannelHandlerContext) {
+        if let pending { budget.release(pending.reserved) }
+        pending = nil
+        var capture = Self.refusedHeadCapture(
+            head.bytes, refusal: head.refusal, targetLimit: configuration.maxTargetLength, remoteAddress: peerAddress(context))
+        capture.response = Self.refusalResponse(status: head.status, message: head.message)
+        keepRefused(capture, then: ConnectionGuard.Refusal(status: head.status, message: head.message), context: context)
+    }
+
+    /// The response the guard writes for a refusal, as the capture records it.
+    static func refusalResponse(status: String, message: String) -> CapturedResponse {
+        CapturedResponse(
+            status: Int(status.prefix(3)) ?? 400, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
+            body: Data((message + "\n").utf8))
+    }
+
+    /// Has the sink store a refused capture, then the guard write the refusal and close: the sender
+    /// sees the answer once the request is kept (or could not be), and a connection holds at most
+    /// one such capture, so a flood of refused heads waits for the store like any other.
+    private func keepRefused(_ capture: CapturedRequest, then refusal: ConnectionGuard.Refusal, context: ChannelHandlerContext) {
+        sink.record(capture, on: context.eventLoop).assumeIsolated().whenComplete { [self] result in
+            if case .failure(let error) = result { logStoreError(error) }
+            context.triggerUserOutboundEvent(refusal, promise: nil)
+        }
+    }
+
+    private func logStoreError(_ error: any Error) {
+        if let quiet = storeErrors.admit() {
+            var metadata: Logger.Metadata = ["error": "\(error)"]
+            if quiet > 0 { metadata["not_logged_since_last"] = "\(quiet)" }
+            logger.error("could not store a capture", metadata: metadata)
+        }
     }
 
     static func describe(_ error: any Error) -> String {
@@ -207,18 +293,30 @@ final class CaptureHandler: ChannelDuplexHandler {
         case .refuseSlowHead:
             context.triggerUserOutboundEvent(
                 ConnectionGuard.Refusal(status: "408 Request Timeout", message: "request head not received in time"), promise: nil)
+        case .refuseSlowBody:
+            refuse(.bodyTimeout, size: pending?.bodyBytes ?? 0, context: context)
         }
     }
 
     /// The stream is malformed, or the request is not one hookscope takes: unless a refused body is
-    /// being discarded, the guard answers 400 and closes.
-    private func refuseMalformed(_ message: @autoclosure () -> String, context: ChannelHandlerContext) {
+    /// being discarded, the request is kept as refused (`keeping`), then the guard answers 400 and closes.
+    private func refuseMalformed(
+        _ message: @autoclosure () -> String, context: ChannelHandlerContext, keeping capture: () -> CapturedRequest?
+    ) {
         let action = machine.receive(.malformed)
         guard case .refuseMalformed = action else {
             perform(action, context: context)
             return
         }
-        sendMalformedRefusal(message(), context: context)
+        let text = message()
+        guard var kept = capture() else {
+            sendMalformedRefusal(text, context: context)
+            return
+        }
+        if let pending { budget.release(pending.reserved) }
+        pending = nil
+        kept.response = Self.refusalResponse(status: "400 Bad Request", message: text)
+        keepRefused(kept, then: ConnectionGuard.Refusal(status: "400 Bad Request", message: text), context: context)
     }
 
     private func sendMalformedRefusal(_ message: String, context: ChannelHandlerContext) {
@@ -235,7 +333,12 @@ final class CaptureHandler: ChannelDuplexHandler {
         let target = raw?.target ?? Array(head.uri.utf8)
         let headers = raw?.headers ?? head.headers.map { HeaderField($0.name, $0.value) }
         if method == "CONNECT" || !(target.first == UInt8(ascii: "/") || target == Array("*".utf8)) {
-            refuseMalformed("hookscope captures webhooks; proxy requests (CONNECT, absolute URLs) are refused", context: context)
+            refuseMalformed("hookscope captures webhooks; proxy requests (CONNECT, absolute URLs) are refused", context: context) {
+                CapturedRequest(
+                    receivedAt: .now(), method: method, rawTarget: target, httpVersion: Self.versionText(head.version),
+                    headers: headers, remoteAddress: peerAddress(context), body: Data(), refusal: .proxyRequest,
+                    response: CapturedResponse(status: 400))
+            }
             return
         }
         let hasUpgrade = headers.first(named: "Upgrade") != nil
@@ -264,13 +367,14 @@ final class CaptureHandler: ChannelDuplexHandler {
                 refuse(.bodyTooLarge, size: length, context: context)
                 return
             }
-            if budget.reserve(length) {
-                pending?.reserved = length
-                pending?.body = context.channel.allocator.buffer(capacity: length)
-            } else {
+            if length > budget.limit {
+                // It could never fit, even with nothing else in flight.
                 refuse(.overloaded, size: length, context: context)
                 return
             }
+            // The budget is charged as the body arrives (`receivedBody`): charging the declared
+            // length let a few senders that declare large bodies and trickle them hold it all.
+            pending?.body = context.channel.allocator.buffer(capacity: min(length, Self.initialBodyCapacity))
         }
         if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             let text: StaticString = head.version == .http1_0 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n"
@@ -350,6 +454,9 @@ final class CaptureHandler: ChannelDuplexHandler {
             current.capture.response = CapturedResponse(
                 status: 503, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8"), HeaderField("Retry-After", "1")],
                 body: Data("too many request bodies in flight; retry later\n".utf8))
+        default:
+            // `.bodyTimeout`: the others are refused for their head, not here.
+            current.capture.response = Self.refusalResponse(status: "408", message: "request body not received in time")
         }
         commit(current.capture, reserved: 0, isHeadRequest: current.isHeadRequest, context: context)
     }
@@ -368,11 +475,7 @@ final class CaptureHandler: ChannelDuplexHandler {
                 response = stored.response
                 failed = false
             case .failure(let error):
-                if let quiet = storeErrors.admit() {
-                    var metadata: Logger.Metadata = ["error": "\(error)"]
-                    if quiet > 0 { metadata["not_logged_since_last"] = "\(quiet)" }
-                    logger.error("could not store a capture", metadata: metadata)
-                }
+                logStoreError(error)
                 response = CapturedResponse(
                     status: 500, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
                     body: Data("hookscope could not store this request: \(error)\n".utf8))

@@ -8,6 +8,10 @@ final class ConnectionState {
     private var rawHeadIndex = 0
     /// The framer could not follow the stream: no raw heads any more, close after the current response.
     var framingLost = false
+    /// The guard's framer. The capture handler reads it only when NIO's decoder rejects a head the
+    /// framer did not hand over (one it could not read, or one still incomplete, e.g. with bare
+    /// LFs): the bytes of that head are then the framer's `head`.
+    var framer = RequestFramer(maxHeadSize: 0, maxTargetLength: 0, maxHeaderCount: 0)
 
     func pushRawHead(_ head: RawRequestHead) {
         rawHeads.append(head)
@@ -41,11 +45,22 @@ final class ConnectionGuard: ChannelDuplexHandler {
 
     /// What the guard tells the capture handler.
     enum Notice: Equatable {
-        /// The guard is writing a refusal of its own (431, 414, 503) and closes after it.
-        case refusing
+        /// The guard refuses on its own (431, 414, 503) and closes after the refusal. With a head
+        /// (431, 414) the capture handler keeps it as a refused capture and then sends the refusal
+        /// down as a `Refusal`; without one (503, too many connections) the guard has written it.
+        case refusing(RefusedHead?)
         /// A timer ran out: while a head was arriving and nothing was being answered (`slowHead`,
         /// answered 408), or on an idle connection or a stalled body (closed).
         case timedOut(slowHead: Bool)
+    }
+
+    /// A head the guard refused (431, 414): what to answer, and its bytes as received, cut at the
+    /// head size limit.
+    struct RefusedHead: Equatable {
+        var refusal: HookCore.Refusal
+        var status: String
+        var message: String
+        var bytes: [UInt8]
     }
 
     /// From the capture handler: it finished writing a response.
@@ -61,9 +76,19 @@ final class ConnectionGuard: ChannelDuplexHandler {
     private let configuration: ListenerConfiguration
     private let registry: ConnectionRegistry
     private let state: ConnectionState
-    private var framer: RequestFramer
+    private var framer: RequestFramer {
+        get { state.framer }
+        _modify { yield &state.framer }
+    }
     private var context: ChannelHandlerContext?
+    /// Input is ignored: a refusal is being kept or written.
     private var closing = false
+    /// A refusal was written (the connection closes after it).
+    private var refusalSent = false
+    /// The timers are stopped for good: the connection ends with a refusal or is being closed.
+    private var timersStopped = false
+    /// When the body being received began (its head's end), for the minimum rate.
+    private var bodyStartedAt: NIODeadline?
     /// Requests whose head arrived and whose response is not finished yet.
     private var outstanding = 0
     private var headStartedAt: NIODeadline?
@@ -75,7 +100,7 @@ final class ConnectionGuard: ChannelDuplexHandler {
         self.configuration = configuration
         self.registry = registry
         self.state = state
-        self.framer = RequestFramer(
+        state.framer = RequestFramer(
             maxHeadSize: configuration.maxHeadSize,
             maxTargetLength: configuration.maxTargetLength,
             maxHeaderCount: configuration.maxHeaderCount)
@@ -93,7 +118,8 @@ final class ConnectionGuard: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         guard registry.admit(context.channel) else {
             closing = true
-            context.fireUserInboundEventTriggered(Notice.refusing)
+            refusalSent = true
+            context.fireUserInboundEventTriggered(Notice.refusing(nil))
             sendRaw(status: "503 Service Unavailable", message: "too many connections", context: context)
             return
         }
@@ -123,12 +149,16 @@ final class ConnectionGuard: ChannelDuplexHandler {
                 state.pushRawHead(head)
                 outstanding += 1
                 headStartedAt = nil
+                bodyStartedAt = nil
                 registry.markBusy(context.channel)
-            case .headTooLarge, .tooManyHeaders:
-                refuseOnItsOwn(status: "431 Request Header Fields Too Large", message: "request header section too large", context: context)
+            case .headTooLarge:
+                refuseHead(.headTooLarge, status: "431 Request Header Fields Too Large", message: "request header section too large", context: context)
+                return
+            case .tooManyHeaders:
+                refuseHead(.tooManyHeaders, status: "431 Request Header Fields Too Large", message: "too many header fields", context: context)
                 return
             case .targetTooLong:
-                refuseOnItsOwn(status: "414 URI Too Long", message: "request target too long", context: context)
+                refuseHead(.targetTooLong, status: "414 URI Too Long", message: "request target too long", context: context)
                 return
             case .lost:
                 state.framingLost = true
@@ -137,6 +167,9 @@ final class ConnectionGuard: ChannelDuplexHandler {
         if framer.isInHead && headStartedAt == nil {
             headStartedAt = now
             registry.markBusy(context.channel)
+        }
+        if framer.isInBody && bodyStartedAt == nil {
+            bodyStartedAt = now
         }
         updateDeadline()
         context.fireChannelRead(data)
@@ -164,17 +197,23 @@ final class ConnectionGuard: ChannelDuplexHandler {
 
     /// Answers with a minimal response written below the HTTP codec, then closes.
     private func refuse(status: String, message: String, context: ChannelHandlerContext) {
-        guard !closing else { return }
+        guard !refusalSent else { return }
         closing = true
+        refusalSent = true
+        stopTimers()
         sendRaw(status: status, message: message, context: context)
     }
 
-    /// Same, for a refusal the capture handler did not ask for: it is told first, so that it
-    /// leaves the close to this handler.
-    private func refuseOnItsOwn(status: String, message: String, context: ChannelHandlerContext) {
+    /// Refuses a head of its own accord (431, 414): reading stops, and the capture handler keeps
+    /// the head as a refused capture, then has the refusal written (a `Refusal` comes down), so the
+    /// sender sees the answer once the capture is stored, as with 413.
+    private func refuseHead(_ refusal: HookCore.Refusal, status: String, message: String, context: ChannelHandlerContext) {
         guard !closing else { return }
-        context.fireUserInboundEventTriggered(Notice.refusing)
-        refuse(status: status, message: message, context: context)
+        closing = true
+        stopTimers()
+        let bytes = Array(framer.head.prefix(configuration.maxHeadSize))
+        context.fireUserInboundEventTriggered(
+            Notice.refusing(RefusedHead(refusal: refusal, status: status, message: message, bytes: bytes)))
     }
 
     private func sendRaw(status: String, message: String, context: ChannelHandlerContext) {
@@ -196,7 +235,11 @@ final class ConnectionGuard: ChannelDuplexHandler {
         if framer.isInHead, let started = headStartedAt {
             arm(started + TimeAmount(configuration.headTimeout))
         } else if framer.isInBody {
-            arm(now + TimeAmount(configuration.bodyIdleTimeout))
+            var next = now + TimeAmount(configuration.bodyIdleTimeout)
+            if let started = bodyStartedAt, let allowed = bodyAllowance(bytes: framer.bodyBytes) {
+                next = min(next, started + allowed)
+            }
+            arm(next)
         } else if outstanding > 0 {
             arm(nil)
         } else {
@@ -204,7 +247,26 @@ final class ConnectionGuard: ChannelDuplexHandler {
         }
     }
 
+    /// How long a body that has received `bytes` may have taken since its first byte:
+    /// `bodyTimeout` plus one second per `bodyMinimumRate` bytes (nil: no minimum rate).
+    private func bodyAllowance(bytes: Int) -> TimeAmount? {
+        let rate = configuration.bodyMinimumRate
+        guard rate > 0 else { return nil }
+        // Nanoseconds for the bytes received, kept well inside Int64 (a year at most).
+        let earned = min(Double(bytes) / Double(rate), 365 * 86_400)
+        return TimeAmount(configuration.bodyTimeout) + .nanoseconds(Int64(earned * 1e9))
+    }
+
+    private func stopTimers() {
+        timersStopped = true
+        deadline = nil
+        timer?.cancel()
+        timer = nil
+        timerFiresAt = nil
+    }
+
     private func arm(_ newDeadline: NIODeadline?) {
+        guard !timersStopped else { return }
         deadline = newDeadline
         guard let newDeadline, let context else { return }
         if let firesAt = timerFiresAt, timer != nil, firesAt <= newDeadline { return }
@@ -223,8 +285,11 @@ final class ConnectionGuard: ChannelDuplexHandler {
             arm(deadline)
             return
         }
-        // The capture handler answers 408 (through a `Refusal`) or closes.
-        context.fireUserInboundEventTriggered(Notice.timedOut(slowHead: framer.isInHead && outstanding == 0))
+        // The capture handler answers 408 (a slow head through a `Refusal`, a slow body as a refused
+        // capture) or closes: either way the connection ends, so the timers stop here.
+        let slowHead = framer.isInHead && outstanding == 0
+        stopTimers()
+        context.fireUserInboundEventTriggered(Notice.timedOut(slowHead: slowHead))
     }
 }
 

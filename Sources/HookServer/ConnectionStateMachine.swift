@@ -49,7 +49,7 @@ struct ConnectionStateMachine {
         /// The sender ended its side of the stream.
         case inputClosed
         /// The guard's timer ran out: while a head was arriving with nothing to answer (`slowHead`),
-        /// or on an idle connection or a stalled body.
+        /// or on an idle connection or a body that stalled or came too slowly.
         case timedOut(slowHead: Bool)
         /// The guard is answering with a refusal of its own (431, 414, 503) and closes after it.
         case guardRefused
@@ -86,6 +86,9 @@ struct ConnectionStateMachine {
         case refuseMalformed
         /// Have the guard answer 408 and close.
         case refuseSlowHead
+        /// Refuse the request whose body is arriving (408, kept as a refused capture): the handler
+        /// does so through `refused`.
+        case refuseSlowBody
     }
 
     /// Where the request in progress is.
@@ -210,6 +213,8 @@ struct ConnectionStateMachine {
                 guardClosing = true
                 return .refuseSlowHead
             }
+            // The body of the request being received is late: it is refused (408) and kept.
+            if case .receiving = phase, queuedParts == 0 { return .refuseSlowBody }
             phase = .closed
             return .close
         case .guardRefused:
@@ -281,6 +286,10 @@ struct ConnectionStateMachine {
     private mutating func malformed() -> Action {
         switch phase {
         case .idle, .receiving:
+            // The guard is refusing already (431, 414, 408, an earlier 400): the decoder's error is
+            // about the rest of a stream that is ending (a head the guard cut off at the end of the
+            // stream), not another request to answer and keep.
+            if guardClosing { return .none }
             phase = .idle
             guardClosing = true
             return .refuseMalformed

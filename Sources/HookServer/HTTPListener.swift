@@ -15,6 +15,7 @@ public final class HTTPListener: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let serverChannel: any Channel
     private let registry: ConnectionRegistry
+    private let budget: BodyBudget
     /// The address actually bound (with the real port when 0 was asked for).
     public let host: String
     public let port: Int
@@ -24,10 +25,14 @@ public final class HTTPListener: Sendable {
         host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
     }
 
-    private init(group: MultiThreadedEventLoopGroup, serverChannel: any Channel, registry: ConnectionRegistry, host: String, port: Int) {
+    private init(
+        group: MultiThreadedEventLoopGroup, serverChannel: any Channel, registry: ConnectionRegistry, budget: BodyBudget, host: String,
+        port: Int
+    ) {
         self.group = group
         self.serverChannel = serverChannel
         self.registry = registry
+        self.budget = budget
         self.host = host
         self.port = port
     }
@@ -62,7 +67,7 @@ public final class HTTPListener: Sendable {
         }
         let bound = channel.localAddress
         let listener = HTTPListener(
-            group: group, serverChannel: channel, registry: registry,
+            group: group, serverChannel: channel, registry: registry, budget: budget,
             host: bound?.ipAddress ?? configuration.host, port: bound?.port ?? configuration.port)
         logger.info("listening", metadata: ["url": "\(listener.url)"])
         return listener
@@ -98,6 +103,8 @@ public final class HTTPListener: Sendable {
     public var connectionCount: Int { registry.count }
     /// Connections waiting for their next request (the ones the cap may close to make room).
     var idleConnectionCount: Int { registry.idleCount }
+    /// Body bytes the in-flight budget holds right now.
+    var bodyBytesInFlight: Int { budget.inUse }
 
     /// Stops accepting, closes every connection and stops the event loops.
     public func shutdown() async {

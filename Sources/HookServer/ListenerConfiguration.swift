@@ -12,7 +12,8 @@ public struct ListenerConfiguration: Sendable {
     public var delay: Duration = .zero
     /// Larger bodies are answered 413 and kept without their body.
     public var maxBodySize = 25 * 1024 * 1024
-    /// Bodies of all requests in flight together may not exceed this; beyond it requests get 503.
+    /// Body bytes held in memory for all requests in flight together (counted as they arrive, not
+    /// as declared) may not exceed this; beyond it requests get 503.
     public var inFlightBodyBudget = 512 * 1024 * 1024
     /// The request line plus headers may not exceed this (431).
     public var maxHeadSize = 64 * 1024
@@ -22,8 +23,14 @@ public struct ListenerConfiguration: Sendable {
     public var maxHeaderCount = 1000
     /// Time allowed to receive a whole request head, from its first byte.
     public var headTimeout: Duration = .seconds(10)
-    /// Longest pause allowed between two pieces of a body.
+    /// Longest pause allowed between two pieces of a body (then 408).
     public var bodyIdleTimeout: Duration = .seconds(20)
+    /// A body gets this long from its first byte, plus one second for every `bodyMinimumRate`
+    /// bytes that arrive; past that it is answered 408. A sender trickling a byte now and then
+    /// cannot hold a connection (and what it declared) for longer than this.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// Bytes per second a body must keep up on average once `bodyTimeout` has passed (0: no rate).
+    public var bodyMinimumRate = 1024
     /// An idle keep-alive connection is closed after this.
     public var idleTimeout: Duration = .seconds(30)
     /// At most this many open connections; at the cap the longest-idle one is closed for a new one.

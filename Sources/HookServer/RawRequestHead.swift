@@ -17,6 +17,9 @@ struct RawRequestHead: Equatable {
     var version: String
     var headers: [HeaderField]
     var framing: Framing
+    /// The head's bytes as received, CRLF CRLF included (set by the framer; empty from `parse`):
+    /// kept with a refused capture when NIO's decoder rejects the head.
+    var bytes: [UInt8] = []
 
     /// Parses a head that ends with CRLF CRLF (the terminator may be included or not).
     /// Returns nil when the bytes are not a request head this parser understands.
@@ -134,7 +137,12 @@ struct RequestFramer {
     }
 
     private(set) var phase: Phase = .betweenRequests
-    private var head: [UInt8] = []
+    /// The bytes of the head being received, or of the last one (until the next begins).
+    private(set) var head: [UInt8] = []
+    /// Body bytes received since the last head (chunk data only, for a chunked body).
+    private(set) var bodyBytes = 0
+    /// The framer stopped because the last head could not be read at all (it is in `head`).
+    private(set) var headUnreadable = false
     let maxHeadSize: Int
     let maxTargetLength: Int
     let maxHeaderCount: Int
@@ -170,6 +178,7 @@ struct RequestFramer {
                     i += 1
                 } else {
                     head.removeAll(keepingCapacity: true)
+                    headUnreadable = false
                     phase = .head
                 }
             case .head:
@@ -201,8 +210,9 @@ struct RequestFramer {
                     return events
                 }
                 guard done else { continue }
-                guard let parsed = RawRequestHead.parse(head[...]) else {
+                guard var parsed = RawRequestHead.parse(head[...]) else {
                     phase = .lost
+                    headUnreadable = true
                     events.append(.lost)
                     return events
                 }
@@ -216,6 +226,8 @@ struct RequestFramer {
                     events.append(.tooManyHeaders)
                     return events
                 }
+                parsed.bytes = head
+                bodyBytes = 0
                 events.append(.head(parsed))
                 switch parsed.framing {
                 case .none, .length(0): phase = .betweenRequests
@@ -229,6 +241,7 @@ struct RequestFramer {
             case .body(let remaining):
                 let take = min(remaining, count - i)
                 i += take
+                bodyBytes += take
                 phase = remaining - take == 0 ? .betweenRequests : .body(remaining: remaining - take)
             case .chunkSize(let value, let digits, let inExtension, let lineLength):
                 let byte = bytes[i]
@@ -259,6 +272,7 @@ struct RequestFramer {
             case .chunkData(let remaining):
                 let take = min(remaining, count - i)
                 i += take
+                bodyBytes += take
                 phase = remaining - take == 0 ? .chunkDataCR : .chunkData(remaining: remaining - take)
             case .chunkDataCR:
                 guard bytes[i] == 0x0d else {

@@ -49,7 +49,7 @@ struct Show: AsyncParsableCommand {
             out += "\(TerminalSafety.escape(Array(header.name.utf8))): \(TerminalSafety.escape(header.rawValue))\n"
         }
         out += "\n"
-        if let refusal = request.refusal {
+        if let refusal = request.refusal, !refusal.bodyHoldsHead || request.body.isEmpty {
             out += "[body not kept: refused (\(refusal.rawValue)), \(request.bodySize) bytes announced or received]\n"
         } else if request.body.isEmpty {
             out += "[empty body]\n"
@@ -57,6 +57,10 @@ struct Show: AsyncParsableCommand {
             let view = BodyFormatterRegistry.views(for: request).first ?? .raw
             let formatted = BodyFormatterRegistry.format(request, as: view)
             var header = "[body: \(request.bodySize) bytes, \(view.rawValue) view"
+            if let refusal = request.refusal {
+                // `bodyHoldsHead`: the head was refused, and kept as received in place of a body.
+                header = "[refused (\(refusal.rawValue)): the request head as received, \(request.bodySize) bytes, \(view.rawValue) view"
+            }
             if request.bodyWasChunked { header += ", received chunked" }
             if let note = formatted.note { header += ", \(TerminalSafety.escape(Array(note.utf8)))" }
             out += header + "]\n"

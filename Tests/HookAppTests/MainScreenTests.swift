@@ -17,6 +17,21 @@ import TermUI
         #expect(screen.allSatisfy { DisplayWidth.columns($0) <= 80 })
     }
 
+    /// Issue #20: a request refused for its head is kept with the head as received as its body;
+    /// the body pane shows those bytes (escaped) instead of saying the body was not kept.
+    @Test func aRefusedHeadIsShownInTheBodyPane() async throws {
+        var refused = Sample.request("/esc", headers: [], status: 400)
+        refused.body = Data("POST /esc HTTP/1.1\r\nHost: x\r\nX-Evil: a\u{1b}[2Jb\r\n\r\n".utf8)
+        refused.bodySize = refused.body.count
+        refused.refusal = .malformedHead
+        let h = await AppHarness(store: try await Sample.store([refused]), size: Size(width: 120, height: 40))
+        let text = h.screenText()
+        #expect(!text.contains("body not kept"), "\(text)")
+        // An escape byte makes the hex dump the best view: the bytes, and `.` in the text column.
+        #expect(text.contains("76 69 6c 3a 20 61 1b 5b  32 4a 62 0d 0a 0d 0a     |vil: a.["), "\(text)")
+        #expect(!text.contains("\u{1b}"))
+    }
+
     /// The report's line that repeats the detail and adds to it replaces the detail, so an unsigned
     /// capture does not say "no signature header recognised" twice.
     @Test func theSignaturePaneSaysTheDetailOnce() async throws {

@@ -178,9 +178,19 @@ struct EmbeddedConnection {
         #expect(!connection.isOpen)
     }
 
-    @Test func aMalformedRequestIsAnswered400ByTheGuardAndCloses() throws {
+    /// The request is kept, refused with its head's bytes, and answered 400 once it is stored.
+    @Test func aMalformedRequestIsKeptThenAnswered400ByTheGuardAndCloses() throws {
         let connection = try EmbeddedConnection()
         try connection.send("GARBAGE \u{1}\r\n\r\n")
+        let kept = try #require(connection.sink.waiting.first?.request)
+        #expect(connection.sink.waiting.count == 1)
+        #expect(kept.refusal == .malformedHead)
+        #expect(kept.body == Data("GARBAGE \u{1}\r\n\r\n".utf8))
+        #expect(kept.method == "GARBAGE")
+        #expect(kept.target == "%01")
+        #expect(kept.response.status == 400)
+        #expect(try connection.responses().isEmpty)
+        connection.sink.completeNext()
         #expect(try connection.responses().map(\.status) == [400])
         #expect(!connection.isOpen)
         #expect(connection.sink.waiting.isEmpty)

@@ -197,6 +197,20 @@ import Testing
             on(.arrived(bodyBytes: 0), .drop),
             on(.timedOut(slowHead: true), .none),
         ]),
+        Case("a body that stalls or comes too slowly is refused (408) and kept, then closed", head() + body(3) + [
+            on(.timedOut(slowHead: false), .refuseSlowBody),
+            on(.refused, .commit),
+            on(.arrived(bodyBytes: 1), .process),
+            on(.body(bytes: 1), .none),
+            on(.committed(framingLost: false), .write(keepAlive: false)),
+            on(.responseWritten, .closeAfterDrainTime),
+        ]),
+        Case("once the guard refuses, a decoder error at the end of the stream is no second refusal", [
+            on(.guardRefused, .none),
+            on(.arrived(bodyBytes: 0), .process),
+            on(.malformed, .none),
+            on(.timedOut(slowHead: true), .none),
+        ]),
         Case("a slow head is answered 408 once; a later timer closes", [
             on(.timedOut(slowHead: true), .refuseSlowHead),
             on(.timedOut(slowHead: true), .none),

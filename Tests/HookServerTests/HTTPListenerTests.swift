@@ -229,6 +229,125 @@ import Testing
         }
     }
 
+    /// Issue #20: connections that declared large bodies and trickled a byte now and then held
+    /// the whole in-flight budget with what they declared, and every small webhook got 503 for as
+    /// long as they kept trickling. The budget is now charged with what has arrived, and a body
+    /// gets `bodyTimeout` plus a second per `bodyMinimumRate` bytes: the tricklers get 408 and
+    /// are kept as refused, and the small webhooks get 200 all along.
+    @Test func slowSendersNeitherHoldTheBodyBudgetNorTheirConnections() async throws {
+        let declared = 512 * 1024
+        try await withListener({ config in
+            config.inFlightBodyBudget = 1024 * 1024
+            config.maxBodySize = declared
+            config.bodyIdleTimeout = .seconds(20)
+            config.bodyTimeout = .seconds(3)
+            config.bodyMinimumRate = 1024
+            config.refusedBodyDrainTime = .milliseconds(100)
+        }) { listener, sink in
+            let port = listener.port
+            // Four declared bodies are twice the budget.
+            let slow = try (0..<4).map { _ in try RawClient(port: port) }
+            for (index, client) in slow.enumerated() {
+                client.send("POST /slow\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: \(declared)\r\n\r\nx")
+            }
+            // Every slow request's head and first byte have reached the listener (before the fix the
+            // budget then held their declared lengths).
+            // Watched from a thread of its own: the bytes are held only until the allowance runs out,
+            // and in a loaded full run a task of the concurrency pool can wait longer than that.
+            let reached = await onOwnThread { () -> Bool in
+                let end = Date().addingTimeInterval(30)
+                while listener.bodyBytesInFlight < 4 {
+                    if Date() > end { return false }
+                    usleep(200)
+                }
+                return true
+            }
+            #expect(reached, "the slow requests never reached the listener")
+            let started = ContinuousClock.now
+            // One byte every 100 ms on each, until the listener stops taking them (or 30 s).
+            let trickle = Task {
+                await onOwnThread {
+                    var open = slow
+                    let end = Date().addingTimeInterval(30)
+                    while !open.isEmpty && Date() < end {
+                        open = open.filter { $0.sendAll([0x79]) }
+                        usleep(100_000)
+                    }
+                }
+            }
+            // Each slow sender's answer, with when its connection ended (seen on the reading thread).
+            let answers = slow.map { client in
+                Task { await onOwnThread { (client.blockingReadUntilClosed(), ContinuousClock.now) } }
+            }
+            // Small webhooks during the attack, one every 50 ms for a second.
+            var statuses: [Int] = []
+            let body = String(repeating: "w", count: 2048)
+            for index in 0..<20 {
+                let client = try RawClient(port: port)
+                client.send("POST /small\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                statuses.append(await client.readResponses(1).first?.status ?? 0)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(statuses == Array(repeating: 200, count: 20), "small webhooks during the attack got \(statuses)")
+            // Each trickler is cut off with 408 once its allowance is spent (3 s here): the bytes
+            // every 100 ms keep the 20 s of silence a body may have from ever running out.
+            for (index, answer) in answers.enumerated() {
+                let ((bytes, closed), ended) = await answer.value
+                #expect(TestResponse.parse(bytes)?.0.status == 408, "slow sender \(index) got \(String(decoding: bytes.prefix(60), as: UTF8.self).debugDescription)")
+                #expect(closed)
+                #expect(ended - started < .seconds(15), "slow sender \(index) held its connection for \(ended - started)")
+            }
+            await trickle.value
+            let captures = try await sink.all()
+            let refused = captures.filter { $0.refusal != nil }.sorted { $0.target < $1.target }
+            #expect(refused.map(\.target) == ["/slow0", "/slow1", "/slow2", "/slow3"])
+            #expect(refused.allSatisfy { $0.refusal == .bodyTimeout && $0.response.status == 408 && $0.body.isEmpty && $0.bodySize > 0 })
+            #expect(captures.filter { $0.refusal == nil }.count == 20)
+            #expect(await eventually { listener.bodyBytesInFlight == 0 }, "the budget still holds \(listener.bodyBytesInFlight) bytes")
+        }
+    }
+
+    /// Issue #20: requests answered 431, 414 or 400 were not captured at all. They are kept as
+    /// refused, with the head as received (cut at the head limit) as their body, and the listener
+    /// keeps serving.
+    @Test func requestsRefusedForTheirHeadAreKeptWithTheHeadAsReceived() async throws {
+        try await withListener { listener, sink in
+            let bigHead = Array(("POST /big HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 66_000) + "\r\n\r\n").utf8)
+            let manyHeaders = Array(("POST /many HTTP/1.1\r\n" + (0..<1500).map { "X-\($0): v\r\n" }.joined() + "\r\n").utf8)
+            let longTarget = Array(("GET /" + String(repeating: "t", count: 17_000) + " HTTP/1.1\r\nHost: x\r\n\r\n").utf8)
+            let escapeHead = Array("POST /esc HTTP/1.1\r\nHost: x\r\nX-Evil: a".utf8) + [0x1b] + Array("[2Jb\r\nContent-Length: 2\r\n\r\n".utf8)
+            let garbage = Array("GARBAGE\r\n\r\n".utf8)
+            let badTarget = Array("GET /a\u{1}b HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+            let cases: [(bytes: [UInt8], sent: [UInt8], status: Int, refusal: Refusal, method: String, target: String)] = [
+                (Array(bigHead.prefix(64 * 1024)), bigHead, 431, .headTooLarge, "POST", "/big"),
+                (manyHeaders, manyHeaders, 431, .tooManyHeaders, "POST", "/many"),
+                (longTarget, longTarget, 414, .targetTooLong, "GET", "/" + String(repeating: "t", count: 16 * 1024 - 1)),
+                (escapeHead, escapeHead + Array("hi".utf8), 400, .malformedHead, "POST", "/esc"),
+                (garbage, garbage, 400, .malformedHead, "GARBAGE", ""),
+                (badTarget, badTarget, 400, .malformedHead, "GET", "/a%01b"),
+            ]
+            for (index, example) in cases.enumerated() {
+                let (response, closed) = try await exchangeUntilClosed(port: listener.port, example.sent)
+                #expect(response?.status == example.status, "case \(index) answered \(String(describing: response?.status))")
+                #expect(closed)
+                try await expectServed(port: listener.port, "/ok\(index)")
+            }
+            let captures = try await sink.all()
+            #expect(captures.filter { $0.refusal == nil }.map(\.target) == (0..<cases.count).map { "/ok\($0)" })
+            let refused = captures.filter { $0.refusal != nil }
+            #expect(refused.count == cases.count)
+            for (example, capture) in zip(cases, refused) {
+                #expect(capture.refusal == example.refusal)
+                #expect(capture.response.status == example.status)
+                #expect(capture.body == Data(example.bytes), "\(example.refusal): body of \(capture.body.count) bytes")
+                #expect(capture.bodySize == example.bytes.count)
+                #expect(capture.method == example.method)
+                #expect(capture.target == example.target)
+                #expect(capture.headers.isEmpty)
+            }
+        }
+    }
+
     @Test(arguments: [
         "GARBAGE\r\n\r\n",
         "GET / HTTP/1.1\nHost: bare-lf\n\n",
@@ -249,7 +368,16 @@ import Testing
             let next = try RawClient(port: listener.port)
             next.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await next.readResponses(1).first?.status == 200)
-            #expect(try await sink.all().map(\.target) == ["/ok"])
+            let captures = try await sink.all()
+            #expect(captures.map(\.target).last == "/ok")
+            // The malformed request is kept, refused, before it (its answer waited for it).
+            #expect(captures.count == 2)
+            let refused = try #require(captures.first)
+            #expect(refused.refusal == .malformedHead || refused.refusal == .malformedBody)
+            #expect(refused.response.status == 400)
+            if refused.refusal == .malformedHead {
+                #expect(Array(request.utf8).starts(with: [UInt8](refused.body)))
+            }
         }
     }
 
@@ -259,7 +387,9 @@ import Testing
             let client = try RawClient(port: listener.port)
             client.send(request)
             #expect(TestResponse.parse(await client.readUntilClosed().bytes)?.0.status == 400)
-            #expect(try await sink.all().isEmpty)
+            let captures = try await sink.all()
+            #expect(captures.map(\.refusal) == [.proxyRequest])
+            #expect(captures.first?.response.status == 400)
         }
     }
 
@@ -396,8 +526,9 @@ import Testing
         HalfClose("HTTP/1.0", "POST /old HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi", statuses: [200], stored: ["/old"]),
         HalfClose(
             "a body cut short", "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nAPOST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
-            statuses: [200, 400], stored: ["/a"]),
-        HalfClose("a head cut short", "POST /cut HTTP/1.1\r\nHost: x\r\nContent-Le", statuses: [400], stored: []),
+            statuses: [200, 400], stored: ["/a", "/cut"]),
+        // Requests answered 400 are kept, marked refused (with the head's bytes when it was cut short).
+        HalfClose("a head cut short", "POST /cut HTTP/1.1\r\nHost: x\r\nContent-Le", statuses: [400], stored: ["/cut"]),
         HalfClose(
             "a refused body", "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789", statuses: [413], stored: ["/big"]),
         HalfClose("nothing", "", statuses: [], stored: []),
@@ -529,7 +660,7 @@ import Testing
             let next = try RawClient(port: listener.port)
             next.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await next.readResponses(1).first?.status == 200)
-            #expect(try await sink.all().map(\.target) == ["/ok"])
+            #expect(try await sink.all().filter { $0.refusal == nil }.map(\.target) == ["/ok"])
             withExtendedLifetime(clients) {}
         }
     }

@@ -39,6 +39,41 @@ import Testing
         listener.stop()
     }
 
+    /// Issue #20: requests answered 431 or 400 were not captured, unlike 413 and 503. They are
+    /// now in the store and the headless lines, marked refused, with the head as received.
+    @Test func requestsRefusedForTheirHeadAreListedAndShownAsReceived() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("captures.sqlite").path
+        let listener = try await ListenerProcess(["--db", db])
+        let port = listener.port
+        let manyHeaders = Array(("POST /many HTTP/1.1\r\nHost: x\r\n" + (0..<10_000).map { "X-\($0): v\r\n" }.joined() + "\r\n").utf8)
+        let escapeHead = Array("POST /esc HTTP/1.1\r\nHost: x\r\nX-Evil: a".utf8) + [0x1b] + Array("]0;pwned\u{07}\r\nContent-Length: 0\r\n\r\n".utf8)
+        let statuses = await onOwnThread { () -> [Int?] in
+            [manyHeaders, escapeHead].map { bytes in
+                KeepAliveClient(port: port)?.sendEndAndReadAll(bytes).flatMap { Int(String(decoding: $0.prefix(12).dropFirst(9), as: UTF8.self)) }
+            } + [KeepAliveClient(port: port)?.post(path: "/after", body: "x")]
+        }
+        #expect(statuses == [431, 400, 200])
+        let lines = await listener.lines(count: 3, within: .seconds(30))
+        #expect(lines.count == 3)
+        #expect(lines.first?.contains("POST /many 64.0 KiB -> 431 refused (head-too-large)") == true, "\(lines)")
+        #expect(lines.dropFirst().first?.contains("POST /esc") == true && lines.dropFirst().first?.contains("-> 400 refused (malformed-head)") == true, "\(lines)")
+        #expect(lines.last?.contains("POST /after") == true)
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+        // `show --raw` gives the head exactly as it came (the first 64 KiB of the large one).
+        let big = try await runHookscope(["show", "1", "--raw", "--db", db])
+        #expect(big.stdout == Data(manyHeaders.prefix(64 * 1024)))
+        let raw = try await runHookscope(["show", "2", "--raw", "--db", db])
+        #expect(raw.stdout == Data(escapeHead))
+        // and `show` on a terminal's terms: the escape is drawn, never sent.
+        let show = try await runHookscope(["show", "2", "--db", db])
+        #expect(show.status == 0)
+        #expect(!String(decoding: show.stdout, as: UTF8.self).contains("\u{1b}"))
+        #expect(String(decoding: show.stdout, as: UTF8.self).contains("malformed-head"))
+    }
+
     /// `printf 'POST …' | nc -N host port`: the sender ends its side of the connection right after
     /// the request. With the SQLite store the answer waits for the commit on the writer thread, so
     /// the listener always read the end of the stream first, and it stored such requests but closed

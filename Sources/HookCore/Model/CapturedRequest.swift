@@ -194,6 +194,31 @@ public enum Refusal: String, Sendable, Hashable, CaseIterable {
     case bodyTooLarge = "body-too-large"
     /// The global in-flight body budget was exhausted: answered 503, body not kept.
     case overloaded = "overloaded"
+    /// The body did not arrive in time (a pause of `bodyIdleTimeout`, or slower than the minimum
+    /// rate after its grace time): answered 408, body not kept.
+    case bodyTimeout = "body-timeout"
+    /// The head was larger than its limit (64 KiB): answered 431. The body holds the head as
+    /// received, cut at that limit.
+    case headTooLarge = "head-too-large"
+    /// The head had more header fields than allowed (1,000): answered 431. The body holds the head.
+    case tooManyHeaders = "too-many-headers"
+    /// The request target was longer than allowed (16 KiB): answered 414. The body holds the head.
+    case targetTooLong = "target-too-long"
+    /// The head was malformed (strict parsing): answered 400. The body holds the head as received.
+    case malformedHead = "malformed-head"
+    /// The head was fine but the body's framing was malformed or cut short: answered 400, body not kept.
+    case malformedBody = "malformed-body"
+    /// A proxy request (CONNECT, absolute-form target): answered 400, body not kept.
+    case proxyRequest = "proxy-request"
+
+    /// Whether the capture's body holds the request head as received instead of a body: the head
+    /// could not be taken apart (or was too large to be), so it is kept as bytes.
+    public var bodyHoldsHead: Bool {
+        switch self {
+        case .headTooLarge, .tooManyHeaders, .targetTooLong, .malformedHead: true
+        case .bodyTooLarge, .overloaded, .bodyTimeout, .malformedBody, .proxyRequest: false
+        }
+    }
 }
 
 /// What the listener answered.
