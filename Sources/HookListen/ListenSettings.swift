@@ -150,6 +150,10 @@ public struct ListenSettings: Sendable {
     /// before it reads the config file, so a bad flag value is reported first, as a usage error,
     /// whatever is wrong with the file.
     public static func checkFlags(_ flags: ListenFlags) throws {
+        // Secrets and pins may name custom schemes of the config file: `resolve` checks them with it.
+        var flags = flags
+        flags.secrets = []
+        flags.pins = []
         do {
             _ = try resolve(flags: flags, environment: [:], config: ConfigFile())
         } catch let error as UserError where error.isUsage {

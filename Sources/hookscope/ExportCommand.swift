@@ -113,6 +113,9 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var signatures: SignatureOptions
 
     func run() async throws {
+        // Bad flag values (usage errors) first, whatever the file.
+        let config = try signatures.loadConfig()
+        let verifier = try signatures.verifier(config: config)
         let path = expandTilde(file)
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CLIError("cannot read \(file): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
@@ -131,10 +134,8 @@ struct Import: AsyncParsableCommand {
         } catch {
             throw CLIError("\(file): \(error)")
         }
-        let config = try signatures.loadConfig()
         let storePath = store.path(config: config)
         // Judged as the listener would have judged them when they arrived.
-        let verifier = try signatures.verifier(config: config)
         let verdict: (CapturedRequest) -> SignatureSummary = { verifier.summary(for: $0, now: $0.receivedAt) }
         // One pass: each batch of entries is decoded and stored in one transaction. A bad entry (or a
         // failed write) imports nothing: what was stored before it is taken back, and a database
