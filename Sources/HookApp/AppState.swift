@@ -22,6 +22,8 @@ public struct AppState: Sendable {
     public internal(set) var filter = FilterState()
     public internal(set) var detail = DetailState()
     public internal(set) var replay: ReplayState
+    /// `--proxy-response`: a forward's answer is what the sender of its capture got.
+    public internal(set) var proxyResponse = false
 
     public init(listenURL: String, replayTo: String? = nil, forwardTarget: String? = nil, size: Size) {
         self.listenURL = listenURL
@@ -118,6 +120,7 @@ public struct AppState: Sendable {
                 noteReplay(ReplayOutcome(newest))
             }
         case .replayRecorded(let attempt):
+            if proxyResponse, attempt.kind == .forward { answered(attempt.requestID, ProxiedResponse.response(for: attempt)) }
             noteReplay(ReplayOutcome(attempt))
             // The selected capture's forward shows in its signature pane as soon as it is done.
             if detail.request?.id == attempt.requestID { replay.last = attempt }
@@ -203,6 +206,14 @@ public struct AppState: Sendable {
     }
 
     /// Records the newest replay of a capture (see `ReplayState.note`); a trim keeps the loaded rows.
+    /// Capture `id` was answered `response` after it was stored (`--proxy-response`): the rows and
+    /// the loaded capture say so, as the store does.
+    mutating func answered(_ id: Int64, _ response: CapturedResponse) {
+        list.window.setResponseStatus(response.status, of: id)
+        if let index = filter.matches.firstIndex(where: { $0.id == id }) { filter.matches[index].responseStatus = response.status }
+        if detail.request?.id == id { detail.request?.response = response }
+    }
+
     mutating func noteReplay(_ outcome: ReplayOutcome) {
         let window = list.window
         let matches = filter.matches

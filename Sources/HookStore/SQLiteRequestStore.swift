@@ -365,6 +365,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         }
     }
 
+    public func updateResponse(id: Int64, _ response: CapturedResponse) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE request SET response_status = ?, response_headers = ?, response_body = ? WHERE id = ?",
+                arguments: [response.status, HeaderCoding.encode(response.headers), response.body, id])
+        }
+    }
+
     public func unexplainedIDs(afterID: Int64, limit: Int) async throws -> [Int64] {
         try await pool.read { db in
             // Joined with the captures: an id whose capture was deleted by another process is not returned.

@@ -58,6 +58,19 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(loaded.body == binary)
     }
 
+    /// `--proxy-response` replaces the answer stored at commit with the target's: every read sees it.
+    @Test(arguments: StoreKind.allCases)
+    func updateResponseReplacesTheStoredAnswer(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let stored = try await store.insert(sampleRequest(5))
+        let answer = CapturedResponse(status: 400, headers: [HeaderField("Content-Type", "text/plain")], body: Data("bad signature".utf8))
+        try await store.updateResponse(id: stored.id, answer)
+        #expect(try await store.request(id: stored.id)?.response == answer)
+        #expect(try await store.summaries(afterID: 0, limit: 10).map(\.responseStatus) == [400])
+        #expect(try await store.requests(afterID: 0, limit: 10).map(\.response) == [answer])
+        try await store.updateResponse(id: 999, answer)  // gone: nothing to do
+    }
+
     /// A scan with an `id:` term starts at its first id and stops past its last.
     @Test(arguments: StoreKind.allCases)
     func captureBatchesWithAnIDRangeReadOnlyThatRange(kind: StoreKind) async throws {

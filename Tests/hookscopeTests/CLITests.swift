@@ -82,6 +82,22 @@ import Testing
         #expect(signature["status"] as? String == "unsigned")
     }
 
+    /// `listen --json | jq`: stdout carries one JSON object per line and nothing else; the
+    /// listening line is on stderr (ListenerProcess reads it there), readable mode keeps it on stdout.
+    @Test func jsonModesStdoutIsOnlyJSONObjects() async throws {
+        let listener = try await ListenerProcess(["--memory", "--json"])
+        let statuses = await onOwnThread { () -> [Int?] in
+            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            return [client.post(path: "/one", body: "{}"), client.post(path: "/two", body: "{}")]
+        }
+        #expect(statuses == [200, 200])
+        listener.kill(SIGINT)
+        #expect(await listener.waitForExit() == 0)
+        let lines = await listener.remainingOutput().split(separator: "\n")
+        #expect(lines.count == 2, "stdout: \(lines)")
+        #expect(lines.map { jsonObject($0)?["target"] as? String } == ["/one", "/two"], "stdout: \(lines)")
+    }
+
     @Test func readableLinesEscapeControlCharacters() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
