@@ -87,6 +87,8 @@ extension AppState {
         case .moveTop: move(by: Int.min / 2)
         case .moveBottom:
             move(by: Int.max / 2)
+            // On the list, the newest request: following it again, as `f` would.
+            if detail.focus == .list { list.follow = true }
         case .scrollLeft, .scrollRight:
             let focus = detail.focus
             guard focus != .list else {
