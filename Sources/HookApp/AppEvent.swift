@@ -25,7 +25,8 @@ public enum AppEvent: Sendable {
     case replayMarks([Int64: ReplayOutcome])
     /// The stored replays (and forwards) of one capture, oldest first.
     case replaysLoaded(id: Int64, [ReplayAttempt])
-    case copied(id: Int64, path: String, toClipboard: Bool)
+    /// A capture copied as curl, aimed at `target`.
+    case copied(id: Int64, path: String, toClipboard: Bool, target: String)
     /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
     case reverified(provider: String, changed: Int, done: Bool)
     case exported(count: Int, path: String)

@@ -175,7 +175,8 @@ extension AppState {
                 status = StatusMessage(text: "copy: no request selected", isError: false)
                 return []
             }
-            return [.copyCurl(id: summary.id, baseURL: replay.lastTarget ?? replay.defaultTarget ?? listenURL)]
+            // Aimed where the capture arrived, as `export --curl` is (not at a replay or forward target).
+            return [.copyCurl(id: summary.id, baseURL: listenURL)]
         case .exportList:
             guard rowCount > 0 else {
                 status = StatusMessage(text: "export: the list is empty", isError: false)

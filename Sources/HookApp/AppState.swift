@@ -149,9 +149,10 @@ public struct AppState: Sendable {
                 detail.loadingID = id
                 effects.append(.loadRequest(id: id))
             }
-        case .copied(let id, let path, let toClipboard):
+        case .copied(let id, let path, let toClipboard, let target):
+            let aimed = "(aimed at \(target))"
             status = StatusMessage(
-                text: toClipboard ? "copied #\(id) as curl to the clipboard (OSC 52) and to \(path)" : "saved #\(id) as curl to \(path)",
+                text: toClipboard ? "copied #\(id) as curl \(aimed) to the clipboard (OSC 52) and to \(path)" : "saved #\(id) as curl \(aimed) to \(path)",
                 isError: false)
         case .exported(let count, let path):
             status = StatusMessage(text: "exported \(count) request\(count == 1 ? "" : "s") as HAR to \(path)", isError: false)

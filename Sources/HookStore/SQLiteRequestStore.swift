@@ -164,6 +164,11 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 try db.execute(sql: "UPDATE replay SET failure = ? WHERE id = ?", arguments: [failure.rawValue, row["id"]])
             }
         }
+        migrator.registerMigration("v7-local-address") { db in
+            // "ip:port" the capture arrived on; NULL for the rows stored before. After the body in
+            // the row: only whole-capture reads, which read the body anyway, select it.
+            try db.execute(sql: "ALTER TABLE request ADD COLUMN local_address TEXT")
+        }
         return migrator
     }
 
@@ -282,8 +287,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     private static let insertSQL = """
         INSERT INTO request (received_at, method, target, http_version, remote, body_size, chunked,
             refusal, response_status, sig_provider, sig_status, sig_detail, headers,
-            response_headers, response_body, body)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            response_headers, response_body, body, local_address)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts one capture with the prepared INSERT, binding every value straight from the capture
@@ -332,6 +337,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         scratch.withUnsafeBytes { bind(14, $0) }
         request.response.body.withUnsafeBytes { bind(15, $0) }
         request.body.withUnsafeBytes { bind(16, $0) }
+        bind(17, request.localAddress)
         if code == SQLITE_OK {
             code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
@@ -582,6 +588,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             httpVersion: row["http_version"],
             headers: try HeaderCoding.decode(row["headers"] ?? Data()),
             remoteAddress: row["remote"],
+            localAddress: row["local_address"],
             body: row["body"] ?? Data(),
             bodyWasChunked: row["chunked"],
             bodySize: row["body_size"],

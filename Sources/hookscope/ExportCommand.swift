@@ -19,7 +19,7 @@ struct Export: AsyncParsableCommand {
             switch value {
             case .har: "HAR 1.2 (opens in browser devtools; exact bytes in _base64 fields, which `import` prefers)."
             case .curl: "One curl command per capture, byte-exact and safe to paste into bash."
-            case .raw: "The requests as raw HTTP/1.1 bytes, one after the other."
+            case .raw: "The requests as raw HTTP/1.1 bytes; several are each preceded by a line '#### hookscope raw capture #ID: N bytes'."
             }
         }
     }
@@ -35,8 +35,8 @@ struct Export: AsyncParsableCommand {
     @Flag(name: .customLong("include-secrets"), help: "Keep credentials and signing secrets in the export.")
     var includeSecrets = false
 
-    @Option(name: .customLong("base-url"), help: ArgumentHelp("Scheme and host for the URLs in HAR and curl output.", valueName: "url"))
-    var baseURL = "http://127.0.0.1:9777"
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("Scheme and host for the URLs in HAR and curl output (default: the address each capture arrived on).", valueName: "url"))
+    var baseURL: String?
 
     @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var output: String?
@@ -46,8 +46,10 @@ struct Export: AsyncParsableCommand {
 
     func validate() throws {
         if let filter { _ = try FilterOption.parse(filter) }
-        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
-            throw ValidationError("--base-url must be an http:// or https:// URL")
+        if let baseURL {
+            guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw ValidationError("--base-url must be an http:// or https:// URL")
+            }
         }
     }
 

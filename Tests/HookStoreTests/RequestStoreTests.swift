@@ -352,6 +352,30 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(try await store.replays(ofRequest: a.id).isEmpty)
     }
 
+    /// The address a capture arrived on is stored with it; rows from before the column read as
+    /// unknown (nil), and new captures in the same file get theirs.
+    @Test func theArrivalAddressIsStoredAndOldRowsHaveNone() async throws {
+        let path = temporaryDatabasePath()
+        do {
+            let store = try SQLiteRequestStore(path: path)
+            _ = try await store.insert(sampleRequest(1))
+        }
+        // Make the file what an older hookscope left: no `local_address` column.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "ALTER TABLE request DROP COLUMN local_address")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v7-local-address'")
+        }
+        try queue.close()
+        let reopened = try SQLiteRequestStore(path: path)
+        var arrived = sampleRequest(2)
+        arrived.localAddress = "127.0.0.1:19777"
+        let stored = try await reopened.insert(arrived)
+        #expect(try await reopened.request(id: 1)?.localAddress == nil)
+        #expect(try await reopened.request(id: stored.id)?.localAddress == "127.0.0.1:19777")
+        #expect(try await reopened.requests(afterID: 0, limit: 10).map(\.localAddress) == [nil, "127.0.0.1:19777"])
+    }
+
     /// Attempts stored before forwards and replays were told apart read back as replays.
     @Test func attemptsFromBeforeTheKindColumnReadAsReplays() async throws {
         let path = temporaryDatabasePath()
