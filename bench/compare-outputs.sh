@@ -58,8 +58,10 @@ listen() {
   "$bin" listen --headless --port 0 --db "$store" --max-body 4096 --secret stripe=test_secret --secret github=gh_secret "$@" \
     > "$out.raw" 2> "$out.err" &
   pid=$!
-  local url
-  url=$(listening_url "$out.raw")
+  local url announce="$out.raw"
+  # With --json the listening line is on stderr (stdout carries JSON objects only).
+  case " $* " in *" --json "*) announce="$out.err" ;; esac
+  url=$(listening_url "$announce")
   python3 "$work/send.py" "${url##*:}"
   # The last request's line is the last line.
   for _ in $(seq 400); do grep -q '/github' "$out.raw" && break; sleep 0.05; done
@@ -68,6 +70,7 @@ listen() {
   pid=""
   sed -E -e 's/^(#[0-9]+) [^ ]+ /\1 TIME /' -e 's/"received_at":"[^"]*"/"received_at":"TIME"/' \
     -e 's/"remote":"[^"]*"/"remote":"PEER"/' -e 's/listening on http:\/\/127\.0\.0\.1:[0-9]+/listening on URL/' \
+    -e '/^listening on URL$/d' \
     "$out.raw" > "$out"
 }
 

@@ -100,8 +100,9 @@ webhook_files() {
 }
 
 # listening_url FILE: waits (up to 10 s) for a headless listener's "listening on URL" line in FILE,
-# its standard output; prints the URL.
+# its standard output (its standard error with --json, whose stdout carries JSON objects only);
+# prints the URL.
 listening_url() {
   for _ in $(seq 200); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.05; done
-  head -1 "$1" | awk '{print $3}'
+  grep -m1 "^listening on" "$1" | awk '{print $3}'
 }

@@ -22,8 +22,13 @@ mkfifo "$work/out"
 taskset -c 1 "$bin" listen --headless --port 0 --db "$work/captures.sqlite" ${ARGS:-} > "$work/out" 2> "$work/err" &
 pid=$!
 exec 3< "$work/out"
-read -r first <&3
-url=$(echo "$first" | awk '{print $3}')
+if [[ " ${ARGS:-} " == *" --json "* ]]; then
+  # With --json the listening line is on stderr; stdout carries the captures' JSON only.
+  url=$(listening_url "$work/err")
+else
+  read -r first <&3
+  url=$(echo "$first" | awk '{print $3}')
+fi
 
 rps=$(taskset -c 0 wrk -t1 -c8 -d"${seconds}s" -s "$work/post.lua" "$url/stripe/hook" | awk '/Requests\/sec/ {print $2}')
 stored=$(sqlite3 "$work/captures.sqlite" 'select count(*) from request')

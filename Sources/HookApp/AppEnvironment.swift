@@ -40,6 +40,9 @@ public struct AppEnvironment: Sendable {
     public var replayResults: AsyncStream<ReplayAttempt>?
     /// Changes in whether captures are being stored (`StoreHealthTracker`); nil in tests.
     public var storeHealth: AsyncStream<StoreHealth>?
+    /// `--proxy-response`: the sender of a forwarded capture got the target's answer, which the
+    /// capture's row shows once the forward is done (`ProxiedResponse`).
+    public var proxyResponse = false
     /// Sends capture `id` to a URL and stores the attempt; nil when replay is not wired (tests).
     public var replay: (@Sendable (_ id: Int64, _ target: String, _ resign: Bool) async -> ReplayAttempt)?
 

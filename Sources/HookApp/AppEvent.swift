@@ -29,7 +29,8 @@ public enum AppEvent: Sendable {
     case replaysLoaded(id: Int64, [ReplayAttempt])
     /// The replay targets the store remembers, newest first.
     case replayTargetsLoaded([String])
-    case copied(id: Int64, path: String, toClipboard: Bool)
+    /// A capture copied as curl, aimed at `target`.
+    case copied(id: Int64, path: String, toClipboard: Bool, target: String)
     /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
     case reverified(provider: String, changed: Int, done: Bool)
     /// The secrets loaded, masked (after `S`).

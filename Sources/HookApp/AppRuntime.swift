@@ -79,6 +79,7 @@ public enum AppRuntime {
         var state = AppState(
             listenURL: environment.listenURL, replayTo: environment.replayTo, forwardTarget: environment.forwardTarget,
             customProviders: environment.customProviders, size: initialSize)
+        state.proxyResponse = environment.proxyResponse
         var slots: [EffectSlot: Task<Void, Never>] = [:]
         let running = TaskSet()
         var nextTaskID = 0

@@ -96,6 +96,8 @@ extension AppState {
         case .moveTop: move(by: Int.min / 2)
         case .moveBottom:
             move(by: Int.max / 2)
+            // On the list, the newest request: following it again, as `f` would.
+            if detail.focus == .list { list.follow = true }
         case .scrollLeft, .scrollRight:
             let focus = detail.focus
             guard focus == .body else {
@@ -192,7 +194,8 @@ extension AppState {
                 status = StatusMessage(text: "copy: no request selected", isError: false)
                 return []
             }
-            return [.copyCurl(id: summary.id, baseURL: replay.lastTarget ?? replay.defaultTarget ?? listenURL)]
+            // Aimed where the capture arrived, as `export --curl` is (not at a replay or forward target).
+            return [.copyCurl(id: summary.id, baseURL: listenURL)]
         case .exportList:
             guard rowCount > 0 else {
                 status = StatusMessage(text: "export: the list is empty", isError: false)

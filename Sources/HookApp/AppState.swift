@@ -27,6 +27,8 @@ public struct AppState: Sendable {
     public internal(set) var replay: ReplayState
     /// The ids of the config file's custom schemes: `sig:` in the filter and `s` take them too.
     public let customProviders: Set<String>
+    /// `--proxy-response`: a forward's answer is what the sender of its capture got.
+    public internal(set) var proxyResponse = false
 
     public init(listenURL: String, replayTo: String? = nil, forwardTarget: String? = nil, customProviders: Set<String> = [], size: Size) {
         self.listenURL = listenURL
@@ -152,6 +154,7 @@ public struct AppState: Sendable {
                 noteReplay(ReplayOutcome(newest))
             }
         case .replayRecorded(let attempt):
+            if proxyResponse, attempt.kind == .forward { answered(attempt.requestID, ProxiedResponse.response(for: attempt)) }
             noteReplay(ReplayOutcome(attempt))
             // A `forward:` filter decides on the forward's answer, which comes after the capture.
             if let parsed = filter.parsed, parsed.needsForwards, attempt.kind == .forward {
@@ -194,9 +197,10 @@ public struct AppState: Sendable {
                     : "removed \(provider) secret \(masked); re-verifying the other captures…",
                 isError: false)
             effects += reloadVerdicts()
-        case .copied(let id, let path, let toClipboard):
+        case .copied(let id, let path, let toClipboard, let target):
+            let aimed = "(aimed at \(target))"
             status = StatusMessage(
-                text: toClipboard ? "copied #\(id) as curl to the clipboard (OSC 52) and to \(path)" : "saved #\(id) as curl to \(path)",
+                text: toClipboard ? "copied #\(id) as curl \(aimed) to the clipboard (OSC 52) and to \(path)" : "saved #\(id) as curl \(aimed) to \(path)",
                 isError: false)
         case .exported(let count, let path):
             status = StatusMessage(text: "exported \(count) request\(count == 1 ? "" : "s") as HAR to \(path)", isError: false)
@@ -275,6 +279,14 @@ public struct AppState: Sendable {
     }
 
     /// Records the newest replay of a capture (see `ReplayState.note`); a trim keeps the loaded rows.
+    /// Capture `id` was answered `response` after it was stored (`--proxy-response`): the rows and
+    /// the loaded capture say so, as the store does.
+    mutating func answered(_ id: Int64, _ response: CapturedResponse) {
+        list.window.setResponseStatus(response.status, of: id)
+        if let index = filter.matches.firstIndex(where: { $0.id == id }) { filter.matches[index].responseStatus = response.status }
+        if detail.request?.id == id { detail.request?.response = response }
+    }
+
     mutating func noteReplay(_ outcome: ReplayOutcome) {
         let window = list.window
         let matches = filter.matches

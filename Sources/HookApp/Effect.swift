@@ -20,7 +20,8 @@ public enum Effect: Sendable {
     case replay(id: Int64, target: String, resign: Bool)
     /// Opens the capture as raw HTTP in the editor, then replays the edited copy.
     case editAndReplay(id: Int64, target: String, resign: Bool)
-    /// Copies a capture as a curl command aimed at `baseURL`.
+    /// Copies a capture as a curl command aimed at the address it arrived on, else at `baseURL`
+    /// (captures stored before that address was kept).
     case copyCurl(id: Int64, baseURL: String)
     /// Writes the captures matching `filter` (all when nil) as a HAR file.
     case exportList(filter: RequestFilter?)

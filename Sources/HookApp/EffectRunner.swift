@@ -141,19 +141,21 @@ public struct EffectRunner: Sendable {
                     emit(.failed("copy: request #\(id) is no longer in the store"))
                     return
                 }
-                let command = CurlExporter.command(for: request, baseURL: baseURL) + "\n"
+                let target = ExportTarget.baseURL(for: request, given: nil, fallback: baseURL)
+                let command = CurlExporter.command(for: request, baseURL: target) + "\n"
                 let path = try Self.write(Data(command.utf8), named: "request-\(id).curl.sh", in: environment.exportDirectory)
                 // Terminals cap OSC 52 payloads (often around 100 KB); past that only the file is written.
                 let clipboard = command.utf8.count <= 75_000 ? environment.clipboard : nil
                 clipboard?(command)
-                emit(.copied(id: id, path: path, toClipboard: clipboard != nil))
+                emit(.copied(id: id, path: path, toClipboard: clipboard != nil, target: target))
             case .exportList(let filter):
                 // Written one batch at a time, so exporting a million captures does not hold them all.
                 let stamp = CaptureTime.now().rfc3339.replacingOccurrences(of: ":", with: "-")
                 let folder = environment.exportDirectory ?? FileManager.default.temporaryDirectory.path
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 let path = (folder as NSString).appendingPathComponent("hookscope-\(stamp).har")
-                var writer = CaptureExportWriter(format: .har, baseURL: environment.listenURL, redact: .default)
+                // Each capture's URL is the address it arrived on (this listener's, or another port's).
+                var writer = CaptureExportWriter(format: .har, baseURL: nil, fallbackBaseURL: environment.listenURL, redact: .default)
                 var batches = store.captureBatches(matching: filter, size: 256).makeAsyncIterator()
                 try await writer.export(to: try ExportOutput.file(path, permissions: 0o600), replays: { try await store.replays(ofRequests: $0) }) {
                     try await batches.next()

@@ -112,7 +112,7 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.up, .character("k")], action: .moveUp, help: "previous request (or scroll the focused pane up)", context: .global, hint: "move"),
         KeyBinding(chords: [.down, .character("j")], action: .moveDown, help: "next request (or scroll the focused pane down)", context: .global),
         KeyBinding(chords: [.character("g"), .home], action: .moveTop, help: "first request (or top of the pane)", context: .global),
-        KeyBinding(chords: [.character("G"), .end], action: .moveBottom, help: "last request (or bottom of the pane)", context: .global),
+        KeyBinding(chords: [.character("G"), .end], action: .moveBottom, help: "last request, following again (or bottom of the pane)", context: .global),
         KeyBinding(chords: [.pageUp], action: .pageUp, help: "one page up", context: .global),
         KeyBinding(chords: [.pageDown], action: .pageDown, help: "one page down", context: .global),
         KeyBinding(chords: [.left, .character("h")], action: .scrollLeft, help: "scroll the body left (the headers and signature panes wrap long lines)", context: .global),

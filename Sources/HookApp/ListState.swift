@@ -27,6 +27,11 @@ public struct ListWindow: Sendable, Hashable {
 
     public var endOffset: Int { offset + items.count }
 
+    /// The answer of capture `id`, when it is loaded, changed after it was stored (`--proxy-response`).
+    mutating func setResponseStatus(_ status: Int, of id: Int64) {
+        if let index = items.firstIndex(where: { $0.id == id }) { items[index].responseStatus = status }
+    }
+
     public func item(at row: Int) -> RequestSummary? {
         let index = row - offset
         return index >= 0 && index < items.count ? items[index] : nil

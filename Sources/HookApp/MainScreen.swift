@@ -529,7 +529,8 @@ public enum MainScreen {
             break
         }
         if let status = state.status {
-            grid.draw(" " + status.text + " ", x: x, y: rect.y, maxX: rect.maxX, style: Style(status.isError ? .statusError : .statusMessage))
+            let text = fitted(status.text, columns: rect.maxX - x - 2)
+            grid.draw(" " + text + " ", x: x, y: rect.y, maxX: rect.maxX, style: Style(status.isError ? .statusError : .statusMessage))
             return
         }
         let context: KeyContext = state.modal.isHelp ? .help : (prompt != nil ? .prompt : state.detail.focus.keyContext)
@@ -549,6 +550,51 @@ public enum MainScreen {
         let width = width(all)
         let start = max(x + 1, rect.maxX - width)
         grid.draw(hints, x: start, y: rect.y, maxX: rect.maxX, truncation: .cut)
+    }
+
+    /// A status message in `columns`: one that reports a file (it ends with an absolute path) loses
+    /// its middle rather than the file's name: `exported 3 requests as HAR to …/exports/x.har`, or,
+    /// with too little room for the message's start as well, `…exports/x.har`. Other messages are
+    /// cut at the end when drawn.
+    static func fitted(_ text: String, columns: Int) -> String {
+        guard columns > 1, DisplayWidth.columns(text) > columns,
+              let start = text.range(of: " /", options: .backwards)?.upperBound
+        else { return text }
+        let slash = text.index(before: start)
+        let message = String(text[..<slash])
+        let path = String(text[slash...])
+        let nameStart = path.lastIndex(of: "/") ?? path.startIndex
+        let folder = String(path[..<nameStart])
+        let name = String(path[nameStart...])
+        // The message's start, the end of the folder, and the file's name whole.
+        let room = columns - 1 - DisplayWidth.columns(name)
+        let messageColumns = min(DisplayWidth.columns(message), room)
+        guard messageColumns >= 8 else { return "…" + tail(of: path, columns: columns - 1) }
+        return head(of: message, columns: messageColumns) + "…" + tail(of: folder, columns: room - messageColumns) + name
+    }
+
+    private static func head(of text: String, columns: Int) -> String {
+        var out = ""
+        var used = 0
+        for character in text {
+            let width = DisplayWidth.columns(String(character))
+            if used + width > columns { break }
+            out.append(character)
+            used += width
+        }
+        return out
+    }
+
+    private static func tail(of text: String, columns: Int) -> String {
+        var out: [Character] = []
+        var used = 0
+        for character in text.reversed() {
+            let width = DisplayWidth.columns(String(character))
+            if used + width > columns { break }
+            out.append(character)
+            used += width
+        }
+        return String(out.reversed())
     }
 
     static func renderHelp(_ state: AppState, scroll: Int, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {

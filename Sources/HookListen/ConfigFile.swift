@@ -43,7 +43,7 @@ public struct ConfigFile: Sendable {
     public static func load(explicitPath: String?) throws -> ConfigFile {
         let path = explicitPath.map(expandTilde) ?? defaultPath()
         guard FileManager.default.fileExists(atPath: path) else {
-            if explicitPath != nil { throw UserError("config file \(path) does not exist") }
+            if explicitPath != nil { throw UserError("--config: \(path) does not exist", usage: true) }
             return ConfigFile()
         }
         let text: String

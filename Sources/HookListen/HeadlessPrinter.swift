@@ -4,11 +4,16 @@ import HookStore
 import Synchronization
 
 /// Prints `listening on URL` and then one line per committed capture, in id order, each flushed.
-/// When forwarding, a capture's line waits until its forward is done and carries the target's
-/// answer; the lines still come out in id order.
+/// With JSON lines the output carries nothing but one JSON object per line (so `| jq` works): the
+/// listening line goes to stderr instead. When forwarding, a capture's line waits until its
+/// forward is done and carries the target's answer; the lines still come out in id order.
 final class HeadlessPrinter: Sendable {
     private let json: Bool
     private let forwarding: Bool
+    /// `--proxy-response`: a forwarded capture's line shows what the sender got, the target's answer.
+    private let proxyResponse: Bool
+    /// Where the listening line goes with JSON lines (stderr, or a pipe in tests).
+    private let announceFD: Int32
 
     private struct Line {
         var request: CapturedRequest
@@ -21,7 +26,7 @@ final class HeadlessPrinter: Sendable {
         var lines: [Line] = []
         var head = 0
         /// Forward results that came before their capture's commit was seen.
-        var early: [Int64: ReplayOutcome] = [:]
+        var early: [Int64: ReplayAttempt] = [:]
     }
 
     private let queue = Mutex(Queue())
@@ -37,12 +42,15 @@ final class HeadlessPrinter: Sendable {
     /// - Parameters:
     ///   - onOutputClosed: called once when the output's reader went away.
     ///   - fd: where the lines go (standard output, or a pipe in tests).
+    ///   - announceFD: where the listening line goes with JSON lines (standard error, or a pipe in tests).
     init(
-        json: Bool, forwarding: Bool = false, databasePath: String?, fd: Int32 = 1,
-        onOutputClosed: @escaping @Sendable () -> Void = {}
+        json: Bool, forwarding: Bool = false, proxyResponse: Bool = false, databasePath: String?, fd: Int32 = 1,
+        announceFD: Int32 = 2, onOutputClosed: @escaping @Sendable () -> Void = {}
     ) {
         self.json = json
         self.forwarding = forwarding
+        self.proxyResponse = proxyResponse
+        self.announceFD = announceFD
         let list = databasePath.map { "hookscope list --db \(ShellQuoting.quote(Array($0.utf8)))\(json ? " --json" : "")" }
         listCommand = list
         let store = self.store
@@ -59,7 +67,12 @@ final class HeadlessPrinter: Sendable {
     }
 
     func start(url: String) {
-        queue.withLock { _ in _ = output.write(Array("listening on \(url)\n".utf8)) }
+        let line = Array("listening on \(url)\n".utf8)
+        if json {
+            _ = writeFully(announceFD, line)
+        } else {
+            queue.withLock { _ in _ = output.write(line) }
+        }
         output.watchForClosedReader()
     }
 
@@ -119,9 +132,9 @@ final class HeadlessPrinter: Sendable {
         }
         queue.withLock { queue in
             for request in batch {
-                let early = queue.early.removeValue(forKey: request.id)
-                let waits = early == nil && StoreSink.forwards(request)
-                queue.lines.append(Line(request: request, replay: early, waiting: waits))
+                var line = Line(request: request, replay: nil, waiting: StoreSink.forwards(request))
+                if let early = queue.early.removeValue(forKey: request.id) { done(&line, early) }
+                queue.lines.append(line)
             }
             flush(&queue)
         }
@@ -130,15 +143,20 @@ final class HeadlessPrinter: Sendable {
     /// A forward is done (stored): its capture's line can be written, after the ones before it.
     func forwarded(_ attempt: ReplayAttempt) {
         queue.withLock { queue in
-            let outcome = ReplayOutcome(attempt)
             if let index = queue.lines[queue.head...].firstIndex(where: { $0.request.id == attempt.requestID && $0.waiting }) {
-                queue.lines[index].replay = outcome
-                queue.lines[index].waiting = false
+                done(&queue.lines[index], attempt)
             } else {
-                queue.early[attempt.requestID] = outcome
+                queue.early[attempt.requestID] = attempt
             }
             flush(&queue)
         }
+    }
+
+    /// A line with its forward's result; with `--proxy-response`, the sender got the target's answer.
+    private func done(_ line: inout Line, _ attempt: ReplayAttempt) {
+        line.replay = ReplayOutcome(attempt)
+        line.waiting = false
+        if proxyResponse { line.request.response = ProxiedResponse.response(for: attempt) }
     }
 
     private func appendLine(_ request: CapturedRequest, replay: ReplayOutcome?, to bytes: inout [UInt8]) {

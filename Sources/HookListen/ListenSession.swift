@@ -21,7 +21,7 @@ import Synchronization
 public final class ListenSession: Sendable {
     /// How the captures are shown.
     public enum Interface: Sendable {
-        /// `listening on URL`, then one line per capture on the output.
+        /// `listening on URL` (on stderr with JSON lines), then one line per capture on the output.
         case headless
         /// The terminal interface; it owns the terminal and the termination signals while it runs.
         case terminal(@Sendable (AppEnvironment) async throws -> Void)
@@ -54,9 +54,10 @@ public final class ListenSession: Sendable {
     /// `UserError` saying why when the store cannot be opened or the address cannot be bound.
     /// - Parameters:
     ///   - output: where headless lines go (standard output, or a pipe in tests).
+    ///   - announce: where the listening line goes with JSON lines (standard error, or a pipe in tests).
     ///   - handleSignals: headless only: SIGINT, SIGTERM and SIGHUP end the session.
     public static func start(
-        settings: ListenSettings, interface: Interface, output: Int32 = 1, handleSignals: Bool = true
+        settings: ListenSettings, interface: Interface, output: Int32 = 1, announce: Int32 = 2, handleSignals: Bool = true
     ) async throws -> ListenSession {
         let interactive: Bool
         if case .terminal = interface { interactive = true } else { interactive = false }
@@ -69,7 +70,8 @@ public final class ListenSession: Sendable {
         // Headless, the session ends when its output's reader is gone (`| head -1`: wait for one
         // webhook), as a Unix filter would, but cleanly and with status 0.
         let printer = HeadlessPrinter(
-            json: settings.json, forwarding: settings.forwardTo != nil, databasePath: databasePath, fd: output,
+            json: settings.json, forwarding: settings.forwardTo != nil, proxyResponse: settings.proxyResponse,
+            databasePath: databasePath, fd: output, announceFD: announce,
             onOutputClosed: { stopContinuation.yield(.outputClosed) })
         let (captures, capturesContinuation) = AsyncStream.makeStream(of: [RequestSummary].self, bufferingPolicy: .bufferingNewest(50_000))
         // Mismatches stored without their cause during a flood are explained later, when the budget
@@ -120,7 +122,7 @@ public final class ListenSession: Sendable {
             of: ReplayAttempt.self, bufferingPolicy: .bufferingNewest(50_000))
         var forwarding: Forwarding?
         if let target = settings.forwardTo {
-            forwarding = Forwarding(target: target, insecure: settings.insecure, store: store) { stored in
+            forwarding = Forwarding(target: target, insecure: settings.insecure, proxyResponse: settings.proxyResponse, store: store) { stored in
                 if interactive { forwardResultsContinuation.yield(stored) } else { printer.forwarded(stored) }
             } finished: {
                 forwardResultsContinuation.finish()
@@ -232,7 +234,7 @@ public final class ListenSession: Sendable {
             attempt.edited = edited
             return (try? await store.addReplay(attempt)) ?? attempt
         }
-        let environment = AppEnvironment(
+        var environment = AppEnvironment(
             store: store, listenURL: listenURL, captures: captures,
             explainSignature: { request in verifiers.current.verify(request, now: .now()).lines },
             replayTo: settings.replayTo,
@@ -258,6 +260,7 @@ public final class ListenSession: Sendable {
             forwardTarget: settings.forwardTo,
             replayResults: forwardResults,
             storeHealth: storeHealth)
+        environment.proxyResponse = settings.proxyResponse
         return (environment, replayer)
     }
 }
@@ -269,9 +272,11 @@ private struct Forwarding: Sendable {
     let results: Task<Void, Never>
     let attempts: AsyncStream<ReplayAttempt>.Continuation
 
+    /// - Parameter proxyResponse: the sender gets the target's answer: it replaces the capture's
+    ///   stored answer before the result is shown.
     init(
-        target: String, insecure: Bool, store: any RequestStore, stored: @escaping @Sendable (ReplayAttempt) -> Void,
-        finished: @escaping @Sendable () -> Void
+        target: String, insecure: Bool, proxyResponse: Bool, store: any RequestStore,
+        stored: @escaping @Sendable (ReplayAttempt) -> Void, finished: @escaping @Sendable () -> Void
     ) {
         replayer = HTTPReplayer(insecure: insecure)
         let (attempts, attemptsContinuation) = AsyncStream.makeStream(of: ReplayAttempt.self)
@@ -279,6 +284,9 @@ private struct Forwarding: Sendable {
         forwarder = Forwarder(target: target, replayer: replayer) { attemptsContinuation.yield($0) }
         results = Task {
             for await attempt in attempts where attempt.requestID > 0 {
+                if proxyResponse {
+                    try? await store.updateResponse(id: attempt.requestID, ProxiedResponse.response(for: attempt))
+                }
                 stored((try? await store.addReplay(attempt)) ?? attempt)
             }
             finished()

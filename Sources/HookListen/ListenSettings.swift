@@ -156,6 +156,10 @@ public struct ListenSettings: Sendable {
     /// before it reads the config file, so a bad flag value is reported first, as a usage error,
     /// whatever is wrong with the file.
     public static func checkFlags(_ flags: ListenFlags) throws {
+        // Secrets and pins may name custom schemes of the config file: `resolve` checks them with it.
+        var flags = flags
+        flags.secrets = []
+        flags.pins = []
         do {
             // A forward target stands in for the file's `forward_to`, which `--proxy-response` may rely on.
             var config = ConfigFile()

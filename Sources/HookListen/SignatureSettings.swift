@@ -3,7 +3,8 @@ import HookCore
 import HookSignatures
 
 /// The signature settings every command that verifies or re-signs shares: `--secret` values first,
-/// then `HOOKSCOPE_SECRET_<PROVIDER>` variables, then the config file.
+/// then `HOOKSCOPE_SECRET_<PROVIDER>` variables, then the config file. A bad flag value is a usage
+/// error (exit 64), in every command.
 public enum SignatureSettings {
     /// The verifier built from the flags' texts, the environment and the config file.
     public static func verifier(
@@ -15,7 +16,8 @@ public enum SignatureSettings {
             do {
                 flagEntries.append(try SecretBook.parseFlag(value, extraIDs: customIDs))
             } catch {
-                throw UserError("--secret: \(error)")
+                let text = "\(error)"
+                throw UserError(text.hasPrefix("--secret") ? text : "--secret: \(text)", usage: true)
             }
         }
         let environmentBook = SecretBook.fromEnvironment(environment, knownIDs: ProviderCatalog.ids + customIDs.sorted())
@@ -25,13 +27,14 @@ public enum SignatureSettings {
             do {
                 allPins.append(try ProviderPin.parse(value, extraIDs: customIDs))
             } catch {
-                throw UserError("--provider: \(error)")
+                throw UserError("--provider: \(error)", usage: true)
             }
         }
         allPins += config.pins
         let url = publicURL ?? config.publicURL
         if let url, URL(string: url)?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true {
-            throw UserError("--public-url must be an http:// or https:// URL, not '\(url)'")
+            let name = publicURL != nil ? "--public-url" : "public_url"
+            throw UserError("\(name) must be an http:// or https:// URL, not '\(url)'", usage: publicURL != nil)
         }
         return SignatureVerifier(secrets: book, pins: allPins, customSchemes: config.customSchemes, publicURL: url)
     }

@@ -91,22 +91,12 @@ struct StoreSink: CaptureSink {
         }
         guard let forwarder, Self.forwards(stored) else { return stored }
         if proxyResponse {
-            // Answer the sender with the target's answer (framing headers are the listener's own).
-            let attempt = await forwarder.forwardAndWait(stored)
-            if let response = attempt.response {
-                stored.response = CapturedResponse(
-                    status: response.status,
-                    headers: response.headers.filter { !["content-length", "transfer-encoding", "connection", "keep-alive"].contains($0.name.lowercased()) },
-                    body: response.body)
-            } else {
-                stored.response = CapturedResponse(
-                    status: 502, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
-                    body: Data("hookscope could not forward this request: \(attempt.error ?? "no response")\n".utf8))
-            }
+            // Answer the sender with the target's answer; the session stores it with the capture
+            // (`ProxiedResponse`) before the forward's result is shown.
+            stored.response = ProxiedResponse.response(for: await forwarder.forwardAndWait(stored))
         } else {
             forwarder.forward(stored)
         }
         return stored
     }
 }
-

@@ -62,6 +62,7 @@ final class CaptureHandler: ChannelDuplexHandler {
     private var queued = CircularBuffer<Queued>()
     /// The peer's "ip:port", formatted once per connection.
     private var remoteAddress: String?
+    private var localAddress: String?
 
     init(
         configuration: ListenerConfiguration, sink: any CaptureSink, budget: BodyBudget, state: ConnectionState, logger: Logger,
@@ -351,6 +352,7 @@ final class CaptureHandler: ChannelDuplexHandler {
             httpVersion: Self.versionText(head.version),
             headers: headers,
             remoteAddress: peerAddress(context),
+            localAddress: ownAddress(context),
             body: Data(),
             bodyWasChunked: raw?.framing == .chunked || head.headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" },
             response: configuration.response)
@@ -516,6 +518,14 @@ final class CaptureHandler: ChannelDuplexHandler {
         _ = channel.setOption(ChannelOptions.autoRead, value: true)
         channel.read()
         channel.eventLoop.scheduleTask(in: time) { channel.close(promise: nil) }
+    }
+
+    /// The listener's end of the connection, as `peerAddress` formats it.
+    private func ownAddress(_ context: ChannelHandlerContext) -> String {
+        if let localAddress { return localAddress }
+        let text = Self.format(context.channel.localAddress)
+        localAddress = text
+        return text
     }
 
     private func peerAddress(_ context: ChannelHandlerContext) -> String {

@@ -150,6 +150,16 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         }
     }
 
+    public func updateResponse(id: Int64, _ response: CapturedResponse) async throws {
+        state.withLock { state in
+            if let index = state.index(of: id) {
+                state.bytes -= Self.size(of: state.slots[index]!)
+                state.slots[index]!.response = response
+                state.bytes += Self.size(of: state.slots[index]!)
+            }
+        }
+    }
+
     public func delete(id: Int64) async throws {
         state.withLock { state in
             if let index = state.index(of: id) {

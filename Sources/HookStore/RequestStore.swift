@@ -19,6 +19,9 @@ public protocol RequestStore: Sendable {
     func updateSignature(id: Int64, _ signature: SignatureSummary) async throws
     /// Replaces several verdicts at once (one transaction in the SQLite store).
     func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws
+    /// Replaces the stored answer the sender got (`--proxy-response`: the forward target's, known
+    /// only after the capture was committed); no error when the capture does not exist.
+    func updateResponse(id: Int64, _ response: CapturedResponse) async throws
     /// Ids above `afterID`, oldest first, of the captures whose stored verdict lacks its cause
     /// (`SignatureSummary.causeNotLookedFor`): what `SignatureCatchUp` explains later. The SQLite
     /// store keeps these ids in a table of their own, so it finds them at any age and after a restart.
@@ -63,6 +66,11 @@ extension RequestStore {
             }
         }
         return outcomes
+    }
+
+    /// For stores that keep answers as they were committed (test stand-ins): says so.
+    public func updateResponse(id: Int64, _ response: CapturedResponse) async throws {
+        throw StoreError("this store cannot replace a capture's answer")
     }
 
     public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {

@@ -253,6 +253,11 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 CREATE TABLE replay_target (url TEXT PRIMARY KEY, used INTEGER NOT NULL);
                 """)
         }
+        migrator.registerMigration("v9-local-address") { db in
+            // "ip:port" the capture arrived on; NULL for the rows stored before. After the body in
+            // the row: only whole-capture reads, which read the body anyway, select it.
+            try db.execute(sql: "ALTER TABLE request ADD COLUMN local_address TEXT")
+        }
         return migrator
     }
 
@@ -460,8 +465,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     private static let insertSQL = """
         INSERT INTO request (received_at, method, target, http_version, remote, body_size, chunked,
             refusal, response_status, sig_provider, sig_status, sig_detail, headers,
-            response_headers, response_body, body, sig_diagnosis)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            response_headers, response_body, body, sig_diagnosis, local_address)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts one capture with the prepared INSERT, binding every value straight from the capture
@@ -511,6 +516,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         request.response.body.withUnsafeBytes { bind(15, $0) }
         request.body.withUnsafeBytes { bind(16, $0) }
         bind(17, Self.storedDiagnosis(request.signature))
+        bind(18, request.localAddress)
         if code == SQLITE_OK {
             code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
@@ -544,6 +550,14 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 if db.changesCount == 0 { continue }
                 try (signature.causeNotLookedFor ? note : explained).execute(arguments: [id])
             }
+        }
+    }
+
+    public func updateResponse(id: Int64, _ response: CapturedResponse) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE request SET response_status = ?, response_headers = ?, response_body = ? WHERE id = ?",
+                arguments: [response.status, HeaderCoding.encode(response.headers), response.body, id])
         }
     }
 
@@ -849,6 +863,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             httpVersion: row["http_version"],
             headers: try HeaderCoding.decode(row["headers"] ?? Data()),
             remoteAddress: row["remote"],
+            localAddress: row["local_address"],
             body: row["body"] ?? Data(),
             bodyWasChunked: row["chunked"],
             bodySize: row["body_size"],

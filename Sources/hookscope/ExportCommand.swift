@@ -19,7 +19,7 @@ struct Export: AsyncParsableCommand {
             switch value {
             case .har: "HAR 1.2 (opens in browser devtools; exact bytes in _base64 fields, which `import` prefers)."
             case .curl: "One curl command per capture, byte-exact and safe to paste into bash."
-            case .raw: "The requests as raw HTTP/1.1 bytes, one after the other."
+            case .raw: "The requests as raw HTTP/1.1 bytes; several are each preceded by a line '#### hookscope raw capture #ID: N bytes'."
             }
         }
     }
@@ -35,8 +35,8 @@ struct Export: AsyncParsableCommand {
     @Flag(name: .customLong("include-secrets"), help: "Keep credentials and signing secrets in the export.")
     var includeSecrets = false
 
-    @Option(name: .customLong("base-url"), help: ArgumentHelp("Scheme and host for the URLs in HAR and curl output.", valueName: "url"))
-    var baseURL = "http://127.0.0.1:9777"
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("Scheme and host for the URLs in HAR and curl output (default: the address each capture arrived on).", valueName: "url"))
+    var baseURL: String?
 
     @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var output: String?
@@ -46,8 +46,10 @@ struct Export: AsyncParsableCommand {
 
     func validate() throws {
         if let filter { _ = try FilterOption.parse(filter, config: try? signatures.loadConfig()) }
-        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
-            throw ValidationError("--base-url must be an http:// or https:// URL")
+        if let baseURL {
+            guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw ValidationError("--base-url must be an http:// or https:// URL")
+            }
         }
     }
 
@@ -113,6 +115,9 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var signatures: SignatureOptions
 
     func run() async throws {
+        // Bad flag values (usage errors) first, whatever the file.
+        let config = try signatures.loadConfig()
+        let verifier = try signatures.verifier(config: config)
         let path = expandTilde(file)
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CLIError("cannot read \(file): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
@@ -140,10 +145,8 @@ struct Import: AsyncParsableCommand {
         } catch {
             throw CLIError("\(file): \(error)")
         }
-        let config = try signatures.loadConfig()
         let storePath = store.path(config: config)
         // Judged as the listener would have judged them when they arrived.
-        let verifier = try signatures.verifier(config: config)
         let verdict: (CapturedRequest) -> SignatureSummary = { verifier.summary(for: $0, now: $0.receivedAt) }
         // One pass: each batch of entries is decoded and stored in one transaction. A bad entry (or a
         // failed write) imports nothing: what was stored before it is taken back, and a database

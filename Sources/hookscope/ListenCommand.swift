@@ -60,7 +60,7 @@ struct Listen: AsyncParsableCommand {
     @Flag(help: "No TUI: one line per request on stdout.")
     var headless = false
 
-    @Flag(help: "With --headless: JSON lines instead of readable lines.")
+    @Flag(help: "JSON lines instead of readable lines (implies --headless); the listening line goes to stderr.")
     var json = false
 
     /// The flags as typed; `ListenSettings.resolve` checks them together with the config file.

@@ -54,9 +54,11 @@ struct Replay: AsyncParsableCommand {
         let config = try signatures.loadConfig()
         let verifier = try signatures.verifier(config: config)
         guard let to = to ?? config.replayTo else {
-            throw CLIError("no target: pass --to URL (or set replay_to in the config file)")
+            throw CLIError("no target: pass --to URL (or set replay_to in the config file)", usage: true)
         }
-        if case .failure(let error) = ReplayTarget.parse(to) { throw CLIError("--to: \(error)") }
+        if case .failure(let error) = ReplayTarget.parse(to) {
+            throw CLIError(self.to != nil ? "--to: \(error)" : "replay_to in the config file: \(error)", usage: self.to != nil)
+        }
 
         let requestStore = try store.openExisting(config: config)
         guard let captured = try await requestStore.request(id: id) else {

@@ -29,6 +29,8 @@ struct Verify: AsyncParsableCommand {
             if request.refusal != nil {
                 throw CLIError("capture \(id) was refused (\(request.refusal!.rawValue)) and has no body to verify")
             }
+        } catch let error as UserError where error.isUsage {
+            throw error
         } catch {
             FileHandle.standardError.write(Data("hookscope: \(error)\n".utf8))
             throw ExitCode(3)

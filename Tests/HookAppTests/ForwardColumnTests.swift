@@ -24,6 +24,28 @@ import TermUI
             .map { String($0.dropLast()).replacingOccurrences(of: #" +$"#, with: "", options: .regularExpression) }
     }
 
+    /// With --proxy-response the sender got the target's answer: once the forward is done the row's
+    /// STATUS and the loaded capture say 400 (or 502 when the target could not be reached), not the
+    /// listener's own 200 stored at commit.
+    @Test func withProxyResponseTheRowShowsWhatTheSenderGot() async throws {
+        let store = try await Sample.store([])
+        var h = await AppHarness(store: store, size: Size(width: 120, height: 24), forwardTarget: Self.target)
+        h.state.proxyResponse = true
+        try await h.capture(Sample.request("/bad-signature"))
+        try await h.capture(Sample.request("/down", second: 1))
+        #expect(Self.row(h.screen(), id: 1)?.contains(" 200 ") == true)
+        await h.send(.replayRecorded(Self.attempt(1, status: 400)))
+        await h.send(.replayRecorded(Self.attempt(2, status: nil, error: "connection refused by 127.0.0.1:3000", failure: .refused)))
+        #expect(Self.row(h.screen(), id: 1)?.contains(" 400 ") == true, "\(Self.row(h.screen(), id: 1) ?? "")")
+        #expect(Self.row(h.screen(), id: 1)?.contains(" 200 ") == false)
+        #expect(Self.row(h.screen(), id: 2)?.contains(" 502 ") == true, "\(Self.row(h.screen(), id: 2) ?? "")")
+        #expect(h.state.detail.request?.id == 2 && h.state.detail.request?.response.status == 502)
+        // Without --proxy-response the sender got the listener's answer: the row keeps it.
+        var plain = await AppHarness(store: try await Sample.store([Sample.request("/x")]), size: Size(width: 120, height: 24), forwardTarget: Self.target)
+        await plain.send(.replayRecorded(Self.attempt(1, status: 400)))
+        #expect(Self.row(plain.screen(), id: 1)?.contains(" 200 ") == true)
+    }
+
     @Test func forwardsShowPendingThenTheTargetsStatusAndTime() async throws {
         let store = try await Sample.store([Sample.request("/old")])
         var h = await AppHarness(store: store, forwardTarget: Self.target)

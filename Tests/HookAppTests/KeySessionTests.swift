@@ -58,6 +58,21 @@ import TermUI
         #expect(h.screenText().contains("/newer"))
     }
 
+    /// `G` on the list goes to the newest request and follows again: the next capture is selected.
+    @Test func gFollowsTheNewestAgain() async throws {
+        var h = await AppHarness(store: try await threeRequests())
+        await h.type("k")
+        #expect(!h.state.list.follow)
+        await h.type("G")
+        #expect(h.state.list.follow, "G leaves follow mode off")
+        #expect(h.screen()[0].contains("following"))
+        try await h.capture(Sample.request("/new", second: 3))
+        #expect(h.state.list.selected == 3 && h.state.detail.request?.id == 4)
+        // In a pane, G scrolls that pane and leaves following as it is.
+        await h.type("k<tab>G")
+        #expect(!h.state.list.follow)
+    }
+
     @Test func filterNarrowsTheListLiveAndEscClearsIt() async throws {
         var h = await AppHarness(store: try await threeRequests(), scanBatchSize: 2)
         await h.type("/str")

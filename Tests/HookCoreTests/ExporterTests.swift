@@ -122,7 +122,8 @@ struct ShellRun {
             )
             let command = CurlExporter.command(for: request, baseURL: "http://127.0.0.1:9/", shell: dialect)
             let (args, stdin) = try arguments(of: command, dialect)
-            #expect(args.first == Array("--http1.1".utf8))
+            // Quiet (no progress meter, errors still shown), so the answer can be piped.
+            #expect(args.prefix(2) == [Array("-sS".utf8), Array("--http1.1".utf8)])
             #expect(value(after: "-X", in: args) == Array("PUT".utf8))
             #expect(args.contains(Array("http://127.0.0.1:9/p/$(id)/'x'?q=`id`&a=[1]".utf8)))
             let headers = headerArgs(args)
@@ -233,6 +234,35 @@ struct ShellRun {
         let parsed = try RawHTTPExporter.parse(data)
         #expect(parsed.wasChunked)
         #expect(parsed.body == request.body)
+    }
+
+    /// An export of several captures separates them so the file splits back into the exact
+    /// messages, even when a body holds the separator's text or a refused capture's
+    /// Content-Length promises bytes that are not there; an export of one is the message alone.
+    @Test func severalCapturesAreSeparatedAndSplitBack() throws {
+        var a = makeRequest(target: "/a", headers: [("Content-Length", "40")], text: "\n#### hookscope raw capture #2: 5 bytes\nPOST / HTTP/1.1\r\n")
+        a.id = 1
+        var refused = makeRequest(target: "/refused", headers: [("Content-Length", "5000")], text: "")
+        refused.id = 2
+        refused.refusal = .bodyTooLarge
+        var c = makeRequest(target: "/c", body: [0x00, 0xFF, 0x0A])
+        c.id = 3
+        func export(_ requests: [CapturedRequest]) throws -> Data {
+            var writer = CaptureExportWriter(format: .raw, baseURL: nil, redact: .none)
+            var out = writer.begin()
+            for request in requests { out += try writer.add(request) }
+            out += writer.end()
+            return Data(out)
+        }
+        let several = try export([a, refused, c])
+        let messages = try RawHTTPExporter.split(several)
+        #expect(messages.map(\.id) == [1, 2, 3])
+        #expect(messages.map(\.message) == [a, refused, c].map { RawHTTPExporter.data(for: $0, redact: .none) })
+        #expect(String(decoding: several, as: UTF8.self).hasPrefix("#### hookscope raw capture #1: "))
+        let one = try export([c])
+        #expect(one == RawHTTPExporter.data(for: c, redact: .none))
+        #expect(try RawHTTPExporter.split(one).map(\.message) == [one])
+        #expect(throws: RawHTTPExporter.ParseError.self) { try RawHTTPExporter.split(several.dropLast(2)) }
     }
 
     @Test func redactsByDefault() {

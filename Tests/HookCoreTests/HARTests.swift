@@ -62,7 +62,10 @@ func referenceHAR(_ requests: [CapturedRequest], baseURL: String, redact: Redact
         let request = try #require(entry["request"] as? [String: Any])
         #expect(request["method"] as? String == "POST")
         let post = try #require(request["postData"] as? [String: Any])
-        #expect(post["text"] == nil)   // not UTF-8: only the exact bytes
+        // Not UTF-8: HAR 1.2 requires text all the same (a lossy form, said in comment); the exact
+        // bytes are in _base64.
+        #expect(post["text"] as? String == "\u{0}\u{FFFD}{\n")
+        #expect(post["comment"] as? String == HARExporter.lossyTextNote)
         #expect(post["_base64"] as? String == "AP97Cg==")
         let headers = try #require(request["headers"] as? [[String: Any]])
         #expect(headers.map { $0["name"] as? String } == ["Content-Type", "X-Dup", "X-Dup", "X-Bin", "Authorization"])
@@ -71,6 +74,27 @@ func referenceHAR(_ requests: [CapturedRequest], baseURL: String, redact: Redact
         #expect(response["status"] as? Int == 202)
         #expect((response["content"] as? [String: Any])?["text"] as? String == "ok")
         #expect(entry["timings"] != nil)
+    }
+
+    /// HAR 1.2 requires postData.text: binary and invalid-UTF-8 bodies have it too (readers such as
+    /// mitmproxy's reject the whole file otherwise), and the import still restores the exact bytes
+    /// from _base64.
+    @Test func everyBodyHasTextAndImportsExactly() throws {
+        let bodies: [Data] = [Data((0...255).map { UInt8($0) }), Data([0x63, 0x61, 0x66, 0xE9]), Data("plain é".utf8), Data([0xFF])]
+        let requests = bodies.enumerated().map { index, body in
+            var request = makeRequest(headers: [("Content-Type", "application/octet-stream")], text: "")
+            request.id = Int64(index + 1)
+            request.body = body
+            request.bodySize = body.count
+            return request
+        }
+        let data = try HARExporter.data(for: requests, baseURL: "http://127.0.0.1:9777", redact: .none)
+        let log = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["log"] as? [String: Any])
+        let posts = try #require(log["entries"] as? [[String: Any]]).map { ($0["request"] as? [String: Any])?["postData"] as? [String: Any] }
+        #expect(posts.map { $0?["text"] as? String } == bodies.map { String(decoding: $0, as: UTF8.self) })
+        #expect(posts.dropFirst().map { $0?["text"] as? String } == ["caf\u{FFFD}", "plain é", "\u{FFFD}"])
+        #expect(posts.map { $0?["comment"] != nil } == [true, true, false, true])
+        #expect(try HARImporter.requests(from: data).map(\.body) == bodies)
     }
 
     @Test func textBodiesAppearAsText() throws {

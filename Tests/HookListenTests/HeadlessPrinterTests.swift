@@ -29,13 +29,17 @@ import Testing
         #expect(lines == ["listening on http://127.0.0.1:1234"] + batch.map { CaptureLine.readable($0.summary) })
     }
 
-    @Test func jsonLinesAreTheCapturesJSON() async {
+    /// With JSON lines the output carries nothing but JSON objects (so `| jq` works): the listening
+    /// line goes to the other descriptor (stderr).
+    @Test func jsonLinesAreTheCapturesJSONAndTheListeningLineGoesToStderr() async {
         let pipe = OutputPipe()
-        let printer = HeadlessPrinter(json: true, databasePath: nil, fd: pipe.writeEnd)
+        let stderr = OutputPipe()
+        let printer = HeadlessPrinter(json: true, databasePath: nil, fd: pipe.writeEnd, announceFD: stderr.writeEnd)
         printer.start(url: "http://127.0.0.1:1234")
         printer.print([capture(7)])
-        let lines = await onOwnThread { pipe.lines(2) }
-        #expect(lines?.last == CaptureJSON.line(for: capture(7), replay: nil))
+        let lines = await onOwnThread { pipe.lines(1) }
+        #expect(lines == [CaptureJSON.line(for: capture(7), replay: nil)])
+        #expect(await onOwnThread { stderr.lines(1) } == ["listening on http://127.0.0.1:1234"])
     }
 
     /// When forwarding, a line waits for its forward and carries its result; refused captures are

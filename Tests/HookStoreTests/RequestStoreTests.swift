@@ -58,6 +58,19 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(loaded.body == binary)
     }
 
+    /// `--proxy-response` replaces the answer stored at commit with the target's: every read sees it.
+    @Test(arguments: StoreKind.allCases)
+    func updateResponseReplacesTheStoredAnswer(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let stored = try await store.insert(sampleRequest(5))
+        let answer = CapturedResponse(status: 400, headers: [HeaderField("Content-Type", "text/plain")], body: Data("bad signature".utf8))
+        try await store.updateResponse(id: stored.id, answer)
+        #expect(try await store.request(id: stored.id)?.response == answer)
+        #expect(try await store.summaries(afterID: 0, limit: 10).map(\.responseStatus) == [400])
+        #expect(try await store.requests(afterID: 0, limit: 10).map(\.response) == [answer])
+        try await store.updateResponse(id: 999, answer)  // gone: nothing to do
+    }
+
     /// A scan with an `id:` term starts at its first id and stops past its last.
     @Test(arguments: StoreKind.allCases)
     func captureBatchesWithAnIDRangeReadOnlyThatRange(kind: StoreKind) async throws {
@@ -395,6 +408,30 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         }
         let reopened = try SQLiteRequestStore(path: path)
         #expect(try await reopened.replayTargets(limit: 5) == ["http://127.0.0.1:3000/hooks"])
+    }
+
+    /// The address a capture arrived on is stored with it; rows from before the column read as
+    /// unknown (nil), and new captures in the same file get theirs.
+    @Test func theArrivalAddressIsStoredAndOldRowsHaveNone() async throws {
+        let path = temporaryDatabasePath()
+        do {
+            let store = try SQLiteRequestStore(path: path)
+            _ = try await store.insert(sampleRequest(1))
+        }
+        // Make the file what an older hookscope left: no `local_address` column.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "ALTER TABLE request DROP COLUMN local_address")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v9-local-address'")
+        }
+        try queue.close()
+        let reopened = try SQLiteRequestStore(path: path)
+        var arrived = sampleRequest(2)
+        arrived.localAddress = "127.0.0.1:19777"
+        let stored = try await reopened.insert(arrived)
+        #expect(try await reopened.request(id: 1)?.localAddress == nil)
+        #expect(try await reopened.request(id: stored.id)?.localAddress == "127.0.0.1:19777")
+        #expect(try await reopened.requests(afterID: 0, limit: 10).map(\.localAddress) == [nil, "127.0.0.1:19777"])
     }
 
     /// Attempts stored before forwards and replays were told apart read back as replays.

@@ -82,6 +82,22 @@ import Testing
         #expect(signature["status"] as? String == "unsigned")
     }
 
+    /// `listen --json | jq`: stdout carries one JSON object per line and nothing else; the
+    /// listening line is on stderr (ListenerProcess reads it there), readable mode keeps it on stdout.
+    @Test func jsonModesStdoutIsOnlyJSONObjects() async throws {
+        let listener = try await ListenerProcess(["--memory", "--json"])
+        let statuses = await onOwnThread { () -> [Int?] in
+            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            return [client.post(path: "/one", body: "{}"), client.post(path: "/two", body: "{}")]
+        }
+        #expect(statuses == [200, 200])
+        listener.kill(SIGINT)
+        #expect(await listener.waitForExit() == 0)
+        let lines = await listener.remainingOutput().split(separator: "\n")
+        #expect(lines.count == 2, "stdout: \(lines)")
+        #expect(lines.map { jsonObject($0)?["target"] as? String } == ["/one", "/two"], "stdout: \(lines)")
+    }
+
     @Test func readableLinesEscapeControlCharacters() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("c.sqlite").path
@@ -132,6 +148,56 @@ import Testing
         #expect(lines.count == 1, "stderr: \(result.stderr)")
         #expect(result.stderr.hasPrefix("hookscope: "))
         #expect(result.stderr.contains(mention))
+    }
+
+    /// Every usage error (an unknown flag, a bad option value, a bad filter) exits 64 with one line,
+    /// in every command (SPEC, "Exit codes"): commands × bad options. The store named does not
+    /// exist: the usage error is reported before anything is opened.
+    @Test(arguments: { () -> [[String]] in
+        let db = ["--db", "/nonexistent/dir/c.sqlite"]
+        var cases: [[String]] = []
+        let commands: [(name: String, arguments: [String], signatures: Bool)] = [
+            ("listen", ["--memory"], true), ("list", db, false), ("show", ["1"] + db, false),
+            ("verify", ["1"] + db, true), ("export", db, true), ("import", ["/nonexistent/x.har"] + db, true),
+            ("replay", ["1", "--to", "http://127.0.0.1:9"] + db, true), ("providers", [], false),
+        ]
+        for command in commands {
+            cases.append([command.name] + command.arguments + ["--bogus"])
+            guard command.signatures else { continue }
+            for bad in [
+                ["--secret", "foo=bar"], ["--secret", "stripe"], ["--secret", "=x"], ["--secret", "stripe="],
+                ["--provider", "nopath"], ["--public-url", "ftp://example.com"], ["--config", "/nonexistent/config.toml"],
+            ] {
+                cases.append([command.name] + command.arguments + bad)
+            }
+        }
+        cases += [
+            ["listen", "--delay", "-5"], ["listen", "--port", "70000"], ["listen", "--forward-to", "ftp://x"],
+            ["listen", "--proxy-response"], ["listen", "--memory", "--db", "/tmp/x.sqlite"], ["listen", "--status", "42"],
+            ["list", "--last", "0"] + db, ["list", "--filter", "bogus:x"] + db, ["list", "--filter", "sig:"] + db,
+            ["export", "--filter", "method:"] + db, ["export", "--base-url", "ftp://x"] + db, ["export", "--id", "x"] + db,
+            ["show", "abc"] + db, ["verify", "abc"] + db, ["replay", "abc", "--to", "http://127.0.0.1:9"] + db,
+            ["replay", "1", "--to", "notaurl"] + db, ["replay", "1", "--to", "ftp://x"] + db,
+            ["replay", "1"] + db, ["replay", "1", "--to", "http://127.0.0.1:9", "--timeout", "0"] + db,
+        ]
+        return cases
+    }())
+    func everyUsageErrorExits64WithOneLine(arguments: [String]) async throws {
+        let result = try await runHookscope(arguments, environment: cleanEnvironment())
+        #expect(result.status == 64, "\(arguments): exit \(result.status), stderr: \(result.stderr)")
+        #expect(result.stderr.hasPrefix("hookscope: "), "\(arguments): \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    /// `--json` implies `--headless`; the help says so rather than that it needs it.
+    @Test func listenHelpSaysJSONImpliesHeadless() async throws {
+        let result = try await runHookscope(["listen", "--help"], environment: cleanEnvironment())
+        #expect(result.status == 0)
+        // The help's words, whatever its line breaks.
+        let help = String(decoding: result.stdout, as: UTF8.self).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("--json JSON lines instead of readable lines (implies --headless)"), "\(help)")
+        #expect(!help.contains("With --headless: JSON"))
     }
 
     @Test func aCorruptDatabaseGivesAClearMessage() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import HookCore
 import HookTestSupport
 import Testing
 
@@ -87,7 +88,10 @@ import Testing
             for key in ["method", "url", "httpVersion", "cookies", "headers", "queryString", "headersSize", "bodySize"] {
                 #expect(request[key] != nil, "request lacks \(key)")
             }
-            #expect((request["url"] as? String)?.hasPrefix("http://127.0.0.1:9777/hook/") == true)
+            // Aimed where the capture arrived (the listener's port 0 picked one).
+            let local = try #require((entry["_hookscope"] as? [String: Any])?["localAddress"] as? String)
+            #expect(local.hasPrefix("127.0.0.1:") && local != "127.0.0.1:9777")
+            #expect((request["url"] as? String)?.hasPrefix("http://\(local)/hook/") == true)
             let response = try #require(entry["response"] as? [String: Any])
             for key in ["status", "statusText", "httpVersion", "cookies", "headers", "content", "redirectURL", "headersSize", "bodySize"] {
                 #expect(response[key] != nil, "response lacks \(key)")
@@ -218,12 +222,52 @@ import Testing
         let curl = String(decoding: try await runHookscope(["export", "--curl", "--db", db]).stdout, as: UTF8.self)
         let ids = curl.split(separator: "\n").filter { $0.hasPrefix("# capture #") }.compactMap { Int($0.dropFirst(11).prefix { $0 != "," }) }
         #expect(ids == Array(1...count))
-        // Raw requests follow each other with nothing between them (each body ends where the next
-        // request line starts).
-        let raw = String(decoding: try await runHookscope(["export", "--raw", "--db", db]).stdout, as: UTF8.self)
-        #expect(raw.components(separatedBy: "POST /n/").count - 1 == count)
-        #expect(raw.hasPrefix("POST /n/1 HTTP/1.1\r\n"))
-        #expect(raw.hasSuffix("{\"n\":\(count),\"bidi\":\"\u{202E}\"}"))
+        // Raw requests are each preceded by their separator line, and split back into the captures.
+        let raw = try await runHookscope(["export", "--raw", "--db", db]).stdout
+        let messages = try RawHTTPExporter.split(raw)
+        #expect(messages.map(\.id) == (1...count).map { Int64($0) })
+        #expect(messages.allSatisfy { String(decoding: $0.message, as: UTF8.self).hasPrefix("POST /n/") })
+        let lastMessage = String(decoding: messages.last?.message ?? Data(), as: UTF8.self)
+        #expect(lastMessage.hasSuffix("{\"n\":\(count),\"bidi\":\"\u{202E}\"}"))
+    }
+
+    /// `export --curl` aims each command where its capture arrived (here a port picked by `--port
+    /// 0`, not 9777) and says so; with `-sS` the command prints only the answer, so it pipes.
+    /// `export --raw` separates several captures with a line naming each one's size, and writes one
+    /// capture alone.
+    @Test func curlAimsWhereTheCaptureArrivedAndRawSeparatesCaptures() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await ListenerProcess(["--db", db, "--response-body", "answered"])
+        let statuses = await onOwnThread { () -> [Int?] in
+            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            return [client.post(path: "/one", body: "first"), client.post(path: "/two", body: "second\r\n\r\nPOST /x HTTP/1.1")]
+        }
+        #expect(statuses == [200, 200])
+        let export = try await runHookscope(["export", "--curl", "--id", "1", "--db", db])
+        #expect(export.status == 0, "\(export.stderr)")
+        let script = String(decoding: export.stdout, as: UTF8.self)
+        #expect(script.contains("where it arrived"), "\(script)")
+        #expect(script.contains("curl -sS "), "\(script)")
+        #expect(script.contains(" http://127.0.0.1:\(listener.port)/one "), "\(script)")
+        // Run as a user would paste it: the listener that captured it gets it again.
+        let run = try await runShell(script)
+        #expect(run.status == 0)
+        #expect(run.stdout == "answered", "no progress meter or other noise: \(run.stdout)")
+        #expect(run.stderr.isEmpty, "\(run.stderr)")
+        listener.kill(SIGTERM)
+        _ = await listener.waitForExit()
+
+        let one = try await runHookscope(["export", "--raw", "--id", "2", "--db", db])
+        #expect(String(decoding: one.stdout, as: UTF8.self).hasPrefix("POST /two HTTP/1.1\r\n"))
+        let several = try await runHookscope(["export", "--raw", "--id", "1", "--id", "2", "--db", db])
+        let text = String(decoding: several.stdout, as: UTF8.self)
+        #expect(text.hasPrefix("#### hookscope raw capture #1: "), "\(text)")
+        let messages = try RawHTTPExporter.split(several.stdout)
+        #expect(messages.map(\.id) == [1, 2])
+        #expect(messages.last?.message == one.stdout)
+        try #require(messages.count == 2)
+        #expect(try RawHTTPExporter.parse(messages[1].message).body == Data("second\r\n\r\nPOST /x HTTP/1.1".utf8))
     }
 
     /// `-o` to a regular file replaces it only once the export is complete; to a device it writes
@@ -427,6 +471,27 @@ func runProcess(_ path: String, _ arguments: [String]) async throws -> Int32 {
             try process.run()
             process.waitUntilExit()
             return process.terminationStatus
+        }
+    }.get()
+}
+
+/// Runs a bash script; its exit status, stdout and stderr.
+func runShell(_ script: String) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await onOwnThread {
+        Result { () throws -> (Int32, String, String) in
+            let process = ChildProcess()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", script]
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
         }
     }.get()
 }

@@ -45,6 +45,39 @@ import Testing
         _ = await source.waitForExit()
     }
 
+    /// With --proxy-response the sender gets the target's answer, and that is what is recorded:
+    /// the headless line, `list` and `show` say 400 (and 502 once the target is gone), not the
+    /// listener's own 200 that was stored at commit.
+    @Test func proxyResponseRecordsWhatTheSenderGot() async throws {
+        let directory = try temporaryDirectory()
+        let db = directory.appendingPathComponent("s.sqlite").path
+        let target = try await ListenerProcess(["--memory", "--status", "400", "--response-body", "bad signature"])
+        let source = try await ListenerProcess(["--db", db, "--json", "--forward-to", "http://127.0.0.1:\(target.port)", "--proxy-response"])
+        let first = await onOwnThread { KeepAliveClient(port: source.port)?.post(path: "/p", body: "x") }
+        #expect(first == 400)
+        let line = try #require(jsonObject(await source.nextLine()))
+        #expect(line["response_status"] as? Int == 400, "\(line)")
+        #expect((line["replay"] as? [String: Any])?["status"] as? Int == 400)
+        target.kill(SIGTERM)
+        _ = await target.waitForExit()
+        let second = await onOwnThread { KeepAliveClient(port: source.port)?.post(path: "/p2", body: "y") }
+        #expect(second == 502)
+        let secondLine = try #require(jsonObject(await source.nextLine()))
+        #expect(secondLine["response_status"] as? Int == 502, "\(secondLine)")
+        source.kill(SIGTERM)
+        _ = await source.waitForExit()
+        let list = try await runHookscope(["list", "--db", db])
+        let lines = String(decoding: list.stdout, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains(" -> 400 ") == true, "\(lines)")
+        #expect(lines.first?.contains(" => 400 in ") == true, "\(lines)")
+        #expect(lines.last?.contains(" -> 502 ") == true, "\(lines)")
+        let show = try await runHookscope(["show", "1", "--db", db])
+        let shown = String(decoding: show.stdout, as: UTF8.self)
+        #expect(shown.contains("response: 400\n"), "\(shown)")
+        #expect(shown.contains("bad signature"), "\(shown)")
+    }
+
     @Test func replayCommandSendsTheCaptureAgain() async throws {
         let directory = try temporaryDirectory()
         let sourceDB = directory.appendingPathComponent("source.sqlite").path

@@ -182,7 +182,7 @@ import Testing
     /// The headless listener's output goes to a pipe that nobody reads (a paused `| less`, a CI
     /// harness that keeps the pipe): 3,000 requests with 7 KB targets, about 21 MB of lines, are all
     /// answered and stored. Once the pipe is read, every line is there, in order, as `hookscope list`
-    /// gives them, and nothing is said on stderr. (Before the pump, the listener stopped answering
+    /// gives them, and nothing is said on stderr (but, with --json, the listening line). (Before the pump, the listener stopped answering
     /// after a pipe's worth of lines; before the refill, lines past 16 MiB were dropped and noted.)
     /// The same with JSON lines, and with `--forward-to` (whose lines carry the target's answer,
     /// made again from the stored forward).
@@ -224,7 +224,9 @@ import Testing
         #expect(listedLines.count == 3_000)
         let sameLines = listedLines == lines  // not in #expect: its diff of 21 MB would take minutes
         #expect(sameLines, "the lines differ from hookscope list's")
-        let note = try String(contentsOf: errors, encoding: .utf8)
+        // Nothing but the listening line, which --json writes there (stdout carries JSON only).
+        let note = try String(contentsOf: errors, encoding: .utf8).split(separator: "\n")
+            .filter { !(kind == "json" && $0.hasPrefix("listening on http://127.0.0.1:")) }
         #expect(note.isEmpty, "\(note)")
     }
 
@@ -543,7 +545,8 @@ final class AckLog: Sendable {
 }
 
 /// `hookscope listen --headless --port 0 ARGS` with stdout and stderr going to files (so that the
-/// log can be searched afterwards), started once its `listening on` line is there.
+/// log can be searched afterwards), started once its `listening on` line is there (on stderr with
+/// `--json`).
 final class SpawnedListener: @unchecked Sendable {
     let process = ChildProcess()
     let port: Int
@@ -566,7 +569,8 @@ final class SpawnedListener: @unchecked Sendable {
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let url = stdoutURL
+        // With --json, stdout carries JSON objects only and the listening line is on stderr.
+        let url = arguments.contains("--json") ? stderrURL : stdoutURL
         let process = self.process
         let firstLine = await onOwnThread { () -> String? in
             let deadline = Date().addingTimeInterval(20)

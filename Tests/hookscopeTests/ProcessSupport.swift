@@ -68,8 +68,9 @@ final class ListenerProcess: @unchecked Sendable {
     let port: Int
     private let output: Pipe
 
-    /// Starts `hookscope listen --headless --port 0 ARGS` and waits for its `listening on` line.
-    /// With `errors`, stderr goes to that file (else nowhere).
+    /// Starts `hookscope listen --headless --port 0 ARGS` and waits for its `listening on` line: the
+    /// first line of stdout, or of stderr with `--json` (stdout then carries JSON objects only).
+    /// With `errors`, stderr goes to that file (else nowhere, once the listening line is read).
     init(_ arguments: [String], errors: URL? = nil) async throws {
         process.executableURL = try hookscopeBinary()
         process.arguments = ["listen", "--headless", "--port", "0"] + arguments
@@ -78,20 +79,67 @@ final class ListenerProcess: @unchecked Sendable {
         process.environment = environment
         output = Pipe()
         process.standardOutput = output
+        let json = arguments.contains("--json")
+        var errorPipe: Pipe?
         if let errors {
             _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: errors)
+        } else if json {
+            let pipe = Pipe()
+            errorPipe = pipe
+            process.standardError = pipe
         } else {
             process.standardError = FileHandle.nullDevice
         }
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let firstLine = await Self.readLine(output.fileHandleForReading)
+        let firstLine: String
+        if !json {
+            firstLine = await Self.readLine(output.fileHandleForReading)
+        } else if let errorPipe {
+            firstLine = await Self.readLine(errorPipe.fileHandleForReading.fileDescriptor, within: .seconds(20))
+            // The rest of stderr is read and dropped, so that a chatty listener never fills the pipe.
+            let handle = errorPipe.fileHandleForReading
+            Thread.detachNewThread { _ = readToEnd(handle.fileDescriptor) }
+        } else {
+            firstLine = await Self.listeningLine(in: errors!, of: process)
+        }
         guard firstLine.hasPrefix("listening on http://127.0.0.1:"), let port = Int(firstLine.split(separator: ":").last ?? "") else {
             process.terminate()
-            throw ProcessTestError("unexpected first line: \(firstLine)")
+            throw ProcessTestError("unexpected listening line: \(firstLine)")
         }
         self.port = port
+    }
+
+    /// Reads one line from `fd` (without its newline), waiting at most `timeout` in all; what came
+    /// until then when the line did not end in time or the pipe ended.
+    private static func readLine(_ fd: Int32, within timeout: Duration) async -> String {
+        await onOwnThread { () -> String in
+            let deadline = ContinuousClock.now + timeout
+            var bytes: [UInt8] = []
+            var byte: UInt8 = 0
+            while ContinuousClock.now < deadline {
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&ready, 1, 100) <= 0 { continue }
+                guard Glibc.read(fd, &byte, 1) == 1, byte != 0x0A else { break }
+                bytes.append(byte)
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// The `listening on` line of a stderr that goes to a file, polled for up to 20 s.
+    static func listeningLine(in file: URL, of process: ChildProcess) async -> String {
+        await onOwnThread { () -> String in
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+                if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) { return String(line) }
+                if !process.isRunning { break }
+                usleep(2000)
+            }
+            return ""
+        }
     }
 
     /// Reads the next line of stdout (without its newline); empty at the end of the output.

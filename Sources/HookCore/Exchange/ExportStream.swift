@@ -9,17 +9,26 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 /// capture (plus the output buffer) in memory: `begin`, `add` for each capture, `end`.
 public struct CaptureExportWriter {
     public let format: ExportFormat
-    private let baseURL: String
+    private let baseURL: String?
+    private let fallbackBaseURL: String
     private let redact: Redaction
     private var har: HARStreamWriter
     /// Captures added so far.
     public private(set) var count = 0
+    /// Raw HTTP: the first capture, held until it is known whether another follows (several are
+    /// separated, `RawHTTPExporter.separator`; one is written alone).
+    private var firstRaw: CapturedRequest?
 
-    public init(format: ExportFormat, baseURL: String, redact: Redaction = .default) {
+    /// - Parameters:
+    ///   - baseURL: scheme and host for the URLs of HAR and curl (`--base-url`); nil for the address
+    ///     each capture arrived on (`ExportTarget`).
+    ///   - fallbackBaseURL: for captures whose arrival address is not known.
+    public init(format: ExportFormat, baseURL: String?, fallbackBaseURL: String = ExportTarget.fallbackBaseURL, redact: Redaction = .default) {
         self.format = format
         self.baseURL = baseURL
+        self.fallbackBaseURL = fallbackBaseURL
         self.redact = redact
-        har = HARStreamWriter(baseURL: baseURL, redact: redact)
+        har = HARStreamWriter(baseURL: baseURL, fallbackBaseURL: fallbackBaseURL, redact: redact)
     }
 
     /// What comes before the first capture.
@@ -34,16 +43,37 @@ public struct CaptureExportWriter {
         case .har:
             return try har.entry(for: request, replays: replays)
         case .curl:
-            return Array("# capture #\(request.id), \(request.receivedAt.rfc3339)\n".utf8)
-                + Array(CurlExporter.command(for: request, baseURL: baseURL, redact: redact).utf8) + Array("\n\n".utf8)
+            let base = ExportTarget.baseURL(for: request, given: baseURL, fallback: fallbackBaseURL)
+            let aim = baseURL != nil ? "to \(base) (--base-url)"
+                : request.localAddress != nil ? "to \(base), where it arrived (--base-url URL sends it elsewhere)"
+                : "to \(base): where it arrived was not stored (--base-url URL sends it elsewhere)"
+            return Array("# capture #\(request.id), \(request.receivedAt.rfc3339), \(CurlExporter.singleLine(aim))\n".utf8)
+                + Array(CurlExporter.command(for: request, baseURL: base, redact: redact).utf8) + Array("\n\n".utf8)
         case .raw:
-            return [UInt8](RawHTTPExporter.data(for: request, redact: redact))
+            guard let first = firstRaw else {
+                if count == 1 { firstRaw = request; return [] }
+                return separated(request)
+            }
+            firstRaw = nil
+            return separated(first) + separated(request)
         }
     }
 
-    /// What comes after the last capture (HAR's closing brackets and a final newline).
-    public func end() -> [UInt8] {
-        format == .har ? har.footer() + [0x0A] : []
+    private func separated(_ request: CapturedRequest) -> [UInt8] {
+        let message = [UInt8](RawHTTPExporter.data(for: request, redact: redact))
+        return RawHTTPExporter.separator(id: request.id, count: message.count) + message + [0x0A]
+    }
+
+    /// What comes after the last capture (HAR's closing brackets and a final newline; the one raw
+    /// capture of an export of one).
+    public mutating func end() -> [UInt8] {
+        switch format {
+        case .har: return har.footer() + [0x0A]
+        case .curl: return []
+        case .raw:
+            defer { firstRaw = nil }
+            return firstRaw.map { [UInt8](RawHTTPExporter.data(for: $0, redact: redact)) } ?? []
+        }
     }
 
     /// A whole export into `output`: `begin`, every capture of the batches `next` gives until it

@@ -1,8 +1,30 @@
 import Foundation
 
+/// Where exports aim a capture (the URLs of `export --curl`, `--har` and the TUI's `y`): the address
+/// it arrived on by default, so that a capture made on port 19777 is sent to port 19777.
+public enum ExportTarget {
+    /// For captures whose arrival address is not known (stored before hookscope kept it, or
+    /// imported from a HAR file without it): the default listening address.
+    public static let fallbackBaseURL = "http://127.0.0.1:9777"
+
+    /// `given` (`--base-url`) when there is one, else the capture's arrival address, else `fallback`.
+    public static func baseURL(for request: CapturedRequest, given: String?, fallback: String = fallbackBaseURL) -> String {
+        given ?? request.arrivalURL ?? fallback
+    }
+
+    /// An "ip:port" read from a file (a HAR's `_hookscope.localAddress`), when it is one: digits,
+    /// hex letters, dots, colons and the brackets of IPv6, nothing that could act on a terminal.
+    public static func address(_ text: String) -> String? {
+        let allowed = Set("0123456789abcdefABCDEF.:[]")
+        guard !text.isEmpty, text.count <= 64, text.allSatisfy(allowed.contains), text.contains(":") else { return nil }
+        return text
+    }
+}
+
 /// Writes a capture as a curl command that reproduces the request byte-exact and is safe to run:
 /// every captured byte is quoted, so nothing in a request can inject shell syntax.
 ///
+/// - `-sS`: no progress meter, so the answer can be piped; errors are still shown.
 /// - Method, URL (`--globoff --path-as-is`, so curl neither globs nor normalises it), `--http1.1`
 ///   (or `--http1.0`), every header in received order with duplicates.
 /// - Headers curl would add on its own (`User-Agent`, `Accept`, `Content-Type`, `Expect`, `Host`) are
@@ -31,7 +53,7 @@ public enum CurlExporter {
         func q(_ text: String) -> String { ShellQuoting.quote(text, dialect: shell) }
 
         var comments: [String] = []
-        var args: [String] = ["curl", request.httpVersion == "HTTP/1.0" ? "--http1.0" : "--http1.1", "--globoff", "--path-as-is"]
+        var args: [String] = ["curl", "-sS", request.httpVersion == "HTTP/1.0" ? "--http1.0" : "--http1.1", "--globoff", "--path-as-is"]
         let body = [UInt8](request.body)
         let hasBody = !body.isEmpty
         let method = request.method
@@ -154,6 +176,43 @@ public enum RawHTTPExporter {
             out += request.body
         }
         return Data(out)
+    }
+
+    /// How `export --raw` separates several captures: each message is preceded by the line
+    /// `#### hookscope raw capture #ID: N bytes` (LF-terminated) and followed by one LF, where N
+    /// counts the message's bytes exactly, so `split` (or any script that reads N bytes after the
+    /// line) gets the messages back whatever their bodies hold. A single capture is written alone,
+    /// without the line, ready for `nc`.
+    public static func separator(id: Int64, count: Int) -> [UInt8] {
+        Array("\(separatorPrefix)\(id): \(count) bytes\n".utf8)
+    }
+
+    static let separatorPrefix = "#### hookscope raw capture #"
+
+    /// The messages of an `export --raw` file of several captures (or the one message of a file
+    /// without separators), with their ids when the file had separators.
+    public static func split(_ data: Data) throws(ParseError) -> [(id: Int64?, message: Data)] {
+        let bytes = [UInt8](data)
+        let prefix = Array(separatorPrefix.utf8)
+        guard bytes.starts(with: prefix) else { return [(nil, data)] }
+        var out: [(id: Int64?, message: Data)] = []
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i...].starts(with: prefix), let lf = bytes[i...].firstIndex(of: 0x0A) else {
+                throw ParseError(description: "expected a '\(separatorPrefix)ID: N bytes' line at byte \(i)")
+            }
+            let line = String(decoding: bytes[(i + prefix.count)..<lf], as: UTF8.self)
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, parts[0].hasSuffix(":"), let id = Int64(parts[0].dropLast()), let count = Int(parts[1]),
+                  parts[2] == "bytes", count >= 0, count < bytes.count - lf
+            else { throw ParseError(description: "bad separator line at byte \(i)") }
+            let start = lf + 1
+            out.append((id, Data(bytes[start..<(start + count)])))
+            i = start + count
+            guard i < bytes.count, bytes[i] == 0x0A else { throw ParseError(description: "no newline after capture #\(id)") }
+            i += 1
+        }
+        return out
     }
 
     static func isChunked(_ headers: [HeaderField]) -> Bool {

@@ -25,10 +25,14 @@ public struct HARNameValue: Codable, Sendable, Hashable {
 
 public struct HARPostData: Codable, Sendable, Hashable {
     public var mimeType: String
-    /// The body as text, when it is valid UTF-8.
+    /// The body as text: required by HAR 1.2, so always written. Exact when the body is valid UTF-8;
+    /// otherwise each invalid byte reads as U+FFFD (`HARExporter.lossyTextNote` says so in `comment`).
     public var text: String?
-    /// The exact body bytes, base64 (a hookscope extension; always written, optional on import).
+    /// The exact body bytes, base64 (a hookscope extension; always written, optional on import,
+    /// where it wins over `text`).
     public var _base64: String?
+    /// Set when `text` is not the exact body.
+    public var comment: String?
 }
 
 public struct HARRequest: Codable, Sendable, Hashable {
@@ -75,6 +79,8 @@ public struct HARCaptureInfo: Codable, Sendable, Hashable {
     /// The request target exactly as received, base64.
     public var targetBase64: String
     public var remoteAddress: String
+    /// The address the capture arrived on ("ip:port"), when it is known.
+    public var localAddress: String?
     public var bodyWasChunked: Bool
     public var bodySize: Int
     public var refusal: String?
@@ -127,11 +133,14 @@ public struct HAREntry: Codable, Sendable, Hashable {
     public var _hookscope: HARCaptureInfo?
 }
 
-/// Writes captures as HAR 1.2. Text bodies appear as `postData.text`; the exact bytes are always in
-/// `postData._base64`, header values that are not UTF-8 in `_base64`, and what HAR cannot say
+/// Writes captures as HAR 1.2. Bodies appear as `postData.text` (required by HAR 1.2: readers that
+/// follow it, mitmproxy's among them, reject an entry without it), exact for UTF-8 bodies and with
+/// U+FFFD for each invalid byte otherwise; the exact bytes are always in `postData._base64`, header values that are not UTF-8 in `_base64`, and what HAR cannot say
 /// (raw target, remote address, verdict) in `_hookscope`, so `HARImporter` restores captures byte-exact.
 public enum HARExporter {
-    public static func document(for requests: [CapturedRequest], baseURL: String, redact: Redaction = .default,
+    /// - Parameter baseURL: scheme and host of every entry's URL; nil for the address each capture
+    ///   arrived on (`ExportTarget`).
+    public static func document(for requests: [CapturedRequest], baseURL: String?, redact: Redaction = .default,
                                 creatorVersion: String = "0.1.0") -> HARDocument {
         HARDocument(log: HARLog(version: "1.2", creator: HARCreator(name: "hookscope", version: creatorVersion),
                                 entries: requests.map { entry(for: $0, baseURL: baseURL, redact: redact) }))
@@ -139,7 +148,7 @@ public enum HARExporter {
 
     /// The document as pretty-printed JSON, with every character that could act on a terminal
     /// escaped (so `cat` of the file is safe): the pieces of `HARStreamWriter`, joined.
-    public static func data(for requests: [CapturedRequest], baseURL: String, redact: Redaction = .default) throws -> Data {
+    public static func data(for requests: [CapturedRequest], baseURL: String?, redact: Redaction = .default) throws -> Data {
         var writer = HARStreamWriter(baseURL: baseURL, redact: redact)
         var out = writer.header()
         for request in requests { out += try writer.entry(for: request) }
@@ -147,16 +156,22 @@ public enum HARExporter {
         return Data(out)
     }
 
+    /// `postData.comment` of a body that is not UTF-8.
+    public static let lossyTextNote = "the body is not UTF-8: text shows each invalid byte as U+FFFD; _base64 holds the exact bytes"
+
     static func nameValue(_ header: HeaderField) -> HARNameValue {
         let valid = ByteText.isValidUTF8(header.rawValue[...])
         return HARNameValue(name: header.name, value: header.value, _base64: valid ? nil : Data(header.rawValue).base64EncodedString())
     }
 
     /// `replays` are the capture's replays and forwards (oldest first), listed in `_hookscope.replays`.
-    public static func entry(for request: CapturedRequest, baseURL: String, redact: Redaction = .default,
-                             replays: [ReplayAttempt] = []) -> HAREntry {
+    public static func entry(
+        for request: CapturedRequest, baseURL: String?, fallbackBaseURL: String = ExportTarget.fallbackBaseURL, redact: Redaction = .default,
+        replays: [ReplayAttempt] = []
+    ) -> HAREntry {
         let headers = request.headers.map { nameValue(redact.apply($0)) }
-        let url = String(decoding: CurlExporter.url(baseURL: baseURL, rawTarget: request.rawTarget), as: UTF8.self)
+        let base = ExportTarget.baseURL(for: request, given: baseURL, fallback: fallbackBaseURL)
+        let url = String(decoding: CurlExporter.url(baseURL: base, rawTarget: request.rawTarget), as: UTF8.self)
         var query: [HARNameValue] = []
         if let q = request.rawTarget.firstIndex(of: UInt8(ascii: "?")) {
             query = FormFormatter.pairs(Array(request.rawTarget[(q + 1)...])).map {
@@ -168,8 +183,8 @@ public enum HARExporter {
         var postData: HARPostData?
         if !body.isEmpty {
             let isText = ByteText.isValidUTF8(body[...])
-            postData = HARPostData(mimeType: contentType, text: isText ? String(decoding: body, as: UTF8.self) : nil,
-                                   _base64: request.body.base64EncodedString())
+            postData = HARPostData(mimeType: contentType, text: String(decoding: body, as: UTF8.self),
+                                   _base64: request.body.base64EncodedString(), comment: isText ? nil : lossyTextNote)
         }
         let responseBody = [UInt8](request.response.body)
         let responseText = ByteText.isValidUTF8(responseBody[...])
@@ -184,6 +199,7 @@ public enum HARExporter {
         let info = HARCaptureInfo(
             id: request.id, receivedAtNanoseconds: request.receivedAt.nanosecondsSince1970,
             targetBase64: Data(request.rawTarget).base64EncodedString(), remoteAddress: request.remoteAddress,
+            localAddress: request.localAddress,
             bodyWasChunked: request.bodyWasChunked, bodySize: request.bodySize, refusal: request.refusal?.rawValue,
             signatureProvider: request.signature.provider, signatureStatus: request.signature.status.rawValue,
             signatureDetail: request.signature.detail,
@@ -204,13 +220,18 @@ public enum HARExporter {
 /// (pretty-printed, sorted keys, slashes not escaped), with the characters that act on terminals
 /// escaped as well; `HARTests` holds it to that.
 public struct HARStreamWriter {
-    private let baseURL: String
+    private let baseURL: String?
+    private let fallbackBaseURL: String
     private let redact: Redaction
     /// Entries written so far.
     public private(set) var count = 0
 
-    public init(baseURL: String, redact: Redaction = .default) {
+    /// - Parameters:
+    ///   - baseURL: scheme and host of every entry's URL; nil for the address each capture arrived on.
+    ///   - fallbackBaseURL: for captures whose arrival address is not known.
+    public init(baseURL: String?, fallbackBaseURL: String = ExportTarget.fallbackBaseURL, redact: Redaction = .default) {
         self.baseURL = baseURL
+        self.fallbackBaseURL = fallbackBaseURL
         self.redact = redact
     }
 
@@ -231,7 +252,8 @@ public struct HARStreamWriter {
     /// One entry, with the separator before it, indented to its place in the document.
     public mutating func entry(for request: CapturedRequest, replays: [ReplayAttempt] = []) throws -> [UInt8] {
         var out: [UInt8] = count > 0 ? Array(",\n      ".utf8) : Array("      ".utf8)
-        out += HARPrettyWriter.bytes(of: HARExporter.entry(for: request, baseURL: baseURL, redact: redact, replays: replays), baseIndent: 6)
+        let entry = HARExporter.entry(for: request, baseURL: baseURL, fallbackBaseURL: fallbackBaseURL, redact: redact, replays: replays)
+        out += HARPrettyWriter.bytes(of: entry, baseIndent: 6)
         count += 1
         return out
     }
@@ -448,7 +470,8 @@ public enum HARImporter {
             id: info?.id ?? 0, receivedAt: receivedAt, method: method, rawTarget: target,
             httpVersion: entry.request.httpVersion?.uppercased() == "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1",
             headers: headers,
-            remoteAddress: info?.remoteAddress ?? "", body: body, bodyWasChunked: info?.bodyWasChunked ?? false,
+            remoteAddress: info?.remoteAddress ?? "", localAddress: info?.localAddress.flatMap(ExportTarget.address(_:)),
+            body: body, bodyWasChunked: info?.bodyWasChunked ?? false,
             bodySize: info?.bodySize ?? body.count, refusal: info?.refusal.flatMap(Refusal.init(rawValue:)),
             // A capture needs an answer status; an entry without a response (the request never got
             // one) is shown as answered 0.

@@ -115,8 +115,9 @@ struct HARPrettyWriter {
             ("bodySize", { $0.int(info.bodySize) }),
             ("bodyWasChunked", { $0.bool(info.bodyWasChunked) }),
             ("id", { $0.int64(info.id) }),
-            ("receivedAtNanoseconds", { $0.int64(info.receivedAtNanoseconds) }),
         ]
+        if let local = info.localAddress { members.append(("localAddress", { $0.string(local) })) }
+        members.append(("receivedAtNanoseconds", { $0.int64(info.receivedAtNanoseconds) }))
         if let refusal = info.refusal { members.append(("refusal", { $0.string(refusal) })) }
         members.append(("remoteAddress", { $0.string(info.remoteAddress) }))
         if let replays = info.replays { members.append(("replays", { $0.array(replays) { $0.replayInfo($1) } })) }
@@ -154,6 +155,7 @@ struct HARPrettyWriter {
             members.append(("postData", { writer in
                 var fields: [(String, (inout HARPrettyWriter) -> Void)] = []
                 if let base64 = post._base64 { fields.append(("_base64", { $0.string(base64) })) }
+                if let comment = post.comment { fields.append(("comment", { $0.string(comment) })) }
                 fields.append(("mimeType", { $0.string(post.mimeType) }))
                 if let text = post.text { fields.append(("text", { $0.string(text) })) }
                 writer.object(fields)

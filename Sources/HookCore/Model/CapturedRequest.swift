@@ -337,6 +337,10 @@ public struct CapturedRequest: Sendable, Hashable {
     public var headers: [HeaderField]
     /// "ip:port" of the peer.
     public var remoteAddress: String
+    /// "ip:port" of the listener's end of the connection: the address the capture arrived on (where
+    /// `export --curl` and `y` send it by default). nil for captures stored before hookscope kept
+    /// it, and for HAR entries without it.
+    public var localAddress: String?
     /// The body bytes exactly as received (de-chunked when sent chunked). Empty when refused.
     public var body: Data
     /// The body arrived with `Transfer-Encoding: chunked` and is stored de-chunked.
@@ -356,6 +360,7 @@ public struct CapturedRequest: Sendable, Hashable {
         httpVersion: String = "HTTP/1.1",
         headers: [HeaderField],
         remoteAddress: String,
+        localAddress: String? = nil,
         body: Data,
         bodyWasChunked: Bool = false,
         bodySize: Int? = nil,
@@ -370,6 +375,7 @@ public struct CapturedRequest: Sendable, Hashable {
         self.httpVersion = httpVersion
         self.headers = headers
         self.remoteAddress = remoteAddress
+        self.localAddress = localAddress
         self.body = body
         self.bodyWasChunked = bodyWasChunked
         self.bodySize = bodySize ?? body.count
@@ -377,6 +383,9 @@ public struct CapturedRequest: Sendable, Hashable {
         self.response = response
         self.signature = signature
     }
+
+    /// `http://ip:port` of the address the capture arrived on, when it is known.
+    public var arrivalURL: String? { localAddress.map { "http://\($0)" } }
 
     /// The target decoded as UTF-8 (invalid bytes become U+FFFD); use `rawTarget` where bytes matter.
     public var target: String { String(decoding: rawTarget, as: UTF8.self) }

@@ -7,7 +7,7 @@ extension Snapshots {
 ││   Up, k         previous request (or scroll the focused pane up)           ││
 ││   Down, j       next request (or scroll the focused pane down)             ││
 ││   g, Home       first request (or top of the pane)                         ││
-└│   G, End        last request (or bottom of the pane)                       │┘
+└│   G, End        last request, following again (or bottom of the pane)      │┘
 ┌│   PgUp          one page up                                                │┐
 ││   PgDn          one page down                                              ││
 ││   Left, h       scroll the body left (the headers and signature panes wrap…││
