@@ -16,6 +16,8 @@ public enum AppEvent: Sendable {
     case filterChecked(generation: Int, summary: RequestSummary, matches: Bool)
     case searchFinished(generation: Int, matchingLines: [Int])
     case deleted(id: Int64)
+    /// `D` in progress: how many captures were deleted so far.
+    case clearing(deleted: Int)
     case clearedAll
     case replayed(ReplayAttempt)
     /// A replay made elsewhere (a `--forward-to` forward) was stored with its capture.

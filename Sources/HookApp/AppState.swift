@@ -211,6 +211,8 @@ public struct AppState: Sendable {
             filter.matches.removeAll { $0.id == id }
             if detail.request?.id == id { detail.request = nil }
             status = StatusMessage(text: "deleted request #\(id)", isError: false)
+        case .clearing(let deleted):
+            status = StatusMessage(text: "deleting all requests… \(deleted) deleted", isError: false)
         case .clearedAll:
             list.total = 0
             list.window = ListWindow()

@@ -99,7 +99,8 @@ public struct EffectRunner: Sendable {
                 try await store.delete(id: id)
                 emit(.deleted(id: id))
             case .deleteAll:
-                try await store.deleteAll()
+                // In batches in the SQLite store: the status bar counts them.
+                try await store.deleteAll { deleted in emit(.clearing(deleted: deleted)) }
                 emit(.clearedAll)
             case .setSecret(let provider, let secret, let visible):
                 guard let addSecret = environment.addSecret, let verify = environment.verify else {

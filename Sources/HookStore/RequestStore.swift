@@ -30,6 +30,9 @@ public protocol RequestStore: Sendable {
     func delete(id: Int64) async throws
     /// Removes every capture.
     func deleteAll() async throws
+    /// As `deleteAll()`, telling `progress` how many were deleted so far (stores that delete in
+    /// batches call it after each).
+    func deleteAll(progress: @Sendable (Int) -> Void) async throws
     /// Stores one replay of a capture; returns it with its id.
     func addReplay(_ attempt: ReplayAttempt) async throws -> ReplayAttempt
     /// The replays of one capture, oldest first.
@@ -66,6 +69,11 @@ extension RequestStore {
             }
         }
         return outcomes
+    }
+
+    /// In one step: stores in memory delete everything at once.
+    public func deleteAll(progress: @Sendable (Int) -> Void) async throws {
+        try await deleteAll()
     }
 
     /// For stores that keep answers as they were committed (test stand-ins): says so.
