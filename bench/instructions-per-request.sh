@@ -13,8 +13,9 @@
 # valgrind (3.19 and 3.24 alike) dies with an internal SIGSEGV on the listener without
 # bench/sigsuspend-shim.c: libdispatch's dispatchMain() hands sigsuspend() a mask in read-only
 # memory, which valgrind's syscall wrapper edits in place. The shim, preloaded, passes a writable
-# copy; nothing else changes. Debian's valgrind 3.19 cannot read a debug build's DWARF 5: give it
-# a release build, or a copy made with `objcopy --strip-debug`.
+# copy; nothing else changes. Debian's valgrind 3.19 cannot read the DWARF 5 debug info Swift
+# writes (release builds too): it runs a copy made with `objcopy --strip-debug`, which executes the
+# same instructions.
 #
 # Usage: bench/instructions-per-request.sh [SMALL=500] [LARGE=2500]
 # Env: HOOKSCOPE_BIN=path (default .build-release/release/hookscope, built when missing), RUNS (default 3)
@@ -32,6 +33,9 @@ fi
 bench_work
 bench/make-webhook-body.py "$work/body.json"
 cc -O2 -shared -fPIC -o "$work/sigsuspend-shim.so" bench/sigsuspend-shim.c
+objcopy --strip-debug "$bin" "$work/hookscope"
+label="$("$bin" --version) ($bin)"
+bin="$work/hookscope"
 
 cat > "$work/client.py" <<'PY'
 import socket, sys
@@ -87,7 +91,7 @@ instructions() {
   awk '/Collected :/ {print $NF}' "$log"
 }
 
-echo "hookscope: $("$bin" --version) ($bin); requests: $small and $large; runs: $runs"
+echo "hookscope: $label; requests: $small and $large; runs: $runs"
 echo "| store | instructions for $small | instructions for $large | instructions per request |"
 echo "| --- | ---: | ---: | ---: |"
 for store in "--memory" "--db $work/captures.sqlite"; do
