@@ -248,7 +248,19 @@ public enum MainScreen {
         meta += " · answered \(request.response.status)"
         if let refusal = request.refusal { meta += " · refused: \(refusal.rawValue)" }
         if request.bodyWasChunked { meta += " · chunked" }
-        lines.append(TextLine(meta, Style(.muted)))
+        var metaLine = TextLine(meta, Style(.muted))
+        // The provider's event type and delivery id (the same across its retries), escaped like
+        // every byte a sender chose.
+        let identity = DeliveryIdentity.of(request, provider: request.signature.provider)
+        if let event = identity.event {
+            metaLine.append(" · event ", Style(.muted))
+            metaLine.append(bytes: Array(event.utf8))
+        }
+        if let id = identity.deliveryID {
+            metaLine.append(" · delivery ", Style(.muted))
+            metaLine.append(bytes: Array(id.utf8))
+        }
+        lines.append(metaLine)
         for header in request.headers {
             var line = TextLine(header.name, Style(.key))
             line.append(": ", Style(.punctuation))
