@@ -1,4 +1,5 @@
 import HookCore
+import HookSignatures
 
 /// The panes: which one has the keyboard, whether it is zoomed, and the selected capture with the
 /// scroll position of each pane that shows it.
@@ -6,7 +7,12 @@ public struct DetailState: Sendable {
     public internal(set) var focus: Pane = .list
     public internal(set) var zoomed = false
     /// The selected capture, once loaded.
-    public internal(set) var request: CapturedRequest?
+    public internal(set) var request: CapturedRequest? {
+        didSet { identity = request.map { DeliveryIdentity.of($0, provider: $0.signature.provider) } ?? DeliveryIdentity() }
+    }
+    /// The selected capture's event type and delivery id, read once when it is set (it may parse
+    /// the body), not on every frame that draws the headers pane.
+    public private(set) var identity = DeliveryIdentity()
     /// The capture being loaded.
     var loadingID: Int64?
     /// A capture the list showed but the store no longer has.

@@ -236,7 +236,7 @@ public enum MainScreen {
     }
 
     /// Lines of the headers pane for a capture: the request line, where and when it came from, its headers.
-    static func headerLines(_ request: CapturedRequest?) -> [TextLine] {
+    static func headerLines(_ request: CapturedRequest?, identity: DeliveryIdentity = DeliveryIdentity()) -> [TextLine] {
         guard let request else { return [] }
         var lines: [TextLine] = []
         var first = TextLine(request.method, Style(.method, bold: true))
@@ -251,7 +251,6 @@ public enum MainScreen {
         var metaLine = TextLine(meta, Style(.muted))
         // The provider's event type and delivery id (the same across its retries), escaped like
         // every byte a sender chose.
-        let identity = DeliveryIdentity.of(request, provider: request.signature.provider)
         if let event = identity.event {
             metaLine.append(" · event ", Style(.muted))
             metaLine.append(bytes: Array(event.utf8))
@@ -273,7 +272,7 @@ public enum MainScreen {
     static func renderHeaders(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
         var title = TextLine(Pane.headers.title, Style(.title, bold: true))
         if let d = state.detail.request { title.append(" \(d.headers.count)", Style(.muted)) }
-        renderTextPane(title: title, pane: .headers, state: state, lines: headerLines(state.detail.request), scroll: state.detail.headersScroll,
+        renderTextPane(title: title, pane: .headers, state: state, lines: headerLines(state.detail.request, identity: state.detail.identity), scroll: state.detail.headersScroll,
                        placeholder: state.rowCount == 0 ? "no request selected" : "loading…", rect, &grid, glyphs)
     }
 

@@ -432,17 +432,23 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
 
     /// After a bulk delete: the WAL back to nothing and free pages back to the file system (in
     /// steps, for stores created with incremental auto-vacuum; a no-op for older ones).
-    private func giveSpaceBack() {
-        for _ in 0..<10_000 {
-            let freed = (try? pool.writeWithoutTransaction { db -> Int in
-                let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
-                guard before > 0 else { return 0 }
-                try db.execute(sql: "PRAGMA incremental_vacuum(2000)")
-                return before - (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
-            }) ?? 0
-            if freed <= 0 { break }
+    /// One step of 2,000 pages at a time on the writer queue, like the pruning batches, so that
+    /// capture commits queued meanwhile run between the steps; `done` runs after the last one.
+    /// Runs on `writeQueue` only.
+    private func giveSpaceBack(then done: @escaping @Sendable () -> Void = {}) {
+        guard !closed.withLock({ $0 }) else { return done() }
+        let freed = (try? pool.writeWithoutTransaction { db -> Int in
+            let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            guard before > 0 else { return 0 }
+            try db.execute(sql: "PRAGMA incremental_vacuum(2000)")
+            return before - (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
+        }) ?? 0
+        if freed > 0 {
+            writeQueue.async { self.giveSpaceBack(then: done) }
+            return
         }
         _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        done()
     }
 
     /// Two `stat` calls per commit (a batch of captures): the database file and its WAL must still
@@ -640,10 +646,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         }
         writer.withLock { state in if state.count == 0 { state.maxID = 0 } }
         await withCheckedContinuation { continuation in
-            writeQueue.async {
-                if !self.closed.withLock({ $0 }) { self.giveSpaceBack() }
-                continuation.resume()
-            }
+            writeQueue.async { self.giveSpaceBack { continuation.resume() } }
         }
     }
 

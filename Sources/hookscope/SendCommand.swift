@@ -169,10 +169,11 @@ struct Send: AsyncParsableCommand {
         var extra: [HeaderField] = []
         for header in headers { extra.append(try ResponseHeader.parse(header)) }
         let builder = DeliveryBuilder(source: source, verifier: verifier, targetURL: target, signingURL: publicURL, extraHeaders: extra, method: method)
-        // The first delivery is built before anything is sent: a signing problem (no secret, an
-        // asymmetric scheme) is one line and nothing goes out.
+        // The first delivery is built before anything is sent: what stops it (no secret, a secret
+        // in the wrong form, an asymmetric scheme, a body the scheme cannot sign) is in what was
+        // asked for, a usage error of one line, and nothing goes out.
         if case .failure(let error) = builder.make(n: 1) {
-            throw UserError(error.description, usage: error.description.hasPrefix("no secret") || error.description.hasPrefix("unknown provider"))
+            throw UserError(error.description, usage: true)
         }
 
         let plan = BurstPlan(count: count, concurrency: concurrency, rate: rate, duplicates: duplicate, shuffle: shuffle)
