@@ -36,15 +36,24 @@ public final class ListenSession: Sendable {
 
     /// The bound listener's `http://HOST:PORT`.
     public let url: String
+    /// Where this session stores its captures.
+    public let store: any RequestStore
+    /// A value after each commit (several in a row may come as one): `expect --listen` waits on it.
+    public let commits: AsyncStream<Void>
+    /// The id of the newest capture in the store before the listener took any request (0 when empty).
+    public let newestIDAtStart: Int64
     private let group: ServiceGroup
     private let stopReasons: AsyncStream<StopReason>.Continuation
     private let signalSources: Mutex<[any DispatchSourceSignal]>
 
     private init(
-        url: String, group: ServiceGroup, stopReasons: AsyncStream<StopReason>.Continuation,
-        signalSources: sending [any DispatchSourceSignal]
+        url: String, store: any RequestStore, commits: AsyncStream<Void>, newestIDAtStart: Int64, group: ServiceGroup,
+        stopReasons: AsyncStream<StopReason>.Continuation, signalSources: sending [any DispatchSourceSignal]
     ) {
         self.url = url
+        self.store = store
+        self.commits = commits
+        self.newestIDAtStart = newestIDAtStart
         self.group = group
         self.stopReasons = stopReasons
         self.signalSources = Mutex(signalSources)
@@ -81,16 +90,19 @@ public final class ListenSession: Sendable {
             mayRun: { diagnosisBudget.isRested },
             verify: { request in verifiers.current.summary(for: request, now: request.receivedAt, diagnosisBudget: diagnosisBudget) },
             charge: { diagnosisBudget.charge($0) })
+        let (commits, commitsContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let onCommit: @Sendable ([CapturedRequest]) -> Void
         if interactive {
             onCommit = { batch in
                 catchUp.committed(batch)
                 capturesContinuation.yield(batch.map(\.summary))
+                commitsContinuation.yield()
             }
         } else {
             onCommit = { batch in
                 catchUp.committed(batch)
                 printer.print(batch)
+                commitsContinuation.yield()
             }
         }
 
@@ -113,6 +125,15 @@ public final class ListenSession: Sendable {
             closeStore = { try? sqlite.close() }
         }
         printer.readLines(from: store)
+        let newestIDAtStart: Int64
+        do {
+            let total = try await store.count()
+            newestIDAtStart = total == 0 ? 0 : try await store.summaries(offset: total - 1, limit: 1).last?.id ?? 0
+        } catch {
+            closeStore()
+            cancel(signalSources)
+            throw UserError("\(error)")
+        }
         // Through a pump: a stderr nobody reads never holds up the event loop that logs.
         let logger = Logger(label: "hookscope", factory: PumpedLogHandler.factory(level: .warning))
 
@@ -149,7 +170,10 @@ public final class ListenSession: Sendable {
 
         // Started first, stopped last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: Teardown(name: "store", teardown: closeStore))
+            .init(service: Teardown(name: "store") {
+                closeStore()
+                commitsContinuation.finish()
+            })
         ]
         if !interactive {
             services.append(.init(service: Teardown(name: "headless output") {
@@ -186,7 +210,9 @@ public final class ListenSession: Sendable {
                     failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
-        return ListenSession(url: listener.url, group: group, stopReasons: stopContinuation, signalSources: signalSources)
+        return ListenSession(
+            url: listener.url, store: store, commits: commits, newestIDAtStart: newestIDAtStart, group: group,
+            stopReasons: stopContinuation, signalSources: signalSources)
     }
 
     /// Runs until the output ends, then stops every part in reverse order of their start. Rethrows
