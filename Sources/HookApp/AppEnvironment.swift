@@ -6,8 +6,8 @@ public struct AppEnvironment: Sendable {
     public var store: any RequestStore
     /// The bound address as `http://HOST:PORT`, shown in the status bar.
     public var listenURL: String
-    /// The newly committed captures, in order, a batch per commit (one wake-up of the app per batch).
-    public var captures: AsyncStream<[RequestSummary]>
+    /// The newly committed captures, in id order, a batch per commit (one wake-up of the app per batch).
+    public var captures: AsyncStream<CaptureBatch>
     /// Diagnosis lines for the signature pane.
     public var explainSignature: @Sendable (CapturedRequest) -> [String]
     /// Default target of the replay key (`--replay-to`).
@@ -49,7 +49,7 @@ public struct AppEnvironment: Sendable {
     public init(
         store: any RequestStore,
         listenURL: String,
-        captures: AsyncStream<[RequestSummary]>,
+        captures: AsyncStream<CaptureBatch>,
         explainSignature: @escaping @Sendable (CapturedRequest) -> [String] = { _ in [] },
         replayTo: String? = nil,
         replay: (@Sendable (_ id: Int64, _ target: String, _ resign: Bool) async -> ReplayAttempt)? = nil,
@@ -97,5 +97,18 @@ public struct MaskedSecret: Sendable, Hashable {
     public init(provider: String, masked: String) {
         self.provider = provider
         self.masked = masked
+    }
+}
+
+/// Captures committed to the store together, oldest first.
+public struct CaptureBatch: Sendable {
+    public var summaries: [RequestSummary]
+    /// Stored by another process writing the same store (another listener, or the listener a
+    /// `watch` follows), not by this one's listener.
+    public var elsewhere: Bool
+
+    public init(_ summaries: [RequestSummary], elsewhere: Bool = false) {
+        self.summaries = summaries
+        self.elsewhere = elsewhere
     }
 }

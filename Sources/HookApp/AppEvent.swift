@@ -6,6 +6,8 @@ import TermUI
 public enum AppEvent: Sendable {
     case input(InputEvent)
     case captured(RequestSummary)
+    /// A capture another process stored in the same store (it is not this session's to forward).
+    case capturedElsewhere(RequestSummary)
     case countLoaded(Int)
     case windowLoaded(offset: Int, summaries: [RequestSummary])
     case requestLoaded(CapturedRequest)

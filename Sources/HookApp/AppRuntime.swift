@@ -89,7 +89,13 @@ public enum AppRuntime {
             inbox.post(.input(.endOfInput))
         }
         let capturesTask = Task {
-            for await batch in environment.captures { inbox.post(contentsOf: batch.lazy.map { .captured($0) }) }
+            for await batch in environment.captures {
+                if batch.elsewhere {
+                    inbox.post(contentsOf: batch.summaries.lazy.map { .capturedElsewhere($0) })
+                } else {
+                    inbox.post(contentsOf: batch.summaries.lazy.map { .captured($0) })
+                }
+            }
         }
         let replayResultsTask = Task {
             guard let results = environment.replayResults else { return }

@@ -19,6 +19,8 @@ public struct AppState: Sendable {
     public internal(set) var modal: Modal = .none
     public internal(set) var quitRequested = false
     public internal(set) var status: StatusMessage?
+    /// Another process stores captures in the same store (they arrive as `capturedElsewhere`).
+    public internal(set) var capturesFromElsewhere = false
     /// Whether captures are being stored; shown in the status bar once one was not.
     public internal(set) var storeHealth = StoreHealth()
     public internal(set) var list = ListState()
@@ -69,6 +71,16 @@ public struct AppState: Sendable {
         absorb(event) + reconcile()
     }
 
+    /// A newly stored capture joins the list (and the filter's matches, once checked).
+    private mutating func added(_ summary: RequestSummary) -> [Effect] {
+        list.total += 1
+        if list.window.endOffset == list.total - 1 {
+            list.window.append(summary, maxCount: 4096)
+        }
+        guard let parsed = filter.parsed else { return [] }
+        return [.checkFilter(generation: filter.generation, filter: parsed, id: summary.id)]
+    }
+
     /// Applies one event without `reconcile()`: the app loop absorbs a batch of events and reconciles
     /// once before it draws, so a flood of captures in follow mode loads the newest capture once per
     /// frame rather than once per capture.
@@ -78,17 +90,19 @@ public struct AppState: Sendable {
         case .input(let input):
             effects += handle(input)
         case .captured(let summary):
-            list.total += 1
             // Refused captures are not forwarded (their body was not kept).
             if replay.forwardTarget != nil, summary.refusal == nil, replay.marks[summary.id] == nil {
                 replay.pendingForwards.insert(summary.id)
             }
-            if list.window.endOffset == list.total - 1 {
-                list.window.append(summary, maxCount: 4096)
+            effects += added(summary)
+        case .capturedElsewhere(let summary):
+            if !capturesFromElsewhere {
+                capturesFromElsewhere = true
+                if !listenURL.isEmpty {
+                    status = StatusMessage(text: "another process is storing captures in this store too: they show here as they come", isError: false)
+                }
             }
-            if let parsed = filter.parsed {
-                effects.append(.checkFilter(generation: filter.generation, filter: parsed, id: summary.id))
-            }
+            effects += added(summary)
         case .countLoaded(let count):
             list.total = count
             list.window = ListWindow()

@@ -82,7 +82,7 @@ public final class ListenSession: Sendable {
             json: settings.json, forwarding: settings.forwardTo != nil, proxyResponse: settings.proxyResponse,
             databasePath: databasePath, fd: output, announceFD: announce,
             onOutputClosed: { stopContinuation.yield(.outputClosed) })
-        let (captures, capturesContinuation) = AsyncStream.makeStream(of: [RequestSummary].self, bufferingPolicy: .bufferingNewest(50_000))
+        let (captures, capturesContinuation) = AsyncStream.makeStream(of: CaptureBatch.self, bufferingPolicy: .bufferingNewest(50_000))
         // Mismatches stored without their cause during a flood are explained later, when the budget
         // is rested again.
         let diagnosisBudget = DiagnosisBudget()
@@ -95,7 +95,7 @@ public final class ListenSession: Sendable {
         if interactive {
             onCommit = { batch in
                 catchUp.committed(batch)
-                capturesContinuation.yield(batch.map(\.summary))
+                capturesContinuation.yield(CaptureBatch(batch.map(\.summary)))
                 commitsContinuation.yield()
             }
         } else {
@@ -115,14 +115,24 @@ public final class ListenSession: Sendable {
             closeStore = {}
         case .sqlite(let path):
             let sqlite: SQLiteRequestStore
+            // The TUI also shows what another process (another listener) stores in the same file.
+            var onOtherWriters: (@Sendable ([RequestSummary]) -> Void)?
+            if interactive {
+                onOtherWriters = { @Sendable summaries in capturesContinuation.yield(CaptureBatch(summaries, elsewhere: true)) }
+            }
+            let watcher: SQLiteChangeWatcher?
             do {
-                sqlite = try SQLiteRequestStore(path: path, keep: settings.keep, onCommit: onCommit)
+                sqlite = try SQLiteRequestStore(path: path, keep: settings.keep, onCommit: onCommit, onOtherWriters: onOtherWriters)
+                watcher = interactive ? try SQLiteChangeWatcher(path: path) { sqlite.checkOtherWriters() } : nil
             } catch {
                 cancel(signalSources)
                 throw UserError("\(error)")
             }
             store = sqlite
-            closeStore = { try? sqlite.close() }
+            closeStore = {
+                watcher?.stop()
+                try? sqlite.close()
+            }
         }
         printer.readLines(from: store)
         let newestIDAtStart: Int64
@@ -249,7 +259,7 @@ public final class ListenSession: Sendable {
     /// What the terminal interface gets: the store, the live captures and forwards, and replay,
     /// verification and secrets through this session's parts.
     private static func appEnvironment(
-        settings: ListenSettings, store: any RequestStore, listenURL: String, captures: AsyncStream<[RequestSummary]>,
+        settings: ListenSettings, store: any RequestStore, listenURL: String, captures: AsyncStream<CaptureBatch>,
         verifiers: VerifierBox, catchUp: SignatureCatchUp, diagnosisBudget: DiagnosisBudget,
         forwardResults: AsyncStream<ReplayAttempt>, storeHealth: AsyncStream<StoreHealth>?
     ) -> (environment: AppEnvironment, replayer: HTTPReplayer) {

@@ -30,6 +30,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     private let pool: DatabasePool
     private let keep: Int?
     private let onCommit: (@Sendable ([CapturedRequest]) -> Void)?
+    private let onOtherWriters: (@Sendable ([RequestSummary]) -> Void)?
     private let writer = Mutex(WriterState())
     private let writeQueue = DispatchQueue(label: "hookscope.store.writer")
     public let path: String
@@ -61,10 +62,17 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     ///   - forReading: a store only read from (`list`, `show`, `export`) may be read-only; one that
     ///     captures may not: SQLite would open a read-only file or mount for reading only, and every
     ///     capture would then fail.
-    public init(path: String, keep: Int? = nil, forReading: Bool = false, onCommit: (@Sendable ([CapturedRequest]) -> Void)? = nil) throws {
+    ///   - onOtherWriters: called with the captures another process (another listener on this file)
+    ///     committed, in id order, on the writer thread, before the batch of this store's own that
+    ///     follows them: found at each commit and by `checkOtherWriters()`. Nil: not looked for.
+    public init(
+        path: String, keep: Int? = nil, forReading: Bool = false, onCommit: (@Sendable ([CapturedRequest]) -> Void)? = nil,
+        onOtherWriters: (@Sendable ([RequestSummary]) -> Void)? = nil
+    ) throws {
         self.path = path
         self.keep = keep
         self.onCommit = onCommit
+        self.onOtherWriters = onOtherWriters
         try Self.preparePrivateFiles(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -343,7 +351,11 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                     return (now, over > now)
                 }
                 if backlog { schedulePruning() }
+                let knownMaxID = writer.withLock { $0.maxID }
+                var others: [RequestSummary] = []
                 let stored = try pool.write { db -> [CapturedRequest] in
+                    // Rows above the last id this store committed or reported are another process's.
+                    if onOtherWriters != nil { others = try Self.summaries(after: knownMaxID, in: db) }
                     var stored: [CapturedRequest] = []
                     stored.reserveCapacity(count)
                     let statement = try db.cachedStatement(sql: Self.insertSQL)
@@ -369,9 +381,10 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 }
                 try checkFilesAreStillOurs()
                 writer.withLock { state in
-                    state.count += stored.count - excess
+                    state.count += others.count + stored.count - excess
                     if let last = stored.last?.id { state.maxID = max(state.maxID, last) }
                 }
+                if !others.isEmpty { onOtherWriters?(others) }
                 onCommit?(stored)
                 var start = 0
                 for submission in submissions {
@@ -386,6 +399,31 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 }
             }
         }
+    }
+
+    /// Looks for captures another process committed since this store's last commit or check and
+    /// hands them to `onOtherWriters` (a `SQLiteChangeWatcher` calls this when the file changed).
+    /// Returns at once; the work runs on the writer thread, between commits.
+    public func checkOtherWriters() {
+        guard onOtherWriters != nil else { return }
+        writeQueue.async {
+            guard !self.closed.withLock({ $0 }) else { return }
+            let knownMaxID = self.writer.withLock { $0.maxID }
+            guard let others = try? self.pool.read({ db in try Self.summaries(after: knownMaxID, in: db) }), let last = others.last else {
+                return
+            }
+            self.writer.withLock { state in
+                state.count += others.count
+                state.maxID = max(state.maxID, last.id)
+            }
+            self.onOtherWriters?(others)
+        }
+    }
+
+    /// The summaries of the rows above `id`, oldest first.
+    private static func summaries(after id: Int64, in db: Database) throws -> [RequestSummary] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(summaryColumns) FROM request WHERE id > ? ORDER BY id"), arguments: [id])
+            .map(summary(from:))
     }
 
     /// Rows deleted in one transaction by pruning and `deleteAll`: about 10 ms of work for 2 KB

@@ -8,14 +8,14 @@ import TermUI
 @Suite struct AppRuntimeTests {
     struct Running {
         let input: AsyncStream<InputEvent>.Continuation
-        let captures: AsyncStream<[RequestSummary]>.Continuation
+        let captures: AsyncStream<CaptureBatch>.Continuation
         let frames: AsyncStream<CellGrid>
         let app: Task<Void, Never>
     }
 
     func start(store: any RequestStore, size: Size = Size(width: 80, height: 24)) -> Running {
         let (input, inputContinuation) = AsyncStream<InputEvent>.makeStream()
-        let (captures, captureContinuation) = AsyncStream<[RequestSummary]>.makeStream()
+        let (captures, captureContinuation) = AsyncStream<CaptureBatch>.makeStream()
         let (frames, frameContinuation) = AsyncStream<CellGrid>.makeStream()
         let environment = AppEnvironment(store: store, listenURL: "http://127.0.0.1:4242", captures: captures)
         let app = Task {
@@ -37,7 +37,7 @@ import TermUI
         }
         #expect(sawFirst)
         let stored = try await store.insert(Sample.request("/second", second: 1))
-        running.captures.yield([stored.summary])
+        running.captures.yield(CaptureBatch([stored.summary]))
         var sawSecond = false
         while let frame = await frames.next() {
             let text = Self.text(frame)
@@ -53,7 +53,7 @@ import TermUI
     @Test func forwardResultsShowLiveInTheList() async throws {
         let store = try await Sample.store([])
         let (input, inputContinuation) = AsyncStream<InputEvent>.makeStream()
-        let (captures, captureContinuation) = AsyncStream<[RequestSummary]>.makeStream()
+        let (captures, captureContinuation) = AsyncStream<CaptureBatch>.makeStream()
         let (results, resultsContinuation) = AsyncStream<ReplayAttempt>.makeStream()
         let (frames, frameContinuation) = AsyncStream<CellGrid>.makeStream()
         let environment = AppEnvironment(
@@ -67,7 +67,7 @@ import TermUI
         }
         var iterator = frames.makeAsyncIterator()
         let stored = try await store.insert(Sample.request("/hook"))
-        captureContinuation.yield([stored.summary])
+        captureContinuation.yield(CaptureBatch([stored.summary]))
         var sawPending = false
         while let frame = await iterator.next() {
             if Self.text(frame).contains("→…") { sawPending = true; break }

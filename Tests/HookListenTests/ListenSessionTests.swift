@@ -89,6 +89,49 @@ import Testing
         try? FileManager.default.removeItem(at: directory)
     }
 
+    func elsewhere(_ path: String) -> CapturedRequest {
+        CapturedRequest(
+            receivedAt: .now(), method: "POST", rawTarget: Array(path.utf8), headers: [], remoteAddress: "127.0.0.1:1",
+            body: Data("{}".utf8), response: CapturedResponse(status: 200))
+    }
+
+    /// Another listener (here another connection to the file, as another process would have) stores
+    /// captures in the same SQLite file: the terminal interface gets them, marked as stored
+    /// elsewhere, in id order with its own listener's, and the store counts them.
+    @Test func theTerminalInterfaceSeesWhatAnotherWriterStoresInTheSameFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookscope-session-\(UUID().uuidString)")
+        let db = directory.appendingPathComponent("c.sqlite").path
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (seen, seenContinuation) = AsyncStream.makeStream(of: (id: Int64, elsewhere: Bool).self)
+        let session = try await ListenSession.start(
+            settings: settings { $0.headless = false; $0.memory = false; $0.db = db },
+            interface: .terminal { environment in
+                for await batch in environment.captures {
+                    for summary in batch.summaries { seenContinuation.yield((summary.id, batch.elsewhere)) }
+                    if batch.summaries.contains(where: { $0.id == 3 }) { break }
+                }
+                #expect(try await environment.store.count() == 3)
+                struct Quit: Error {}
+                throw Quit()
+            })
+        let running = Task { try await session.run() }
+        let port = try #require(Int(session.url.split(separator: ":").last ?? ""))
+        let other = try SQLiteRequestStore(path: db)
+        var seenIDs = seen.makeAsyncIterator()
+        _ = try await other.insert(elsewhere("/elsewhere"))
+        let first = await seenIDs.next()
+        #expect(first?.id == 1 && first?.elsewhere == true)
+        #expect(await post(port, path: "/here")?.hasPrefix("HTTP/1.1 200 ") == true)
+        let second = await seenIDs.next()
+        #expect(second?.id == 2 && second?.elsewhere == false)
+        // Found by the watcher on the file, with no capture of this listener's after it.
+        _ = try await other.insert(elsewhere("/elsewhere/2"))
+        let third = await seenIDs.next()
+        #expect(third?.id == 3 && third?.elsewhere == true)
+        try other.close()
+        _ = try? await running.value
+    }
+
     /// The terminal interface gets the session's store and live captures; when it ends, so does the
     /// session, and an error it throws comes back from `run` after everything stopped.
     @Test func theTerminalInterfaceSeesCapturesAndItsEndStopsTheSession() async throws {
@@ -98,8 +141,8 @@ import Testing
             interface: .terminal { environment in
                 seenContinuation.yield(0)
                 for await batch in environment.captures {
-                    for summary in batch { seenContinuation.yield(Int(summary.id)) }
-                    if batch.contains(where: { $0.id == 2 }) { break }
+                    for summary in batch.summaries { seenContinuation.yield(Int(summary.id)) }
+                    if batch.summaries.contains(where: { $0.id == 2 }) { break }
                 }
                 #expect(try await environment.store.count() == 2)
                 struct Quit: Error, CustomStringConvertible { var description: String { "no terminal" } }
