@@ -38,6 +38,8 @@ public struct AppEnvironment: Sendable {
     public var forwardTarget: String?
     /// Replays made outside the TUI (forwards), each after it is stored with its capture.
     public var replayResults: AsyncStream<ReplayAttempt>?
+    /// `hookscope watch`: the path of the store shown, which another process writes (no listener here).
+    public var watchedStore: String?
     /// Changes in whether captures are being stored (`StoreHealthTracker`); nil in tests.
     public var storeHealth: AsyncStream<StoreHealth>?
     /// `--proxy-response`: the sender of a forwarded capture got the target's answer, which the

@@ -80,6 +80,7 @@ public enum AppRuntime {
             listenURL: environment.listenURL, replayTo: environment.replayTo, forwardTarget: environment.forwardTarget,
             customProviders: environment.customProviders, size: initialSize)
         state.proxyResponse = environment.proxyResponse
+        state.watchedStore = environment.watchedStore
         var slots: [EffectSlot: Task<Void, Never>] = [:]
         let running = TaskSet()
         var nextTaskID = 0

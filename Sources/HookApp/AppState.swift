@@ -19,6 +19,8 @@ public struct AppState: Sendable {
     public internal(set) var modal: Modal = .none
     public internal(set) var quitRequested = false
     public internal(set) var status: StatusMessage?
+    /// `hookscope watch`: the store shown, written by another process; nil when this one listens.
+    public internal(set) var watchedStore: String?
     /// Another process stores captures in the same store (they arrive as `capturedElsewhere`).
     public internal(set) var capturesFromElsewhere = false
     /// Whether captures are being stored; shown in the status bar once one was not.
@@ -98,7 +100,7 @@ public struct AppState: Sendable {
         case .capturedElsewhere(let summary):
             if !capturesFromElsewhere {
                 capturesFromElsewhere = true
-                if !listenURL.isEmpty {
+                if watchedStore == nil {
                     status = StatusMessage(text: "another process is storing captures in this store too: they show here as they come", isError: false)
                 }
             }

@@ -90,7 +90,7 @@ public enum MainScreen {
             } else if state.isFiltering {
                 message = state.filter.scanning ? "searching…" : "no request matches the filter"
             } else {
-                message = "waiting for requests on \(state.listenURL)"
+                message = state.watchedStore.map { "waiting for captures in \($0)" } ?? "waiting for requests on \(state.listenURL)"
             }
             grid.draw(message, x: inner.x + 1, y: inner.y + 1, maxX: inner.maxX, style: Style(state.filter.error != nil ? .error : .muted))
             return
@@ -465,7 +465,7 @@ public enum MainScreen {
         guard !rect.isEmpty else { return }
         grid.fill(rect, style: Style(.statusBar))
         let total = state.list.total
-        var left = TextLine(state.listenURL, Style(.statusBar, bold: true))
+        var left = TextLine(state.watchedStore.map { "watching \($0)" } ?? state.listenURL, Style(.statusBar, bold: true))
         left.append(" │ \(total) capture\(total == 1 ? "" : "s")", Style(.statusBar))
         // Captures the store refused (their senders got a 5xx): never out of sight.
         let health = state.storeHealth

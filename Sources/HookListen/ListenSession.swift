@@ -242,6 +242,47 @@ public final class ListenSession: Sendable {
         try await start(settings: settings, interface: interface).run()
     }
 
+    /// `hookscope watch`: the terminal interface on the SQLite store at `path`, which another process
+    /// (a listener) writes, without a listener of its own. Captures appear as that process commits
+    /// them (`SQLiteChangeWatcher`); replays, re-verification with this process's secrets, export
+    /// and deletes work as in a listening session. Returns when the user quits.
+    public static func watch(
+        settings: ListenSettings, path: String, runInterface: @escaping @Sendable (AppEnvironment) async throws -> Void
+    ) async throws {
+        let (captures, capturesContinuation) = AsyncStream.makeStream(of: CaptureBatch.self, bufferingPolicy: .bufferingNewest(50_000))
+        let store: SQLiteRequestStore
+        let watcher: SQLiteChangeWatcher
+        do {
+            // Read-only files are fine: the captures can be looked at, replays are then not kept.
+            store = try SQLiteRequestStore(path: path, forReading: true, onOtherWriters: { capturesContinuation.yield(CaptureBatch($0, elsewhere: true)) })
+            watcher = try SQLiteChangeWatcher(path: path) { store.checkOtherWriters() }
+        } catch {
+            throw UserError("\(error)")
+        }
+        defer {
+            watcher.stop()
+            capturesContinuation.finish()
+            try? store.close()
+        }
+        let diagnosisBudget = DiagnosisBudget()
+        let verifiers = VerifierBox(settings.verifier)
+        // Explaining mismatches is the listener's job; this catch-up only hears about verdicts.
+        let catchUp = SignatureCatchUp(mayRun: { false }, verify: { _ in .unsigned }, charge: { _ in })
+        let (results, resultsContinuation) = AsyncStream.makeStream(of: ReplayAttempt.self)
+        resultsContinuation.finish()
+        var environment = appEnvironment(
+            settings: settings, store: store, listenURL: "", captures: captures, verifiers: verifiers, catchUp: catchUp,
+            diagnosisBudget: diagnosisBudget, forwardResults: results, storeHealth: nil)
+        environment.environment.watchedStore = path
+        do {
+            try await runInterface(environment.environment)
+        } catch {
+            await environment.replayer.shutdown()
+            throw UserError("cannot start the terminal interface: \(error)")
+        }
+        await environment.replayer.shutdown()
+    }
+
     private static func installTerminationSignals(into reasons: AsyncStream<StopReason>.Continuation) -> [any DispatchSourceSignal] {
         [SIGINT, SIGTERM, SIGHUP].map { signalNumber in
             signal(signalNumber, SIG_IGN)

@@ -182,6 +182,44 @@ final class TmuxSession: @unchecked Sendable {
         withExtendedLifetime(client) {}
     }
 
+    /// `hookscope watch` on the store a headless listener in another process writes: a capture sent
+    /// to that listener appears on screen, and `r` replays it from the viewer to a target, which
+    /// gets the body byte for byte.
+    @Test func watchShowsAnotherListenersCapturesAndReplaysThem() async throws {
+        let directory = try temporaryDirectory()
+        let sourceDB = directory.appendingPathComponent("source.sqlite").path
+        let targetDB = directory.appendingPathComponent("target.sqlite").path
+        let source = try await ListenerProcess(["--db", sourceDB])
+        let target = try await ListenerProcess(["--db", targetDB, "--status", "202"])
+        let binary = try hookscopeBinary().path
+        let tmux = try await TmuxSession(
+            width: 120, height: 40,
+            command: "env SWIFT_BACKTRACE=enable=no TERM=xterm-256color HOOKSCOPE_LOG=/dev/null \(binary) watch --db \(sourceDB) --replay-to http://127.0.0.1:\(target.port)/replayed; echo EXITED $?; sleep 60")
+        _ = try await tmux.waitFor("the status bar") { $0.contains("watching \(sourceDB)") && $0.contains("0 captures") }
+        let body = "{\"watched\":\"caf\u{e9}\",\"n\":[1, 2 ,3]}"
+        let client = try #require(await onOwnThread { KeepAliveClient(port: source.port) })
+        #expect(await onOwnThread { client.post(path: "/from-elsewhere", body: body) } == 200)
+        _ = try await tmux.waitFor("the capture") { $0.contains("/from-elsewhere") && $0.contains("1 capture") }
+        try await tmux.send("r")
+        _ = try await tmux.waitFor("the replay prompt") { $0.contains("/replayed") }
+        try await tmux.send("Enter")
+        let screen = try await tmux.waitFor("the replay result") { $0.contains("replayed #1") }
+        #expect(screen.contains("202"))
+        try await tmux.send("q")
+        _ = try await tmux.waitFor("the exit") { $0.contains("EXITED 0") }
+        await tmux.close()
+        for listener in [source, target] {
+            listener.kill(SIGTERM)
+            _ = await listener.waitForExit()
+        }
+        let replayed = try await runHookscope(["show", "1", "--raw", "--db", targetDB])
+        #expect(replayed.stdout == Data(body.utf8))
+        // The replay is kept with the capture in the watched store.
+        let shown = try await runHookscope(["show", "1", "--db", sourceDB])
+        #expect(String(decoding: shown.stdout, as: UTF8.self).contains("/replayed: 202"), "\(String(decoding: shown.stdout, as: UTF8.self))")
+        withExtendedLifetime(client) {}
+    }
+
     /// `E` edits a Stripe delivery and re-signs the edited copy: the target finds it valid. An
     /// editor that leaves the file as it was (vi's `:q!`) sends nothing, and the status bar says so;
     /// `d` asks before deleting.
