@@ -13,8 +13,10 @@ do {
         try command.run()
     }
 } catch {
-    // A bad flag value found once the config file was read is a usage error too.
-    let code = (error as? UserError)?.isUsage == true ? ExitCode.validationFailure : Hookscope.exitCode(for: error)
+    // A bad flag value found once the config file was read is a usage error too; any other error
+    // that is not an exit status of its own is 3, as the SPEC gives for every command.
+    var code = (error as? UserError)?.isUsage == true ? ExitCode.validationFailure : Hookscope.exitCode(for: error)
+    if code == .failure, !(error is ExitCode) { code = ExitCode(3) }
     if code == .success {
         print(Hookscope.fullMessage(for: error))
     } else if !(error is ExitCode) {
