@@ -44,6 +44,19 @@ public struct DeliverySource: Sendable {
         fixedDeliveryID = idHeaders.lazy.compactMap { capture.headers.value(named: $0) }.first ?? "capture #\(capture.id)"
     }
 
+    /// Adds the headers `provider`'s scheme signs with that the source lacks (a sample of the user's
+    /// own need not write them), with placeholders that signing replaces.
+    public mutating func addSigningHeaders(verifier: SignatureVerifier) throws(ResignError) {
+        guard let provider else { return }
+        switch verifier.headersToSign(for: provider, messageID: "{{delivery_id}}") {
+        case .success(let fields):
+            let present = Set(headers.map { $0.name.lowercased() })
+            headers += fields.filter { !present.contains($0.name.lowercased()) }
+        case .failure(let error):
+            throw error
+        }
+    }
+
     /// `body` in `provider`'s envelope: the headers of its first sample, or, for a provider
     /// without one, JSON with the headers its scheme needs (`headersToSign`).
     public init(body: Data, provider: String?, verifier: SignatureVerifier) throws(ResignError) {

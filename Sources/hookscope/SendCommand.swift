@@ -23,7 +23,7 @@ struct Send: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to send (default: http://127.0.0.1:PORT/PROVIDER, PORT from the config file or 9777).", valueName: "url"))
     var to: String?
 
-    @Option(name: .long, help: ArgumentHelp("A built-in sample, PROVIDER/EVENT (see --list-samples).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("A sample, PROVIDER/EVENT: built-in or yours (see --list-samples).", valueName: "name"))
     var sample: String?
 
     @Option(name: .long, help: ArgumentHelp("Send this file's bytes as the body, in the provider's envelope.", valueName: "file"))
@@ -32,7 +32,7 @@ struct Send: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Send a stored capture's body and headers again, signed anew.", valueName: "id"))
     var capture: Int64?
 
-    @Flag(name: .customLong("list-samples"), help: "List the built-in samples and exit.")
+    @Flag(name: .customLong("list-samples"), help: "List the samples (built-in, and yours in $XDG_CONFIG_HOME/hookscope/samples) and exit.")
     var listSamples = false
 
     @Option(name: .long, help: ArgumentHelp("Sign as this provider (default: the sample's).", valueName: "id"))
@@ -83,9 +83,6 @@ struct Send: AsyncParsableCommand {
         if listSamples { return }
         let sources = [sample != nil, body != nil, capture != nil].filter { $0 }.count
         guard sources == 1 else { throw ValidationError("give one of --sample NAME, --body FILE or --capture ID (see --list-samples)") }
-        if let sample, Samples.named(sample) == nil {
-            throw ValidationError("unknown sample '\(sample)' (see `hookscope send --list-samples`)")
-        }
         guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 1000000, not \(count)") }
         guard (1...1000).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1000, not \(concurrency)") }
         guard (0...100).contains(duplicate) else { throw ValidationError("--duplicate must be between 0 and 100, not \(duplicate)") }
@@ -110,14 +107,31 @@ struct Send: AsyncParsableCommand {
         }
     }
 
+    /// The built-in samples, then the user's (`UserSamples`), which replace built-in ones of the same name.
+    static func samples(config: ConfigFile) throws -> [Sample] {
+        let known = Set(ProviderCatalog.ids).union(config.customSchemes.map(\.id))
+        let own: [Sample]
+        do {
+            own = try UserSamples.load(from: UserSamples.directory(), knownProviders: known)
+        } catch {
+            throw UserError(error.description)
+        }
+        let ownNames = Set(own.map(\.name))
+        return Samples.all.filter { !ownNames.contains($0.name) } + own
+    }
+
     func run() async throws {
+        let config = try ConfigFile.load(explicitPath: configPath)
+        let samples = try Self.samples(config: config)
         if listSamples {
-            let width = Samples.all.map(\.name.count).max() ?? 0
-            let lines = Samples.all.map { $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
+            let width = samples.map(\.name.count).max() ?? 0
+            let lines = samples.map { $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
             guard writeStdout(lines.joined(separator: "\n") + "\n") else { throw ExitCode(1) }
             return
         }
-        let config = try ConfigFile.load(explicitPath: configPath)
+        if let sample, !samples.contains(where: { $0.name == sample }) {
+            throw UserError("unknown sample '\(sample)' (see `hookscope send --list-samples`; yours go in \(UserSamples.directory()))", usage: true)
+        }
         let verifier: SignatureVerifier
         do {
             verifier = try SignatureSettings.verifier(secrets: secrets, pins: [], publicURL: nil, config: config, environment: ProcessInfo.processInfo.environment)
@@ -131,8 +145,14 @@ struct Send: AsyncParsableCommand {
 
         let source: DeliverySource
         var defaultPath: String?
-        if let name = sample, let sample = Samples.named(name) {
-            source = DeliverySource(sample: sample, provider: provider)
+        if let name = sample, let sample = samples.first(where: { $0.name == name }) {
+            var fromSample = DeliverySource(sample: sample, provider: provider)
+            do {
+                try fromSample.addSigningHeaders(verifier: verifier)
+            } catch {
+                throw UserError(error.description, usage: true)
+            }
+            source = fromSample
             defaultPath = source.provider ?? "hook"
         } else if let path = body {
             let bytes: Data

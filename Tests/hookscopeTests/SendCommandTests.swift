@@ -95,6 +95,58 @@ import Testing
         #expect(line.hasSuffix("acme valid"), "\(line)")
     }
 
+    /// A sample of the user's own, in the samples directory: listed, sent with fresh placeholders,
+    /// signed as its directory's provider, and valid at the listener; a broken one is named.
+    @Test func aSampleOfYourOwnIsListedSentAndSigned() async throws {
+        let directory = try temporaryDirectory()
+        let samples = directory.appendingPathComponent("hookscope/samples/stripe")
+        try FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
+        let file = """
+            # summary: our own invoice, paid
+            # delivery-id: evt_ 10
+            POST
+            Content-Type: application/json
+            X-Our-Header: {{uuid}}
+
+            {"id":"{{delivery_id}}","type":"invoice.paid","created":{{now}},"note":"caf\u{e9}"}
+            """
+        try Data(file.utf8).write(to: samples.appendingPathComponent("our_invoice.http"))
+        var environment = cleanEnvironment()
+        environment["XDG_CONFIG_HOME"] = directory.path
+
+        let listed = try await runHookscope(["send", "--list-samples"], environment: environment)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let line = String(decoding: listed.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("stripe/our_invoice ") }
+        #expect(line?.hasSuffix("our own invoice, paid") == true, "\(String(decoding: listed.stdout, as: UTF8.self))")
+
+        let db = directory.appendingPathComponent("c.sqlite").path
+        let listener = try await ListenerProcess(["--db", db, "--secret", "stripe=whsec_own"])
+        defer { listener.process.terminate() }
+        let sent = try await runHookscope(
+            ["send", "--sample", "stripe/our_invoice", "--secret", "stripe=whsec_own", "--to", "http://127.0.0.1:\(listener.port)/stripe"],
+            environment: environment)
+        try #require(sent.status == 0, "\(sent.stderr)")
+        #expect(await listener.nextLine().hasSuffix("stripe valid"))
+        let body = try await runHookscope(["show", "1", "--raw", "--db", db])
+        let object = try #require(try JSONSerialization.jsonObject(with: body.stdout) as? [String: Any])
+        let id = try #require(object["id"] as? String)
+        #expect(id.hasPrefix("evt_") && id.count == 14, "\(id)")
+        #expect((object["created"] as? Int).map { abs($0 - Int(Date().timeIntervalSince1970)) < 600 } == true)
+        #expect(object["note"] as? String == "caf\u{e9}")
+        let shown = String(decoding: try await runHookscope(["show", "1", "--db", db]).stdout, as: UTF8.self)
+        #expect(shown.contains("X-Our-Header: ") && !shown.contains("{{uuid}}"), "\(shown)")
+
+        // A broken sample file: one line naming it, nothing sent; an unknown name is a usage error.
+        try Data("# summary: x\nnot a method\n".utf8).write(to: samples.appendingPathComponent("broken.http"))
+        let broken = try await runHookscope(["send", "--list-samples"], environment: environment)
+        #expect(broken.status == 3)
+        #expect(broken.stderr.contains("broken.http: the first line after the settings must be the method"), "\(broken.stderr)")
+        try FileManager.default.removeItem(at: samples.appendingPathComponent("broken.http"))
+        let unknown = try await runHookscope(["send", "--sample", "stripe/nope", "--to", "http://127.0.0.1:9/x"], environment: environment)
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("unknown sample 'stripe/nope'"), "\(unknown.stderr)")
+    }
+
     /// A burst with copies, shuffled, 20 at a time: every request is captured, each copy with its
     /// delivery's id, and the summary's counts are what the listener stored.
     @Test func aBurstWithCopiesIsCapturedWholeAndCountedRight() async throws {
