@@ -81,7 +81,7 @@ import TermUI
         #expect(h.state.detail.body.diff == nil)
     }
 
-    @Test func escapeSequencesInABodyAreShownEscaped() async throws {
+    @Test func escapeSequencesInAHeaderAreShownEscaped() async throws {
         var h = await AppHarness(store: try await Self.store(), size: Size(width: 100, height: 30))
         await h.type("kmj=")
         #expect(h.state.detail.body.diff == DiffPair(a: 2, b: 3))

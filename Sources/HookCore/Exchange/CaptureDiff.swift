@@ -75,7 +75,8 @@ public struct CaptureDiff: Sendable, Hashable {
         public var a: String?
         public var b: String?
         /// Whether the row counts as a difference (the ages in a timestamp row depend on when each
-        /// capture arrived, so only the timestamp itself is compared).
+        /// capture arrived, so only the timestamp itself is compared; the reasons in `why` rows
+        /// are counted in the verdict row, whose detail is the first of them).
         public var differs: Bool
     }
 
@@ -199,7 +200,7 @@ enum HeaderDiff {
             if l.spellings != r.spellings {
                 out.append(.init(.headers, .nameCase, r.spellings[0], a: Array(l.spellings.joined(separator: ", ").utf8),
                                  b: Array(r.spellings.joined(separator: ", ").utf8),
-                                 note: "the header name's case changed (a proxy or an SDK rewrote it)"))
+                                 note: "the name's case changed: a proxy or an SDK rewrote it"))
             }
         }
         for key in right.order where left.byName[key] == nil {
@@ -249,6 +250,11 @@ enum SignatureFacts {
         }
         // "no signature header …" then "verdict: unsigned": the verdict line says it.
         if let verdicts = out["verdict"], verdicts.count > 1, verdicts[0].hasPrefix("unsigned — ") { out["verdict"] = Array(verdicts.dropFirst()) }
+        // The verdict's detail is its first reason: a `why` that says the same is not repeated.
+        if let verdict = out["verdict"]?.first, let dash = verdict.range(of: " — "), let why = out["why"] {
+            let detail = verdict[dash.upperBound...]
+            out["why"] = why.filter { $0 != detail }
+        }
         return out
     }
 
@@ -263,7 +269,10 @@ enum SignatureFacts {
                 let lv = index < l.count ? l[index] : nil
                 let rv = index < r.count ? r[index] : nil
                 let differs: Bool
-                if name == "timestamp" {
+                if name == "why" {
+                    // The verdict row carries the first reason: counted there, shown here in full.
+                    differs = false
+                } else if name == "timestamp" {
                     // "1700000000 (2023-11-14T22:13:20Z), 5 s old when received, …": the value itself.
                     func token(_ text: String?) -> Substring? { text.map { $0.prefix { $0 != " " } } }
                     differs = token(lv) != token(rv)

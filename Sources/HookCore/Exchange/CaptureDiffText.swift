@@ -44,8 +44,8 @@ public enum CaptureDiffText {
                 out.append([StyledSpan("    \(row.name): ", .key), StyledSpan(row.a ?? "", .plain)])
                 continue
             }
-            out.append([StyledSpan(row.differs ? "  ~ " : "    ", row.differs ? .literal : .plain), StyledSpan(row.name, .key),
-                        StyledSpan(row.differs ? "" : "  (the same value; ages differ)", .muted)])
+            let aside = row.differs || row.name != "timestamp" ? "" : "  (the same timestamp, received at other times)"
+            out.append([StyledSpan(row.differs ? "  ~ " : "    ", row.differs ? .literal : .plain), StyledSpan(row.name, .key), StyledSpan(aside, .muted)])
             out.append([StyledSpan("      A: ", .muted), StyledSpan(row.a ?? "(none)", row.differs ? .error : .plain)])
             out.append([StyledSpan("      B: ", .muted), StyledSpan(row.b ?? "(none)", row.differs ? .string : .plain)])
         }

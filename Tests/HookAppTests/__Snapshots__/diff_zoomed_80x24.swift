@@ -8,7 +8,7 @@ extension Snapshots {
 │  the same                                                                    │
 │                                                                              │
 │Headers                                                                       │
-│  * content-type: name case Content-Type → content-type  (the header name's c…│
+│  * content-type: name case Content-Type → content-type  (the name's case cha…│
 │  + X-Forwarded-For: 10.0.0.1                                                 │
 │                                                                              │
 │Body (JSON, 52 bytes)                                                         │
