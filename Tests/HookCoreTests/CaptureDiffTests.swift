@@ -117,6 +117,15 @@ import Testing
         #expect(string(changes.last?.b) == "five")
     }
 
+    @Test func longTextsBeyondTheLCSAreComparedLineForLine() {
+        let lines = (0..<3000).map { "line \($0)" }
+        var edited = lines
+        for k in stride(from: 0, to: 3000, by: 1000) { edited[k] += " changed" }
+        let diff = pair(makeRequest(text: lines.joined(separator: "\n")), makeRequest(text: edited.joined(separator: "\n")))
+        #expect(body(diff).map(\.path) == ["line 1", "line 1001", "line 2001"])
+        #expect(body(diff).allSatisfy { $0.kind == .changed })
+    }
+
     @Test func lineEndingsOnly() {
         let diff = pair(makeRequest(text: "a\nb\n"), makeRequest(text: "a\r\nb\r\n"))
         #expect(body(diff).first?.kind == .whitespace)

@@ -141,7 +141,8 @@ enum BodyDiff {
 
 enum LineDiff {
     /// Lines compared with an LCS when the part between the common head and tail is at most this
-    /// many cells (lines × lines); larger middles are shown as replaced whole.
+    /// many cells (lines × lines); larger middles are compared line for line when both have as
+    /// many lines, else shown as replaced whole.
     static let maxCells = 4_000_000
 
     static func lines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
@@ -190,6 +191,10 @@ enum LineDiff {
                     ops.append((.added, nil, j)); j += 1
                 }
             }
+        } else if lm.count == rm.count {
+            // Too large for the LCS, the same number of lines: compared line for line (a log with
+            // lines edited in place reads right; lines inserted or deleted show as changes).
+            for k in lm.indices where lm[k] != rm[k] { ops += [(.removed, k, nil), (.added, nil, k)] }
         } else {
             ops = lm.indices.map { (.removed, $0, nil) } + rm.indices.map { (.added, nil, $0) }
         }
