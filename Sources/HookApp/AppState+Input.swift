@@ -282,8 +282,12 @@ extension AppState {
             status = StatusMessage(text: "diff: mark a request with m first, then select another and press =", isError: false)
             return []
         }
-        guard let selected = selectedSummary, detail.request?.id == selected.id else {
+        guard let selected = selectedSummary else {
             status = StatusMessage(text: "diff: no request selected", isError: false)
+            return []
+        }
+        guard detail.request?.id == selected.id else {
+            status = StatusMessage(text: "diff: #\(selected.id) is still loading; press = again", isError: false)
             return []
         }
         guard selected.id != marked else {
