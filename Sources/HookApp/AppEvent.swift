@@ -14,6 +14,8 @@ public enum AppEvent: Sendable {
     case requestMissing(id: Int64)
     case bodyFormatted(requestID: Int64, view: BodyView, body: any FormattedBody)
     case signatureExplained(requestID: Int64, lines: [String])
+    /// The diff of two captures, as lines for the body pane.
+    case diffReady(DiffPair, body: any FormattedBody, identical: Bool)
     case filterBatch(generation: Int, matches: [RequestSummary], scanned: Int, done: Bool)
     case filterChecked(generation: Int, summary: RequestSummary, matches: Bool)
     case searchFinished(generation: Int, matchingLines: [Int])

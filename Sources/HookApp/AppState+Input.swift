@@ -148,6 +148,8 @@ extension AppState {
                 status = StatusMessage(text: "no request selected", isError: false)
                 return []
             }
+            // From the diff, back to the body in the view it had.
+            if detail.body.diff != nil { return switchView(request) }
             detail.body.viewIndex = (detail.body.viewIndex + 1) % detail.body.views.count
             detail.body.chosenByUser = true
             return switchView(request)
@@ -196,6 +198,20 @@ extension AppState {
             }
             // Aimed where the capture arrived, as `export --curl` is (not at a replay or forward target).
             return [.copyCurl(id: summary.id, baseURL: listenURL)]
+        case .markForDiff:
+            guard let summary = selectedSummary else {
+                status = StatusMessage(text: "mark: no request selected", isError: false)
+                return []
+            }
+            if diffMark == summary.id {
+                diffMark = nil
+                status = StatusMessage(text: "unmarked #\(summary.id)", isError: false)
+            } else {
+                diffMark = summary.id
+                status = StatusMessage(text: "marked #\(summary.id) as A: select another request and press = to diff them", isError: false)
+            }
+        case .diffWithMarked:
+            return openDiff()
         case .exportList:
             guard rowCount > 0 else {
                 status = StatusMessage(text: "export: the list is empty", isError: false)
@@ -256,7 +272,42 @@ extension AppState {
         return min(max(0, result), max(0, upper))
     }
 
+    /// `=`: the diff of the marked capture (A) with the selected one (B) in the body pane, or back
+    /// to the body when the diff is shown.
+    mutating func openDiff() -> [Effect] {
+        if detail.body.diff != nil, let request = detail.request {
+            return switchView(request)
+        }
+        guard let marked = diffMark else {
+            status = StatusMessage(text: "diff: mark a request with m first, then select another and press =", isError: false)
+            return []
+        }
+        guard let selected = selectedSummary else {
+            status = StatusMessage(text: "diff: no request selected", isError: false)
+            return []
+        }
+        guard detail.request?.id == selected.id else {
+            status = StatusMessage(text: "diff: #\(selected.id) is still loading; press = again", isError: false)
+            return []
+        }
+        guard selected.id != marked else {
+            status = StatusMessage(text: "diff: #\(marked) is the marked request (A): select another one to compare it with", isError: false)
+            return []
+        }
+        let pair = DiffPair(a: marked, b: selected.id)
+        detail.body.diff = pair
+        detail.body.formatted = nil
+        detail.body.scroll = 0
+        detail.horizontalScroll[.body] = 0
+        detail.body.matches = []
+        detail.body.currentMatch = nil
+        detail.focus = .body
+        status = StatusMessage(text: "comparing #\(marked) with #\(selected.id)…", isError: false)
+        return [.diff(a: pair.a, b: pair.b)]
+    }
+
     mutating func switchView(_ request: CapturedRequest) -> [Effect] {
+        detail.body.diff = nil
         detail.body.formatted = nil
         detail.body.scroll = 0
         detail.horizontalScroll[.body] = 0

@@ -29,6 +29,8 @@ public struct AppState: Sendable {
     public internal(set) var filter = FilterState()
     public internal(set) var detail = DetailState()
     public internal(set) var replay: ReplayState
+    /// The capture marked with `m`: A of the next diff (`=`).
+    public internal(set) var diffMark: Int64?
     /// The ids of the config file's custom schemes: `sig:` in the filter and `s` take them too.
     public let customProviders: Set<String>
     /// `--proxy-response`: a forward's answer is what the sender of its capture got.
@@ -126,6 +128,13 @@ public struct AppState: Sendable {
         case .bodyFormatted(let requestID, let view, let formatted):
             guard requestID == detail.request?.id, view == detail.body.currentView else { break }
             detail.body.formatted = formatted
+            if !detail.body.query.isEmpty { effects += startSearch() }
+        case .diffReady(let pair, let body, let identical):
+            guard pair == detail.body.diff else { break }
+            detail.body.formatted = body
+            status = StatusMessage(
+                text: identical ? "#\(pair.a) and #\(pair.b): no differences" : "diff of #\(pair.a) (A) and #\(pair.b) (B): = again goes back to the body",
+                isError: false)
             if !detail.body.query.isEmpty { effects += startSearch() }
         case .signatureExplained(let requestID, let lines):
             if requestID == detail.request?.id { detail.signatureLines = lines }
@@ -226,6 +235,7 @@ public struct AppState: Sendable {
             list.pendingWindowOffset = nil
             filter.matches.removeAll { $0.id == id }
             if detail.request?.id == id { detail.request = nil }
+            if diffMark == id { diffMark = nil }
             status = StatusMessage(text: "deleted request #\(id)", isError: false)
         case .clearing(let deleted):
             status = StatusMessage(text: "deleting all requests… \(deleted) deleted", isError: false)
@@ -235,6 +245,7 @@ public struct AppState: Sendable {
             list.pendingWindowOffset = nil
             filter.matches = []
             detail.request = nil
+            diffMark = nil
             list.selected = 0
             list.top = 0
             status = StatusMessage(text: "deleted all requests", isError: false)

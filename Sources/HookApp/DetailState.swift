@@ -43,4 +43,14 @@ public struct BodyState: Sendable {
     public internal(set) var currentMatch: Int?
 
     public var currentView: BodyView? { viewIndex < views.count ? views[viewIndex] : nil }
+
+    /// Set while the pane shows the diff of two captures (`=`) instead of the body; `formatted`
+    /// then holds the diff's lines, so scrolling, zoom and search work on it as on a body.
+    public internal(set) var diff: DiffPair?
+}
+
+/// The two captures a diff compares: A (marked with `m`) and B (selected when `=` was pressed).
+public struct DiffPair: Sendable, Hashable {
+    public var a: Int64
+    public var b: Int64
 }

@@ -6,6 +6,8 @@ public enum Effect: Sendable {
     case loadWindow(offset: Int, limit: Int)
     case loadRequest(id: Int64)
     case formatBody(CapturedRequest, BodyView)
+    /// Loads two captures and lays out their diff (the body pane shows it).
+    case diff(a: Int64, b: Int64)
     case explainSignature(CapturedRequest)
     /// Scans the whole store in batches; a newer scan or `cancelFilterScan` cancels it.
     case scanFilter(generation: Int, filter: RequestFilter)
@@ -45,7 +47,7 @@ public enum Effect: Sendable {
         switch self {
         case .scanFilter, .cancelFilterScan: .filter
         case .searchBody: .search
-        case .formatBody: .format
+        case .formatBody, .diff: .format
         case .loadWindow: .window
         // Only the newest selection matters: a flood of captures while following cancels older loads.
         case .loadRequest: .request

@@ -40,6 +40,20 @@ public struct EffectRunner: Sendable {
                 let formatted = BodyFormatterRegistry.format(request, as: view)
                 if Task.isCancelled { return }
                 emit(.bodyFormatted(requestID: request.id, view: view, body: formatted))
+            case .diff(let a, let b):
+                guard let left = try await store.request(id: a) else {
+                    emit(.failed("diff: capture #\(a) is no longer in the store"))
+                    return
+                }
+                guard let right = try await store.request(id: b) else {
+                    emit(.failed("diff: capture #\(b) is no longer in the store"))
+                    return
+                }
+                let explain = environment.explainSignature
+                let diff = CaptureDiff(left, right, signatureLines: (explain(left), explain(right)))
+                if Task.isCancelled { return }
+                let lines = CaptureDiffText.lines(diff)
+                emit(.diffReady(DiffPair(a: a, b: b), body: LinesBody(view: .text, note: nil, lines: lines), identical: diff.identical))
             case .editAndReplay(let id, let target, let resign):
                 guard let edit = environment.editFile, let replayEdited = environment.replayEdited else {
                     emit(.replayNotSent(id: id, message: "editing is not available here: export the request with `hookscope export --raw --id \(id)`"))

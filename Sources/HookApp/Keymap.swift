@@ -26,6 +26,8 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case editReplay = "request.edit-replay"
     case editReplayResigned = "request.edit-replay-resigned"
     case copyCurl = "request.copy-curl"
+    case markForDiff = "request.mark"
+    case diffWithMarked = "request.diff"
     case setSecret = "signature.set-secret"
     case secrets = "signature.secrets"
     case exportList = "list.export"
@@ -132,6 +134,8 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("s")], action: .setSecret, help: "add a signing secret for the selected request's provider, or PROVIDER=SECRET for another (that provider's captures are re-verified)", context: .global),
         KeyBinding(chords: [.character("S")], action: .secrets, help: "list the secrets loaded (masked); type a number and Enter to remove one for this session", context: .global),
         KeyBinding(chords: [.character("y")], action: .copyCurl, help: "copy the selected request as a curl command (clipboard through OSC 52, and a file)", context: .global),
+        KeyBinding(chords: [.character("m")], action: .markForDiff, help: "mark the selected request for a diff (again to unmark)", context: .global),
+        KeyBinding(chords: [.character("=")], action: .diffWithMarked, help: "diff the marked request (A) with the selected one (B) in the body pane: scroll, zoom and search it like a body; again to go back to the body", context: .global),
         KeyBinding(chords: [.character("x")], action: .exportList, help: "export the list (filtered, if a filter is on) as a HAR file", context: .global),
         KeyBinding(chords: [.character("R")], action: .replayResigned, help: "replay re-signed: a fresh timestamp and a valid signature with the configured secret", context: .global),
         KeyBinding(chords: [.character("e")], action: .editReplay, help: "edit the request in $EDITOR, then replay the edited copy (the capture is never changed; nothing is sent when the file is left unchanged or the editor fails)", context: .global),

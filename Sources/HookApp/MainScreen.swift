@@ -104,7 +104,9 @@ public enum MainScreen {
                 continue
             }
             // A replayed (or forwarded) capture is marked before its id.
-            let mark = state.replay.marks[s.id] != nil ? (glyphs == .unicode ? "↻" : "*") : ""
+            var mark = state.replay.marks[s.id] != nil ? (glyphs == .unicode ? "↻" : "*") : ""
+            // The capture marked for a diff (`m`) too.
+            if state.diffMark == s.id { mark = (glyphs == .unicode ? "◆" : "=") + mark }
             var cells: [TextLine] = [TextLine(mark + "\(s.id)")]
             if columns.time { cells.append(TextLine(s.receivedAt.localClockText, Style(.muted))) }
             cells.append(TextLine(s.method, Style(.method, bold: true)))
@@ -366,12 +368,18 @@ public enum MainScreen {
 
     static func renderBody(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
         let body = state.detail.body
-        var title = TextLine(Pane.body.title, Style(.title, bold: true))
-        if let d = state.detail.request {
-            title.append(" " + Formatting.compactSize(d.bodySize), Style(.muted))
-        }
-        if let view = body.currentView {
-            title.append(" [\(view.rawValue) \(body.viewIndex + 1)/\(body.views.count)]", Style(.key))
+        var title: TextLine
+        if let diff = body.diff {
+            title = TextLine("Diff", Style(.title, bold: true))
+            title.append(" A #\(diff.a) ↔ B #\(diff.b)", Style(.key))
+        } else {
+            title = TextLine(Pane.body.title, Style(.title, bold: true))
+            if let d = state.detail.request {
+                title.append(" " + Formatting.compactSize(d.bodySize), Style(.muted))
+            }
+            if let view = body.currentView {
+                title.append(" [\(view.rawValue) \(body.viewIndex + 1)/\(body.views.count)]", Style(.key))
+            }
         }
         if let note = body.formatted?.note { title.append(" " + note, Style(.muted)) }
         if !body.query.isEmpty {
@@ -390,15 +398,15 @@ public enum MainScreen {
             return
         }
         // A request refused for its head has that head as its body: it is shown like one.
-        if let refusal = detail.refusal, !refusal.bodyHoldsHead || detail.body.isEmpty {
+        if body.diff == nil, let refusal = detail.refusal, !refusal.bodyHoldsHead || detail.body.isEmpty {
             grid.draw("body not kept: refused (\(refusal.rawValue)), \(detail.bodySize) bytes", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.error))
             return
         }
         guard let formatted = body.formatted else {
-            grid.draw("formatting…", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
+            grid.draw(body.diff == nil ? "formatting…" : "comparing…", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
             return
         }
-        if detail.body.isEmpty {
+        if body.diff == nil, detail.body.isEmpty {
             grid.draw("(empty body)", x: inner.x, y: inner.y, maxX: inner.maxX, style: Style(.muted))
             return
         }

@@ -11,7 +11,10 @@ struct Hookscope: AsyncParsableCommand {
         commandName: "hookscope",
         abstract: "A terminal webhook debugger: capture, inspect, verify and replay webhooks.",
         version: version,
-        subcommands: [Listen.self, List.self, Show.self, Verify.self, Providers.self, Export.self, Import.self, Replay.self, Send.self, Expect.self, Watch.self],
+        subcommands: [
+            Listen.self, List.self, Show.self, Verify.self, Diff.self, Providers.self, Export.self, Import.self, Replay.self, Send.self,
+            Expect.self, Watch.self,
+        ],
         defaultSubcommand: Listen.self
     )
 }

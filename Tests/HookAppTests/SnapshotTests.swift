@@ -35,6 +35,12 @@ import TermUI
         try Snapshot.check(h.screen(), named: "zoomed_body_80x24", expected: Snapshots.zoomed_body_80x24)
     }
 
+    @Test func zoomedDiffAt80x24() async throws {
+        var h = await AppHarness(store: try await DiffKeyTests.store())
+        await h.type("kkmj=<enter>")
+        try Snapshot.check(h.screen(), named: "diff_zoomed_80x24", expected: Snapshots.diff_zoomed_80x24)
+    }
+
     @Test func helpAt80x24() async throws {
         var h = await AppHarness(store: try await store())
         await h.type("?")

@@ -389,6 +389,8 @@ import Testing
         for id in 1...8 {
             commands.append(["show", "\(id)", "--db", db])
             commands.append(["verify", "\(id)", "--db", db] + secretFlags)
+            commands.append(["diff", "1", "\(id)", "--db", db] + secretFlags)
+            commands.append(["diff", "1", "\(id)", "--json", "--db", db] + secretFlags)
         }
         for format in ["--har", "--curl", "--raw"] {
             commands.append(["export", format, "--db", db] + secretFlags)
