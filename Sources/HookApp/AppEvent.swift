@@ -12,7 +12,7 @@ public enum AppEvent: Sendable {
     case requestMissing(id: Int64)
     case bodyFormatted(requestID: Int64, view: BodyView, body: any FormattedBody)
     case signatureExplained(requestID: Int64, lines: [String])
-    case filterBatch(generation: Int, matches: [RequestSummary], scanned: Int, done: Bool)
+    case filterBatch(generation: Int, matches: [RequestSummary], through: Int64, done: Bool)
     case filterChecked(generation: Int, summary: RequestSummary, matches: Bool)
     case searchFinished(generation: Int, matchingLines: [Int])
     case deleted(id: Int64)
