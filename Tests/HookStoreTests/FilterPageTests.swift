@@ -71,7 +71,10 @@ import Testing
             let page = try await store.filterPage(filter, after: after, limit: limit, whole: false)
             ids += page.summaries.map(\.id)
             if page.done { return ids }
-            #expect(page.through > after)
+            guard page.through > after else {
+                Issue.record("a page that is not the last did not move on from #\(after)")
+                return ids
+            }
             after = page.through
         }
     }
@@ -96,7 +99,7 @@ import Testing
         try sqlite.indexTextOnce(limit: 90)
         #expect(try sqlite.textIndexedThrough() == captures[89].id)
         var filters: [RequestFilter] = []
-        for _ in 0..<300 { filters.append(try Self.filter(&rng)) }
+        for _ in 0..<200 { filters.append(try Self.filter(&rng)) }
         for phase in ["partly indexed", "fully indexed"] {
             if phase == "fully indexed" { try sqlite.indexAllText() }
             for filter in filters {
