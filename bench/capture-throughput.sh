@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Capture throughput: wrk posting a 2 KB JSON webhook over keep-alive connections to hookscope
 # (headless, file store, durable commits). Several runs; prints requests/s and latency per run.
-# Usage: bench/capture-throughput.sh [connections] [seconds] [runs]
+# Usage: [PREPARE_SQL=...] bench/capture-throughput.sh [connections] [seconds] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -13,6 +13,16 @@ swift build -c release --scratch-path .build-release --product hookscope >/dev/n
 bin=.build-release/release/hookscope
 bench_work
 webhook_files
+if [[ -n "${PREPARE_SQL:-}" ]]; then
+  # The store created and migrated by hookscope, then changed by this SQL before the runs (to
+  # measure without an index: PREPARE_SQL='DROP INDEX request_method; ...').
+  "$bin" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/out" 2>&1 &
+  pid=$!
+  listening_url "$work/out" > /dev/null
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  sqlite3 "$work/captures.sqlite" "$PREPARE_SQL"
+  echo "store prepared with: $PREPARE_SQL"
+fi
 taskset -c 1 "$bin" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/out" 2>&1 &
 pid=$!
 url=$(listening_url "$work/out")

@@ -16,7 +16,7 @@ public enum AppEvent: Sendable {
     case signatureExplained(requestID: Int64, lines: [String])
     /// The diff of two captures, as lines for the body pane.
     case diffReady(DiffPair, body: any FormattedBody, identical: Bool)
-    case filterBatch(generation: Int, matches: [RequestSummary], scanned: Int, done: Bool)
+    case filterBatch(generation: Int, matches: [RequestSummary], through: Int64, done: Bool)
     case filterChecked(generation: Int, summary: RequestSummary, matches: Bool)
     case searchFinished(generation: Int, matchingLines: [Int])
     case deleted(id: Int64)

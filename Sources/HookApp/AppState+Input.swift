@@ -471,7 +471,7 @@ extension AppState {
         filter.text = text
         filter.generation += 1
         filter.matches = []
-        filter.scanned = 0
+        filter.searchedThrough = 0
         if text.isEmpty {
             filter.parsed = nil
             filter.error = nil

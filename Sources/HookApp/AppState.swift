@@ -138,10 +138,10 @@ public struct AppState: Sendable {
             if !detail.body.query.isEmpty { effects += startSearch() }
         case .signatureExplained(let requestID, let lines):
             if requestID == detail.request?.id { detail.signatureLines = lines }
-        case .filterBatch(let generation, let matches, let scanned, let done):
+        case .filterBatch(let generation, let matches, let through, let done):
             guard generation == filter.generation else { break }
             filter.matches += matches
-            filter.scanned = scanned
+            filter.searchedThrough = through
             filter.scanning = !done
             if !matches.isEmpty { effects.append(.loadReplayMarks(ids: matches.map(\.id))) }
         case .filterChecked(let generation, let summary, let matches):
@@ -270,7 +270,7 @@ public struct AppState: Sendable {
         if let parsed = filter.parsed {
             filter.generation += 1
             filter.matches = []
-            filter.scanned = 0
+            filter.searchedThrough = 0
             filter.scanning = true
             effects.append(.scanFilter(generation: filter.generation, filter: parsed))
         }

@@ -85,18 +85,17 @@ public struct EffectRunner: Sendable {
             case .explainSignature(let request):
                 emit(.signatureExplained(requestID: request.id, lines: environment.explainSignature(request)))
             case .scanFilter(let generation, let filter):
+                // A page at a time, in id order: the store's indexes answer the terms on columns and
+                // words it has indexed, so the first screenful shows at once; the status bar says how
+                // far a search that reads captures has got.
                 var afterID: Int64 = 0
-                var scanned = 0
                 while true {
                     if Task.isCancelled { return }
-                    let batch = try await store.requests(afterID: afterID, limit: scanBatchSize)
+                    let page = try await store.filterPage(filter, after: afterID, limit: scanBatchSize, whole: false)
                     if Task.isCancelled { return }
-                    scanned += batch.count
-                    let matches = try await store.matching(filter, in: batch).map(\.summary)
-                    let done = batch.count < scanBatchSize
-                    emit(.filterBatch(generation: generation, matches: matches, scanned: scanned, done: done))
-                    if done { return }
-                    afterID = batch.last?.id ?? afterID
+                    emit(.filterBatch(generation: generation, matches: page.summaries, through: page.through, done: page.done))
+                    if page.done { return }
+                    afterID = max(afterID, page.through)
                 }
             case .cancelFilterScan:
                 return

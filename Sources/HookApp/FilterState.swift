@@ -1,7 +1,8 @@
 import HookCore
 
-/// The list's filter: the text typed, the filter parsed from it and its matches, found by scanning
-/// the whole store (`generation` tells a current scan's results from an older one's).
+/// The list's filter: the text typed, the filter parsed from it and its matches, found a page at a
+/// time through the store's indexes or by reading captures (`generation` tells a current search's
+/// results from an older one's).
 public struct FilterState: Sendable {
     public internal(set) var text = ""
     /// The filter in effect; nil when none is typed or what is typed does not parse.
@@ -12,8 +13,8 @@ public struct FilterState: Sendable {
     /// The captures that match, oldest first.
     public internal(set) var matches: [RequestSummary] = []
     public internal(set) var scanning = false
-    /// Captures scanned so far.
-    public internal(set) var scanned = 0
+    /// The search has decided every capture up to this id (it goes in id order).
+    public internal(set) var searchedThrough: Int64 = 0
 
     public var isActive: Bool { parsed != nil }
 }

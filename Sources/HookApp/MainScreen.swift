@@ -497,7 +497,7 @@ public enum MainScreen {
             add(" │ filter: ", Style(.statusBar))
             let style = Style(filter.error == nil ? .statusBar : .statusError)
             if let prompt, prompt.kind == .filter { edited = (prompt.editor, style) } else { add(filter.text, style) }
-            if filter.scanning { add(" (scanning \(filter.scanned))", Style(.statusBar)) }
+            if filter.scanning { add(filter.searchedThrough > 0 ? " (searching, at #\(filter.searchedThrough))" : " (searching)", Style(.statusBar)) }
             if let error = filter.error, prompt?.kind == .filter { add(" ✗ \(error)", Style(.statusError)) }
         }
         if let prompt {

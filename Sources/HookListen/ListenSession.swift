@@ -128,6 +128,8 @@ public final class ListenSession: Sendable {
                 cancel(signalSources)
                 throw UserError("\(error)")
             }
+            // The filter's text index fills in the background when captures stop arriving.
+            sqlite.startTextIndexing()
             store = sqlite
             closeStore = {
                 watcher?.stop()

@@ -43,14 +43,20 @@ public struct CaptureBatches: AsyncSequence {
         }
 
         /// The next non-empty batch of matching captures; nil once the store has no more.
+        /// With a filter, the store's `filterPage` finds them (through its indexes where it can).
         public mutating func next() async throws -> [CapturedRequest]? {
             while afterID < lastID {
                 try Task.checkCancellation()
+                if let filter = batches.filter {
+                    let page = try await batches.store.filterPage(filter, after: afterID, limit: batches.size, whole: true)
+                    afterID = page.done ? lastID : Swift.max(afterID, page.through)
+                    if !page.requests.isEmpty { return page.requests }
+                    continue
+                }
                 let batch = try await batches.store.requests(afterID: afterID, limit: batches.size)
                 guard let last = batch.last else { return nil }
                 afterID = last.id
-                let matched = try await batches.store.matching(batches.filter, in: batch)
-                if !matched.isEmpty { return matched }
+                if !batch.isEmpty { return batch }
             }
             return nil
         }

@@ -15,6 +15,13 @@ public protocol RequestStore: Sendable {
     func summaries(afterID: Int64, limit: Int) async throws -> [RequestSummary]
     /// Whole captures with an id greater than `afterID`, oldest first, in batches: for scans (filter, export, re-verify).
     func requests(afterID: Int64, limit: Int) async throws -> [CapturedRequest]
+    /// The captures `filter` matches above `afterID`, oldest first, one page at a time: at most
+    /// `limit` matches, with how far the search got (`FilterPage.through`). The SQLite store asks
+    /// its indexes for the terms on columns and its text index for words, and decides what they
+    /// cannot (header and forward terms, text in rows not indexed yet) with `RequestFilter`'s
+    /// matcher over the narrowed candidates; the answers are the matcher's over every capture.
+    /// `whole` also returns the matching captures whole (headers and body).
+    func filterPage(_ filter: RequestFilter, after afterID: Int64, limit: Int, whole: Bool) async throws -> FilterPage
     /// Replaces the stored signature verdict (after a secret changed).
     func updateSignature(id: Int64, _ signature: SignatureSummary) async throws
     /// Replaces several verdicts at once (one transaction in the SQLite store).

@@ -25,14 +25,16 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         /// The highest id among the `count` rows (updated with `count`, after each commit): readers
         /// that start after reading the pair see all of those rows, plus maybe newer ones above it.
         var maxID: Int64 = 0
+        /// When the last capture batch was committed: the text indexer waits for a quiet moment.
+        var lastCommit: ContinuousClock.Instant?
     }
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let keep: Int?
     private let onCommit: (@Sendable ([CapturedRequest]) -> Void)?
     private let onOtherWriters: (@Sendable ([RequestSummary]) -> Void)?
     private let writer = Mutex(WriterState())
-    private let writeQueue = DispatchQueue(label: "hookscope.store.writer")
+    let writeQueue = DispatchQueue(label: "hookscope.store.writer")
     public let path: String
     /// The database file and its WAL as opened (device and inode): a commit into files that were
     /// deleted or replaced since is not a stored capture (see `checkFilesAreStillOurs`).
@@ -266,6 +268,23 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             // the row: only whole-capture reads, which read the body anyway, select it.
             try db.execute(sql: "ALTER TABLE request ADD COLUMN local_address TEXT")
         }
+        migrator.registerMigration("v12-filter-index") { db in
+            // The filter's terms on columns as index searches (`FilterSQL.condition`): each index
+            // is ordered by id within a value, so the first screenful of matches is read in id
+            // order without a scan. NOCASE: methods and provider ids compare ASCII-case-insensitively.
+            // Text terms look up `request_text`, an FTS5 trigram index (substrings of 3+ characters,
+            // case-insensitive) of `RequestFilter.indexedText`, contentless (the captures hold the
+            // text). `TextIndexer` fills it off the capture path, up to `indexed_through`.
+            try db.execute(sql: """
+                CREATE INDEX request_method ON request(method COLLATE NOCASE);
+                CREATE INDEX request_status ON request(response_status);
+                CREATE INDEX request_sig_status ON request(sig_status);
+                CREATE INDEX request_sig_provider ON request(sig_provider COLLATE NOCASE);
+                CREATE VIRTUAL TABLE request_text USING fts5(doc, content='', tokenize='trigram');
+                CREATE TABLE request_text_state (indexed_through INTEGER NOT NULL);
+                INSERT INTO request_text_state (indexed_through) VALUES (0);
+                """)
+        }
         return migrator
     }
 
@@ -285,7 +304,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         return .other
     }
 
-    private static let summaryColumns =
+    static let summaryColumns =
         "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail, sig_diagnosis"
 
     // MARK: writing
@@ -382,6 +401,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 try checkFilesAreStillOurs()
                 writer.withLock { state in
                     state.count += others.count + stored.count - excess
+                    state.lastCommit = .now
                     if let last = stored.last?.id { state.maxID = max(state.maxID, last) }
                 }
                 if !others.isEmpty { onOtherWriters?(others) }
@@ -655,8 +675,11 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         }
     }
 
+    /// When the last capture batch was committed (nil before the first).
+    var lastCommit: ContinuousClock.Instant? { writer.withLock { $0.lastCommit } }
+
     /// Set by `close()`, on the writer queue: work queued there afterwards does nothing.
-    private let closed = Mutex(false)
+    let closed = Mutex(false)
 
     /// Deletes every capture stored so far, `pruneStep` at a time (each batch its own
     /// transaction, so captures arriving meanwhile are committed between batches and kept), then
@@ -683,6 +706,12 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             progress(deleted)
         }
         writer.withLock { state in if state.count == 0 { state.maxID = 0 } }
+        // The text index forgets everything; captures above `last` that it held become "not
+        // indexed yet" (the watermark goes back to `last`), so filters read them until reindexed.
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO request_text (request_text) VALUES ('delete-all')")
+            try db.execute(sql: "UPDATE request_text_state SET indexed_through = min(indexed_through, ?)", arguments: [last])
+        }
         await withCheckedContinuation { continuation in
             writeQueue.async { self.giveSpaceBack { continuation.resume() } }
         }
@@ -883,7 +912,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         signature.diagnosis == .complete ? nil : signature.diagnosis.rawValue
     }
 
-    private static func summary(from row: Row) -> RequestSummary {
+    static func summary(from row: Row) -> RequestSummary {
         RequestSummary(
             id: row["id"],
             receivedAt: CaptureTime(nanosecondsSince1970: row["received_at"]),
@@ -895,7 +924,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             signature: signature(from: row))
     }
 
-    private static func request(from row: Row) throws -> CapturedRequest {
+    static func request(from row: Row) throws -> CapturedRequest {
         CapturedRequest(
             id: row["id"],
             receivedAt: CaptureTime(nanosecondsSince1970: row["received_at"]),

@@ -41,8 +41,8 @@ public struct RequestFilter: Sendable, Hashable {
         /// What the forward target answered, as `status`.
         case forward(String)
 
-        /// Whether the predicate can be decided from a `RequestSummary`.
-        var needsDetails: Bool {
+        /// Whether the predicate needs more than a `RequestSummary` (the headers, the body, or the forward).
+        public var needsDetails: Bool {
             switch self {
             case .text, .headerPresent, .headerContains, .forward: true
             default: false
@@ -126,14 +126,16 @@ public struct RequestFilter: Sendable, Hashable {
 
     private func evaluate(_ p: Predicate, summary s: RequestSummary) -> Bool {
         switch p {
-        case .method(let m): return s.method.caseInsensitiveCompare(m) == .orderedSame
+        // Methods and provider ids are ASCII words: both compare with ASCII case folding, as the
+        // store's indexed SQL does (`COLLATE NOCASE`), so the two give the same answers.
+        case .method(let m): return RequestFilter.asciiLowercased(s.method) == RequestFilter.asciiLowercased(m)
         case .pathPrefix(let needle):
             let target = s.rawTarget
             let pathEnd = target.firstIndex(of: UInt8(ascii: "?")) ?? target.count
             return needle.searcher.firstIndex(in: Array(target[0..<pathEnd])) == 0
         case .status(let pattern): return RequestFilter.statusMatches(s.responseStatus, pattern)
         case .verdict(let v): return s.signature.status == v
-        case .provider(let id): return s.signature.provider?.lowercased() == id
+        case .provider(let id): return s.signature.provider.map(RequestFilter.asciiLowercased) == id
         case .ids(let range): return range.contains(s.id)
         case .expired: return s.signature.timestampOutsideTolerance
         case .text, .headerPresent, .headerContains, .forward: return false
@@ -161,6 +163,12 @@ public struct RequestFilter: Sendable, Hashable {
         }
     }
 
+    /// `text` with A-Z as a-z and every other character as it is (SQLite's `NOCASE` folding).
+    public static func asciiLowercased(_ text: String) -> String {
+        guard text.utf8.contains(where: { (0x41...0x5A).contains($0) }) else { return text }
+        return String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
     /// `42`, `100-200` or `100-` (from 100 on).
     static func idRange(_ value: String) throws(FilterError) -> ClosedRange<Int64> {
         let bad = FilterError("bad id '\(value)': expected an id like 42, a range like 100-200, or 100- for 100 on")
@@ -172,7 +180,7 @@ public struct RequestFilter: Sendable, Hashable {
         return low...high
     }
 
-    static func statusMatches(_ status: Int, _ pattern: String) -> Bool {
+    public static func statusMatches(_ status: Int, _ pattern: String) -> Bool {
         let digits = Array(String(status).utf8)
         let p = Array(pattern.utf8)
         guard digits.count == p.count else { return false }
@@ -288,6 +296,41 @@ public struct RequestFilter: Sendable, Hashable {
             throw FilterError("unknown field '\(field):' (known: \(fields.map { $0 + ":" }.joined(separator: ", ")); quote the term to search for it as text)")
         }
         return Term(negated: token.negated, predicate: predicate)
+    }
+}
+
+extension RequestFilter {
+    /// The text a text term looks in, as one string for a text index (the SQLite store's FTS5
+    /// trigram index): the target, each header as `name: value`, the body and, when it has JSON
+    /// `\uXXXX` escapes, the body with them decoded, one per line. Bytes that are not UTF-8 become
+    /// U+FFFD (which leaves every UTF-8 needle found in the bytes found in the text) and NUL a
+    /// space (a needle with NUL is never looked up in the index).
+    public static func indexedText(of request: CapturedRequest) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(request.rawTarget.count + request.body.count + 512)
+        bytes += request.rawTarget
+        for header in request.headers {
+            bytes.append(0x0A)
+            bytes += Array(header.name.utf8)
+            bytes += [0x3A, 0x20]
+            bytes += header.rawValue
+        }
+        bytes.append(0x0A)
+        bytes += request.body
+        if let decoded = JSONEscapes.decoded(request.body) {
+            bytes.append(0x0A)
+            bytes += decoded
+        }
+        for i in bytes.indices where bytes[i] == 0 { bytes[i] = 0x20 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The needle of a text term as a trigram index can look it up (three characters or more, no
+    /// NUL), or nil when only reading the captures can decide it.
+    public static func indexableText(_ needle: ByteNeedle) -> String? {
+        let text = needle.text
+        guard text.unicodeScalars.count >= 3, !text.utf8.contains(0) else { return nil }
+        return text
     }
 }
 
