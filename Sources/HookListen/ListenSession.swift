@@ -380,16 +380,20 @@ private struct RulesReloader: Service {
 
     static let interval: Duration = .milliseconds(250)
 
+    /// What `stat` says of the file, to the nanosecond: an edit within the second is seen too.
     struct Stamp: Equatable {
-        var modified: Date?
-        var size: Int?
-        var inode: Int?
+        var seconds = 0
+        var nanoseconds = 0
+        var size = -1
+        var inode: UInt64 = 0
 
         init(_ path: String) {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            modified = attributes?[.modificationDate] as? Date
-            size = (attributes?[.size] as? NSNumber)?.intValue
-            inode = (attributes?[.systemFileNumber] as? NSNumber)?.intValue
+            var info = stat()
+            guard stat(path, &info) == 0 else { return }
+            seconds = Int(info.st_mtim.tv_sec)
+            nanoseconds = Int(info.st_mtim.tv_nsec)
+            size = Int(info.st_size)
+            inode = UInt64(info.st_ino)
         }
     }
 
