@@ -89,7 +89,20 @@ public enum AppRuntime {
             inbox.post(.input(.endOfInput))
         }
         let capturesTask = Task {
-            for await batch in environment.captures { inbox.post(contentsOf: batch.lazy.map { .captured($0) }) }
+            // A fail-next override ends once its requests came: the status bar follows it.
+            var override = environment.currentOverride?()
+            for await batch in environment.captures {
+                inbox.post(contentsOf: batch.lazy.map { .captured($0) })
+                if let current = environment.currentOverride, override != nil || batch.contains(where: { $0.rule != nil }) {
+                    let now = current()
+                    if now != override { inbox.post(.overrideChanged(now)) }
+                    override = now
+                }
+            }
+        }
+        let ruleNoticesTask = Task {
+            guard let notices = environment.ruleNotices else { return }
+            for await notice in notices { inbox.post(.ruleNotice(notice)) }
         }
         let replayResultsTask = Task {
             guard let results = environment.replayResults else { return }
@@ -150,6 +163,7 @@ public enum AppRuntime {
         capturesTask.cancel()
         replayResultsTask.cancel()
         storeHealthTask.cancel()
+        ruleNoticesTask.cancel()
         running.cancelAll()
         inbox.finish()
     }

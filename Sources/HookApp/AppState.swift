@@ -21,6 +21,8 @@ public struct AppState: Sendable {
     public internal(set) var status: StatusMessage?
     /// Whether captures are being stored; shown in the status bar once one was not.
     public internal(set) var storeHealth = StoreHealth()
+    /// The TUI's override of the answers (endpoint down, fail next), shown in the status bar while in force.
+    public internal(set) var override: AnswerOverride?
     public internal(set) var list = ListState()
     public internal(set) var filter = FilterState()
     public internal(set) var detail = DetailState()
@@ -229,6 +231,18 @@ public struct AppState: Sendable {
             status = StatusMessage(text: message, isError: true)
         case .storeHealth(let health):
             storeHealth = health
+        case .rulesListed(let rules, let current):
+            override = current
+            modal = .prompt(Prompt(.rules(rules, current)))
+        case .overrideChanged(let current):
+            if current == nil, let previous = override, case .failNext = previous {
+                status = StatusMessage(text: "fail next: done; the rules and the listener's options answer again", isError: false)
+            } else if let current {
+                status = StatusMessage(text: "override on: \(current.description)", isError: false)
+            }
+            override = current
+        case .ruleNotice(let text):
+            status = StatusMessage(text: text, isError: text.hasPrefix("rules not reloaded"))
         }
         return effects
     }
