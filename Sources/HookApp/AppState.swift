@@ -81,8 +81,9 @@ public struct AppState: Sendable {
             effects += handle(input)
         case .captured(let summary):
             list.total += 1
-            // Refused captures are not forwarded (their body was not kept).
-            if replay.forwardTarget != nil, summary.refusal == nil, replay.marks[summary.id] == nil {
+            // Refused captures are not forwarded (their body was not kept), nor by `--forward-to`
+            // those a response rule answered (its own `forward_to` decides).
+            if replay.forwardTarget != nil, summary.refusal == nil, summary.rule == nil, replay.marks[summary.id] == nil {
                 replay.pendingForwards.insert(summary.id)
             }
             if list.window.endOffset == list.total - 1 {
@@ -156,7 +157,15 @@ public struct AppState: Sendable {
                 noteReplay(ReplayOutcome(newest))
             }
         case .replayRecorded(let attempt):
-            if proxyResponse, attempt.kind == .forward { answered(attempt.requestID, ProxiedResponse.response(for: attempt)) }
+            if attempt.kind == .forward {
+                // A rule's forward answers with the handler's response when there was one, else with
+                // the rule's own (already shown); `--proxy-response` with the target's, or 502.
+                if answeredByRule(attempt.requestID) {
+                    if attempt.response != nil { answered(attempt.requestID, ProxiedResponse.response(for: attempt)) }
+                } else if proxyResponse {
+                    answered(attempt.requestID, ProxiedResponse.response(for: attempt))
+                }
+            }
             noteReplay(ReplayOutcome(attempt))
             // A `forward:` filter decides on the forward's answer, which comes after the capture.
             if let parsed = filter.parsed, parsed.needsForwards, attempt.kind == .forward {
@@ -292,6 +301,13 @@ public struct AppState: Sendable {
         effects.append(.explainSignature(request))
         effects.append(.loadReplays(id: request.id))
         return effects
+    }
+
+    /// Whether a loaded row (or the capture shown) says a response rule answered capture `id`.
+    func answeredByRule(_ id: Int64) -> Bool {
+        if detail.request?.id == id { return detail.request?.rule != nil }
+        if let row = list.window.items.first(where: { $0.id == id }) { return row.rule != nil }
+        return filter.matches.first(where: { $0.id == id })?.rule != nil
     }
 
     /// Records the newest replay of a capture (see `ReplayState.note`); a trim keeps the loaded rows.

@@ -87,4 +87,23 @@ import TermUI
         #expect(answeredRow.contains("⚑3"))
         #expect(answeredRow.contains("500"))
     }
+
+    /// A rule's forward: the row shows the handler's status once its answer is stored, and keeps the
+    /// rule's own when the handler could not be reached.
+    @Test func aRuleForwardsAnswerReplacesTheRowsStatus() async throws {
+        var forwarded = Sample.request("/github", status: 202)
+        forwarded.rule = "to-handler"
+        var down = Sample.request("/stripe", status: 202)
+        down.rule = "handler-down"
+        var h = try await harness(Overrides(), requests: [forwarded, down])
+        func attempt(_ id: Int64, _ response: CapturedResponse?) -> ReplayAttempt {
+            ReplayAttempt(
+                kind: .forward, requestID: id, startedAt: .now(), targetURL: "http://127.0.0.1:4000", resigned: false, changedHeaders: [],
+                response: response, error: response == nil ? "connection refused" : nil, failure: response == nil ? .refused : nil,
+                durationNanoseconds: 1_000_000)
+        }
+        await h.send(.replayRecorded(attempt(1, CapturedResponse(status: 201))))
+        await h.send(.replayRecorded(attempt(2, nil)))
+        #expect(h.state.list.window.items.map(\.responseStatus) == [201, 202])
+    }
 }
