@@ -181,7 +181,10 @@ public final class ListenSession: Sendable {
         services.append(.init(service: CatchUpService(catchUp: catchUp, store: store)))
         services.append(.init(service: Teardown(name: "forwarder", teardown: stopForwards)))
         if let file = settings.rulesFile {
-            services.append(.init(service: RulesReloader(file: file, customProviders: Set(settings.verifier.customSchemes.map(\.id)), book: ruleBook) { notice in
+            // The file as it is now, when the rules read from it are about to answer: an edit made
+            // before the service's first pass is still an edit.
+            let loaded = RulesReloader.Stamp(file)
+            services.append(.init(service: RulesReloader(file: file, customProviders: Set(settings.verifier.customSchemes.map(\.id)), book: ruleBook, loaded: loaded) { notice in
                 if interactive { ruleNoticesContinuation.yield(notice) } else { printer.notice(notice) }
             }))
         }
@@ -376,12 +379,14 @@ private struct RulesReloader: Service {
     let file: String
     let customProviders: Set<String>
     let book: RuleBook
+    /// The file when the rules in use were read.
+    let loaded: Stamp
     let notice: @Sendable (String) -> Void
 
     static let interval: Duration = .milliseconds(250)
 
     /// What `stat` says of the file, to the nanosecond: an edit within the second is seen too.
-    struct Stamp: Equatable {
+    struct Stamp: Equatable, Sendable {
         var seconds = 0
         var nanoseconds = 0
         var size = -1
@@ -402,8 +407,9 @@ private struct RulesReloader: Service {
         let customProviders = self.customProviders
         let book = self.book
         let notice = self.notice
+        let loaded = self.loaded
         await cancelWhenGracefulShutdown {
-            var last = Stamp(file)
+            var last = loaded
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.interval)
                 let now = Stamp(file)
