@@ -12,8 +12,12 @@ connections=${1:-50}
 seconds=${2:-10}
 runs=${3:-3}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
-swift build -c release --scratch-path .build-release --product hookscope >/dev/null
-bin=.build-release/release/hookscope
+if [[ -n "${HOOKSCOPE_BIN:-}" ]]; then
+  bin=$HOOKSCOPE_BIN
+else
+  swift build -c release --scratch-path .build-release --product hookscope >/dev/null
+  bin=.build-release/release/hookscope
+fi
 bench_work
 webhook_files
 

@@ -99,10 +99,11 @@ public final class RuleBook: Sendable {
             var provider: String??
             var identity: DeliveryIdentity?
             let path = request.path
+            let method = request.method.uppercased()
             var pathScalars: [Unicode.Scalar]?
             for index in state.rules.indices {
                 let rule = state.rules[index]
-                if let method = rule.method, request.method.uppercased() != method { continue }
+                if let wanted = rule.method, method != wanted { continue }
                 if let glob = rule.path {
                     if let literal = glob.literal {
                         if path != literal { continue }

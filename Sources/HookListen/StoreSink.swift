@@ -41,8 +41,10 @@ struct StoreSink: CaptureSink {
         var request = request
         var ruleTarget: String?
         var ruleDelay: Duration = .zero
-        if let rules, rules.isActive, request.refusal == nil, handshakeResponse(for: request) == nil,
-           let answer = rules.answer(for: request) {
+        // A handshake is answered by hookscope whatever the rules say (checked only when a rule
+        // matched: the handler has set its answer already, and this costs a pass over the body).
+        if let rules, rules.isActive, request.refusal == nil, let answer = rules.answer(for: request),
+           handshakeResponse(for: request) == nil {
             request.rule = answer.label
             request.failure = answer.failure
             request.response = answer.response
