@@ -45,6 +45,15 @@ public struct AppEnvironment: Sendable {
     /// `--proxy-response`: the sender of a forwarded capture got the target's answer, which the
     /// capture's row shows once the forward is done (`ProxiedResponse`).
     public var proxyResponse = false
+    /// The session's response rules with their match counts (the rules view); nil when not wired.
+    public var rules: (@Sendable () -> [RuleStatus])?
+    /// Sets (or with nil, ends) the override that answers before the rules: endpoint down, or fail
+    /// the next requests.
+    public var setOverride: (@Sendable (AnswerOverride?) -> Void)?
+    /// The override in force now (a "fail next N" ends by itself).
+    public var currentOverride: (@Sendable () -> AnswerOverride?)?
+    /// What the rules reloader says: a reload, or an edit it refused and why (the status bar).
+    public var ruleNotices: AsyncStream<String>?
     /// Sends capture `id` to a URL and stores the attempt; nil when replay is not wired (tests).
     public var replay: (@Sendable (_ id: Int64, _ target: String, _ resign: Bool) async -> ReplayAttempt)?
 

@@ -47,4 +47,10 @@ public enum AppEvent: Sendable {
     case failed(String)
     /// Captures were refused by the store, or are stored again (the status bar says so).
     case storeHealth(StoreHealth)
+    /// The response rules and the override in force (after `u`).
+    case rulesListed([RuleStatus], AnswerOverride?)
+    /// The override in force now (set, ended, or a fail-next used up).
+    case overrideChanged(AnswerOverride?)
+    /// The rules file was reloaded, or an edit of it was refused (and why).
+    case ruleNotice(String)
 }

@@ -90,13 +90,24 @@ public enum AppRuntime {
             inbox.post(.input(.endOfInput))
         }
         let capturesTask = Task {
+            // A fail-next override ends once its requests came: the status bar follows it.
+            var override = environment.currentOverride?()
             for await batch in environment.captures {
                 if batch.elsewhere {
                     inbox.post(contentsOf: batch.summaries.lazy.map { .capturedElsewhere($0) })
                 } else {
                     inbox.post(contentsOf: batch.summaries.lazy.map { .captured($0) })
                 }
+                if let current = environment.currentOverride, override != nil || batch.summaries.contains(where: { $0.rule != nil }) {
+                    let now = current()
+                    if now != override { inbox.post(.overrideChanged(now)) }
+                    override = now
+                }
             }
+        }
+        let ruleNoticesTask = Task {
+            guard let notices = environment.ruleNotices else { return }
+            for await notice in notices { inbox.post(.ruleNotice(notice)) }
         }
         let replayResultsTask = Task {
             guard let results = environment.replayResults else { return }
@@ -157,6 +168,7 @@ public enum AppRuntime {
         capturesTask.cancel()
         replayResultsTask.cancel()
         storeHealthTask.cancel()
+        ruleNoticesTask.cancel()
         running.cancelAll()
         inbox.finish()
     }

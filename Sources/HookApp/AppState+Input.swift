@@ -191,6 +191,16 @@ extension AppState {
             modal = .prompt(Prompt(.secret(provider: provider)))
         case .secrets:
             return [.listSecrets]
+        case .rules:
+            return [.listRules]
+        case .failNext:
+            modal = .prompt(Prompt(.failNext(path: selectedSummary.map { Self.path(of: $0) }), text: "3 500"))
+        case .endpointDown:
+            guard override == nil else {
+                status = StatusMessage(text: "override off: the rules and the listener's options answer again", isError: false)
+                return [.setOverride(nil)]
+            }
+            return [.setOverride(.endpointDown(failure: nil))]
         case .copyCurl:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "copy: no request selected", isError: false)
@@ -377,7 +387,7 @@ extension AppState {
             return prompt.text == filter.text ? [] : setFilterText(prompt.text)
         case .search:
             return prompt.text == detail.body.query ? [] : setSearch(prompt.text)
-        case .replayURL, .secret, .secrets:
+        case .replayURL, .secret, .secrets, .rules, .failNext:
             return []
         }
     }
@@ -442,7 +452,23 @@ extension AppState {
             let chosen = secrets[number - 1]
             let index = secrets[..<(number - 1)].filter { $0.provider == chosen.provider }.count
             return [.removeSecret(provider: chosen.provider, index: index, visible: visibleIDs)]
+        case .rules:
+            return []
+        case .failNext(let path):
+            switch FailNextEntry.read(prompt.text, path: path) {
+            case .success(let override):
+                return [.setOverride(override)]
+            case .failure(let error):
+                status = StatusMessage(text: "fail next: \(error.message)", isError: true)
+                return []
+            }
         }
+    }
+
+    /// The path part of a capture's target, as the fail-next override compares it.
+    static func path(of summary: RequestSummary) -> String {
+        let target = summary.target
+        return target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
     }
 
     /// The captures on screen, re-verified first after a secret changes.
@@ -463,6 +489,10 @@ extension AppState {
             status = StatusMessage(text: "secret unchanged", isError: false)
         case .secrets:
             status = StatusMessage(text: "secrets unchanged", isError: false)
+        case .rules:
+            break
+        case .failNext:
+            status = StatusMessage(text: "fail next: cancelled, nothing changed", isError: false)
         }
         return []
     }

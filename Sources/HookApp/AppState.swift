@@ -25,6 +25,8 @@ public struct AppState: Sendable {
     public internal(set) var capturesFromElsewhere = false
     /// Whether captures are being stored; shown in the status bar once one was not.
     public internal(set) var storeHealth = StoreHealth()
+    /// The TUI's override of the answers (endpoint down, fail next), shown in the status bar while in force.
+    public internal(set) var override: AnswerOverride?
     public internal(set) var list = ListState()
     public internal(set) var filter = FilterState()
     public internal(set) var detail = DetailState()
@@ -94,8 +96,9 @@ public struct AppState: Sendable {
         case .input(let input):
             effects += handle(input)
         case .captured(let summary):
-            // Refused captures are not forwarded (their body was not kept).
-            if replay.forwardTarget != nil, summary.refusal == nil, replay.marks[summary.id] == nil {
+            // Refused captures are not forwarded (their body was not kept), nor by `--forward-to`
+            // those a response rule answered (its own `forward_to` decides).
+            if replay.forwardTarget != nil, summary.refusal == nil, summary.rule == nil, replay.marks[summary.id] == nil {
                 replay.pendingForwards.insert(summary.id)
             }
             effects += added(summary)
@@ -179,7 +182,15 @@ public struct AppState: Sendable {
                 noteReplay(ReplayOutcome(newest))
             }
         case .replayRecorded(let attempt):
-            if proxyResponse, attempt.kind == .forward { answered(attempt.requestID, ProxiedResponse.response(for: attempt)) }
+            if attempt.kind == .forward {
+                // A rule's forward answers with the handler's response when there was one, else with
+                // the rule's own (already shown); `--proxy-response` with the target's, or 502.
+                if answeredByRule(attempt.requestID) {
+                    if attempt.response != nil { answered(attempt.requestID, ProxiedResponse.response(for: attempt)) }
+                } else if proxyResponse {
+                    answered(attempt.requestID, ProxiedResponse.response(for: attempt))
+                }
+            }
             noteReplay(ReplayOutcome(attempt))
             // A `forward:` filter decides on the forward's answer, which comes after the capture.
             if let parsed = filter.parsed, parsed.needsForwards, attempt.kind == .forward {
@@ -256,6 +267,18 @@ public struct AppState: Sendable {
             status = StatusMessage(text: message, isError: true)
         case .storeHealth(let health):
             storeHealth = health
+        case .rulesListed(let rules, let current):
+            override = current
+            modal = .prompt(Prompt(.rules(rules, current)))
+        case .overrideChanged(let current):
+            if current == nil, let previous = override, case .failNext = previous {
+                status = StatusMessage(text: "fail next: done; the rules and the listener's options answer again", isError: false)
+            } else if let current {
+                status = StatusMessage(text: "override on: \(current.description)", isError: false)
+            }
+            override = current
+        case .ruleNotice(let text):
+            status = StatusMessage(text: text, isError: text.hasPrefix("rules not reloaded"))
         }
         return effects
     }
@@ -305,6 +328,13 @@ public struct AppState: Sendable {
         effects.append(.explainSignature(request))
         effects.append(.loadReplays(id: request.id))
         return effects
+    }
+
+    /// Whether a loaded row (or the capture shown) says a response rule answered capture `id`.
+    func answeredByRule(_ id: Int64) -> Bool {
+        if detail.request?.id == id { return detail.request?.rule != nil }
+        if let row = list.window.items.first(where: { $0.id == id }) { return row.rule != nil }
+        return filter.matches.first(where: { $0.id == id })?.rule != nil
     }
 
     /// Records the newest replay of a capture (see `ReplayState.note`); a trim keeps the loaded rows.

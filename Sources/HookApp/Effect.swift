@@ -31,6 +31,10 @@ public enum Effect: Sendable {
     case setSecret(provider: String, secret: String, visible: [Int64])
     /// Reads the secrets loaded, masked (`S`).
     case listSecrets
+    /// Reads the response rules with their match counts and the override in force (`u`).
+    case listRules
+    /// Sets (or with nil, ends) the override that answers before the rules (`F`, `!`).
+    case setOverride(AnswerOverride?)
     /// Removes a provider's `index`-th secret (0-based), then re-verifies as `setSecret` does.
     case removeSecret(provider: String, index: Int, visible: [Int64])
     /// Loads the stored replays of a capture (its newest shows in the signature pane).

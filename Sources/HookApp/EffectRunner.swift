@@ -129,6 +129,19 @@ public struct EffectRunner: Sendable {
                 try await reverifyAll(provider: provider, visible: visible, verify: verify) { changed, done in
                     emit(.reverified(provider: provider, changed: changed, done: done))
                 }
+            case .listRules:
+                guard let rules = environment.rules else {
+                    emit(.failed("no response rules in this session"))
+                    return
+                }
+                emit(.rulesListed(rules(), environment.currentOverride?()))
+            case .setOverride(let override):
+                guard let setOverride = environment.setOverride else {
+                    emit(.failed("overrides need a listener: not available here"))
+                    return
+                }
+                setOverride(override)
+                emit(.overrideChanged(environment.currentOverride?() ?? override))
             case .listSecrets:
                 guard let secrets = environment.secrets else {
                     emit(.failed("secrets cannot be listed here"))

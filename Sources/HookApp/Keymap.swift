@@ -33,6 +33,9 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case exportList = "list.export"
     case deleteSelected = "request.delete"
     case clearAll = "request.clear-all"
+    case rules = "rules.list"
+    case failNext = "rules.fail-next"
+    case endpointDown = "rules.endpoint-down"
     case help = "app.help"
     case quit = "app.quit"
     case promptAccept = "prompt.accept"
@@ -59,7 +62,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
         case .global: "Everywhere"
         case .list: "Request list"
         case .body: "Body pane"
-        case .prompt: "While typing in a prompt (filter, search, replay URL, secret, secrets)"
+        case .prompt: "While typing in a prompt (filter, search, replay URL, secret, secrets, rules, fail next)"
         case .confirm: "Confirmation"
         case .help: "Help screen"
         }
@@ -73,6 +76,8 @@ public enum PromptPurpose: Sendable, Hashable, CaseIterable {
     case replayURL
     case secret
     case secrets
+    case rules
+    case failNext
 }
 
 /// One key binding: the chords that trigger an action in a context, and the help text for it.
@@ -142,12 +147,15 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("E")], action: .editReplayResigned, help: "edit the request in $EDITOR, then replay the edited copy re-signed: a fresh timestamp and a signature over the edited body", context: .global),
         KeyBinding(chords: [.character("d")], action: .deleteSelected, help: "delete the selected request (asks first: there is no undo)", context: .global),
         KeyBinding(chords: [.character("D")], action: .clearAll, help: "delete all requests (asks first)", context: .global),
+        KeyBinding(chords: [.character("u")], action: .rules, help: "the response rules (--rules) with how often each matched, and the override in force", context: .global),
+        KeyBinding(chords: [.character("F")], action: .failNext, help: "make the next N requests on the selected request's path fail: `3 500`, `1 reset`, `5 timeout all` (every path), `down reset` (until switched off)", context: .global),
+        KeyBinding(chords: [.character("!")], action: .endpointDown, help: "endpoint down: every request gets 503 until pressed again (which also ends a fail-next)", context: .global),
         KeyBinding(chords: [.character("?")], action: .help, help: "this help", context: .global, hint: "help"),
         KeyBinding(chords: [.character("q")], action: .quit, help: "quit (restoring the terminal)", context: .global, hint: "quit"),
         KeyBinding(chords: [.enter], action: .promptAccept, help: "keep the filter or search (or accept the replay URL) and return to the panes", context: .prompt, hint: "keep",
-                   promptHints: [.replayURL: "send", .secret: "set", .secrets: "remove"]),
+                   promptHints: [.replayURL: "send", .secret: "set", .secrets: "remove", .rules: "close", .failNext: "fail"]),
         KeyBinding(chords: [.escape], action: .promptCancel, help: "clear the filter or search (or cancel the replay)", context: .prompt, hint: "clear",
-                   promptHints: [.replayURL: "cancel", .secret: "cancel", .secrets: "close"]),
+                   promptHints: [.replayURL: "cancel", .secret: "cancel", .secrets: "close", .rules: "close", .failNext: "cancel"]),
         KeyBinding(chords: [.backspace], action: .promptDeleteBackward, help: "delete the last character", context: .prompt),
         KeyBinding(chords: [.control("w")], action: .promptDeleteWord, help: "delete the last word", context: .prompt),
         KeyBinding(chords: [.control("u")], action: .promptDeleteLine, help: "delete everything typed", context: .prompt),

@@ -63,6 +63,7 @@ public enum MainScreen {
         if !layout.signature.isEmpty { renderSignature(state, layout.signature, &grid, glyphs) }
         renderStatus(state, layout.status, &grid)
         if case .help(let scroll) = state.modal { renderHelp(state, scroll: scroll, &grid, glyphs) }
+        if case .rules(let rules, let override)? = state.modal.prompt?.kind { renderRules(rules, override, &grid, glyphs) }
     }
 
     // MARK: list
@@ -103,8 +104,9 @@ public enum MainScreen {
                 grid.draw("…", x: inner.x, y: y, maxX: inner.maxX, style: Style(.muted))
                 continue
             }
-            // A replayed (or forwarded) capture is marked before its id.
+            // A replayed (or forwarded) capture is marked before its id, and one a rule answered too.
             var mark = state.replay.marks[s.id] != nil ? (glyphs == .unicode ? "↻" : "*") : ""
+            if s.rule != nil { mark += glyphs == .unicode ? "⚑" : "!" }
             // The capture marked for a diff (`m`) too.
             if state.diffMark == s.id { mark = (glyphs == .unicode ? "◆" : "=") + mark }
             var cells: [TextLine] = [TextLine(mark + "\(s.id)")]
@@ -112,7 +114,17 @@ public enum MainScreen {
             cells.append(TextLine(s.method, Style(.method, bold: true)))
             cells.append(TextLine([TextSpan(bytes: s.rawTarget)]))
             cells.append(TextLine(Formatting.compactSize(s.bodySize)))
-            cells.append(TextLine(s.refusal == nil ? "\(s.responseStatus)" : "\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
+            if let failure = s.failure {
+                // The sender got no response: what it got instead, in three columns.
+                let word = switch failure {
+                case .timeout: "T/O"
+                case .reset: "RST"
+                case .close: "CLS"
+                }
+                cells.append(TextLine(word, Style(.error, bold: true)))
+            } else {
+                cells.append(TextLine("\(s.responseStatus)", Style(s.responseStatus >= 400 ? .error : .normal)))
+            }
             var verdict = TextLine(s.signature.status.screenWord, verdictStyle(s.signature.status))
             if columns.provider, let provider = s.signature.provider {
                 verdict.append(" · ", Style(.muted))
@@ -485,6 +497,10 @@ public enum MainScreen {
                 left.append(" │ ⚠ \(count) (\(health.lastReason ?? "store error")); storing again since \(back.localClockText)", Style(.statusError))
             }
         }
+        // An override answers every request it covers: never out of sight while it is in force.
+        if let override = state.override {
+            left.append(" │ ⚠ \(override.description)", Style(.statusError))
+        }
         // The text being typed in a prompt is drawn so that the cursor shows; what follows it goes to `after`.
         var edited: (editor: LineEditor, style: Style)?
         var after = TextLine()
@@ -516,6 +532,12 @@ public enum MainScreen {
                 // Masked as everywhere: a known prefix and the last four characters.
                 let listed = secrets.enumerated().map { "\($0.offset + 1) \($0.element.provider) \($0.element.masked)" }
                 left.append(" │ secrets: " + listed.joined(separator: " · ") + " │ remove #: ", Style(.statusBar, bold: true))
+                edited = (prompt.editor, Style(.prompt))
+            case .rules(let rules, _):
+                left.append(" │ \(rules.count) rule\(rules.count == 1 ? "" : "s") ", Style(.statusBar, bold: true))
+            case .failNext(let path):
+                let where_ = path.map { "on \(Sanitizer.displayText($0))" } ?? "on every path"
+                left.append(" │ fail the next requests \(where_) (N STATUS|timeout|reset|close [all], or down …): ", Style(.statusBar, bold: true))
                 edited = (prompt.editor, Style(.prompt))
             case .replayURL(let id, let mode):
                 let how = switch mode {
@@ -614,6 +636,36 @@ public enum MainScreen {
             used += width
         }
         return String(out.reversed())
+    }
+
+    /// The rules view (`u`): each rule's label, how often it matched, and what it matches and answers.
+    static func renderRules(_ rules: [RuleStatus], _ override: AnswerOverride?, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
+        var lines: [TextLine] = []
+        if let override {
+            lines.append(TextLine("override: \(override.description) (! ends it)", Style(.error, bold: true)))
+        }
+        if rules.isEmpty {
+            lines.append(TextLine("no response rules: start with --rules FILE or [[rule]] in the config file", Style(.muted)))
+        }
+        let labelWidth = min(24, rules.map { DisplayWidth.columns(Sanitizer.displayText($0.label)) }.max() ?? 0)
+        for rule in rules {
+            let label = Sanitizer.displayText(rule.label)
+            var line = TextLine(label + String(repeating: " ", count: max(1, labelWidth - DisplayWidth.columns(label) + 1)), Style(.key, bold: true))
+            let count = "\(rule.matched)×"
+            line.append(String(repeating: " ", count: max(0, 7 - count.count)) + count + "  ", Style(rule.matched > 0 ? .normal : .muted))
+            line.append(Sanitizer.displayText(rule.summary))
+            lines.append(line)
+        }
+        let width = min(grid.width - 2, 100)
+        let height = min(grid.height - 2, lines.count + 2)
+        guard width > 10, height > 2 else { return }
+        let rect = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
+        let title = TextLine("Response rules: first match answers (Esc closes)", Style(.title, bold: true))
+        let inner = Frame(title: title, focused: true, glyphs: glyphs).render(in: rect, into: &grid)
+        grid.fill(inner, style: Style(.normal))
+        for i in 0..<inner.height where i < lines.count {
+            grid.draw(lines[i], x: inner.x + 1, y: inner.y + i, maxX: inner.maxX)
+        }
     }
 
     static func renderHelp(_ state: AppState, scroll: Int, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {

@@ -1,3 +1,4 @@
+import HookCore
 import HookSignatures
 
 /// What has the keyboard instead of the panes: nothing, the help screen, a prompt or a question.
@@ -57,6 +58,10 @@ public enum PromptKind: Sendable, Hashable {
     case secret(provider: String)
     /// The secrets loaded, masked and numbered; the number typed is the one to remove.
     case secrets([MaskedSecret])
+    /// The response rules with their match counts, and the override in force (`u`); Enter or Esc closes.
+    case rules([RuleStatus], AnswerOverride?)
+    /// What the next requests get (`F`): on `path` (the selected request's) unless `all` is typed.
+    case failNext(path: String?)
 
     public var purpose: PromptPurpose {
         switch self {
@@ -65,6 +70,8 @@ public enum PromptKind: Sendable, Hashable {
         case .replayURL: .replayURL
         case .secret: .secret
         case .secrets: .secrets
+        case .rules: .rules
+        case .failNext: .failNext
         }
     }
 }
@@ -130,5 +137,42 @@ enum SecretEntry: Equatable {
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
         // Base64 keys end in `=`: a word then `=` and nothing more is a secret, not a provider.
         return looksLikeID && !rest.isEmpty && !rest.allSatisfy({ $0 == "=" }) ? .unknownProvider(name) : .secret(text)
+    }
+}
+
+/// What was typed at the `F` prompt: `N STATUS`, `N timeout|reset|close`, either with `all` for
+/// every path (else the selected request's path), or `down` with an optional status or failure
+/// (every request, until switched off with `!`).
+enum FailNextEntry {
+    struct ReadError: Error, Equatable {
+        var message: String
+    }
+
+    static func read(_ text: String, path: String?) -> Result<AnswerOverride, ReadError> {
+        let words = text.split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
+        let usage = ReadError(message: "type N and a status or failure, e.g. `3 500`, `1 reset`, `5 timeout all`, `down`, `down reset`")
+        guard let first = words.first else { return .failure(usage) }
+        var status = first == "down" ? 503 : 500
+        var failure: AnswerFailure?
+        var all = false
+        for word in words.dropFirst() {
+            if word == "all" {
+                all = true
+            } else if let kind = AnswerFailure(rawValue: word) {
+                failure = kind
+            } else if let number = Int(word), (100...599).contains(number) {
+                status = number
+            } else {
+                return .failure(ReadError(message: "'\(word)' is not a status (100–599), timeout, reset, close or all"))
+            }
+        }
+        if first == "down" {
+            guard status == 503 || failure != nil else {
+                return .failure(ReadError(message: "down answers 503 or fails (timeout, reset, close); for another status use N STATUS all"))
+            }
+            return .success(.endpointDown(failure: failure))
+        }
+        guard let count = Int(first), count >= 1, count <= 1_000_000 else { return .failure(usage) }
+        return .success(.failNext(remaining: count, status: status, failure: failure, pathPrefix: all ? nil : path))
     }
 }

@@ -28,7 +28,13 @@ public enum CaptureLine {
         append(" ")
         append(formatSize(r.bodySize))
         append(" -> ")
-        append(String(r.responseStatus))
+        // A sender that got no response on purpose: what it got instead.
+        append(r.failure?.rawValue ?? String(r.responseStatus))
+        if let rule = r.rule {
+            append(" (rule ")
+            append(TerminalSafety.escape(Array(rule.utf8)))
+            append(")")
+        }
         if let refusal = r.refusal {
             append(" refused (")
             append(refusal.rawValue)

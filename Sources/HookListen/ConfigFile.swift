@@ -30,6 +30,8 @@ public struct ConfigFile: Sendable {
     public var secrets: [(provider: String, secret: String)] = []
     public var pins: [ProviderPin] = []
     public var customSchemes: [CustomScheme] = []
+    /// `[[rule]]` tables: response rules, used when `--rules` is not given.
+    public var rules: [ResponseRule] = []
 
     /// `$XDG_CONFIG_HOME/hookscope/config.toml`, else `~/.config/hookscope/config.toml`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -83,7 +85,7 @@ public struct ConfigFile: Sendable {
         let reader = Reader(path: path)
         let known: Set<String> = [
             "host", "port", "db", "memory", "keep", "status", "response_body", "response_headers", "delay", "max_body",
-            "replay_to", "forward_to", "public_url", "handshakes", "insecure", "secrets", "providers", "meta", "custom",
+            "replay_to", "forward_to", "public_url", "handshakes", "insecure", "secrets", "providers", "meta", "custom", "rule",
         ]
         for key in table.keys where !known.contains(key) {
             throw UserError("\(path): unknown setting '\(key)'")
@@ -147,6 +149,7 @@ public struct ConfigFile: Sendable {
             guard let scheme = item.table else { throw UserError("\(path): [[custom]] entries must be tables") }
             config.customSchemes.append(try reader.customScheme(scheme))
         }
+        config.rules = try RuleParser.rules(in: table, text: text, path: path, customProviders: customIDs)
         return config
     }
 

@@ -12,8 +12,11 @@ final class HeadlessPrinter: Sendable {
     private let forwarding: Bool
     /// `--proxy-response`: a forwarded capture's line shows what the sender got, the target's answer.
     private let proxyResponse: Bool
-    /// Where the listening line goes with JSON lines (stderr, or a pipe in tests).
+    /// Where the listening line goes with JSON lines, and the rules' notices (stderr, or a pipe in tests).
     private let announceFD: Int32
+    /// Whether a capture was answered by a rule that forwards it (`forward_to`): its line waits for
+    /// the forward, and shows the handler's answer as what the sender got when there was one.
+    private let ruleForwards: (@Sendable (CapturedRequest) -> Bool)?
 
     private struct Line {
         var request: CapturedRequest
@@ -44,11 +47,12 @@ final class HeadlessPrinter: Sendable {
     ///   - fd: where the lines go (standard output, or a pipe in tests).
     ///   - announceFD: where the listening line goes with JSON lines (standard error, or a pipe in tests).
     init(
-        json: Bool, forwarding: Bool = false, proxyResponse: Bool = false, databasePath: String?, fd: Int32 = 1,
-        announceFD: Int32 = 2, onOutputClosed: @escaping @Sendable () -> Void = {}
+        json: Bool, forwarding: Bool = false, proxyResponse: Bool = false, ruleForwards: (@Sendable (CapturedRequest) -> Bool)? = nil,
+        databasePath: String?, fd: Int32 = 1, announceFD: Int32 = 2, onOutputClosed: @escaping @Sendable () -> Void = {}
     ) {
         self.json = json
         self.forwarding = forwarding
+        self.ruleForwards = ruleForwards
         self.proxyResponse = proxyResponse
         self.announceFD = announceFD
         let list = databasePath.map { "hookscope list --db \(ShellQuoting.quote(Array($0.utf8)))\(json ? " --json" : "")" }
@@ -117,8 +121,18 @@ final class HeadlessPrinter: Sendable {
         ids.lowerBound == ids.upperBound ? "\(ids.lowerBound)" : "\(ids.lowerBound)-\(ids.upperBound)"
     }
 
+    /// A line about the rules (reloaded, or an edit refused), on stderr: never among the captures' lines.
+    func notice(_ text: String) {
+        _ = writeFully(announceFD, Array("hookscope: \(TerminalSafety.escape(Array(text.utf8)))\n".utf8))
+    }
+
+    /// Whether a capture's line waits for a forward's result.
+    private func waits(_ request: CapturedRequest) -> Bool {
+        (forwarding && StoreSink.forwards(request)) || ruleForwards?(request) == true
+    }
+
     func print(_ batch: [CapturedRequest]) {
-        if !forwarding {
+        if !forwarding && ruleForwards == nil {
             // Nothing waits: the batch's lines go out together, unless the reader is so far behind
             // that they will be made from the store anyway.
             guard let firstID = batch.first?.id else { return }
@@ -131,8 +145,15 @@ final class HeadlessPrinter: Sendable {
             return
         }
         queue.withLock { queue in
+            if !forwarding, queue.head == queue.lines.count, !batch.contains(where: waits) {
+                // No line waits, before or in this batch: written at once.
+                var bytes: [UInt8] = []
+                for request in batch { appendLine(request, replay: nil, to: &bytes) }
+                if let first = batch.first?.id, let last = batch.last?.id { _ = output.write(bytes, lines: batch.count, ids: first...last) }
+                return
+            }
             for request in batch {
-                var line = Line(request: request, replay: nil, waiting: StoreSink.forwards(request))
+                var line = Line(request: request, replay: nil, waiting: waits(request))
                 if let early = queue.early.removeValue(forKey: request.id) { done(&line, early) }
                 queue.lines.append(line)
             }
@@ -156,7 +177,12 @@ final class HeadlessPrinter: Sendable {
     private func done(_ line: inout Line, _ attempt: ReplayAttempt) {
         line.replay = ReplayOutcome(attempt)
         line.waiting = false
-        if proxyResponse { line.request.response = ProxiedResponse.response(for: attempt) }
+        if line.request.rule != nil {
+            // A rule's forward: the handler's answer, or the rule's own when it was down.
+            if attempt.response != nil { line.request.response = ProxiedResponse.response(for: attempt) }
+        } else if proxyResponse {
+            line.request.response = ProxiedResponse.response(for: attempt)
+        }
     }
 
     private func appendLine(_ request: CapturedRequest, replay: ReplayOutcome?, to bytes: inout [UInt8]) {

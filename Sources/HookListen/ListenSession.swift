@@ -42,18 +42,21 @@ public final class ListenSession: Sendable {
     public let commits: AsyncStream<Void>
     /// The id of the newest capture in the store before the listener took any request (0 when empty).
     public let newestIDAtStart: Int64
+    /// The session's response rules, their match counts and the TUI's override.
+    public let rules: RuleBook
     private let group: ServiceGroup
     private let stopReasons: AsyncStream<StopReason>.Continuation
     private let signalSources: Mutex<[any DispatchSourceSignal]>
 
     private init(
-        url: String, store: any RequestStore, commits: AsyncStream<Void>, newestIDAtStart: Int64, group: ServiceGroup,
-        stopReasons: AsyncStream<StopReason>.Continuation, signalSources: sending [any DispatchSourceSignal]
+        url: String, store: any RequestStore, commits: AsyncStream<Void>, newestIDAtStart: Int64, rules: RuleBook,
+        group: ServiceGroup, stopReasons: AsyncStream<StopReason>.Continuation, signalSources: sending [any DispatchSourceSignal]
     ) {
         self.url = url
         self.store = store
         self.commits = commits
         self.newestIDAtStart = newestIDAtStart
+        self.rules = rules
         self.group = group
         self.stopReasons = stopReasons
         self.signalSources = Mutex(signalSources)
@@ -78,10 +81,14 @@ public final class ListenSession: Sendable {
         let databasePath: String? = if case .sqlite(let path) = settings.storage { path } else { nil }
         // Headless, the session ends when its output's reader is gone (`| head -1`: wait for one
         // webhook), as a Unix filter would, but cleanly and with status 0.
+        let ruleBook = RuleBook(rules: settings.rules, file: settings.rulesFile) { verifiers.current.detectedProvider(for: $0) }
         let printer = HeadlessPrinter(
             json: settings.json, forwarding: settings.forwardTo != nil, proxyResponse: settings.proxyResponse,
+            ruleForwards: { request in request.failure == nil && request.rule.map { ruleBook.forwards(label: $0) } == true },
             databasePath: databasePath, fd: output, announceFD: announce,
             onOutputClosed: { stopContinuation.yield(.outputClosed) })
+        // What the rules reloader says (a reload, or an edit that was refused): the TUI's status bar.
+        let (ruleNotices, ruleNoticesContinuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(8))
         let (captures, capturesContinuation) = AsyncStream.makeStream(of: CaptureBatch.self, bufferingPolicy: .bufferingNewest(50_000))
         // Mismatches stored without their cause during a flood are explained later, when the budget
         // is rested again.
@@ -153,16 +160,17 @@ public final class ListenSession: Sendable {
         // shown (the TUI's list, or the capture's headless line, which waits for its forward).
         let (forwardResults, forwardResultsContinuation) = AsyncStream.makeStream(
             of: ReplayAttempt.self, bufferingPolicy: .bufferingNewest(50_000))
-        var forwarding: Forwarding?
-        if let target = settings.forwardTo {
-            forwarding = Forwarding(target: target, insecure: settings.insecure, proxyResponse: settings.proxyResponse, store: store) { stored in
-                if interactive { forwardResultsContinuation.yield(stored) } else { printer.forwarded(stored) }
-            } finished: {
-                forwardResultsContinuation.finish()
-            }
-        } else {
-            forwardResultsContinuation.finish()
+        let forwarded: @Sendable (ReplayAttempt) -> Void = { stored in
+            if interactive { forwardResultsContinuation.yield(stored) } else { printer.forwarded(stored) }
         }
+        let proxiedAnswer: @Sendable (ReplayAttempt) -> CapturedResponse? = { ProxiedResponse.response(for: $0) }
+        let forwarding: Forwarding? = settings.forwardTo.map { target in
+            Forwarding(
+                target: target, insecure: settings.insecure, answer: settings.proxyResponse ? proxiedAnswer : nil, store: store,
+                stored: forwarded)
+        }
+        // A rule's `forward_to`: the sender gets the handler's answer, or the rule's own when it is down.
+        let ruleForwards = RuleForwards(insecure: settings.insecure, store: store, stored: forwarded)
 
         // Only the terminal interface shows it (headless mode logs each refusal on stderr).
         let health: StoreHealthTracker? = interactive ? StoreHealthTracker() : nil
@@ -170,11 +178,18 @@ public final class ListenSession: Sendable {
             store: store, verifiers: verifiers, handshakes: settings.handshakes, metaVerifyToken: settings.metaVerifyToken,
             forwarder: forwarding?.forwarder, proxyResponse: settings.proxyResponse, diagnosisBudget: diagnosisBudget)
         sink.health = health
+        sink.rules = ruleBook
+        sink.ruleForwards = ruleForwards
+        let stopForwards: @Sendable () async -> Void = {
+            await forwarding?.stop()
+            await ruleForwards.stop()
+            forwardResultsContinuation.finish()
+        }
         let listener: HTTPListener
         do {
             listener = try await HTTPListener.start(configuration: settings.listener, sink: sink, logger: logger)
         } catch {
-            await forwarding?.stop()
+            await stopForwards()
             closeStore()
             cancel(signalSources)
             throw UserError((error as? ListenerError)?.description ?? "\(error)")
@@ -200,8 +215,14 @@ public final class ListenSession: Sendable {
         }
         // Its first pass also explains what a flood left unexplained before this start.
         services.append(.init(service: CatchUpService(catchUp: catchUp, store: store)))
-        if let forwarding {
-            services.append(.init(service: Teardown(name: "forwarder") { await forwarding.stop() }))
+        services.append(.init(service: Teardown(name: "forwarder", teardown: stopForwards)))
+        if let file = settings.rulesFile {
+            // The file as it is now, when the rules read from it are about to answer: an edit made
+            // before the service's first pass is still an edit.
+            let loaded = RulesReloader.Stamp(file)
+            services.append(.init(service: RulesReloader(file: file, customProviders: Set(settings.verifier.customSchemes.map(\.id)), book: ruleBook, loaded: loaded) { notice in
+                if interactive { ruleNoticesContinuation.yield(notice) } else { printer.notice(notice) }
+            }))
         }
         services.append(.init(service: Teardown(name: "listener") { await listener.shutdown() }))
         switch interface {
@@ -212,7 +233,8 @@ public final class ListenSession: Sendable {
         case .terminal(let runInterface):
             let environment = appEnvironment(
                 settings: settings, store: store, listenURL: listener.url, captures: captures, verifiers: verifiers,
-                catchUp: catchUp, diagnosisBudget: diagnosisBudget, forwardResults: forwardResults, storeHealth: health?.updates)
+                catchUp: catchUp, diagnosisBudget: diagnosisBudget, forwardResults: forwardResults, storeHealth: health?.updates,
+                rules: ruleBook, ruleNotices: ruleNotices)
             services.append(
                 .init(
                     service: TerminalService(environment: environment.environment, replayer: environment.replayer, run: runInterface) {
@@ -223,7 +245,7 @@ public final class ListenSession: Sendable {
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         return ListenSession(
-            url: listener.url, store: store, commits: commits, newestIDAtStart: newestIDAtStart, group: group,
+            url: listener.url, store: store, commits: commits, newestIDAtStart: newestIDAtStart, rules: ruleBook, group: group,
             stopReasons: stopContinuation, signalSources: signalSources)
     }
 
@@ -274,7 +296,7 @@ public final class ListenSession: Sendable {
         resultsContinuation.finish()
         var environment = appEnvironment(
             settings: settings, store: store, listenURL: "", captures: captures, verifiers: verifiers, catchUp: catchUp,
-            diagnosisBudget: diagnosisBudget, forwardResults: results, storeHealth: nil)
+            diagnosisBudget: diagnosisBudget, forwardResults: results, storeHealth: nil, rules: nil, ruleNotices: nil)
         environment.environment.watchedStore = path
         do {
             try await runInterface(environment.environment)
@@ -304,7 +326,7 @@ public final class ListenSession: Sendable {
     private static func appEnvironment(
         settings: ListenSettings, store: any RequestStore, listenURL: String, captures: AsyncStream<CaptureBatch>,
         verifiers: VerifierBox, catchUp: SignatureCatchUp, diagnosisBudget: DiagnosisBudget,
-        forwardResults: AsyncStream<ReplayAttempt>, storeHealth: AsyncStream<StoreHealth>?
+        forwardResults: AsyncStream<ReplayAttempt>, storeHealth: AsyncStream<StoreHealth>?, rules: RuleBook?, ruleNotices: AsyncStream<String>?
     ) -> (environment: AppEnvironment, replayer: HTTPReplayer) {
         let replayer = HTTPReplayer(insecure: settings.insecure)
         // Sends a capture (or an edited copy) and stores the attempt with the capture.
@@ -340,22 +362,31 @@ public final class ListenSession: Sendable {
             replayResults: forwardResults,
             storeHealth: storeHealth)
         environment.proxyResponse = settings.proxyResponse
+        // `watch` has no listener: no rules, and no override to set.
+        if let rules {
+            environment.rules = { rules.statuses }
+            environment.setOverride = { rules.setOverride($0) }
+            environment.currentOverride = { rules.override }
+        }
+        environment.ruleNotices = ruleNotices
         return (environment, replayer)
     }
 }
 
-/// `--forward-to`: the forwarder, its replayer, and the task that stores each result and hands it on.
-private struct Forwarding: Sendable {
+/// `--forward-to` (or one rule's `forward_to`): the forwarder, its replayer, and the task that
+/// stores each result and hands it on.
+struct Forwarding: Sendable {
     let forwarder: Forwarder
     let replayer: HTTPReplayer
     let results: Task<Void, Never>
     let attempts: AsyncStream<ReplayAttempt>.Continuation
 
-    /// - Parameter proxyResponse: the sender gets the target's answer: it replaces the capture's
-    ///   stored answer before the result is shown.
+    /// - Parameter answer: what the sender got for a forward's result, when that replaces the
+    ///   capture's stored answer (`--proxy-response`, a rule's `forward_to`); it is stored before
+    ///   the result is shown. Nil: the stored answer stays.
     init(
-        target: String, insecure: Bool, proxyResponse: Bool, store: any RequestStore,
-        stored: @escaping @Sendable (ReplayAttempt) -> Void, finished: @escaping @Sendable () -> Void
+        target: String, insecure: Bool, answer: (@Sendable (ReplayAttempt) -> CapturedResponse?)?, store: any RequestStore,
+        stored: @escaping @Sendable (ReplayAttempt) -> Void
     ) {
         replayer = HTTPReplayer(insecure: insecure)
         let (attempts, attemptsContinuation) = AsyncStream.makeStream(of: ReplayAttempt.self)
@@ -363,12 +394,11 @@ private struct Forwarding: Sendable {
         forwarder = Forwarder(target: target, replayer: replayer) { attemptsContinuation.yield($0) }
         results = Task {
             for await attempt in attempts where attempt.requestID > 0 {
-                if proxyResponse {
-                    try? await store.updateResponse(id: attempt.requestID, ProxiedResponse.response(for: attempt))
+                if let response = answer?(attempt) {
+                    try? await store.updateResponse(id: attempt.requestID, response)
                 }
                 stored((try? await store.addReplay(attempt)) ?? attempt)
             }
-            finished()
         }
     }
 
@@ -378,6 +408,105 @@ private struct Forwarding: Sendable {
         await replayer.shutdown()
         attempts.finish()
         await results.value
+    }
+}
+
+/// The forwards of response rules with `forward_to`: one forwarder per target, made when a rule
+/// first sends there (a reload may name new ones), all stopped with the session.
+final class RuleForwards: Sendable {
+    private let insecure: Bool
+    private let store: any RequestStore
+    private let stored: @Sendable (ReplayAttempt) -> Void
+    private let targets = Mutex<(forwardings: [String: Forwarding], stopped: Bool)>(([:], false))
+
+    init(insecure: Bool, store: any RequestStore, stored: @escaping @Sendable (ReplayAttempt) -> Void) {
+        self.insecure = insecure
+        self.store = store
+        self.stored = stored
+    }
+
+    /// Sends the capture behind the ones queued for the same target and returns the handler's
+    /// answer; the attempt is stored with the capture (and the handler's answer as what the sender got).
+    func forwardAndWait(_ request: CapturedRequest, to target: String) async -> ReplayAttempt {
+        let forwarding = targets.withLock { targets -> Forwarding? in
+            guard !targets.stopped else { return nil }
+            if let existing = targets.forwardings[target] { return existing }
+            let made = Forwarding(
+                target: target, insecure: insecure, answer: { $0.response == nil ? nil : ProxiedResponse.response(for: $0) },
+                store: store, stored: stored)
+            targets.forwardings[target] = made
+            return made
+        }
+        guard let forwarding else {
+            return ReplayAttempt(
+                kind: .forward, requestID: request.id, startedAt: .now(), targetURL: target, resigned: false, changedHeaders: [],
+                response: nil, error: "forwarding has stopped: not forwarded", failure: .dropped, durationNanoseconds: 0)
+        }
+        return await forwarding.forwarder.forwardAndWait(request)
+    }
+
+    /// Finishes the forwards in flight and stores their results.
+    func stop() async {
+        let all = targets.withLock { targets in
+            targets.stopped = true
+            return Array(targets.forwardings.values)
+        }
+        for forwarding in all { await forwarding.stop() }
+    }
+}
+
+/// Reloads the rules file when it changes (its modification time, size or inode): a valid edit
+/// replaces the rules at once; an invalid one keeps the rules in use and says why.
+private struct RulesReloader: Service {
+    let file: String
+    let customProviders: Set<String>
+    let book: RuleBook
+    /// The file when the rules in use were read.
+    let loaded: Stamp
+    let notice: @Sendable (String) -> Void
+
+    static let interval: Duration = .milliseconds(250)
+
+    /// What `stat` says of the file, to the nanosecond: an edit within the second is seen too.
+    struct Stamp: Equatable, Sendable {
+        var seconds = 0
+        var nanoseconds = 0
+        var size = -1
+        var inode: UInt64 = 0
+
+        init(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return }
+            seconds = Int(info.st_mtim.tv_sec)
+            nanoseconds = Int(info.st_mtim.tv_nsec)
+            size = Int(info.st_size)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    func run() async {
+        let file = self.file
+        let customProviders = self.customProviders
+        let book = self.book
+        let notice = self.notice
+        let loaded = self.loaded
+        await cancelWhenGracefulShutdown {
+            var last = loaded
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.interval)
+                let now = Stamp(file)
+                guard now != last else { continue }
+                last = now
+                do {
+                    let rules = try RuleParser.load(path: file, customProviders: customProviders)
+                    book.replace(with: rules)
+                    notice("rules reloaded from \(file): \(rules.count) rule\(rules.count == 1 ? "" : "s")")
+                } catch {
+                    let kept = book.statuses.count
+                    notice("rules not reloaded, keeping the \(kept) in use: \(error)")
+                }
+            }
+        }
     }
 }
 

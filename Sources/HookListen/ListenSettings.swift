@@ -25,6 +25,8 @@ public struct ListenFlags: Sendable {
     public var metaVerifyToken: String?
     public var replayTo: String?
     public var forwardTo: String?
+    /// `--rules FILE`.
+    public var rules: String?
     public var proxyResponse = false
     public var insecure = false
     public var headless = false
@@ -58,6 +60,10 @@ public struct ListenSettings: Sendable {
     public var replayTo: String?
     /// Every capture is forwarded here as it arrives.
     public var forwardTo: String?
+    /// The response rules, in order (`--rules`, else the config file's `[[rule]]` tables).
+    public var rules: [ResponseRule] = []
+    /// The rules file, reloaded when it changes; nil when the rules come from the config file.
+    public var rulesFile: String?
     /// With `forwardTo`: the sender gets the target's answer.
     public var proxyResponse: Bool
     /// Accept self-signed certificates from forward and replay targets.
@@ -135,8 +141,16 @@ public struct ListenSettings: Sendable {
         let verifier = try SignatureSettings.verifier(
             secrets: flags.secrets, pins: flags.pins, publicURL: flags.publicURL, config: config, environment: environment)
 
+        var rules = config.rules
+        var rulesFile: String?
+        if let path = flags.rules {
+            let expanded = expandTilde(path)
+            rules = try RuleParser.load(path: expanded, customProviders: Set(config.customSchemes.map(\.id)))
+            rulesFile = expanded
+        }
+
         let memory = flags.memory || (flags.db == nil && config.memory == true)
-        return ListenSettings(
+        var settings = ListenSettings(
             listener: listener,
             storage: memory ? .memory : .sqlite(path: StorePath.resolve(flag: flags.db, config: config, environment: environment)),
             keep: keep,
@@ -150,6 +164,9 @@ public struct ListenSettings: Sendable {
             json: flags.json,
             wantsLines: flags.headless || flags.json,
             exportDirectory: exportDirectory(environment: environment))
+        settings.rules = rules
+        settings.rulesFile = rulesFile
+        return settings
     }
 
     /// Checks the flags alone (the rules of `resolve`, with no config file): the command runs this
@@ -160,6 +177,8 @@ public struct ListenSettings: Sendable {
         var flags = flags
         flags.secrets = []
         flags.pins = []
+        // Rules may name custom schemes too; `resolve` reads the file.
+        flags.rules = nil
         do {
             // A forward target stands in for the file's `forward_to`, which `--proxy-response` may rely on.
             var config = ConfigFile()

@@ -23,6 +23,10 @@ struct StoreSink: CaptureSink {
     let diagnosisBudget: DiagnosisBudget
     /// Told of every capture the store took or refused (the status bar's store line).
     var health: StoreHealthTracker?
+    /// The session's response rules and the TUI's override.
+    var rules: RuleBook?
+    /// The forwards of rules with `forward_to`.
+    var ruleForwards: RuleForwards?
 
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? {
         guard handshakes else { return nil }
@@ -31,10 +35,34 @@ struct StoreSink: CaptureSink {
 
     /// The fast path: small bodies are verified right here and the store completes the future from
     /// its writer thread, so a request costs no task hop. Forwarding and large bodies take `record(_:)`.
+    /// A response rule (or the TUI's override) that matches sets the capture's answer, `rule` and
+    /// `failure` before it is stored; its delay is waited out here, after the commit.
     func record(_ request: CapturedRequest, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest> {
-        guard forwarder == nil, request.body.count <= 64 * 1024, let fast = store as? any CallbackInserting else {
+        var request = request
+        var ruleTarget: String?
+        var ruleDelay: Duration = .zero
+        // A handshake is answered by hookscope whatever the rules say (checked only when a rule
+        // matched: the handler has set its answer already, and this costs a pass over the body).
+        if let rules, rules.isActive, request.refusal == nil, let answer = rules.answer(for: request),
+           handshakeResponse(for: request) == nil {
+            request.rule = answer.label
+            request.failure = answer.failure
+            request.response = answer.response
+            ruleTarget = answer.forwardTo
+            ruleDelay = answer.delay
+        }
+        let stored = store(request, forwardTo: ruleTarget, on: loop)
+        let delay = TimeAmount(ruleDelay)
+        guard delay > .zero else { return stored }
+        return stored.flatMap { stored in
+            loop.scheduleTask(in: delay) { stored }.futureResult
+        }
+    }
+
+    private func store(_ request: CapturedRequest, forwardTo ruleTarget: String?, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest> {
+        guard forwarder == nil, ruleTarget == nil, request.body.count <= 64 * 1024, let fast = store as? any CallbackInserting else {
             let promise = loop.makePromise(of: CapturedRequest.self)
-            promise.completeWithTask { try await self.record(request) }
+            promise.completeWithTask { try await self.record(request, forwardTo: ruleTarget) }
             return promise.futureResult
         }
         let promise = loop.makePromise(of: CapturedRequest.self)
@@ -77,10 +105,17 @@ struct StoreSink: CaptureSink {
     static let offPoolVerificationSize = 64 * 1024
     private static let largeBodyVerification = DispatchQueue(label: "hookscope.verify-large-bodies")
 
-    /// Whether a stored capture is forwarded: not when it was refused (its body was not kept).
-    static func forwards(_ request: CapturedRequest) -> Bool { request.refusal == nil }
+    /// Whether a stored capture is forwarded by `--forward-to`: not when it was refused (its body
+    /// was not kept), nor when a response rule answered it (its own `forward_to` decides).
+    static func forwards(_ request: CapturedRequest) -> Bool { request.refusal == nil && request.rule == nil }
 
     func record(_ request: CapturedRequest) async throws -> CapturedRequest {
+        try await record(request, forwardTo: nil)
+    }
+
+    /// - Parameter ruleTarget: a response rule's `forward_to`: the capture goes there instead of to
+    ///   `--forward-to`, and the sender gets the handler's answer, or the rule's own when it is down.
+    private func record(_ request: CapturedRequest, forwardTo ruleTarget: String?) async throws -> CapturedRequest {
         var stored: CapturedRequest
         do {
             stored = try await store.insert(verifiedOffThePool(request))
@@ -89,7 +124,13 @@ struct StoreSink: CaptureSink {
             health?.failed("\(error)")
             throw error
         }
-        guard let forwarder, Self.forwards(stored) else { return stored }
+        if let ruleTarget, let ruleForwards {
+            let attempt = await ruleForwards.forwardAndWait(stored, to: ruleTarget)
+            if attempt.response != nil { stored.response = ProxiedResponse.response(for: attempt) }
+            return stored
+        }
+        // A capture a rule answered goes only where its rule says (`forward_to`), if anywhere.
+        guard let forwarder, Self.forwards(stored), stored.rule == nil else { return stored }
         if proxyResponse {
             // Answer the sender with the target's answer; the session stores it with the capture
             // (`ProxiedResponse`) before the forward's result is shown.

@@ -471,11 +471,18 @@ final class CaptureHandler: ChannelDuplexHandler {
             budget.release(reserved)
             let response: CapturedResponse
             let failed: Bool
+            // A response rule's own delay was waited out by the sink; `--delay` is for the listener's answer.
+            var delay = TimeAmount(configuration.delay)
             switch result {
             case .success(let stored):
+                if let failure = stored.failure {
+                    fail(failure, context: context)
+                    return
+                }
                 // The sink may answer with something else (e.g. the forward target's response).
                 response = stored.response
                 failed = false
+                if stored.rule != nil { delay = .zero }
             case .failure(let error):
                 logStoreError(error)
                 response = CapturedResponse(
@@ -483,7 +490,6 @@ final class CaptureHandler: ChannelDuplexHandler {
                     body: Data("hookscope could not store this request: \(error)\n".utf8))
                 failed = true
             }
-            let delay = TimeAmount(configuration.delay)
             if delay > .zero {
                 loop.assumeIsolated().scheduleTask(in: delay) { [self] in
                     self.answer(response, failed: failed, isHeadRequest: isHeadRequest, context: context)
@@ -491,6 +497,26 @@ final class CaptureHandler: ChannelDuplexHandler {
             } else {
                 answer(response, failed: failed, isHeadRequest: isHeadRequest, context: context)
             }
+        }
+    }
+
+    /// Gives the sender no HTTP response, as a response rule asked: the connection is closed, reset
+    /// (SO_LINGER 0 makes the kernel send RST), or held without an answer until the sender gives up
+    /// (closed after the idle timeout at the latest). Requests pipelined behind it are not answered.
+    private func fail(_ failure: AnswerFailure, context: ChannelHandlerContext) {
+        let channel = context.channel
+        guard channel.isActive else { return }
+        switch failure {
+        case .close:
+            channel.close(promise: nil)
+        case .reset:
+            if let options = channel as? any SocketOptionProvider {
+                options.setSoLinger(NIOLinger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        case .timeout:
+            channel.eventLoop.scheduleTask(in: TimeAmount(configuration.idleTimeout)) { channel.close(promise: nil) }
         }
     }
 

@@ -97,6 +97,12 @@ public struct SignatureVerifier: Sendable {
         }
     }
 
+    /// The provider a request's signature headers (or a path pin) name, without verifying anything:
+    /// what response rules match `provider` against, on the listener's event loop.
+    public func detectedProvider(for request: CapturedRequest) -> String? {
+        candidates(for: request).first?.provider
+    }
+
     /// Verifies over the exact body bytes and header values. Timestamp ages are measured against
     /// `request.receivedAt`; `now` only adds how old the request is today (for replays).
     public func verify(_ request: CapturedRequest, now: CaptureTime = .now()) -> SignatureReport {

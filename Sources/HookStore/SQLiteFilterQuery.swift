@@ -32,7 +32,8 @@ enum FilterSQL {
         case .provider(let id): .exact("sig_provider = ? COLLATE NOCASE", id)
         case .ids(let range): .exact("id BETWEEN ? AND ?", range.lowerBound, range.upperBound)
         case .expired: .narrowing("sig_status = ?", VerdictStatus.invalid.rawValue)
-        case .text, .pathPrefix, .headerPresent, .headerContains, .forward: nil
+        // `rule:` compares names Unicode-case-insensitively, which NOCASE does not: the matcher decides.
+        case .text, .pathPrefix, .headerPresent, .headerContains, .forward, .rule: nil
         }
     }
 

@@ -268,6 +268,15 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             // the row: only whole-capture reads, which read the body anyway, select it.
             try db.execute(sql: "ALTER TABLE request ADD COLUMN local_address TEXT")
         }
+        migrator.registerMigration("v11-rules") { db in
+            // The response rule that answered (name or 1-based index) and the failure the sender got
+            // instead of a response (`timeout`, `reset`, `close`; `response_status` is then 0); NULL
+            // for the listener's own answer and for the rows stored before.
+            try db.execute(sql: """
+                ALTER TABLE request ADD COLUMN rule TEXT;
+                ALTER TABLE request ADD COLUMN failure TEXT;
+                """)
+        }
         migrator.registerMigration("v12-filter-index") { db in
             // The filter's terms on columns as index searches (`FilterSQL.condition`): each index
             // is ordered by id within a value, so the first screenful of matches is read in id
@@ -305,7 +314,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     }
 
     static let summaryColumns =
-        "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail, sig_diagnosis"
+        "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail, sig_diagnosis, rule, failure"
 
     // MARK: writing
 
@@ -529,8 +538,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     private static let insertSQL = """
         INSERT INTO request (received_at, method, target, http_version, remote, body_size, chunked,
             refusal, response_status, sig_provider, sig_status, sig_detail, headers,
-            response_headers, response_body, body, sig_diagnosis, local_address)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            response_headers, response_body, body, sig_diagnosis, local_address, rule, failure)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts one capture with the prepared INSERT, binding every value straight from the capture
@@ -581,6 +590,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         request.body.withUnsafeBytes { bind(16, $0) }
         bind(17, Self.storedDiagnosis(request.signature))
         bind(18, request.localAddress)
+        bind(19, request.rule)
+        bind(20, request.failure?.rawValue)
         if code == SQLITE_OK {
             code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
@@ -921,7 +932,9 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             bodySize: row["body_size"],
             responseStatus: row["response_status"],
             refusal: (row["refusal"] as String?).flatMap(Refusal.init(rawValue:)),
-            signature: signature(from: row))
+            signature: signature(from: row),
+            rule: row["rule"],
+            failure: (row["failure"] as String?).flatMap(AnswerFailure.init(rawValue:)))
     }
 
     static func request(from row: Row) throws -> CapturedRequest {
@@ -942,6 +955,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 status: row["response_status"],
                 headers: try HeaderCoding.decode(row["response_headers"] ?? Data()),
                 body: row["response_body"] ?? Data()),
-            signature: signature(from: row))
+            signature: signature(from: row),
+            rule: row["rule"],
+            failure: (row["failure"] as String?).flatMap(AnswerFailure.init(rawValue:)))
     }
 }

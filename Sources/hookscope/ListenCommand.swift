@@ -51,6 +51,9 @@ struct Listen: AsyncParsableCommand {
     @Option(name: .customLong("forward-to"), help: ArgumentHelp("Forward every captured request there as it arrives, in arrival order; also `forward_to` in the config file.", valueName: "url"))
     var forwardTo: String?
 
+    @Option(help: ArgumentHelp("Response rules: per-route answers, status sequences, failures and forwards (TOML [[rule]] tables); reloaded when the file changes. Also [[rule]] in the config file.", valueName: "file"))
+    var rules: String?
+
     @Flag(name: .customLong("proxy-response"), help: "With --forward-to: answer the sender with the target's response instead of the configured one.")
     var proxyResponse = false
 
@@ -83,6 +86,7 @@ struct Listen: AsyncParsableCommand {
         flags.metaVerifyToken = metaVerifyToken
         flags.replayTo = replayTo
         flags.forwardTo = forwardTo
+        flags.rules = rules
         flags.proxyResponse = proxyResponse
         flags.insecure = insecure
         flags.headless = headless

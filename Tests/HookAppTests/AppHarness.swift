@@ -22,13 +22,18 @@ struct AppHarness {
          verify: (@Sendable (CapturedRequest) -> SignatureSummary)? = nil,
          storedVerdicts: (@Sendable ([(id: Int64, signature: SignatureSummary)]) -> Void)? = nil,
          replayEdited: (@Sendable (CapturedRequest, String, Bool) async -> ReplayAttempt)? = nil,
-         editFile: (@Sendable (String) async -> Bool)? = nil, forwardTarget: String? = nil) async {
+         editFile: (@Sendable (String) async -> Bool)? = nil, forwardTarget: String? = nil,
+         rules: (@Sendable () -> [RuleStatus])? = nil, setOverride: (@Sendable (AnswerOverride?) -> Void)? = nil,
+         currentOverride: (@Sendable () -> AnswerOverride?)? = nil) async {
         self.store = store
-        let environment = AppEnvironment(
+        var environment = AppEnvironment(
             store: store, listenURL: "http://127.0.0.1:9777", captures: AsyncStream { $0.finish() },
             explainSignature: explain, replayTo: replayTo, replay: replay, clipboard: clipboard,
             exportDirectory: exportDirectory, addSecret: addSecret, secrets: secrets, removeSecret: removeSecret, verify: verify, storedVerdicts: storedVerdicts, replayEdited: replayEdited,
             editFile: editFile, forwardTarget: forwardTarget)
+        environment.rules = rules
+        environment.setOverride = setOverride
+        environment.currentOverride = currentOverride
         runner = EffectRunner(environment: environment, scanBatchSize: scanBatchSize)
         state = AppState(listenURL: environment.listenURL, replayTo: replayTo, forwardTarget: forwardTarget, size: size)
         var initial = AppState.startEffects

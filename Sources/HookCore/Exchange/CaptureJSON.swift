@@ -28,7 +28,10 @@ public enum CaptureJSON {
         out += ",\"body_base64\":\"" + request.body.base64EncodedString() + "\""
         out += ",\"chunked\":\(request.bodyWasChunked)"
         out += ",\"refused\":" + (request.refusal.map { quote($0.rawValue) } ?? "null")
-        out += ",\"response_status\":\(request.response.status)"
+        // What the sender got: null when it got no response (`failure`).
+        out += ",\"response_status\":" + (request.failure == nil ? String(request.response.status) : "null")
+        out += ",\"rule\":" + (request.rule.map(quote) ?? "null")
+        out += ",\"failure\":" + (request.failure.map { quote($0.rawValue) } ?? "null")
         out += ",\"signature\":{\"provider\":" + (request.signature.provider.map(quote) ?? "null")
         out += ",\"status\":" + quote(request.signature.status.rawValue)
         out += ",\"detail\":" + quote(request.signature.detail) + "}"

@@ -221,6 +221,16 @@ public enum Refusal: String, Sendable, Hashable, CaseIterable {
     }
 }
 
+/// How a response rule made the listener give the sender no HTTP response on purpose.
+public enum AnswerFailure: String, Sendable, Hashable, CaseIterable {
+    /// The request was held without an answer until the sender gave up (at most the idle timeout).
+    case timeout
+    /// The connection was reset (TCP RST).
+    case reset
+    /// The connection was closed without a response.
+    case close
+}
+
 /// What the listener answered.
 public struct CapturedResponse: Sendable, Hashable {
     public var status: Int
@@ -349,8 +359,14 @@ public struct CapturedRequest: Sendable, Hashable {
     public var bodySize: Int
     /// Set when the request was refused and its body not kept.
     public var refusal: Refusal?
+    /// What the sender got; its status is 0 when `failure` is set (the sender got no response).
     public var response: CapturedResponse
     public var signature: SignatureSummary
+    /// The response rule that answered (its name, else its 1-based index), or nil for the
+    /// listener's own options.
+    public var rule: String?
+    /// Set when the sender got no HTTP response on purpose (a rule's or an override's failure).
+    public var failure: AnswerFailure?
 
     public init(
         id: Int64 = 0,
@@ -366,8 +382,12 @@ public struct CapturedRequest: Sendable, Hashable {
         bodySize: Int? = nil,
         refusal: Refusal? = nil,
         response: CapturedResponse,
-        signature: SignatureSummary = .unsigned
+        signature: SignatureSummary = .unsigned,
+        rule: String? = nil,
+        failure: AnswerFailure? = nil
     ) {
+        self.rule = rule
+        self.failure = failure
         self.id = id
         self.receivedAt = receivedAt
         self.method = method
@@ -401,7 +421,8 @@ public struct CapturedRequest: Sendable, Hashable {
     public var summary: RequestSummary {
         RequestSummary(
             id: id, receivedAt: receivedAt, method: method, rawTarget: rawTarget,
-            bodySize: bodySize, responseStatus: response.status, refusal: refusal, signature: signature
+            bodySize: bodySize, responseStatus: response.status, refusal: refusal, signature: signature,
+            rule: rule, failure: failure
         )
     }
 }
@@ -416,11 +437,17 @@ public struct RequestSummary: Sendable, Hashable, Identifiable {
     public var responseStatus: Int
     public var refusal: Refusal?
     public var signature: SignatureSummary
+    /// The rule that answered, or nil (see `CapturedRequest.rule`).
+    public var rule: String?
+    /// Set when the sender got no HTTP response; `responseStatus` is then 0.
+    public var failure: AnswerFailure?
 
     public init(
         id: Int64, receivedAt: CaptureTime, method: String, rawTarget: [UInt8], bodySize: Int,
-        responseStatus: Int, refusal: Refusal?, signature: SignatureSummary
+        responseStatus: Int, refusal: Refusal?, signature: SignatureSummary, rule: String? = nil, failure: AnswerFailure? = nil
     ) {
+        self.rule = rule
+        self.failure = failure
         self.id = id
         self.receivedAt = receivedAt
         self.method = method

@@ -7,7 +7,9 @@ import Foundation
 ///   (also in the body with its JSON `\uXXXX` escapes decoded: `Café` finds `Caf\u00e9`)
 /// - `method:POST`: the method (case-insensitive)
 /// - `path:/stripe`: the path starts with this (case-insensitive)
-/// - `status:404`, `status:4xx`, `status:40x`: the listener's response status
+/// - `status:404`, `status:4xx`, `status:40x`: the status the sender got (never a capture whose
+///   sender got no response: a rule's `timeout`, `reset` or `close`)
+/// - `rule:NAME`: the response rule that answered, by its name or its 1-based index (`rule:2`)
 /// - `sig:valid|invalid|no-secret|unsigned` (also `sig:"no secret"`), or `sig:stripe`: verdict or provider id;
 ///   `sig:expired`: the signature matched but its timestamp was outside the provider's tolerance (shown `invalid`)
 /// - `forward:502`, `forward:5xx`: what the `--forward-to` target answered
@@ -40,6 +42,8 @@ public struct RequestFilter: Sendable, Hashable {
         case expired
         /// What the forward target answered, as `status`.
         case forward(String)
+        /// The response rule that answered, by name (case-insensitive) or index.
+        case rule(String)
 
         /// Whether the predicate needs more than a `RequestSummary` (the headers, the body, or the forward).
         public var needsDetails: Bool {
@@ -60,7 +64,7 @@ public struct RequestFilter: Sendable, Hashable {
         }
     }
 
-    public static let fields = ["method", "path", "status", "sig", "header", "id", "forward"]
+    public static let fields = ["method", "path", "status", "sig", "header", "id", "forward", "rule"]
 
     /// The built-in provider ids (`hookscope providers`; HookSignatures' `ProviderCatalog.ids`, which a
     /// test keeps equal): the values `sig:` takes besides the verdict words.
@@ -133,7 +137,8 @@ public struct RequestFilter: Sendable, Hashable {
             let target = s.rawTarget
             let pathEnd = target.firstIndex(of: UInt8(ascii: "?")) ?? target.count
             return needle.searcher.firstIndex(in: Array(target[0..<pathEnd])) == 0
-        case .status(let pattern): return RequestFilter.statusMatches(s.responseStatus, pattern)
+        case .status(let pattern): return s.failure == nil && RequestFilter.statusMatches(s.responseStatus, pattern)
+        case .rule(let name): return s.rule.map { $0.caseInsensitiveCompare(name) == .orderedSame } ?? false
         case .verdict(let v): return s.signature.status == v
         case .provider(let id): return s.signature.provider.map(RequestFilter.asciiLowercased) == id
         case .ids(let range): return range.contains(s.id)
@@ -292,6 +297,8 @@ public struct RequestFilter: Sendable, Hashable {
             if let needle { predicate = .headerContains(name, ByteNeedle(needle)) } else { predicate = .headerPresent(name) }
         case "id":
             predicate = .ids(try idRange(value))
+        case "rule":
+            predicate = .rule(value)
         default:
             throw FilterError("unknown field '\(field):' (known: \(fields.map { $0 + ":" }.joined(separator: ", ")); quote the term to search for it as text)")
         }
