@@ -351,6 +351,14 @@ public struct CapturedRequest: Sendable, Hashable {
     public var refusal: Refusal?
     public var response: CapturedResponse
     public var signature: SignatureSummary
+    /// The provider's event type (`payment_intent.succeeded`, `issues.opened`), read at capture
+    /// from where that provider puts it; nil when it names none.
+    public var event: String?
+    /// The provider's id of this delivery, the same across its retries; nil when it has none.
+    public var deliveryID: String?
+    /// 1 the first time the store saw `deliveryID`, 2 for its first retry, …; 1 without a delivery
+    /// id. Assigned by the store when the capture is inserted.
+    public var attempt: Int
 
     public init(
         id: Int64 = 0,
@@ -366,7 +374,10 @@ public struct CapturedRequest: Sendable, Hashable {
         bodySize: Int? = nil,
         refusal: Refusal? = nil,
         response: CapturedResponse,
-        signature: SignatureSummary = .unsigned
+        signature: SignatureSummary = .unsigned,
+        event: String? = nil,
+        deliveryID: String? = nil,
+        attempt: Int = 1
     ) {
         self.id = id
         self.receivedAt = receivedAt
@@ -382,6 +393,9 @@ public struct CapturedRequest: Sendable, Hashable {
         self.refusal = refusal
         self.response = response
         self.signature = signature
+        self.event = event
+        self.deliveryID = deliveryID
+        self.attempt = attempt
     }
 
     /// `http://ip:port` of the address the capture arrived on, when it is known.
@@ -401,7 +415,8 @@ public struct CapturedRequest: Sendable, Hashable {
     public var summary: RequestSummary {
         RequestSummary(
             id: id, receivedAt: receivedAt, method: method, rawTarget: rawTarget,
-            bodySize: bodySize, responseStatus: response.status, refusal: refusal, signature: signature
+            bodySize: bodySize, responseStatus: response.status, refusal: refusal, signature: signature,
+            event: event, deliveryID: deliveryID, attempt: attempt
         )
     }
 }
@@ -416,10 +431,15 @@ public struct RequestSummary: Sendable, Hashable, Identifiable {
     public var responseStatus: Int
     public var refusal: Refusal?
     public var signature: SignatureSummary
+    /// As `CapturedRequest.event`, `.deliveryID` and `.attempt`.
+    public var event: String?
+    public var deliveryID: String?
+    public var attempt: Int
 
     public init(
         id: Int64, receivedAt: CaptureTime, method: String, rawTarget: [UInt8], bodySize: Int,
-        responseStatus: Int, refusal: Refusal?, signature: SignatureSummary
+        responseStatus: Int, refusal: Refusal?, signature: SignatureSummary,
+        event: String? = nil, deliveryID: String? = nil, attempt: Int = 1
     ) {
         self.id = id
         self.receivedAt = receivedAt
@@ -429,7 +449,13 @@ public struct RequestSummary: Sendable, Hashable, Identifiable {
         self.responseStatus = responseStatus
         self.refusal = refusal
         self.signature = signature
+        self.event = event
+        self.deliveryID = deliveryID
+        self.attempt = attempt
     }
 
     public var target: String { String(decoding: rawTarget, as: UTF8.self) }
+
+    /// A retry of a delivery the store had seen before (`attempt` 2 or more).
+    public var isRetry: Bool { attempt > 1 }
 }
