@@ -31,7 +31,8 @@ struct Show: AsyncParsableCommand {
         // Written as it is made, about a megabyte at a time: a body of a few MB can pretty-print to
         // millions of lines, which need not all be in memory at once.
         let attempts = try await requestStore.replays(ofRequest: id)
-        let delivery = try await request.deliveryID.map { try await requestStore.summaries(deliveryID: $0, limit: 1000) } ?? []
+        var delivery: [RequestSummary] = []
+        if let deliveryID = request.deliveryID { delivery = try await requestStore.summaries(deliveryID: deliveryID, limit: 1000) }
         let output = ExportOutput.standardOutput()
         do {
             try Self.render(request, attempts: attempts, delivery: delivery) { try output.write(Array($0.utf8)) }

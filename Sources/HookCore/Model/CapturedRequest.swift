@@ -398,6 +398,9 @@ public struct CapturedRequest: Sendable, Hashable {
         self.attempt = attempt
     }
 
+    /// A retry of a delivery the store had seen before (`attempt` 2 or more).
+    public var isRetry: Bool { attempt > 1 }
+
     /// `http://ip:port` of the address the capture arrived on, when it is known.
     public var arrivalURL: String? { localAddress.map { "http://\($0)" } }
 
