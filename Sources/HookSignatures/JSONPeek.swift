@@ -21,11 +21,12 @@ struct JSONPeek {
     init(_ data: Data) { bytes = [UInt8](data) }
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    /// The range of the top-level value (leading and trailing whitespace left out); nil when the
-    /// document is empty.
+    /// The range of the top-level object or array (leading and trailing whitespace left out); nil
+    /// when the document is none (empty, a scalar, a form, cut short).
     var root: Range<Int>? {
         let start = skipWhitespace(from: 0)
-        guard start < bytes.count, let end = skipValue(at: start) else { return nil }
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "["),
+              let end = skipValue(at: start) else { return nil }
         return start..<end
     }
 
