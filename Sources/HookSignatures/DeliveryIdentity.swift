@@ -57,7 +57,7 @@ public struct DeliveryIdentity: Sendable, Hashable {
         let header = { (name: String) in request.headers.value(named: name) }
         let bodyReadable = request.body.count <= maxParsedBody
         let json = JSONPeek(bodyReadable ? request.body : Data())
-        let form = FormPeek(bytes: bodyReadable ? [UInt8](request.body) : [])
+        var form: FormPeek { FormPeek(bytes: bodyReadable ? [UInt8](request.body) : []) }
         switch provider {
         case "github":
             return DeliveryIdentity(event: joined(header("X-GitHub-Event"), json.text("action")), deliveryID: header("X-GitHub-Delivery"))

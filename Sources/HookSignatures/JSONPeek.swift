@@ -17,17 +17,18 @@ struct JSONPeek {
     }
 
     let bytes: [UInt8]
-
-    init(_ data: Data) { bytes = [UInt8](data) }
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
     /// The range of the top-level object or array (leading and trailing whitespace left out); nil
-    /// when the document is none (empty, a scalar, a form, cut short).
-    var root: Range<Int>? {
+    /// when the document is none (empty, a scalar, a form, cut short). Found once, by one pass.
+    private(set) var root: Range<Int>?
+
+    init(_ data: Data) { self.init([UInt8](data)) }
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
         let start = skipWhitespace(from: 0)
-        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "["),
-              let end = skipValue(at: start) else { return nil }
-        return start..<end
+        if start < bytes.count, bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "["), let end = skipValue(at: start) {
+            root = start..<end
+        }
     }
 
     /// The text of the string or number at `path`; nil when there is none there.
