@@ -99,6 +99,8 @@ import Testing
         #expect(DeliveryAttempts.summary(attempt: 3, of: attempts) == "attempt 3 of 3 · +0s, +4.1s, +20.3s")
         #expect(DeliveryAttempts.summary(attempt: 1, of: [attempts[0]]) == "attempt 1 of 1")
         #expect(DeliveryAttempts.offset(nanoseconds: 302_000_000_000) == "+5m02s")
+        #expect(DeliveryAttempts.offset(nanoseconds: 92_400_000) == "+92ms")
+        #expect(DeliveryAttempts.offset(nanoseconds: 400_000) == "+0s")
         #expect(DeliveryAttempts.offset(nanoseconds: 7_500_000_000_000) == "+2h05m")
         let many = (1...25).map { summary(Int64($0), after: Int64($0) * 1_000_000_000) }
         #expect(DeliveryAttempts.summary(attempt: 2, of: many).hasSuffix(", … (5 more)"))

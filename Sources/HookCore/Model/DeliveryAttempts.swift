@@ -16,10 +16,14 @@ public enum DeliveryAttempts {
         return text
     }
 
-    /// `+0s`, `+4.1s`, `+20.3s`, `+5m02s`, `+2h05m`: the time since the first attempt.
+    /// `+0s`, `+92ms`, `+4.1s`, `+20.3s`, `+5m02s`, `+2h05m`: the time since the first attempt
+    /// (milliseconds under a tenth of a second, where a duplicate sent at once lands).
     public static func offset(nanoseconds: Int64) -> String {
         let tenths = max(0, nanoseconds) / 100_000_000
-        if tenths == 0 { return "+0s" }
+        if tenths == 0 {
+            let milliseconds = max(0, nanoseconds) / 1_000_000
+            return milliseconds == 0 ? "+0s" : "+\(milliseconds)ms"
+        }
         if tenths < 600 { return "+\(tenths / 10).\(tenths % 10)s" }
         let seconds = tenths / 10
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
