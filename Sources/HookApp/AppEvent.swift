@@ -11,6 +11,8 @@ public enum AppEvent: Sendable {
     case countLoaded(Int)
     case windowLoaded(offset: Int, summaries: [RequestSummary])
     case requestLoaded(CapturedRequest)
+    /// The captures of the selected capture's delivery id, oldest first (its attempts).
+    case deliveryLoaded(requestID: Int64, attempts: [RequestSummary])
     case requestMissing(id: Int64)
     case bodyFormatted(requestID: Int64, view: BodyView, body: any FormattedBody)
     case signatureExplained(requestID: Int64, lines: [String])

@@ -264,7 +264,7 @@ extension AppState {
             list.follow = delta > 0 && target == rowCount - 1 && list.follow
             list.selected = target
         case .headers:
-            let count = MainScreen.wrappedRowCount(MainScreen.headerLines(detail.request, identity: detail.identity), in: layout.headers)
+            let count = MainScreen.wrappedRowCount(MainScreen.headerLines(detail.request, identity: detail.identity, attempts: detail.deliveryAttempts), in: layout.headers)
             detail.headersScroll = clampedAdd(detail.headersScroll, delta, upper: max(0, count - layout.textRows(.headers)))
         case .signature:
             detail.signatureScroll = clampedAdd(

@@ -80,6 +80,12 @@ public struct AppState: Sendable {
     /// A newly stored capture joins the list (and the filter's matches, once checked).
     private mutating func added(_ summary: RequestSummary) -> [Effect] {
         list.total += 1
+        list.noteEvents(of: [summary])
+        // A new attempt of the delivery on show joins its list.
+        if let deliveryID = summary.deliveryID, detail.request?.deliveryID == deliveryID,
+           !detail.deliveryAttempts.contains(where: { $0.id == summary.id }) {
+            detail.deliveryAttempts.append(summary)
+        }
         if list.window.endOffset == list.total - 1 {
             list.window.append(summary, maxCount: 4096)
         }
@@ -117,11 +123,17 @@ public struct AppState: Sendable {
         case .windowLoaded(let offset, let summaries):
             if list.pendingWindowOffset == offset { list.pendingWindowOffset = nil }
             list.window = ListWindow(offset: offset, items: summaries)
+            list.noteEvents(of: summaries)
         case .requestLoaded(let request):
             // The selected capture, or the one asked for again after a re-verification: that
             // reload empties the list window, and its answer may come before the window's.
             guard request.id == selectedSummary?.id || (selectedSummary == nil && request.id == detail.loadingID) else { break }
             effects += show(request)
+        case .deliveryLoaded(let requestID, let attempts):
+            guard requestID == detail.request?.id else { break }
+            // Attempts captured while loading came as `.captured` and are in the store too.
+            let loaded = Set(attempts.map(\.id))
+            detail.deliveryAttempts = (attempts + detail.deliveryAttempts.filter { !loaded.contains($0.id) }).sorted { $0.id < $1.id }
         case .requestMissing(let id):
             // Gone from the store (deleted elsewhere, or dropped by retention): refresh the list once,
             // and do not ask for this id again.
@@ -144,6 +156,7 @@ public struct AppState: Sendable {
         case .filterBatch(let generation, let matches, let through, let done):
             guard generation == filter.generation else { break }
             filter.matches += matches
+            list.noteEvents(of: matches)
             filter.searchedThrough = through
             filter.scanning = !done
             if !matches.isEmpty { effects.append(.loadReplayMarks(ids: matches.map(\.id))) }
@@ -327,6 +340,8 @@ public struct AppState: Sendable {
         if let view = detail.body.currentView { effects.append(.formatBody(request, view)) }
         effects.append(.explainSignature(request))
         effects.append(.loadReplays(id: request.id))
+        detail.deliveryAttempts = []
+        if let deliveryID = request.deliveryID { effects.append(.loadDelivery(requestID: request.id, deliveryID: deliveryID)) }
         return effects
     }
 

@@ -8,11 +8,21 @@ public struct DetailState: Sendable {
     public internal(set) var zoomed = false
     /// The selected capture, once loaded.
     public internal(set) var request: CapturedRequest? {
-        didSet { identity = request.map { DeliveryIdentity.of($0, provider: $0.signature.provider) } ?? DeliveryIdentity() }
+        didSet { identity = request.map(Self.identity(of:)) ?? DeliveryIdentity() }
     }
-    /// The selected capture's event type and delivery id, read once when it is set (it may parse
-    /// the body), not on every frame that draws the headers pane.
+    /// The selected capture's event type and delivery id: as stored, or, for a capture stored
+    /// before they were read (until `DeliveryCatchUp` reads them), read once when it is set (it
+    /// may look into the body), not on every frame that draws the headers pane.
     public private(set) var identity = DeliveryIdentity()
+    /// The captures of the selected capture's delivery id, oldest first: its attempts.
+    public internal(set) var deliveryAttempts: [RequestSummary] = []
+
+    static func identity(of request: CapturedRequest) -> DeliveryIdentity {
+        if request.event != nil || request.deliveryID != nil {
+            return DeliveryIdentity(event: request.event, deliveryID: request.deliveryID)
+        }
+        return DeliveryIdentity.of(request, provider: request.signature.provider)
+    }
     /// The capture being loaded.
     var loadingID: Int64?
     /// A capture the list showed but the store no longer has.

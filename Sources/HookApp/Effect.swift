@@ -5,6 +5,8 @@ public enum Effect: Sendable {
     case loadCount
     case loadWindow(offset: Int, limit: Int)
     case loadRequest(id: Int64)
+    /// Loads the captures of a delivery id (the selected capture's attempts).
+    case loadDelivery(requestID: Int64, deliveryID: String)
     case formatBody(CapturedRequest, BodyView)
     /// Loads two captures and lays out their diff (the body pane shows it).
     case diff(a: Int64, b: Int64)
@@ -57,6 +59,7 @@ public enum Effect: Sendable {
         case .loadRequest: .request
         case .setSecret, .removeSecret: .reverify
         case .loadReplays: .replays
+        case .loadDelivery: .delivery
         case .explainSignature: .explain
         default: nil
         }
@@ -81,4 +84,6 @@ public enum EffectSlot: Sendable, Hashable {
     case replays
     /// Explaining the selected capture's signature.
     case explain
+    /// Loading the attempts of the selected capture's delivery.
+    case delivery
 }

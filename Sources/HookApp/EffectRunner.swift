@@ -82,6 +82,8 @@ public struct EffectRunner: Sendable {
                 try await store.rememberReplayTarget(target)
             case .loadReplays(let id):
                 emit(.replaysLoaded(id: id, try await store.replays(ofRequest: id)))
+            case .loadDelivery(let requestID, let deliveryID):
+                emit(.deliveryLoaded(requestID: requestID, attempts: try await store.summaries(deliveryID: deliveryID, limit: 1000)))
             case .explainSignature(let request):
                 emit(.signatureExplained(requestID: request.id, lines: environment.explainSignature(request)))
             case .scanFilter(let generation, let filter):

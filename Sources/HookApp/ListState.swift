@@ -13,6 +13,13 @@ public struct ListState: Sendable {
     public internal(set) var top = 0
     /// The selection moves to each new capture.
     public internal(set) var follow = true
+    /// The EVENT column shows: set once a capture with an event type, or a retry, was listed.
+    public internal(set) var showsEvents = false
+
+    /// Notes what the EVENT column would show of these rows.
+    mutating func noteEvents(of summaries: some Sequence<RequestSummary>) {
+        if !showsEvents, summaries.contains(where: { $0.event != nil || $0.isRetry }) { showsEvents = true }
+    }
 }
 
 /// A window of loaded summaries: rows `offset ..< offset + items.count` of the unfiltered list.

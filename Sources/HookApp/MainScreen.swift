@@ -6,22 +6,27 @@ import TermUI
 /// Which columns the list shows at a width. The REPLAY column (the target's answer to the newest
 /// replay or forward; FORWARD with `--forward-to`, the answer to the forward) comes
 /// once there is one to show, and goes first when the list is narrow (the `↻` mark by the id stays);
-/// TIME goes before it. ID, METHOD, TARGET, SIZE, ST and SIGNATURE always show; SIGNATURE names
+/// TIME goes before it. The EVENT column (the provider's event type, after `×N` for the N-th
+/// attempt of a delivery) comes once a capture with an event type or a retry was listed, from 70
+/// columns on. ID, METHOD, TARGET, SIZE, ST and SIGNATURE always show; SIGNATURE names
 /// the provider after the verdict from 100 columns on (`list` prints it too).
 struct ListColumns: Equatable {
     var time: Bool
     var replay: Bool
     var provider: Bool
+    var event: Bool
 
-    /// Widths of the REPLAY and TIME columns, and of SIGNATURE with and without the provider.
+    /// Widths of the REPLAY, TIME and EVENT columns, and of SIGNATURE with and without the provider.
     static let replayWidth = 10
     static let timeWidth = 12
+    static let eventWidth = 22
     static let verdictWidth = 9
     static let verdictAndProviderWidth = 24
 
-    init(width: Int, replays: Bool) {
+    init(width: Int, replays: Bool, events: Bool = false) {
         replay = replays && width >= 60
-        time = width >= (replay ? 85 : 60)
+        event = events && width >= 70
+        time = width >= 60 + (replay ? 25 : 0) + (event ? 25 : 0)
         provider = width >= 100
     }
 
@@ -29,6 +34,7 @@ struct ListColumns: Equatable {
         var specs: [Int?] = [7]
         if time { specs.append(Self.timeWidth) }
         specs += [7, nil, 6, 3, provider ? Self.verdictAndProviderWidth : Self.verdictWidth]
+        if event { specs.insert(Self.eventWidth, at: specs.count - 3) }
         if replay { specs.append(Self.replayWidth) }
         return specs
     }
@@ -36,12 +42,15 @@ struct ListColumns: Equatable {
     func headers(forwarding: Bool) -> [String] {
         var headers = ["ID"]
         if time { headers.append("TIME") }
-        headers += ["METHOD", "TARGET", "SIZE", "ST", "SIGNATURE"]
+        headers += ["METHOD", "TARGET"]
+        if event { headers.append("EVENT") }
+        headers += ["SIZE", "ST", "SIGNATURE"]
         if replay { headers.append(forwarding ? "FORWARD" : "REPLAY") }
         return headers
     }
 
-    var rightAligned: Set<Int> { time ? [0, 4] : [0, 3] }
+    /// ID and SIZE.
+    var rightAligned: Set<Int> { [0, (time ? 4 : 3) + (event ? 1 : 0)] }
 }
 
 /// Draws the whole screen from the state. Pure: reads the state, writes only the grid.
@@ -78,7 +87,7 @@ public enum MainScreen {
         if state.list.follow { title.append(" following", Style(.muted)) }
         let inner = Frame(title: title, focused: state.detail.focus == .list, glyphs: glyphs).render(in: rect, into: &grid)
         guard inner.height > 0 else { return }
-        let columns = ListColumns(width: inner.width, replays: state.replay.showsColumn)
+        let columns = ListColumns(width: inner.width, replays: state.replay.showsColumn, events: state.list.showsEvents)
         let widths = ColumnLayout.widths(columns.specs, total: inner.width)
         let arrow = glyphs == .unicode ? "→" : "->"
         let rightAligned = columns.rightAligned
@@ -113,6 +122,7 @@ public enum MainScreen {
             if columns.time { cells.append(TextLine(s.receivedAt.localClockText, Style(.muted))) }
             cells.append(TextLine(s.method, Style(.method, bold: true)))
             cells.append(TextLine([TextSpan(bytes: s.rawTarget)]))
+            if columns.event { cells.append(eventCell(s, glyphs: glyphs)) }
             cells.append(TextLine(Formatting.compactSize(s.bodySize)))
             if let failure = s.failure {
                 // The sender got no response: what it got instead, in three columns.
@@ -150,6 +160,15 @@ public enum MainScreen {
             let thumb = inner.y + 1 + min(rows - 1, state.list.selected * rows / max(1, state.rowCount))
             grid.draw("▐", x: rect.maxX - 1, y: thumb, style: Style(.borderFocused), truncation: .cut)
         }
+    }
+
+    /// The EVENT cell: `×3 ` for the third attempt of a delivery, then the event type as the sender
+    /// wrote it (escaped when drawn, cut to the column by display width).
+    static func eventCell(_ s: RequestSummary, glyphs: BorderGlyphs) -> TextLine {
+        var cell = TextLine()
+        if s.isRetry { cell.append((glyphs == .unicode ? "×" : "x") + "\(s.attempt) ", Style(.key, bold: true)) }
+        if let event = s.event { cell.append(bytes: Array(event.utf8)) }
+        return cell
     }
 
     /// The REPLAY cell: the newest replay's (or forward's) status and time, why it failed, or `→…`
@@ -250,7 +269,8 @@ public enum MainScreen {
     }
 
     /// Lines of the headers pane for a capture: the request line, where and when it came from, its headers.
-    static func headerLines(_ request: CapturedRequest?, identity: DeliveryIdentity = DeliveryIdentity()) -> [TextLine] {
+    /// `attempts` are the captures of its delivery id, oldest first (its attempts in the store).
+    static func headerLines(_ request: CapturedRequest?, identity: DeliveryIdentity = DeliveryIdentity(), attempts: [RequestSummary] = []) -> [TextLine] {
         guard let request else { return [] }
         var lines: [TextLine] = []
         var first = TextLine(request.method, Style(.method, bold: true))
@@ -274,6 +294,11 @@ public enum MainScreen {
             metaLine.append(bytes: Array(id.utf8))
         }
         lines.append(metaLine)
+        // Which attempt of its delivery this is, and when each came after the first: the
+        // provider's backoff schedule.
+        if request.deliveryID != nil {
+            lines.append(TextLine(DeliveryAttempts.summary(attempt: request.attempt, of: attempts), Style(request.isRetry ? .key : .muted)))
+        }
         for header in request.headers {
             var line = TextLine(header.name, Style(.key))
             line.append(": ", Style(.punctuation))
@@ -286,7 +311,7 @@ public enum MainScreen {
     static func renderHeaders(_ state: AppState, _ rect: Rect, _ grid: inout CellGrid, _ glyphs: BorderGlyphs) {
         var title = TextLine(Pane.headers.title, Style(.title, bold: true))
         if let d = state.detail.request { title.append(" \(d.headers.count)", Style(.muted)) }
-        renderTextPane(title: title, pane: .headers, state: state, lines: headerLines(state.detail.request, identity: state.detail.identity), scroll: state.detail.headersScroll,
+        renderTextPane(title: title, pane: .headers, state: state, lines: headerLines(state.detail.request, identity: state.detail.identity, attempts: state.detail.deliveryAttempts), scroll: state.detail.headersScroll,
                        placeholder: state.rowCount == 0 ? "no request selected" : "loading…", rect, &grid, glyphs)
     }
 

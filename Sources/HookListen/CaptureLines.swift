@@ -46,6 +46,15 @@ public enum CaptureLine {
         }
         append(" ")
         append(r.signature.status.screenWord)
+        // The provider's event type, and which attempt of its delivery this is when it is a retry.
+        if let event = r.event {
+            append(" event ")
+            append(TerminalSafety.escape(Array(event.utf8)))
+        }
+        if r.isRetry {
+            append(" attempt ")
+            append(String(r.attempt))
+        }
         if let replay {
             let asked = replay.kind == .replay
             if let status = replay.status {

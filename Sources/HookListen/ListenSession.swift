@@ -215,6 +215,8 @@ public final class ListenSession: Sendable {
         }
         // Its first pass also explains what a flood left unexplained before this start.
         services.append(.init(service: CatchUpService(catchUp: catchUp, store: store)))
+        // Captures stored before hookscope read event types and delivery ids get theirs.
+        services.append(.init(service: DeliveryCatchUpService(store: store)))
         services.append(.init(service: Teardown(name: "forwarder", teardown: stopForwards)))
         if let file = settings.rulesFile {
             // The file as it is now, when the rules read from it are about to answer: an edit made
@@ -531,6 +533,23 @@ private struct CatchUpService: Service {
         let catchUp = self.catchUp
         let store = self.store
         await cancelWhenGracefulShutdown { await catchUp.run(store: store) }
+    }
+}
+
+/// Reads the event type and delivery id of captures stored without them, once, in the background.
+private struct DeliveryCatchUpService: Service {
+    let store: any RequestStore
+
+    func run() async {
+        let store = self.store
+        await cancelWhenGracefulShutdown {
+            await DeliveryCatchUp.run(store: store) { request in
+                let identity = DeliveryIdentity.of(request, provider: request.signature.provider)
+                return (identity.event, identity.deliveryID)
+            }
+            // Done: stays until the session stops, as a service must.
+            try? await gracefulShutdown()
+        }
     }
 }
 

@@ -7,8 +7,8 @@ import HookSignatures
 import HookStore
 import NIOCore
 
-/// Verifies each capture's signature (against the time it arrived), answers provider handshakes,
-/// and stores the capture.
+/// Verifies each capture's signature (against the time it arrived), reads its event type and
+/// delivery id, answers provider handshakes, and stores the capture.
 struct StoreSink: CaptureSink {
     let store: any RequestStore
     let verifiers: VerifierBox
@@ -85,7 +85,9 @@ struct StoreSink: CaptureSink {
         } else {
             request.signature = SignatureSummary(provider: nil, status: .unsigned, detail: "not verified: the body was refused and not kept")
         }
-        return request
+        // The event type and delivery id, read where the verdict's provider puts them (a refused
+        // capture still has its headers); the store numbers the delivery's attempts.
+        return DeliveryIdentity.identified(request)
     }
 
     /// Large bodies are verified on `largeBodyVerification`, one at a time, rather than on the

@@ -41,7 +41,7 @@ public struct DeliverySource: Sendable {
         self.provider = provider
         deliveryID = .uuid
         let idHeaders = ["X-GitHub-Delivery", "webhook-id", "svix-id", "X-Shopify-Webhook-Id", "Linear-Delivery", "I-Twilio-Idempotency-Token"]
-        fixedDeliveryID = idHeaders.lazy.compactMap { capture.headers.value(named: $0) }.first ?? "capture #\(capture.id)"
+        fixedDeliveryID = capture.deliveryID ?? idHeaders.lazy.compactMap { capture.headers.value(named: $0) }.first ?? "capture #\(capture.id)"
     }
 
     /// Adds the headers `provider`'s scheme signs with that the source lacks (a sample of the user's

@@ -17,6 +17,15 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         var nextReplayID: Int64 = 1
         /// Replay targets used, newest first.
         var replayTargets: [String] = []
+        /// The ids of the captures held with each delivery id, in id order: how many there are
+        /// numbers the next attempt, as the SQLite store counts them.
+        var deliveries: [String: [Int64]] = [:]
+
+        mutating func forgetDelivery(of capture: CapturedRequest) {
+            guard let deliveryID = capture.deliveryID, var ids = deliveries[deliveryID] else { return }
+            ids.removeAll { $0 == capture.id }
+            deliveries[deliveryID] = ids.isEmpty ? nil : ids
+        }
 
         var count: Int { slots.count - first }
 
@@ -24,6 +33,7 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
             let dropped = slots[first]!
             slots[first] = nil
             bytes -= InMemoryRequestStore.size(of: dropped)
+            forgetDelivery(of: dropped)
             first += 1
             if first >= 1024, first * 2 >= slots.count {
                 slots.removeFirst(first)
@@ -75,6 +85,11 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
                 var copy = request
                 copy.id = state.nextID
                 state.nextID += 1
+                copy.attempt = 1
+                if let deliveryID = copy.deliveryID {
+                    copy.attempt = 1 + (state.deliveries[deliveryID]?.count ?? 0)
+                    state.deliveries[deliveryID, default: []].append(copy.id)
+                }
                 state.slots.append(copy)
                 state.bytes += Self.size(of: copy)
                 stored.append(copy)
@@ -130,6 +145,14 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         }
     }
 
+    public func summaries(deliveryID: String, limit: Int) async throws -> [RequestSummary] {
+        state.withLock { state in
+            (state.deliveries[deliveryID] ?? []).prefix(max(0, limit)).compactMap { id in
+                state.index(of: id).map { state.slots[$0]!.summary }
+            }
+        }
+    }
+
     public func unexplainedIDs(afterID: Int64, limit: Int) async throws -> [Int64] {
         state.withLock { state in
             let start = state.slots[state.first...].partitioningIndex { $0!.id > afterID }
@@ -164,6 +187,7 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
         state.withLock { state in
             if let index = state.index(of: id) {
                 state.bytes -= Self.size(of: state.slots[index]!)
+                state.forgetDelivery(of: state.slots[index]!)
                 state.slots.remove(at: index)
             }
             state.replays.removeAll { $0.requestID == id }
@@ -175,6 +199,7 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
             state.slots.removeAll()
             state.first = 0
             state.bytes = 0
+            state.deliveries.removeAll()
             state.replays.removeAll()
         }
     }

@@ -57,6 +57,15 @@ public protocol RequestStore: Sendable {
     /// The newest forward (`--forward-to`) of each capture among `ids` that has one: what the
     /// filter's `forward:` terms look at (a replay made later does not hide it).
     func latestForwards(among ids: [Int64]) async throws -> [Int64: ReplayOutcome]
+    /// The captures of one delivery (`CapturedRequest.deliveryID`), oldest first, at most `limit`:
+    /// its attempts, as the detail lists them.
+    func summaries(deliveryID: String, limit: Int) async throws -> [RequestSummary]
+    /// Whole captures above `afterID`, oldest first, whose event and delivery id were never read
+    /// (stored before hookscope read them): what `DeliveryCatchUp` reads them for.
+    func unidentifiedRequests(afterID: Int64, limit: Int) async throws -> [CapturedRequest]
+    /// Stores the event and delivery id read for such captures, and numbers the attempts of each
+    /// delivery id again in id order.
+    func setIdentities(_ identities: [(id: Int64, event: String?, deliveryID: String?)]) async throws
 }
 
 /// How many replay targets a store remembers.
@@ -91,6 +100,24 @@ extension RequestStore {
     public func updateSignatures(_ updates: [(id: Int64, signature: SignatureSummary)]) async throws {
         for update in updates { try await updateSignature(id: update.id, update.signature) }
     }
+
+    /// By a scan of every capture (test stand-ins).
+    public func summaries(deliveryID: String, limit: Int) async throws -> [RequestSummary] {
+        var found: [RequestSummary] = []
+        var after: Int64 = 0
+        while found.count < limit {
+            let batch = try await summaries(afterID: after, limit: 1000)
+            guard let last = batch.last else { break }
+            found += batch.filter { $0.deliveryID == deliveryID }
+            after = last.id
+        }
+        return Array(found.prefix(limit))
+    }
+
+    /// None: stores that read every capture's identity before it is inserted.
+    public func unidentifiedRequests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] { [] }
+
+    public func setIdentities(_ identities: [(id: Int64, event: String?, deliveryID: String?)]) async throws {}
 }
 
 /// A store error with a message meant for the user.

@@ -32,6 +32,10 @@ enum FilterSQL {
         case .provider(let id): .exact("sig_provider = ? COLLATE NOCASE", id)
         case .ids(let range): .exact("id BETWEEN ? AND ?", range.lowerBound, range.upperBound)
         case .expired: .narrowing("sig_status = ?", VerdictStatus.invalid.rawValue)
+        case .event(let glob): .exact("event GLOB ?", sqliteGlob(glob))
+        case .delivery(let id): .exact("delivery_id = ?", id)
+        // Rows stored before `v10-deliveries` have no attempt yet: they are the first.
+        case .attempts(let range): .exact("coalesce(attempt, 1) BETWEEN ? AND ?", range.lowerBound, min(range.upperBound, Int(Int64.max)))
         // `rule:` compares names Unicode-case-insensitively, which NOCASE does not: the matcher decides.
         case .text, .pathPrefix, .headerPresent, .headerContains, .forward, .rule: nil
         }
@@ -58,6 +62,20 @@ enum FilterSQL {
             high = high * 10 + (x ? 9 : Int(c - 0x30))
         }
         return (low, high)
+    }
+
+    /// The filter's glob (`*` any text, every other character itself) as SQLite's GLOB, whose `?`
+    /// and `[` are special: each becomes a one-character class.
+    static func sqliteGlob(_ glob: String) -> String {
+        var out = ""
+        for c in glob {
+            switch c {
+            case "?": out += "[?]"
+            case "[": out += "[[]"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 
     /// A text needle as an FTS5 phrase: `"…"` with quotes doubled.

@@ -268,6 +268,22 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             // the row: only whole-capture reads, which read the body anyway, select it.
             try db.execute(sql: "ALTER TABLE request ADD COLUMN local_address TEXT")
         }
+        migrator.registerMigration("v10-deliveries") { db in
+            // The provider's event type and delivery id (read by the listener before the insert),
+            // and which attempt of that delivery the capture is (numbered by the insert). `attempt`
+            // is NULL for the rows stored before: their identity is read later, off the capture path
+            // (`DeliveryCatchUp`), and `request_unidentified` finds them. `request_delivery` serves
+            // the attempt count of each insert, the `delivery:` filter and the detail's list of
+            // attempts; `request_event` the `event:` filter's prefix globs.
+            try db.execute(sql: """
+                ALTER TABLE request ADD COLUMN event TEXT;
+                ALTER TABLE request ADD COLUMN delivery_id TEXT;
+                ALTER TABLE request ADD COLUMN attempt INTEGER;
+                CREATE INDEX request_delivery ON request(delivery_id, id) WHERE delivery_id IS NOT NULL;
+                CREATE INDEX request_event ON request(event) WHERE event IS NOT NULL;
+                CREATE INDEX request_unidentified ON request(id) WHERE attempt IS NULL;
+                """)
+        }
         migrator.registerMigration("v11-rules") { db in
             // The response rule that answered (name or 1-based index) and the failure the sender got
             // instead of a response (`timeout`, `reset`, `close`; `response_status` is then 0); NULL
@@ -314,7 +330,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     }
 
     static let summaryColumns =
-        "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail, sig_diagnosis, rule, failure"
+        "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail, sig_diagnosis, rule, failure, event, delivery_id, attempt"
 
     // MARK: writing
 
@@ -390,8 +406,12 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                     var scratch: [UInt8] = []
                     for submission in submissions {
                         for request in submission.requests {
-                            try Self.insert(request, with: statement, scratch: &scratch, db: db)
                             var copy = request
+                            // Counted inside the transaction: earlier captures of this batch count too.
+                            copy.attempt = try request.deliveryID.map { id in
+                                1 + (try Int.fetchOne(db.cachedStatement(sql: Self.countDeliverySQL), arguments: [id]) ?? 0)
+                            } ?? 1
+                            try Self.insert(copy, with: statement, scratch: &scratch, db: db)
                             copy.id = db.lastInsertedRowID
                             if request.signature.causeNotLookedFor {
                                 try db.cachedStatement(sql: Self.noteUnexplainedSQL).execute(arguments: [copy.id])
@@ -538,9 +558,12 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     private static let insertSQL = """
         INSERT INTO request (received_at, method, target, http_version, remote, body_size, chunked,
             refusal, response_status, sig_provider, sig_status, sig_detail, headers,
-            response_headers, response_body, body, sig_diagnosis, local_address, rule, failure)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            response_headers, response_body, body, sig_diagnosis, local_address, rule, failure, event, delivery_id, attempt)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
+
+    /// The captures stored so far with a delivery id: the attempt a new one with that id is, less one.
+    private static let countDeliverySQL = "SELECT count(*) FROM request WHERE delivery_id = ?"
 
     /// Inserts one capture with the prepared INSERT, binding every value straight from the capture
     /// (no `StatementArguments`, no intermediate `Data`): this runs once per captured request.
@@ -592,6 +615,9 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         bind(18, request.localAddress)
         bind(19, request.rule)
         bind(20, request.failure?.rawValue)
+        bind(21, request.event)
+        bind(22, request.deliveryID)
+        check(sqlite3_bind_int64(handle, 23, Int64(request.attempt)))
         if code == SQLITE_OK {
             code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
@@ -904,6 +930,44 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
         }
     }
 
+    public func summaries(deliveryID: String, limit: Int) async throws -> [RequestSummary] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.summaryColumns) FROM request WHERE delivery_id = ? ORDER BY id LIMIT ?",
+                arguments: [deliveryID, max(0, limit)]
+            ).map(Self.summary(from:))
+        }
+    }
+
+    public func unidentifiedRequests(afterID: Int64, limit: Int) async throws -> [CapturedRequest] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM request WHERE attempt IS NULL AND id > ? ORDER BY id LIMIT ?",
+                arguments: [afterID, max(0, limit)]
+            ).map(Self.request(from:))
+        }
+    }
+
+    /// One transaction: the identities, then the attempts of every delivery id they name numbered
+    /// again in id order (captures of it stored since the upgrade were counted without these).
+    public func setIdentities(_ identities: [(id: Int64, event: String?, deliveryID: String?)]) async throws {
+        guard !identities.isEmpty else { return }
+        try await pool.write { db in
+            let update = try db.cachedStatement(sql: "UPDATE request SET event = ?, delivery_id = ?, attempt = 1 WHERE id = ? AND attempt IS NULL")
+            var deliveries: [String] = []
+            for identity in identities {
+                try update.execute(arguments: [identity.event, identity.deliveryID, identity.id])
+                if db.changesCount > 0, let id = identity.deliveryID, !deliveries.contains(id) { deliveries.append(id) }
+            }
+            let renumber = try db.cachedStatement(sql: """
+                UPDATE request SET attempt = (
+                    SELECT count(*) FROM request AS earlier WHERE earlier.delivery_id = ?1 AND earlier.id <= request.id)
+                WHERE delivery_id = ?1
+                """)
+            for id in deliveries { try renumber.execute(arguments: [id]) }
+        }
+    }
+
     /// Runs SQLite's integrity check; returns "ok" when the database is sound.
     public func integrityCheck() throws -> String {
         try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
@@ -934,7 +998,8 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
             refusal: (row["refusal"] as String?).flatMap(Refusal.init(rawValue:)),
             signature: signature(from: row),
             rule: row["rule"],
-            failure: (row["failure"] as String?).flatMap(AnswerFailure.init(rawValue:)))
+            failure: (row["failure"] as String?).flatMap(AnswerFailure.init(rawValue:)),
+            event: row["event"], deliveryID: row["delivery_id"], attempt: row["attempt"] ?? 1)
     }
 
     static func request(from row: Row) throws -> CapturedRequest {
@@ -957,6 +1022,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
                 body: row["response_body"] ?? Data()),
             signature: signature(from: row),
             rule: row["rule"],
-            failure: (row["failure"] as String?).flatMap(AnswerFailure.init(rawValue:)))
+            failure: (row["failure"] as String?).flatMap(AnswerFailure.init(rawValue:)),
+            event: row["event"], deliveryID: row["delivery_id"], attempt: row["attempt"] ?? 1)
     }
 }

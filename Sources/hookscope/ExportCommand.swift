@@ -157,7 +157,11 @@ struct Import: AsyncParsableCommand {
                 var batch: [CapturedRequest] = []
                 for index in start..<min(ranges.count, start + 500) {
                     do {
-                        batch.append(try HARImporter.request(from: data, range: ranges[index], index: index, verdict: verdict))
+                        var capture = try HARImporter.request(from: data, range: ranges[index], index: index, verdict: verdict)
+                        // An entry without them (another tool's, or an older hookscope's) gets the
+                        // event and delivery id the listener would have read; the store numbers the attempts.
+                        if capture.event == nil, capture.deliveryID == nil { capture = DeliveryIdentity.identified(capture) }
+                        batch.append(capture)
                     } catch {
                         throw CLIError("\(file): \(error)")
                     }

@@ -31,9 +31,11 @@ struct Show: AsyncParsableCommand {
         // Written as it is made, about a megabyte at a time: a body of a few MB can pretty-print to
         // millions of lines, which need not all be in memory at once.
         let attempts = try await requestStore.replays(ofRequest: id)
+        var delivery: [RequestSummary] = []
+        if let deliveryID = request.deliveryID { delivery = try await requestStore.summaries(deliveryID: deliveryID, limit: 1000) }
         let output = ExportOutput.standardOutput()
         do {
-            try Self.render(request, attempts: attempts) { try output.write(Array($0.utf8)) }
+            try Self.render(request, attempts: attempts, delivery: delivery) { try output.write(Array($0.utf8)) }
             try output.finish()
         } catch {
             throw ExitCode(1)
@@ -42,8 +44,15 @@ struct Show: AsyncParsableCommand {
 
     /// The human-readable form, every captured byte escaped so nothing can act on the terminal,
     /// handed to `emit` a piece at a time.
-    static func render(_ request: CapturedRequest, attempts: [ReplayAttempt] = [], emit: (String) throws -> Void) rethrows {
+    /// `delivery` are the captures of the request's delivery id, oldest first (its attempts).
+    static func render(
+        _ request: CapturedRequest, attempts: [ReplayAttempt] = [], delivery: [RequestSummary] = [], emit: (String) throws -> Void
+    ) rethrows {
         var out = "#\(request.id) received \(request.receivedAt.rfc3339) from \(TerminalSafety.escape(Array(request.remoteAddress.utf8)))\n"
+        if let event = request.event { out += "event: \(TerminalSafety.escape(Array(event.utf8)))\n" }
+        if let deliveryID = request.deliveryID {
+            out += "delivery: \(TerminalSafety.escape(Array(deliveryID.utf8))), \(DeliveryAttempts.summary(attempt: request.attempt, of: delivery))\n"
+        }
         out += "\(TerminalSafety.escape(Array(request.method.utf8))) \(TerminalSafety.escape(request.rawTarget)) \(request.httpVersion)\n"
         for header in request.headers {
             out += "\(TerminalSafety.escape(Array(header.name.utf8))): \(TerminalSafety.escape(header.rawValue))\n"

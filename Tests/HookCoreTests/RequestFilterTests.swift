@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("foo:bar", "unknown field 'foo:' (known: method:, path:, status:, sig:, header:, id:, forward:, rule:; quote the term to search for it as text)"),
+        ("foo:bar", "unknown field 'foo:' (known: method:, path:, status:, sig:, header:, id:, forward:, rule:, event:, delivery:, attempt:; quote the term to search for it as text)"),
         ("id:abc", "bad id 'abc': expected an id like 42, a range like 100-200, or 100- for 100 on"),
         ("id:5-3", "bad id '5-3': expected an id like 42, a range like 100-200, or 100- for 100 on"),
         ("id:-5", "bad id '-5': expected an id like 42, a range like 100-200, or 100- for 100 on"),

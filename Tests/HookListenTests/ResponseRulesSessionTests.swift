@@ -152,7 +152,7 @@ extension Dictionary where Key == String, Value == Any {
     }
 
     /// A provider-like sender retries one delivery with backoff while it gets non-2xx: against
-    /// "500, 500, then 200" it makes three attempts, stored as three captures of one delivery id;
+    /// "500, 500, then 200" it makes three attempts, stored as attempts 1, 2, 3 of one delivery id;
     /// another delivery starts its own sequence.
     @Test func aSequenceFollowsOneDeliveryThroughItsRetries() async throws {
         let s = try await RulesSession.start(rules: """
@@ -181,6 +181,9 @@ extension Dictionary where Key == String, Value == Any {
         #expect(captures.prefix(3).map { $0.header("X-GitHub-Delivery") } == ["d-1", "d-1", "d-1"])
         #expect(captures.map { $0["response_status"] as? Int } == [500, 500, 200, 500, 500, 200])
         #expect(captures.allSatisfy { $0["rule"] as? String == "flaky" })
+        // The store numbers the attempts of each delivery: the retries are visible as such.
+        #expect(captures.map { $0["delivery_id"] as? String } == ["d-1", "d-1", "d-1", "d-2", "d-2", "d-2"])
+        #expect(captures.map { $0["attempt"] as? Int } == [1, 2, 3, 1, 2, 3])
         try await s.stop()
     }
 

@@ -35,6 +35,9 @@ public enum CaptureJSON {
         out += ",\"signature\":{\"provider\":" + (request.signature.provider.map(quote) ?? "null")
         out += ",\"status\":" + quote(request.signature.status.rawValue)
         out += ",\"detail\":" + quote(request.signature.detail) + "}"
+        out += ",\"event\":" + (request.event.map(quote) ?? "null")
+        out += ",\"delivery_id\":" + (request.deliveryID.map(quote) ?? "null")
+        out += ",\"attempt\":\(request.attempt)"
         out += ",\"replay\":" + (replay.map(replayObject) ?? "null")
         out += "}"
         return out

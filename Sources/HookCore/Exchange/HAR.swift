@@ -89,6 +89,12 @@ public struct HARCaptureInfo: Codable, Sendable, Hashable {
     public var signatureDetail: String
     /// The capture's replays and forwards, oldest first; absent when it has none.
     public var replays: [HARReplayInfo]?
+    /// The provider's event type and delivery id, and which attempt of that delivery the capture
+    /// was in the store it came from; absent when it has none. An import reads the event and id
+    /// from here (else from the request, as the listener does); the importing store numbers the attempts.
+    public var event: String?
+    public var deliveryId: String?
+    public var attempt: Int?
 }
 
 /// One replay or forward of a capture, in `_hookscope.replays`: where it went, how it was sent
@@ -203,7 +209,8 @@ public enum HARExporter {
             bodyWasChunked: request.bodyWasChunked, bodySize: request.bodySize, refusal: request.refusal?.rawValue,
             signatureProvider: request.signature.provider, signatureStatus: request.signature.status.rawValue,
             signatureDetail: request.signature.detail,
-            replays: replays.isEmpty ? nil : replays.map(HARReplayInfo.init)
+            replays: replays.isEmpty ? nil : replays.map(HARReplayInfo.init),
+            event: request.event, deliveryId: request.deliveryID, attempt: request.deliveryID == nil ? nil : request.attempt
         )
         return HAREntry(
             startedDateTime: request.receivedAt.rfc3339, time: 0,
@@ -478,7 +485,8 @@ public enum HARImporter {
             response: CapturedResponse(status: entry.response?.status ?? 0,
                                        headers: (entry.response?.headers ?? []).map { HeaderField(name: $0.name, rawValue: bytes($0)) },
                                        body: responseBody),
-            signature: signature
+            signature: signature,
+            event: info?.event, deliveryID: info?.deliveryId
         )
     }
 }

@@ -111,11 +111,15 @@ struct HARPrettyWriter {
     }
 
     private mutating func captureInfo(_ info: HARCaptureInfo) {
-        var members: [(String, (inout HARPrettyWriter) -> Void)] = [
+        var members: [(String, (inout HARPrettyWriter) -> Void)] = []
+        if let attempt = info.attempt { members.append(("attempt", { $0.int(attempt) })) }
+        members += [
             ("bodySize", { $0.int(info.bodySize) }),
             ("bodyWasChunked", { $0.bool(info.bodyWasChunked) }),
-            ("id", { $0.int64(info.id) }),
         ]
+        if let deliveryID = info.deliveryId { members.append(("deliveryId", { $0.string(deliveryID) })) }
+        if let event = info.event { members.append(("event", { $0.string(event) })) }
+        members.append(("id", { $0.int64(info.id) }))
         if let local = info.localAddress { members.append(("localAddress", { $0.string(local) })) }
         members.append(("receivedAtNanoseconds", { $0.int64(info.receivedAtNanoseconds) }))
         if let refusal = info.refusal { members.append(("refusal", { $0.string(refusal) })) }

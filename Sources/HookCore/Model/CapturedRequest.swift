@@ -367,6 +367,14 @@ public struct CapturedRequest: Sendable, Hashable {
     public var rule: String?
     /// Set when the sender got no HTTP response on purpose (a rule's or an override's failure).
     public var failure: AnswerFailure?
+    /// The provider's event type (`payment_intent.succeeded`, `issues.opened`), read at capture
+    /// from where that provider puts it; nil when it names none.
+    public var event: String?
+    /// The provider's id of this delivery, the same across its retries; nil when it has none.
+    public var deliveryID: String?
+    /// 1 the first time the store saw `deliveryID`, 2 for its first retry, …; 1 without a delivery
+    /// id. Assigned by the store when the capture is inserted.
+    public var attempt: Int
 
     public init(
         id: Int64 = 0,
@@ -384,7 +392,10 @@ public struct CapturedRequest: Sendable, Hashable {
         response: CapturedResponse,
         signature: SignatureSummary = .unsigned,
         rule: String? = nil,
-        failure: AnswerFailure? = nil
+        failure: AnswerFailure? = nil,
+        event: String? = nil,
+        deliveryID: String? = nil,
+        attempt: Int = 1
     ) {
         self.rule = rule
         self.failure = failure
@@ -402,7 +413,13 @@ public struct CapturedRequest: Sendable, Hashable {
         self.refusal = refusal
         self.response = response
         self.signature = signature
+        self.event = event
+        self.deliveryID = deliveryID
+        self.attempt = attempt
     }
+
+    /// A retry of a delivery the store had seen before (`attempt` 2 or more).
+    public var isRetry: Bool { attempt > 1 }
 
     /// `http://ip:port` of the address the capture arrived on, when it is known.
     public var arrivalURL: String? { localAddress.map { "http://\($0)" } }
@@ -422,7 +439,7 @@ public struct CapturedRequest: Sendable, Hashable {
         RequestSummary(
             id: id, receivedAt: receivedAt, method: method, rawTarget: rawTarget,
             bodySize: bodySize, responseStatus: response.status, refusal: refusal, signature: signature,
-            rule: rule, failure: failure
+            rule: rule, failure: failure, event: event, deliveryID: deliveryID, attempt: attempt
         )
     }
 }
@@ -441,10 +458,15 @@ public struct RequestSummary: Sendable, Hashable, Identifiable {
     public var rule: String?
     /// Set when the sender got no HTTP response; `responseStatus` is then 0.
     public var failure: AnswerFailure?
+    /// As `CapturedRequest.event`, `.deliveryID` and `.attempt`.
+    public var event: String?
+    public var deliveryID: String?
+    public var attempt: Int
 
     public init(
         id: Int64, receivedAt: CaptureTime, method: String, rawTarget: [UInt8], bodySize: Int,
-        responseStatus: Int, refusal: Refusal?, signature: SignatureSummary, rule: String? = nil, failure: AnswerFailure? = nil
+        responseStatus: Int, refusal: Refusal?, signature: SignatureSummary, rule: String? = nil, failure: AnswerFailure? = nil,
+        event: String? = nil, deliveryID: String? = nil, attempt: Int = 1
     ) {
         self.rule = rule
         self.failure = failure
@@ -456,7 +478,13 @@ public struct RequestSummary: Sendable, Hashable, Identifiable {
         self.responseStatus = responseStatus
         self.refusal = refusal
         self.signature = signature
+        self.event = event
+        self.deliveryID = deliveryID
+        self.attempt = attempt
     }
 
     public var target: String { String(decoding: rawTarget, as: UTF8.self) }
+
+    /// A retry of a delivery the store had seen before (`attempt` 2 or more).
+    public var isRetry: Bool { attempt > 1 }
 }

@@ -15,6 +15,9 @@ import Foundation
 /// - `forward:502`, `forward:5xx`: what the `--forward-to` target answered
 /// - `header:stripe-signature` (present), `header:name=value` (a value contains this, case-insensitive)
 /// - `id:42`, `id:100-200`, `id:100-`: capture ids
+/// - `event:issues.*`: the provider's event type, a case-sensitive glob where `*` stands for any text
+/// - `delivery:ID`: the provider's delivery id, exactly
+/// - `attempt:2`, `attempt:2-` (retries), `attempt:1-3`: which attempt of its delivery a capture is
 /// - a leading `-` negates a term; quotes may wrap a whole term or a field's value.
 public struct RequestFilter: Sendable, Hashable {
     /// The filter text as typed.
@@ -44,6 +47,12 @@ public struct RequestFilter: Sendable, Hashable {
         case forward(String)
         /// The response rule that answered, by name (case-insensitive) or index.
         case rule(String)
+        /// The event type matches this glob (`*` is any text, every other character itself; case-sensitive).
+        case event(String)
+        /// The delivery id is exactly this.
+        case delivery(String)
+        /// The attempt number lies in this range.
+        case attempts(ClosedRange<Int>)
 
         /// Whether the predicate needs more than a `RequestSummary` (the headers, the body, or the forward).
         public var needsDetails: Bool {
@@ -64,7 +73,7 @@ public struct RequestFilter: Sendable, Hashable {
         }
     }
 
-    public static let fields = ["method", "path", "status", "sig", "header", "id", "forward", "rule"]
+    public static let fields = ["method", "path", "status", "sig", "header", "id", "forward", "rule", "event", "delivery", "attempt"]
 
     /// The built-in provider ids (`hookscope providers`; HookSignatures' `ProviderCatalog.ids`, which a
     /// test keeps equal): the values `sig:` takes besides the verdict words.
@@ -143,6 +152,9 @@ public struct RequestFilter: Sendable, Hashable {
         case .provider(let id): return s.signature.provider.map(RequestFilter.asciiLowercased) == id
         case .ids(let range): return range.contains(s.id)
         case .expired: return s.signature.timestampOutsideTolerance
+        case .event(let glob): return s.event.map { RequestFilter.globMatches($0, glob) } ?? false
+        case .delivery(let id): return s.deliveryID == id
+        case .attempts(let range): return range.contains(s.attempt)
         case .text, .headerPresent, .headerContains, .forward: return false
         }
     }
@@ -183,6 +195,45 @@ public struct RequestFilter: Sendable, Hashable {
         if parts[1].isEmpty { return low...Int64.max }
         guard let high = Int64(parts[1]), high >= low else { throw bad }
         return low...high
+    }
+
+    /// `attempt:` values: `2`, `2-` (2 on), `1-3`.
+    static func attemptRange(_ value: String) throws(FilterError) -> ClosedRange<Int> {
+        let bad = FilterError("bad attempt '\(abbreviated(value))': expected a number like 2, a range like 1-3, or 2- for the retries")
+        let parts = value.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts[0].allSatisfy(\.isASCII), let low = Int(parts[0]), low >= 1 else { throw bad }
+        if parts.count == 1 { return low...low }
+        if parts[1].isEmpty { return low...Int.max }
+        guard parts[1].allSatisfy(\.isASCII), let high = Int(parts[1]), high >= low else { throw bad }
+        return low...high
+    }
+
+    /// Whether `text` matches `glob`, where `*` matches any run of characters (also none) and every
+    /// other character only itself, case-sensitively. Compared by Unicode scalars.
+    static func globMatches(_ text: String, _ glob: String) -> Bool {
+        let t = Array(text.unicodeScalars)
+        let g = Array(glob.unicodeScalars)
+        var ti = 0, gi = 0
+        var star: Int?
+        var resume = 0
+        while ti < t.count {
+            if gi < g.count, g[gi] == "*" {
+                star = gi
+                resume = ti
+                gi += 1
+            } else if gi < g.count, g[gi] == t[ti] {
+                gi += 1
+                ti += 1
+            } else if let s = star {
+                gi = s + 1
+                resume += 1
+                ti = resume
+            } else {
+                return false
+            }
+        }
+        while gi < g.count, g[gi] == "*" { gi += 1 }
+        return gi == g.count
     }
 
     public static func statusMatches(_ status: Int, _ pattern: String) -> Bool {
@@ -299,6 +350,12 @@ public struct RequestFilter: Sendable, Hashable {
             predicate = .ids(try idRange(value))
         case "rule":
             predicate = .rule(value)
+        case "event":
+            predicate = .event(value)
+        case "delivery":
+            predicate = .delivery(value)
+        case "attempt":
+            predicate = .attempts(try attemptRange(value))
         default:
             throw FilterError("unknown field '\(field):' (known: \(fields.map { $0 + ":" }.joined(separator: ", ")); quote the term to search for it as text)")
         }
