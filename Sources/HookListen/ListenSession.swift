@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import HookApp
 import HookCore
+import HookPostgres
 import HookReplay
 import HookServer
 import HookSignatures
@@ -66,7 +67,13 @@ public final class ListenSession: Sendable {
         // Installed before anything is shown, so that a signal sent as soon as the listening line
         // is read is not lost.
         let signalSources = interactive || !handleSignals ? [] : installTerminationSignals(into: stopContinuation)
-        let databasePath: String? = if case .sqlite(let path) = settings.storage { path } else { nil }
+        let databasePath: String? =
+            switch settings.storage {
+            case .sqlite(let path): path
+            // Without its password: the line shows how to list the captures.
+            case .postgres(let url): url.description
+            case .memory: nil
+            }
         // Headless, the session ends when its output's reader is gone (`| head -1`: wait for one
         // webhook), as a Unix filter would, but cleanly and with status 0.
         let printer = HeadlessPrinter(
@@ -95,7 +102,7 @@ public final class ListenSession: Sendable {
         }
 
         let store: any RequestStore
-        let closeStore: @Sendable () -> Void
+        let closeStore: @Sendable () async -> Void
         switch settings.storage {
         case .memory:
             // Bounded even without --keep: a flood would otherwise grow the process without end.
@@ -111,6 +118,16 @@ public final class ListenSession: Sendable {
             }
             store = sqlite
             closeStore = { try? sqlite.close() }
+        case .postgres(let url):
+            let postgres: PostgresRequestStore
+            do {
+                postgres = try await PostgresRequestStore.open(url, keep: settings.keep, onCommit: onCommit)
+            } catch {
+                cancel(signalSources)
+                throw UserError("\(error)")
+            }
+            store = postgres
+            closeStore = { await postgres.close() }
         }
         printer.readLines(from: store)
         // Through a pump: a stderr nobody reads never holds up the event loop that logs.
@@ -142,7 +159,7 @@ public final class ListenSession: Sendable {
             listener = try await HTTPListener.start(configuration: settings.listener, sink: sink, logger: logger)
         } catch {
             await forwarding?.stop()
-            closeStore()
+            await closeStore()
             cancel(signalSources)
             throw UserError((error as? ListenerError)?.description ?? "\(error)")
         }

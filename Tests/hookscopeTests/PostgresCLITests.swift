@@ -1,0 +1,77 @@
+import Foundation
+import HookTestSupport
+import Testing
+
+/// `--db postgres://…`: a listener in one process writes, the reading commands in others read.
+@Suite struct PostgresCLITests {
+    func post(_ port: Int, _ target: String, _ body: String) async -> String {
+        let request = Array("POST \(target) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
+        let answer = await onOwnThread { exchangeOnce(port: port, request: request) }
+        return answer.map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// The password of the test server's URL, if it has one: it must never be shown.
+    func password(of url: String) -> String? {
+        guard let start = url.range(of: "://")?.upperBound, let at = url[start...].lastIndex(of: "@") else { return nil }
+        let credentials = url[start..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return nil }
+        return String(credentials[credentials.index(after: colon)...])
+    }
+
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func aListenerWritesAndListAndShowRead() async throws {
+        let url = try TestPostgresServer.freshSchemaURL()
+        let listener = try await ListenerProcess(["--db", url])
+        defer { listener.process.terminate() }
+        let bodies = ["{\"n\":1}", "{\"n\":2}", "binary \u{1}\u{2}"]
+        for (n, body) in bodies.enumerated() {
+            let answer = await post(listener.port, "/hook/\(n + 1)?x=y", body)
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        }
+        // Each line comes once its capture is committed.
+        var lines: [String] = []
+        for _ in bodies { lines.append(await listener.nextLine()) }
+        #expect(lines.map { $0.split(separator: " ").first ?? "" } == ["#1", "#2", "#3"], "\(lines)")
+
+        let list = try await runHookscope(["list", "--db", url])
+        #expect(list.status == 0, "\(list.stderr)")
+        let listed = String(decoding: list.stdout, as: UTF8.self)
+        for n in 1...3 { #expect(listed.contains("/hook/\(n)?x=y"), "\(listed)") }
+        #expect(listed.split(separator: "\n").count == 3, "\(listed)")
+
+        // The body byte for byte, out of PostgreSQL.
+        let show = try await runHookscope(["show", "3", "--db", url, "--raw"])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout == Data(bodies[2].utf8))
+        if let password = password(of: url), !password.isEmpty {
+            #expect(!listed.contains(password))
+            #expect(!list.stderr.contains(password))
+        }
+    }
+
+    /// A server that does not answer: one line, no password, a failure status.
+    @Test func anUnreachableServerIsOneLineWithoutThePassword() async throws {
+        let (fd, port) = refusingPort()
+        defer { close(fd) }
+        let result = try await runHookscope(["list", "--db", "postgres://alice:hunter2@127.0.0.1:\(port)/hooks?sslmode=disable"])
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("hookscope: "), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("postgres://alice@127.0.0.1:\(port)/hooks"), "\(result.stderr)")
+        #expect(result.stderr.contains("connection refused"), "\(result.stderr)")
+        #expect(!result.stderr.contains("hunter2"))
+    }
+
+    /// Taken as a path, `mysql://…` once made a local directory named `mysql:`.
+    @Test func anotherSchemeIsAUsageError() async throws {
+        let directory = try temporaryDirectory()
+        for arguments in [["list", "--db", "mysql://u@h/db"], ["listen", "--headless", "--port", "0", "--db", "redis://h:6379"]] {
+            let result = try await runHookscope(arguments + [], environment: ["HOME": directory.path, "PATH": "/usr/bin:/bin"])
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("unsupported scheme"), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("mysql:").path))
+        #expect(!FileManager.default.fileExists(atPath: "mysql:"))
+    }
+}
