@@ -162,6 +162,22 @@ func describePostgres(_ error: any Error) -> String {
     return describeNetwork(error)
 }
 
+/// Whether `error` says the server cannot be reached for now (down, restarting, the connection
+/// lost, too many connections), rather than that it refused what was asked.
+func isConnectionFailure(_ error: any Error) -> Bool {
+    if let error = error as? PSQLError {
+        if let state = error.serverInfo?[.sqlState] {
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
+        }
+        let lost: [PSQLError.Code] = [
+            .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .sslUnsupported,
+            .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest,
+        ]
+        return lost.contains(error.code)
+    }
+    return error is IOError || error is ChannelError || error is NIOConnectionError
+}
+
 private func describeNetwork(_ error: any Error) -> String {
     if let error = error as? NIOConnectionError {
         if let first = error.connectionErrors.first { return describeNetwork(first.error) }

@@ -344,7 +344,10 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
                         start = end
                     }
                 } catch {
-                    let failure = StoreError("cannot store the capture in \(url): \(describePostgres(error))")
+                    // The server down or the connection lost: a 503 the sender retries; the next
+                    // commit reconnects (after a wait that grows while connecting fails).
+                    let message = "cannot store the capture in \(url): \(describePostgres(error))"
+                    let failure: any Error = isConnectionFailure(error) ? StoreUnavailableError(message) : StoreError(message)
                     for submission in submissions { submission.completion(.failure(failure)) }
                 }
             }

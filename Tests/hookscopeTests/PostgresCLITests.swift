@@ -49,6 +49,71 @@ import Testing
         }
     }
 
+    /// Sends `count` requests to each port at once (a thread per port); the statuses, per port.
+    func send(_ count: Int, toEach ports: [Int]) async -> [[Int]] {
+        await withTaskGroup(of: (Int, [Int]).self) { group in
+            for (index, port) in ports.enumerated() {
+                group.addTask {
+                    await onOwnThread {
+                        (index, (0..<count).map { n in
+                            let request = Array("POST /from/\(index)/\(n) HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".utf8)
+                            let answer = exchangeOnce(port: port, request: request).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                            return Int(answer.dropFirst("HTTP/1.1 ".count).prefix(3)) ?? 0
+                        })
+                    }
+                }
+            }
+            var statuses = Array(repeating: [Int](), count: ports.count)
+            for await (index, answered) in group { statuses[index] = answered }
+            return statuses
+        }
+    }
+
+    /// Two listeners writing one database at once: every capture once, with ids of its own, and
+    /// `list` shows them all, in id order.
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func twoListenersWriteOneDatabase() async throws {
+        let url = try TestPostgresServer.freshSchemaURL()
+        let first = try await ListenerProcess(["--db", url])
+        defer { first.process.terminate() }
+        let second = try await ListenerProcess(["--db", url])
+        defer { second.process.terminate() }
+        first.discardOutput()
+        second.discardOutput()
+        let statuses = await send(300, toEach: [first.port, second.port])
+        #expect(statuses.allSatisfy { $0 == Array(repeating: 200, count: 300) })
+        let list = try await runHookscope(["list", "--db", url, "--json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let lines = String(decoding: list.stdout, as: UTF8.self).split(separator: "\n")
+        let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        let ids = objects.compactMap { ($0["id"] as? NSNumber)?.int64Value }
+        let targets = objects.compactMap { $0["target"] as? String }
+        #expect(ids.count == 600)
+        #expect(ids == ids.sorted() && Set(ids).count == 600)
+        #expect(Set(targets) == Set((0..<2).flatMap { index in (0..<300).map { "/from/\(index)/\($0)" } }))
+    }
+
+    /// `--keep` counts both listeners' captures: the store ends with exactly that many, the newest.
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func keepHoldsWithTwoWriters() async throws {
+        let url = try TestPostgresServer.freshSchemaURL()
+        let first = try await ListenerProcess(["--db", url, "--keep", "50"])
+        defer { first.process.terminate() }
+        let second = try await ListenerProcess(["--db", url, "--keep", "50"])
+        defer { second.process.terminate() }
+        first.discardOutput()
+        second.discardOutput()
+        let statuses = await send(200, toEach: [first.port, second.port])
+        #expect(statuses.allSatisfy { $0 == Array(repeating: 200, count: 200) })
+        let list = try await runHookscope(["list", "--db", url, "--json"])
+        let lines = String(decoding: list.stdout, as: UTF8.self).split(separator: "\n")
+        let ids = lines.compactMap { line in
+            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]).flatMap { ($0["id"] as? NSNumber)?.int64Value }
+        }
+        #expect(ids.count == 50, "\(ids.count) kept")
+        #expect(ids == Array(351...400))
+    }
+
     /// A server that does not answer: one line, no password, a failure status.
     @Test func anUnreachableServerIsOneLineWithoutThePassword() async throws {
         let (fd, port) = refusingPort()
