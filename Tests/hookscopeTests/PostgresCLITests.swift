@@ -114,6 +114,64 @@ import Testing
         #expect(ids == Array(351...400))
     }
 
+    /// The server going away under a listener (a relay in between is cut): every capture is answered
+    /// 503, never 2xx, while it is away; once it is back the listener reconnects by itself; every
+    /// capture answered 200 is in the database.
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func aServerThatGoesAwayGets503AndTheListenerRecovers() async throws {
+        let url = try TestPostgresServer.freshSchemaURL()
+        let start = try #require(url.range(of: "@")?.upperBound)
+        let end = url[start...].firstIndex(of: "/") ?? url.endIndex
+        let targetPort = Int(url[start..<end].split(separator: ":").last ?? "") ?? 5432
+        let relay = try TCPRelay(to: targetPort)
+        defer { relay.stop() }
+        let relayed = String(url[..<start]) + "127.0.0.1:\(relay.port)" + String(url[end...])
+        let listener = try await ListenerProcess(["--db", relayed])
+        defer { listener.process.terminate() }
+        listener.discardOutput()
+        func status(_ answer: String) -> Int { Int(answer.dropFirst("HTTP/1.1 ".count).prefix(3)) ?? 0 }
+
+        var acknowledged: Set<String> = []
+        for n in 0..<5 {
+            let answer = await post(listener.port, "/before/\(n)", "b")
+            #expect(status(answer) == 200, "\(answer)")
+            if status(answer) == 200 { acknowledged.insert("/before/\(n)") }
+        }
+        relay.cut()
+        for n in 0..<5 {
+            let answer = await post(listener.port, "/during/\(n)", "d")
+            #expect(status(answer) == 503, "\(answer)")
+            #expect(answer.contains("Retry-After: 1"), "\(answer)")
+            if status(answer) == 200 { acknowledged.insert("/during/\(n)") }
+        }
+        relay.restore()
+        // Reconnecting waits at most 5 s after a failed attempt; senders retry meanwhile.
+        var recovered = false
+        let deadline = ContinuousClock.now + .seconds(20)
+        var n = 0
+        while !recovered, ContinuousClock.now < deadline {
+            let answer = await post(listener.port, "/after/\(n)", "a")
+            if status(answer) == 200 {
+                acknowledged.insert("/after/\(n)")
+                recovered = true
+            } else {
+                #expect(status(answer) == 503, "\(answer)")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            n += 1
+        }
+        #expect(recovered, "no capture was stored within 20 s of the server coming back")
+
+        // Read straight from the server, not through the relay.
+        let list = try await runHookscope(["list", "--db", url, "--json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let targets = Set(String(decoding: list.stdout, as: UTF8.self).split(separator: "\n").compactMap { line in
+            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["target"] as? String
+        })
+        #expect(acknowledged.isSubset(of: targets), "missing: \(acknowledged.subtracting(targets))")
+        #expect(!targets.contains { $0.hasPrefix("/during/") })
+    }
+
     /// A server that does not answer: one line, no password, a failure status.
     @Test func anUnreachableServerIsOneLineWithoutThePassword() async throws {
         let (fd, port) = refusingPort()
