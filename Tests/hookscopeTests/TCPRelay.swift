@@ -17,21 +17,24 @@ final class TCPRelay: @unchecked Sendable {
 
     init(to target: Int) throws {
         self.target = target
-        listenFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
-        setsockopt(listenFD, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(listenFD, pointer, length) == 0 && listen(listenFD, 64) == 0 && getsockname(listenFD, pointer, &length) == 0
+                bind(fd, pointer, length) == 0 && listen(fd, 64) == 0 && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound else { throw ProcessTestError("the relay cannot listen") }
+        guard bound else {
+            close(fd)
+            throw ProcessTestError("the relay cannot listen")
+        }
+        listenFD = fd
         port = Int(UInt16(bigEndian: address.sin_port))
-        let fd = listenFD
         Thread.detachNewThread { [self] in
             while true {
                 let client = accept(fd, nil, nil)
