@@ -172,6 +172,55 @@ import Testing
         #expect(!targets.contains { $0.hasPrefix("/during/") })
     }
 
+    /// Two listeners on one database under load, one killed with SIGKILL: every capture either
+    /// acknowledged is in the database, each once, and the other listener kept storing.
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func killingOneOfTwoListenersLosesNoAcknowledgedCapture() async throws {
+        let url = try TestPostgresServer.freshSchemaURL()
+        let killed = try await ListenerProcess(["--db", url])
+        let survivor = try await ListenerProcess(["--db", url])
+        defer { survivor.process.terminate() }
+        killed.discardOutput()
+        survivor.discardOutput()
+        let acknowledged = LockedList()
+        let senders: [Task<Void, Never>] = [(killed.port, "k"), (survivor.port, "s")].flatMap { port, name in
+            (0..<2).map { sender -> Task<Void, Never> in
+                Task { () async -> Void in
+                    await onOwnThread { () -> Void in
+                        guard let client = KeepAliveClient(port: port) else { return }
+                        // The survivor's senders stop after 400 each; the killed one's when it dies.
+                        for n in 0..<(name == "s" ? 400 : 100_000) {
+                            let path = "/\(name)\(sender)/n\(n)"
+                            guard client.post(path: path, body: "{\"n\":\(n)}") == 200 else { return }
+                            acknowledged.append(path)
+                        }
+                    }
+                }
+            }
+        }
+        // Killed once it acknowledged 200 (the senders keep going meanwhile).
+        await onOwnThread {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while acknowledged.items.filter({ $0.hasPrefix("/k") }).count < 200, ContinuousClock.now < deadline { usleep(1000) }
+        }
+        killed.kill(SIGKILL)
+        _ = await killed.waitForExit()
+        for sender in senders { await sender.value }
+        let acked = acknowledged.items
+        #expect(acked.filter { $0.hasPrefix("/s") }.count == 800)
+
+        let list = try await runHookscope(["list", "--json", "--db", url])
+        #expect(list.status == 0, "\(list.stderr)")
+        let objects = String(decoding: list.stdout, as: UTF8.self).split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        let targets = objects.compactMap { $0["target"] as? String }
+        let stored = Set(targets)
+        #expect(targets.count == stored.count, "a capture stored twice")
+        let missing = acked.filter { !stored.contains($0) }
+        #expect(missing.isEmpty, "acknowledged but missing after kill -9: \(missing.prefix(10))")
+    }
+
     /// A server that does not answer: one line, no password, a failure status.
     @Test func anUnreachableServerIsOneLineWithoutThePassword() async throws {
         let (fd, port) = refusingPort()
