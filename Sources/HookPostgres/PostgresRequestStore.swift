@@ -432,9 +432,15 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         }
     }
 
+    /// A read on the readers' connection; once more on a new connection when that one was lost
+    /// (the server restarted since it was last used), which a read may safely be.
     private func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await body(try await readerLink.get())
+            do {
+                return try await body(try await readerLink.get())
+            } catch where isConnectionFailure(error) {
+                return try await body(try await readerLink.get())
+            }
         } catch {
             throw StoreError("cannot read the capture database \(url): \(describePostgres(error))")
         }

@@ -30,6 +30,24 @@ public enum TestPostgresServer {
     }
 }
 
+extension TestPostgresServer {
+    /// `url` with its host and port replaced by 127.0.0.1:`port` (a relay in front of the server).
+    public static func url(_ url: String, throughPort port: Int) -> String {
+        guard let start = url.range(of: "@")?.upperBound else { return url }
+        let end = url[start...].firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
+        return String(url[..<start]) + "127.0.0.1:\(port)" + String(url[end...])
+    }
+
+    /// The port of `url` (5432 when it names none).
+    public static func port(of url: String) -> Int {
+        guard let start = url.range(of: "@")?.upperBound else { return 5432 }
+        let end = url[start...].firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
+        let hostPort = url[start..<end]
+        guard !hostPort.hasSuffix("]"), let colon = hostPort.lastIndex(of: ":") else { return 5432 }
+        return Int(hostPort[hostPort.index(after: colon)...]) ?? 5432
+    }
+}
+
 public struct TestPostgresError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }

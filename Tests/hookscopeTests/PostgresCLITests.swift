@@ -120,12 +120,9 @@ import Testing
     @Test(.enabled(if: TestPostgresServer.wanted))
     func aServerThatGoesAwayGets503AndTheListenerRecovers() async throws {
         let url = try TestPostgresServer.freshSchemaURL()
-        let start = try #require(url.range(of: "@")?.upperBound)
-        let end = url[start...].firstIndex(of: "/") ?? url.endIndex
-        let targetPort = Int(url[start..<end].split(separator: ":").last ?? "") ?? 5432
-        let relay = try TCPRelay(to: targetPort)
+        let relay = try TCPRelay(to: TestPostgresServer.port(of: url))
         defer { relay.stop() }
-        let relayed = String(url[..<start]) + "127.0.0.1:\(relay.port)" + String(url[end...])
+        let relayed = TestPostgresServer.url(url, throughPort: relay.port)
         let listener = try await ListenerProcess(["--db", relayed])
         defer { listener.process.terminate() }
         listener.discardOutput()

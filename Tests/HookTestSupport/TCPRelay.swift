@@ -3,8 +3,8 @@ import Synchronization
 
 /// A loopback TCP relay to another port that a test can cut and restore: while cut, it drops the
 /// connections it relays and closes new ones at once, as a database server that went away would.
-final class TCPRelay: @unchecked Sendable {
-    let port: Int
+public final class TCPRelay: @unchecked Sendable {
+    public let port: Int
     private let target: Int
     private let listenFD: Int32
     private let state = Mutex(State())
@@ -15,7 +15,7 @@ final class TCPRelay: @unchecked Sendable {
         var sockets: [Int32] = []
     }
 
-    init(to target: Int) throws {
+    public init(to target: Int) throws {
         self.target = target
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -31,7 +31,7 @@ final class TCPRelay: @unchecked Sendable {
         }
         guard bound else {
             close(fd)
-            throw ProcessTestError("the relay cannot listen")
+            throw TestPostgresError("the relay cannot listen")
         }
         listenFD = fd
         port = Int(UInt16(bigEndian: address.sin_port))
@@ -51,7 +51,7 @@ final class TCPRelay: @unchecked Sendable {
     }
 
     /// Drops every relayed connection and refuses new ones until `restore()`.
-    func cut() {
+    public func cut() {
         let sockets = state.withLock { state -> [Int32] in
             state.down = true
             defer { state.sockets = [] }
@@ -60,11 +60,11 @@ final class TCPRelay: @unchecked Sendable {
         for fd in sockets { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
-    func restore() {
+    public func restore() {
         state.withLock { $0.down = false }
     }
 
-    func stop() {
+    public func stop() {
         cut()
         state.withLock { $0.stopped = true }
         shutdown(listenFD, Int32(SHUT_RDWR))
