@@ -158,7 +158,6 @@ func describePostgres(_ error: any Error) -> String {
             return "database error \(error.code)"
         }
     }
-    if error is NIOSSLError { return "TLS error: \(error)" }
     return describeNetwork(error)
 }
 
@@ -179,6 +178,13 @@ func isConnectionFailure(_ error: any Error) -> Bool {
 }
 
 private func describeNetwork(_ error: any Error) -> String {
+    if let error = error as? NIOSSLError {
+        if case .handshakeFailed = error, "\(error)".contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS handshake failed: the server's certificate is not trusted here or does not name the host "
+                + "(sslmode=verify-ca and verify-full check it; require encrypts without checking)"
+        }
+        return "TLS handshake failed"
+    }
     if let error = error as? NIOConnectionError {
         if let first = error.connectionErrors.first { return describeNetwork(first.error) }
         if let resolution = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve the host: \(resolution)" }
