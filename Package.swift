@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
         // Already in the graph through async-http-client: the listening session's parts start and stop as one ServiceGroup.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // The shared store (`--db postgres://…`): PostgreSQL's wire protocol, TLS and SCRAM, on the NIO we already run.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C shim over ncursesw: macros and globals Swift cannot import.
@@ -42,6 +44,15 @@ let package = Package(
         .target(name: "HookStore", dependencies: [
             "HookCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The PostgreSQL store (`--db postgres://…`), apart so that SQLite-only code does not pull in postgres-nio.
+        .target(name: "HookPostgres", dependencies: [
+            "HookCore", "HookStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The SwiftNIO listener.
         .target(name: "HookServer", dependencies: [
@@ -69,7 +80,7 @@ let package = Package(
         // The listening session: settings resolved from flags, environment and config file; the
         // store, catch-up, forwarder, listener and output started in order and stopped in reverse.
         .target(name: "HookListen", dependencies: [
-            "HookCore", "HookStore", "HookServer", "HookSignatures", "HookReplay", "HookApp",
+            "HookCore", "HookStore", "HookPostgres", "HookServer", "HookSignatures", "HookReplay", "HookApp",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -79,7 +90,7 @@ let package = Package(
         .target(name: "HookSend", dependencies: ["HookCore", "HookSignatures", "HookReplay"]),
         // Commands, option groups and wiring.
         .executableTarget(name: "hookscope", dependencies: [
-            "HookCore", "HookStore", "HookSignatures", "HookReplay", "HookApp", "HookListen", "HookSend", "TermUI", "TermCurses",
+            "HookCore", "HookStore", "HookPostgres", "HookSignatures", "HookReplay", "HookApp", "HookListen", "HookSend", "TermUI", "TermCurses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -90,7 +101,9 @@ let package = Package(
         .testTarget(name: "HookSignaturesTests", dependencies: [
             "HookSignatures", "HookCore", "HookTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "HookStoreTests", dependencies: ["HookStore", "HookCore", "HookTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "HookStoreTests", dependencies: [
+            "HookStore", "HookPostgres", "HookCore", "HookTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "HookServerTests", dependencies: [
             "HookServer", "HookCore", "HookStore", "HookTestSupport", .product(name: "NIOCore", package: "swift-nio"),
             // The capture handler tested on an EmbeddedChannel, without sockets.

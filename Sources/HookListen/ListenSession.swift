@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import HookApp
 import HookCore
+import HookPostgres
 import HookReplay
 import HookServer
 import HookSignatures
@@ -78,7 +79,13 @@ public final class ListenSession: Sendable {
         // Installed before anything is shown, so that a signal sent as soon as the listening line
         // is read is not lost.
         let signalSources = interactive || !handleSignals ? [] : installTerminationSignals(into: stopContinuation)
-        let databasePath: String? = if case .sqlite(let path) = settings.storage { path } else { nil }
+        let databasePath: String? =
+            switch settings.storage {
+            case .sqlite(let path): path
+            // Without its password: the line shows how to list the captures.
+            case .postgres(let url): url.description
+            case .memory: nil
+            }
         // Headless, the session ends when its output's reader is gone (`| head -1`: wait for one
         // webhook), as a Unix filter would, but cleanly and with status 0.
         let ruleBook = RuleBook(rules: settings.rules, file: settings.rulesFile) { verifiers.current.detectedProvider(for: $0) }
@@ -114,7 +121,7 @@ public final class ListenSession: Sendable {
         }
 
         let store: any RequestStore
-        let closeStore: @Sendable () -> Void
+        let closeStore: @Sendable () async -> Void
         switch settings.storage {
         case .memory:
             // Bounded even without --keep: a flood would otherwise grow the process without end.
@@ -142,6 +149,16 @@ public final class ListenSession: Sendable {
                 watcher?.stop()
                 try? sqlite.close()
             }
+        case .postgres(let url):
+            let postgres: PostgresRequestStore
+            do {
+                postgres = try await PostgresRequestStore.open(url, keep: settings.keep, onCommit: onCommit)
+            } catch {
+                cancel(signalSources)
+                throw UserError("\(error)")
+            }
+            store = postgres
+            closeStore = { await postgres.close() }
         }
         printer.readLines(from: store)
         let newestIDAtStart: Int64
@@ -149,7 +166,7 @@ public final class ListenSession: Sendable {
             let total = try await store.count()
             newestIDAtStart = total == 0 ? 0 : try await store.summaries(offset: total - 1, limit: 1).last?.id ?? 0
         } catch {
-            closeStore()
+            await closeStore()
             cancel(signalSources)
             throw UserError("\(error)")
         }
@@ -190,7 +207,7 @@ public final class ListenSession: Sendable {
             listener = try await HTTPListener.start(configuration: settings.listener, sink: sink, logger: logger)
         } catch {
             await stopForwards()
-            closeStore()
+            await closeStore()
             cancel(signalSources)
             throw UserError((error as? ListenerError)?.description ?? "\(error)")
         }
@@ -198,7 +215,7 @@ public final class ListenSession: Sendable {
         // Started first, stopped last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: Teardown(name: "store") {
-                closeStore()
+                await closeStore()
                 commitsContinuation.finish()
             })
         ]

@@ -46,6 +46,8 @@ public struct ListenSettings: Sendable {
         case memory
         /// The SQLite file at this path.
         case sqlite(path: String)
+        /// A PostgreSQL database (`--db postgres://…`), shared with other listeners and readers.
+        case postgres(PostgresURL)
     }
 
     public var listener: ListenerConfiguration
@@ -152,7 +154,7 @@ public struct ListenSettings: Sendable {
         let memory = flags.memory || (flags.db == nil && config.memory == true)
         var settings = ListenSettings(
             listener: listener,
-            storage: memory ? .memory : .sqlite(path: StorePath.resolve(flag: flags.db, config: config, environment: environment)),
+            storage: memory ? .memory : try StorePath.storage(flag: flags.db, config: config, environment: environment),
             keep: keep,
             verifier: verifier,
             handshakes: !flags.noHandshakes && config.handshakes != false,
@@ -200,6 +202,29 @@ public struct ListenSettings: Sendable {
 
 /// The store every command reads and `listen` writes.
 public enum StorePath {
+    /// `--db` (or the config file's `db`) as a store: a PostgreSQL URL or an SQLite path; a value
+    /// with another URL scheme is refused (a usage error for the flag).
+    public static func address(flag: String?, config: ConfigFile, environment: [String: String]) throws -> StoreAddress {
+        let text = flag ?? config.db
+        guard let text else { return .sqlite(path: StoreLocation.defaultPath(environment: environment)) }
+        do {
+            switch try StoreAddress.parse(text) {
+            case .sqlite(let path): return .sqlite(path: expandTilde(path))
+            case .postgres(let url): return .postgres(url)
+            }
+        } catch {
+            let message = flag != nil ? error.description : error.description.replacingOccurrences(of: "--db:", with: "db in the config file:")
+            throw UserError(message, usage: flag != nil)
+        }
+    }
+
+    static func storage(flag: String?, config: ConfigFile, environment: [String: String]) throws -> ListenSettings.Storage {
+        switch try address(flag: flag, config: config, environment: environment) {
+        case .sqlite(let path): .sqlite(path: path)
+        case .postgres(let url): .postgres(url)
+        }
+    }
+
     /// `--db`, else `db` in the config file, else the default (`$XDG_DATA_HOME/hookscope/captures.sqlite`).
     public static func resolve(flag: String?, config: ConfigFile, environment: [String: String]) -> String {
         flag.map(expandTilde) ?? config.db.map(expandTilde) ?? StoreLocation.defaultPath(environment: environment)

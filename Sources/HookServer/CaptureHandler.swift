@@ -485,9 +485,15 @@ final class CaptureHandler: ChannelDuplexHandler {
                 if stored.rule != nil { delay = .zero }
             case .failure(let error):
                 logStoreError(error)
-                response = CapturedResponse(
-                    status: 500, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
-                    body: Data("hookscope could not store this request: \(error)\n".utf8))
+                // A store that cannot be reached for now: 503, so that the sender retries later.
+                response = error is StoreUnavailableError
+                    ? CapturedResponse(
+                        status: 503, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8"), HeaderField("Retry-After", "1")],
+                        // Without the error: it names the database server, which is no business of the sender's.
+                        body: Data("hookscope could not store this request: its database cannot be reached; retry later\n".utf8))
+                    : CapturedResponse(
+                        status: 500, headers: [HeaderField("Content-Type", "text/plain; charset=utf-8")],
+                        body: Data("hookscope could not store this request: \(error)\n".utf8))
                 failed = true
             }
             if delay > .zero {

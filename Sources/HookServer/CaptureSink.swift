@@ -8,7 +8,8 @@ public protocol CaptureSink: Sendable {
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse?
     /// Stores the capture durably. The listener sends the response only after this returns, and
     /// sends the returned capture's `response` (a sink may replace it, e.g. with a forward target's
-    /// answer). If it throws, the sender gets a 500 so that it retries.
+    /// answer). If it throws, the sender gets a 500 so that it retries (a 503 with `Retry-After` for a
+    /// `StoreUnavailableError`).
     func record(_ request: CapturedRequest) async throws -> CapturedRequest
     /// The listener's entry point; by default it runs `record(_:)` in a task.
     func record(_ request: CapturedRequest, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest>

@@ -3,15 +3,15 @@ import HookCore
 
 /// A compact, exact encoding of a header list for a BLOB column: for each field, a 2-byte name
 /// length, the name, a 4-byte value length, the value bytes (big-endian lengths).
-enum HeaderCoding {
-    static func encode(_ headers: [HeaderField]) -> Data {
+package enum HeaderCoding {
+    package static func encode(_ headers: [HeaderField]) -> Data {
         var out = [UInt8]()
         encode(headers, into: &out)
         return Data(out)
     }
 
     /// The same encoding into `out` (emptied first, its storage reused).
-    static func encode(_ headers: [HeaderField], into out: inout [UInt8]) {
+    package static func encode(_ headers: [HeaderField], into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         out.reserveCapacity(headers.reduce(0) { $0 + 6 + $1.name.utf8.count + $1.rawValue.count })
         for header in headers {
@@ -33,7 +33,7 @@ enum HeaderCoding {
         }
     }
 
-    static func decode(_ data: Data) throws -> [HeaderField] {
+    package static func decode(_ data: Data) throws -> [HeaderField] {
         let bytes = [UInt8](data)
         var headers: [HeaderField] = []
         var i = 0

@@ -134,3 +134,9 @@ public protocol CallbackInserting: Sendable {
     /// tick): `completion` runs once, with all of them stored, in order, or with the error.
     func insert(contentsOf requests: [CapturedRequest], completion: @escaping @Sendable (Result<[CapturedRequest], any Error>) -> Void)
 }
+
+/// A store that commands can name in their messages: an SQLite file's path, or a PostgreSQL URL
+/// without its password.
+public protocol NamedRequestStore: RequestStore {
+    var displayName: String { get }
+}

@@ -10,7 +10,7 @@ import Synchronization
 /// Writes go through a group committer: concurrent `insert` calls that arrive while a transaction
 /// is being committed are written together in the next one, so durability (each request is
 /// committed before its response is sent) does not cost one fsync-free transaction per request.
-public final class SQLiteRequestStore: RequestStore, CallbackInserting {
+public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
     /// Captures handed over together, and who to tell once they are committed.
     private struct Submission {
         var requests: [CapturedRequest]
@@ -36,6 +36,7 @@ public final class SQLiteRequestStore: RequestStore, CallbackInserting {
     private let writer = Mutex(WriterState())
     let writeQueue = DispatchQueue(label: "hookscope.store.writer")
     public let path: String
+    public var displayName: String { path }
     /// The database file and its WAL as opened (device and inode): a commit into files that were
     /// deleted or replaced since is not a stored capture (see `checkFilesAreStillOurs`).
     private let files = Mutex(FileIdentities())

@@ -33,12 +33,12 @@ struct Diff: AsyncParsableCommand {
         do {
             let config = try signatures.loadConfig()
             let verifier = try signatures.verifier(config: config)
-            let requestStore = try store.openExisting(config: config)
+            let requestStore = try await store.openExisting(config: config)
             guard let left = try await requestStore.request(id: a) else {
-                throw CLIError("no capture with id \(a) in \(requestStore.path)")
+                throw CLIError("no capture with id \(a) in \(requestStore.displayName)")
             }
             guard let right = try await requestStore.request(id: b) else {
-                throw CLIError("no capture with id \(b) in \(requestStore.path)")
+                throw CLIError("no capture with id \(b) in \(requestStore.displayName)")
             }
             let now = CaptureTime.now()
             diff = CaptureDiff(left, right, signatureLines: (verifier.verify(left, now: now).lines, verifier.verify(right, now: now).lines))

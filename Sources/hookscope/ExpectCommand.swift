@@ -102,10 +102,21 @@ struct Expect: AsyncParsableCommand {
                 let relay = Task { for await _ in started.commits { wake.yield() } }
                 stopWatching = { relay.cancel() }
             } else {
-                let sqlite = try store.openExisting(config: config)
-                requestStore = sqlite
-                let watcher = try SQLiteChangeWatcher(path: sqlite.path) { wake.yield() }
-                stopWatching = { watcher.stop() }
+                let opened = try await store.openExisting(config: config)
+                requestStore = opened
+                if let sqlite = opened as? SQLiteRequestStore {
+                    let watcher = try SQLiteChangeWatcher(path: sqlite.path) { wake.yield() }
+                    stopWatching = { watcher.stop() }
+                } else {
+                    // A shared (PostgreSQL) store: asked every 250 ms until LISTEN/NOTIFY tells.
+                    let poll = Task {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(250))
+                            wake.yield()
+                        }
+                    }
+                    stopWatching = { poll.cancel() }
+                }
                 session = nil
             }
             let outcome = try await wait(

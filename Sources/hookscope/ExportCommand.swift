@@ -61,12 +61,12 @@ struct Export: AsyncParsableCommand {
         let verifier = try signatures.verifier(config: config)
         let secrets = verifier.secrets.providers.flatMap { verifier.secrets.secrets(for: $0) }
         let redaction = Redaction(includeSecrets: includeSecrets, secrets: secrets)
-        let requestStore = try store.openExisting(config: config)
+        let requestStore = try await store.openExisting(config: config)
         // Captures named by --id must all exist before anything is written.
         var named: [CapturedRequest] = []
         for id in ids {
             guard let request = try await requestStore.request(id: id) else {
-                throw CLIError("no capture with id \(id) in \(requestStore.path)")
+                throw CLIError("no capture with id \(id) in \(requestStore.displayName)")
             }
             named.append(request)
         }
@@ -145,7 +145,11 @@ struct Import: AsyncParsableCommand {
         } catch {
             throw CLIError("\(file): \(error)")
         }
-        let storePath = store.path(config: config)
+        let storePath: String
+        switch try store.address(config: config) {
+        case .sqlite(let path): storePath = path
+        case .postgres(let url): throw CLIError("import into a PostgreSQL store (\(url)) is not supported yet: import into an SQLite file")
+        }
         // Judged as the listener would have judged them when they arrived.
         let verdict: (CapturedRequest) -> SignatureSummary = { verifier.summary(for: $0, now: $0.receivedAt) }
         // One pass: each batch of entries is decoded and stored in one transaction. A bad entry (or a

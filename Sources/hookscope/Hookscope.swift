@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookCore
 import HookListen
+import HookPostgres
 import HookStore
 
 struct Hookscope: AsyncParsableCommand {
@@ -22,24 +23,46 @@ struct Hookscope: AsyncParsableCommand {
 /// A failure with a message for the user; main prints it on one line.
 typealias CLIError = UserError
 
-/// `--db PATH`, shared by every command that reads captures.
+/// `--db PATH|URL`, shared by every command that reads captures.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite file holding the captures (default: $XDG_DATA_HOME/hookscope/captures.sqlite).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The captures: an SQLite file (default: $XDG_DATA_HOME/hookscope/captures.sqlite) or postgres://USER@HOST:PORT/DB?sslmode=….",
+            valueName: "path|url"))
     var db: String?
 
-    /// `--db`, else `db` in the config file, else the default: the store `listen` writes with that config.
-    func path(config: ConfigFile) -> String {
-        StorePath.resolve(flag: db, config: config, environment: ProcessInfo.processInfo.environment)
+    /// `--db`, else `db` in the config file, else the default: the store `listen` writes with that
+    /// config. Another URL scheme than postgres:// or file: is a usage error.
+    func address(config: ConfigFile) throws -> StoreAddress {
+        try StorePath.address(flag: db, config: config, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// Opens the store for reading; a missing file is an error rather than a new empty database.
-    func openExisting(config: ConfigFile) throws -> SQLiteRequestStore {
-        try openExisting(path: path(config: config))
+    /// The store as messages name it (a PostgreSQL URL without its password).
+    func path(config: ConfigFile) throws -> String {
+        switch try address(config: config) {
+        case .sqlite(let path): path
+        case .postgres(let url): url.description
+        }
+    }
+
+    /// Opens the store for reading; a missing SQLite file is an error rather than a new empty database.
+    func openExisting(config: ConfigFile) async throws -> any NamedRequestStore {
+        switch try address(config: config) {
+        case .sqlite(let path):
+            return try openExisting(path: path)
+        case .postgres(let url):
+            do {
+                return try await PostgresRequestStore.open(url)
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
     }
 
     /// As `openExisting(config:)` with the default config file (commands without `--config`).
-    func openExisting() throws -> SQLiteRequestStore {
-        try openExisting(config: ConfigFile.load(explicitPath: nil))
+    func openExisting() async throws -> any NamedRequestStore {
+        try await openExisting(config: ConfigFile.load(explicitPath: nil))
     }
 
     private func openExisting(path: String) throws -> SQLiteRequestStore {

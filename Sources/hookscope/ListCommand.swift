@@ -25,7 +25,7 @@ struct List: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let requestStore = try store.openExisting()
+        let requestStore = try await store.openExisting()
         let total = try await requestStore.count()
         let skip = last.map { max(0, total - $0) } ?? 0
         var afterID: Int64 = 0

@@ -60,9 +60,9 @@ struct Replay: AsyncParsableCommand {
             throw CLIError(self.to != nil ? "--to: \(error)" : "replay_to in the config file: \(error)", usage: self.to != nil)
         }
 
-        let requestStore = try store.openExisting(config: config)
+        let requestStore = try await store.openExisting(config: config)
         guard let captured = try await requestStore.request(id: id) else {
-            throw CLIError("no capture with id \(id) in \(store.path(config: config))")
+            throw CLIError("no capture with id \(id) in \(try store.path(config: config))")
         }
         let request = edit ? try await Self.edited(captured) : captured
 

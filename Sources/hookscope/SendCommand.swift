@@ -168,15 +168,15 @@ struct Send: AsyncParsableCommand {
             }
             defaultPath = provider ?? "hook"
         } else if let id = capture {
-            let requestStore: SQLiteRequestStore
+            let requestStore: any NamedRequestStore
             let captured: CapturedRequest?
             do {
-                requestStore = try store.openExisting(config: config)
+                requestStore = try await store.openExisting(config: config)
                 captured = try await requestStore.request(id: id)
             } catch {
                 try fail("\(error)")
             }
-            guard let captured else { try fail("no capture with id \(id) in \(store.path(config: config))") }
+            guard let captured else { try fail("no capture with id \(id) in \(try store.path(config: config))") }
             let signedAs = provider ?? captured.signature.provider
             source = DeliverySource(capture: captured, provider: signedAs)
             defaultPath = nil

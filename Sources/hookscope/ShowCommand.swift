@@ -20,9 +20,9 @@ struct Show: AsyncParsableCommand {
         if raw && isTerminal(1) {
             throw CLIError("refusing to write raw body bytes to a terminal; redirect to a file or pipe (hookscope show \(id) --raw > body.bin)")
         }
-        let requestStore = try store.openExisting()
+        let requestStore = try await store.openExisting()
         guard let request = try await requestStore.request(id: id) else {
-            throw CLIError("no capture with id \(id) in \(requestStore.path)")
+            throw CLIError("no capture with id \(id) in \(requestStore.displayName)")
         }
         if raw {
             guard writeFully(1, [UInt8](request.body)) == 0 else { throw ExitCode(1) }

@@ -21,9 +21,9 @@ struct Verify: AsyncParsableCommand {
         do {
             let config = try signatures.loadConfig()
             let verifier = try signatures.verifier(config: config)
-            let requestStore = try store.openExisting(config: config)
+            let requestStore = try await store.openExisting(config: config)
             guard let request = try await requestStore.request(id: id) else {
-                throw CLIError("no capture with id \(id) in \(requestStore.path)")
+                throw CLIError("no capture with id \(id) in \(requestStore.displayName)")
             }
             report = verifier.verify(request, now: .now())
             if request.refusal != nil {

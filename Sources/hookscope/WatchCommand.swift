@@ -32,7 +32,9 @@ struct Watch: AsyncParsableCommand {
             flags.replayTo = replayTo
             flags.insecure = insecure
             let settings = try ListenSettings.resolve(flags: flags, environment: ProcessInfo.processInfo.environment, config: config)
-            guard case .sqlite(let path) = settings.storage else { throw CLIError("watch reads a store on disk: give --db PATH") }
+            guard case .sqlite(let path) = settings.storage else {
+                throw CLIError("watch follows a SQLite store for now (--db PATH); a shared PostgreSQL store is not followed yet")
+            }
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIError("no captures yet: \(path) does not exist (start `hookscope listen --headless --db \(path)` first)")
             }

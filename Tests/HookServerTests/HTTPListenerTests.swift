@@ -479,6 +479,20 @@ import Testing
         }
     }
 
+    /// A store that cannot be reached for now (its database server down): 503 with Retry-After, and
+    /// the answer does not name the database to the sender.
+    @Test func anUnreachableStoreAnswers503() async throws {
+        let sink = RecordingSink(failing: true, failure: StoreUnavailableError("cannot connect to postgres://team@db.internal:5432/hooks"))
+        try await withListener(sink: sink) { listener, _ in
+            let client = try RawClient(port: listener.port)
+            client.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx")
+            let response = try #require(TestResponse.parse(await client.readUntilClosed().bytes)?.0)
+            #expect(response.status == 503)
+            #expect(response.header("Retry-After") == "1")
+            #expect(!String(decoding: response.body, as: UTF8.self).contains("db.internal"))
+        }
+    }
+
     /// A store that fails every commit (a full disk) gets one log line, not one per request: each
     /// of 20 requests is answered 500, and with an interval longer than the test one line is logged.
     @Test func failedCommitsAreLoggedOncePerInterval() async throws {

@@ -12,15 +12,18 @@ import Testing
 final class RecordingSink: CaptureSink {
     let store = InMemoryRequestStore()
     let failing: Bool
+    /// The error a failing sink gives.
+    let failure: any Error
 
-    init(failing: Bool = false) {
+    init(failing: Bool = false, failure: any Error = StoreError("disk full (simulated)")) {
         self.failing = failing
+        self.failure = failure
     }
 
     func handshakeResponse(for request: CapturedRequest) -> CapturedResponse? { nil }
 
     func record(_ request: CapturedRequest) async throws -> CapturedRequest {
-        if failing { throw StoreError("disk full (simulated)") }
+        if failing { throw failure }
         return try await store.insert(request)
     }
 
@@ -28,7 +31,7 @@ final class RecordingSink: CaptureSink {
     /// does. Through the pool, a commit waited whenever CPU-heavy or blocking tests of the same
     /// run held both of its threads, and listener tests failed on their read timeouts.
     func record(_ request: CapturedRequest, on loop: any EventLoop) -> EventLoopFuture<CapturedRequest> {
-        if failing { return loop.makeFailedFuture(StoreError("disk full (simulated)")) }
+        if failing { return loop.makeFailedFuture(failure) }
         let promise = loop.makePromise(of: CapturedRequest.self)
         store.insert(request) { promise.completeWith($0) }
         return promise.futureResult

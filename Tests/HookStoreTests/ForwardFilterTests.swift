@@ -13,9 +13,9 @@ import Testing
             error: status == nil ? "connection refused" : nil, failure: status == nil ? .refused : nil, durationNanoseconds: 1_000)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func forwardFiltersMatchTheForwardTargetsAnswer(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         for n in 1...5 { _ = try await store.insert(sampleRequest(n)) }
         _ = try await store.addReplay(Self.attempt(1, kind: .forward, status: 502))
         _ = try await store.addReplay(Self.attempt(2, kind: .forward, status: 200))

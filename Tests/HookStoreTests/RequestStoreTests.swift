@@ -29,22 +29,27 @@ func temporaryDatabasePath() -> String {
     return dir.appendingPathComponent("captures.sqlite").path
 }
 
+/// The stores the contract tests run against: every test taking a `StoreKind` runs once for each.
 enum StoreKind: String, CaseIterable, CustomStringConvertible {
-    case memory, sqlite
+    case memory, sqlite, postgres
     var description: String { rawValue }
 
-    func make(keep: Int? = nil) throws -> any RequestStore {
+    /// Every kind, less PostgreSQL when no test server is given outside CI (said once on stderr).
+    static let tested: [StoreKind] = TestPostgres.wanted ? allCases : allCases.filter { $0 != .postgres }
+
+    func make(keep: Int? = nil) async throws -> any RequestStore {
         switch self {
         case .memory: InMemoryRequestStore(keep: keep)
         case .sqlite: try SQLiteRequestStore(path: temporaryDatabasePath(), keep: keep)
+        case .postgres: try await TestPostgres.open(keep: keep)
         }
     }
 }
 
 @Suite struct RequestStoreTests {
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func roundTripsEveryFieldExactly(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var binary = Data((0...255).map { UInt8($0) })
         binary.append(contentsOf: [0xff, 0xfe, 0x00])
         let original = sampleRequest(3, body: binary)
@@ -59,9 +64,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
     }
 
     /// `--proxy-response` replaces the answer stored at commit with the target's: every read sees it.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func updateResponseReplacesTheStoredAnswer(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let stored = try await store.insert(sampleRequest(5))
         let answer = CapturedResponse(status: 400, headers: [HeaderField("Content-Type", "text/plain")], body: Data("bad signature".utf8))
         try await store.updateResponse(id: stored.id, answer)
@@ -72,9 +77,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
     }
 
     /// A scan with an `id:` term starts at its first id and stops past its last.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func captureBatchesWithAnIDRangeReadOnlyThatRange(kind: StoreKind) async throws {
-        let inner = try kind.make()
+        let inner = try await kind.make()
         for n in 1...30 { _ = try await inner.insert(sampleRequest(n)) }
         let store = CountingStore(inner)
         var ids: [Int64] = []
@@ -85,9 +90,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(store.scans.withLock { $0 } == [10, 13])
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func idsIncreaseAndSummariesPage(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var ids: [Int64] = []
         for n in 0..<25 { ids.append(try await store.insert(sampleRequest(n)).id) }
         #expect(ids == ids.sorted())
@@ -103,9 +108,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(full.map(\.id) == [ids[23]])
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func windowsByPositionAreRightFromBothEndsAndAcrossGaps(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var ids: [Int64] = []
         for n in 0..<60 { ids.append(try await store.insert(sampleRequest(n)).id) }
         for id in ids where id % 7 == 0 { try await store.delete(id: id) }
@@ -122,9 +127,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
     /// Positions are ranks by id, so a window read from the newest end while captures keep being
     /// committed must still start at the row of that rank (the store once counted from the end with a
     /// total read before its snapshot, and windows came back shifted by the captures committed between).
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func windowsFromTheNewestEndStayRightWhileCapturesArrive(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         for n in 0..<50 { _ = try await store.insert(sampleRequest(n)) }
         let done = Mutex(false)
         let inserter = Task {
@@ -152,9 +157,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(shifted.count == 0, "shifted windows, e.g. \(shifted.prefix(3))")
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func retentionDropsTheOldestFirst(kind: StoreKind) async throws {
-        let store = try kind.make(keep: 10)
+        let store = try await kind.make(keep: 10)
         var ids: [Int64] = []
         for n in 0..<35 { ids.append(try await store.insert(sampleRequest(n)).id) }
         #expect(try await store.count() == 10)
@@ -211,9 +216,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         #expect(try await store.count() == 5)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func deleteUpdateAndClear(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let a = try await store.insert(sampleRequest(1))
         let b = try await store.insert(sampleRequest(2))
         try await store.updateSignature(id: b.id, SignatureSummary(provider: "github", status: .valid, detail: "ok"))
@@ -253,9 +258,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
 
     /// Groups handed over at once (as the listener does once per event-loop tick) each get back their
     /// own captures, in order, with the ids the store gave them, whatever groups they were committed with.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func groupsInsertedTogetherGetTheirOwnCapturesBack(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let inserter = try #require(store as? any CallbackInserting)
         let sizes = [3, 1, 7, 2, 5, 4]
         let groups = try await withThrowingTaskGroup(of: (Int, [CapturedRequest]).self) { group in
@@ -282,8 +287,10 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
             }
             first += size
         }
-        #expect(Set(groups.values.flatMap { $0.map(\.id) }).count == sizes.reduce(0, +))
-        #expect(try await store.count() == sizes.reduce(0, +))
+        let total: Int = sizes.reduce(0) { $0 + $1 }
+        let distinct: Set<Int64> = Set(groups.values.flatMap { $0.map(\.id) })
+        #expect(distinct.count == total)
+        #expect(try await store.count() == total)
     }
 
     /// Reopening a file store finds every committed capture and continues the ids. (A real crash,
@@ -316,9 +323,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func replayAttemptsAreStoredWithTheirCaptureAndGoWithIt(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let a = try await store.insert(sampleRequest(1))
         let b = try await store.insert(sampleRequest(2))
         let ok = ReplayAttempt(
@@ -354,9 +361,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
 
     /// Every attempt of a capture stays readable, with how it was sent; the list's column can ask
     /// for a capture's forward rather than a replay made since.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func editedAttemptsAndTheForwardsPlace(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let a = try await store.insert(sampleRequest(1))
         let b = try await store.insert(sampleRequest(2))
         func attempt(_ id: Int64, _ kind: ReplayKind, status: Int, edited: Bool = false, resigned: Bool = false) -> ReplayAttempt {
@@ -384,9 +391,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
     }
 
     /// The replay prompt's history: newest first, each target once, the newest `replayTargetsKept`.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func replayTargetsAreRememberedNewestFirst(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         #expect(try await store.replayTargets(limit: 5).isEmpty)
         try await store.rememberReplayTarget("http://a/")
         try await store.rememberReplayTarget("http://b/")
@@ -466,9 +473,9 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
     }
 
     /// Every kind of failure is stored and read back as it was given, whatever the message says.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func failureKindsRoundTrip(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let id = try await store.insert(sampleRequest(1)).id
         var stored: [ReplayAttempt] = []
         for failure in ReplayFailure.allCases {

@@ -7,9 +7,9 @@ import Testing
 /// The rule that answered a capture and the failure its sender got are stored with it, in both stores,
 /// and a filter on them finds the same captures in each.
 @Suite struct RuleColumnsTests {
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func ruleAndFailureRoundTripAndFilter(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var answered = sampleRequest(1)
         answered.rule = "stripe-down"
         answered.response = CapturedResponse(status: 500)

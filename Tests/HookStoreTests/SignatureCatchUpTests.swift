@@ -28,11 +28,11 @@ import Testing
     }
 
     func store(_ kind: StoreKind, unexplained: Set<Int>, count: Int, keep: Int? = nil) async throws -> (any RequestStore, [CapturedRequest]) {
-        let store = try kind.make(keep: keep)
+        let store = try await kind.make(keep: keep)
         return (store, try await insert(into: store, unexplained: unexplained, count: count))
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func onlyTheUnexplainedAreVerifiedAgainAndOnlyTheirDetailChanges(_ kind: StoreKind) async throws {
         let (store, stored) = try await store(kind, unexplained: [2, 3, 5], count: 6)
         let verified = Mutex<[Int64]>([])
@@ -64,7 +64,7 @@ import Testing
 
     /// Which captures a store lists as unexplained follows every write: insert, verdict updates
     /// both ways, delete, the retention cap and delete-all; the list pages by id.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func theStoreKeepsTheUnexplainedApart(_ kind: StoreKind) async throws {
         let (store, stored) = try await store(kind, unexplained: [1, 2, 3, 5, 6], count: 7, keep: 6)
         let ids = stored.map(\.id)
@@ -122,9 +122,9 @@ import Testing
 
     /// Whether a mismatch's cause was looked for is stored as a state, read back as written by
     /// inserts and by verdict updates, and never taken from the words of the detail.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func theDiagnosisStateIsStoredAndReadBack(_ kind: StoreKind) async throws {
-        let store = try kind.make(keep: nil)
+        let store = try await kind.make(keep: nil)
         var deferred = sampleRequest(1)
         deferred.signature = SignatureSummary(provider: "stripe", status: .invalid, detail: "signature mismatch, reworded", diagnosis: .deferred)
         var wordsOnly = sampleRequest(2)
@@ -192,7 +192,7 @@ import Testing
     }
 
     /// Verdicts stored for existing captures (the re-verification after `s`) are listed the same way.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.tested)
     func verdictsStoredLaterAreExplainedToo(_ kind: StoreKind) async throws {
         let (store, stored) = try await store(kind, unexplained: [], count: 3)
         try await store.updateSignatures([(stored[1].id, Self.unexplained)])
