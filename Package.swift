@@ -80,7 +80,7 @@ let package = Package(
         // The listening session: settings resolved from flags, environment and config file; the
         // store, catch-up, forwarder, listener and output started in order and stopped in reverse.
         .target(name: "HookListen", dependencies: [
-            "HookCore", "HookStore", "HookPostgres", "HookServer", "HookSignatures", "HookReplay", "HookApp",
+            "HookCore", "HookStore", "HookPostgres", "HookServer", "HookSignatures", "HookReplay", "HookApp", "HookSend",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

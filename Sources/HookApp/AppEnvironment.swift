@@ -38,6 +38,8 @@ public struct AppEnvironment: Sendable {
     public var forwardTarget: String?
     /// Replays made outside the TUI (forwards), each after it is stored with its capture.
     public var replayResults: AsyncStream<ReplayAttempt>?
+    /// Writes a capture as a sample of the user's own; returns its name and file (`w`).
+    public var saveSample: (@Sendable (CapturedRequest) throws -> (name: String, path: String))?
     /// `hookscope watch`: the path of the store shown, which another process writes (no listener here).
     public var watchedStore: String?
     /// Changes in whether captures are being stored (`StoreHealthTracker`); nil in tests.

@@ -39,6 +39,8 @@ public enum AppEvent: Sendable {
     case replayTargetsLoaded([String])
     /// A capture copied as curl, aimed at `target`.
     case copied(id: Int64, path: String, toClipboard: Bool, target: String)
+    /// A capture written as a sample of the user's own (`w`).
+    case sampleSaved(id: Int64, name: String, path: String)
     /// Re-verification after a new secret: `done` is false after the visible captures, true at the end.
     case reverified(provider: String, changed: Int, done: Bool)
     /// The secrets loaded, masked (after `S`).

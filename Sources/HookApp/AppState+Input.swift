@@ -208,6 +208,12 @@ extension AppState {
             }
             // Aimed where the capture arrived, as `export --curl` is (not at a replay or forward target).
             return [.copyCurl(id: summary.id, baseURL: listenURL)]
+        case .saveSample:
+            guard let summary = selectedSummary else {
+                status = StatusMessage(text: "sample: no request selected", isError: false)
+                return []
+            }
+            return [.saveSample(id: summary.id)]
         case .markForDiff:
             guard let summary = selectedSummary else {
                 status = StatusMessage(text: "mark: no request selected", isError: false)

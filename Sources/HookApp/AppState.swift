@@ -251,6 +251,8 @@ public struct AppState: Sendable {
             status = StatusMessage(
                 text: toClipboard ? "copied #\(id) as curl \(aimed) to the clipboard (OSC 52) and to \(path)" : "saved #\(id) as curl \(aimed) to \(path)",
                 isError: false)
+        case .sampleSaved(let id, let name, let path):
+            status = StatusMessage(text: "saved #\(id) as the sample \(name) (\(path)): hookscope send --sample \(name)", isError: false)
         case .exported(let count, let path):
             status = StatusMessage(text: "exported \(count) request\(count == 1 ? "" : "s") as HAR to \(path)", isError: false)
         case .deleted(let id):

@@ -27,6 +27,7 @@ public enum Effect: Sendable {
     /// Copies a capture as a curl command aimed at the address it arrived on, else at `baseURL`
     /// (captures stored before that address was kept).
     case copyCurl(id: Int64, baseURL: String)
+    case saveSample(id: Int64)
     /// Writes the captures matching `filter` (all when nil) as a HAR file.
     case exportList(filter: RequestFilter?)
     /// Adds a secret, re-verifies the visible captures, then all the others.

@@ -177,6 +177,17 @@ public struct EffectRunner: Sendable {
                 let clipboard = command.utf8.count <= 75_000 ? environment.clipboard : nil
                 clipboard?(command)
                 emit(.copied(id: id, path: path, toClipboard: clipboard != nil, target: target))
+            case .saveSample(let id):
+                guard let save = environment.saveSample else {
+                    emit(.failed("samples cannot be saved here"))
+                    return
+                }
+                guard let request = try await store.request(id: id) else {
+                    emit(.failed("sample: request #\(id) is no longer in the store"))
+                    return
+                }
+                let saved = try save(request)
+                emit(.sampleSaved(id: id, name: saved.name, path: saved.path))
             case .exportList(let filter):
                 // Written one batch at a time, so exporting a million captures does not hold them all.
                 let stamp = CaptureTime.now().rfc3339.replacingOccurrences(of: ":", with: "-")

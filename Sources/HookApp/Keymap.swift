@@ -26,6 +26,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case editReplay = "request.edit-replay"
     case editReplayResigned = "request.edit-replay-resigned"
     case copyCurl = "request.copy-curl"
+    case saveSample = "request.save-sample"
     case markForDiff = "request.mark"
     case diffWithMarked = "request.diff"
     case setSecret = "signature.set-secret"
@@ -139,6 +140,7 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.character("s")], action: .setSecret, help: "add a signing secret for the selected request's provider, or PROVIDER=SECRET for another (that provider's captures are re-verified)", context: .global),
         KeyBinding(chords: [.character("S")], action: .secrets, help: "list the secrets loaded (masked); type a number and Enter to remove one for this session", context: .global),
         KeyBinding(chords: [.character("y")], action: .copyCurl, help: "copy the selected request as a curl command (clipboard through OSC 52, and a file)", context: .global),
+        KeyBinding(chords: [.character("w")], action: .saveSample, help: "write the selected request as a sample of your own (`hookscope send --sample PROVIDER/NAME` sends it again, freshly signed)", context: .global),
         KeyBinding(chords: [.character("m")], action: .markForDiff, help: "mark the selected request for a diff (again to unmark)", context: .global),
         KeyBinding(chords: [.character("=")], action: .diffWithMarked, help: "diff the marked request (A) with the selected one (B) in the body pane: scroll, zoom and search it like a body; again to go back to the body", context: .global),
         KeyBinding(chords: [.character("x")], action: .exportList, help: "export the list (filtered, if a filter is on) as a HAR file", context: .global),

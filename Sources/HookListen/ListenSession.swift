@@ -4,6 +4,7 @@ import HookApp
 import HookCore
 import HookPostgres
 import HookReplay
+import HookSend
 import HookServer
 import HookSignatures
 import HookStore
@@ -381,6 +382,7 @@ public final class ListenSession: Sendable {
             replayResults: forwardResults,
             storeHealth: storeHealth)
         environment.proxyResponse = settings.proxyResponse
+        environment.saveSample = { request in try UserSamples.save(request, in: UserSamples.directory()) }
         // `watch` has no listener: no rules, and no override to set.
         if let rules {
             environment.rules = { rules.statuses }

@@ -1,4 +1,5 @@
 import Foundation
+import HookCore
 
 /// Samples of the user's own: files `PROVIDER/EVENT.http` under `$XDG_CONFIG_HOME/hookscope/samples/`
 /// (else `~/.config/hookscope/samples/`), named `PROVIDER/EVENT` like the built-in ones, which a
@@ -41,10 +42,9 @@ public enum UserSamples {
         for provider in providers.sorted() where !provider.hasPrefix(".") {
             let folder = directory + "/" + provider
             guard let names = try? files.contentsOfDirectory(atPath: folder) else { continue }
-            for file in names.sorted() where file.hasSuffix(".http") {
-                let path = folder + "/" + file
+            for event in names.filter({ $0.hasSuffix(".http") }).map({ String($0.dropLast(".http".count)) }).sorted() {
+                let path = folder + "/" + event + ".http"
                 guard let data = files.contents(atPath: path) else { throw Problem(description: "cannot read the sample \(path)") }
-                let event = String(file.dropLast(".http".count))
                 do {
                     samples.append(try parse(data, name: "\(provider)/\(event)", provider: knownProviders.contains(provider) ? provider : nil))
                 } catch {
@@ -111,5 +111,75 @@ public enum UserSamples {
         if parts.count == 1, let length = Int(parts[0]), (1...64).contains(length) { return .prefixed("", length) }
         if parts.count == 2, let length = Int(parts[1]), (1...64).contains(length) { return .prefixed(String(parts[0]), length) }
         throw Problem(description: "delivery-id must be 'uuid' or a prefix and a length from 1 to 64, e.g. 'evt_ 24'")
+    }
+}
+
+extension UserSamples {
+    /// Headers a sample leaves to the sender: framing, which every send sets anew.
+    static let framingHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection"]
+
+    /// `request` as a sample file (`UserSamples`' format): its method, headers (framing left out)
+    /// and body, with its delivery id, wherever it appears, as `{{delivery_id}}`, so that each send
+    /// is a new delivery. A body that is not UTF-8 text cannot be a sample.
+    public static func fileText(of request: CapturedRequest) throws(Problem) -> String {
+        guard request.refusal == nil else {
+            throw Problem(description: "#\(request.id) was refused and its body not kept: it cannot be a sample")
+        }
+        guard var body = String(data: request.body, encoding: .utf8) else {
+            throw Problem(description: "#\(request.id) has a body that is not UTF-8 text: a sample file holds text")
+        }
+        var headers = request.headers.filter { !framingHeaders.contains($0.name.lowercased()) }.map { ($0.name, $0.value) }
+        var deliveryLine = "uuid"
+        if let id = request.deliveryID, id.count >= 4 {
+            body = body.replacingOccurrences(of: id, with: "{{delivery_id}}")
+            headers = headers.map { ($0.0, $0.1.replacingOccurrences(of: id, with: "{{delivery_id}}")) }
+            deliveryLine = deliveryStyle(of: id)
+        }
+        var text = "# summary: saved from capture #\(request.id) (\(request.event ?? request.target), \(request.receivedAt.rfc3339))\n"
+        text += "# delivery-id: \(deliveryLine)\n"
+        text += request.method + "\n"
+        for (name, value) in headers where !value.contains("\n") && !value.contains("\r") {
+            text += "\(name): \(value)\n"
+        }
+        return text + "\n" + body
+    }
+
+    /// A delivery id's shape as the `delivery-id` setting: `uuid`, or its prefix up to the last
+    /// `_` or `-` and the length of the rest.
+    static func deliveryStyle(of id: String) -> String {
+        if UUID(uuidString: id) != nil { return "uuid" }
+        let cut = id.lastIndex { $0 == "_" || $0 == "-" }.map { id.index(after: $0) } ?? id.startIndex
+        let prefix = String(id[..<cut])
+        let length = min(64, max(1, id.distance(from: cut, to: id.endIndex)))
+        return prefix.isEmpty || prefix.contains(" ") ? "\(length)" : "\(prefix) \(length)"
+    }
+
+    /// Writes `request` as a sample into `directory`/PROVIDER/NAME.http (PROVIDER its verdict's
+    /// provider, else `generic`; NAME its event type, else `capture-ID`; `-2`, `-3`… when taken),
+    /// the folders 0700 and the file 0600 as the captures' own files. Returns the sample's name and
+    /// the file's path.
+    public static func save(_ request: CapturedRequest, in directory: String) throws(Problem) -> (name: String, path: String) {
+        let text = try fileText(of: request)
+        let provider = request.signature.provider ?? "generic"
+        let base = (request.event ?? "capture-\(request.id)").map { c -> Character in
+            c.isLetter || c.isNumber || c == "." || c == "_" || c == "-" ? c : "_"
+        }
+        let folder = directory + "/" + provider
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw Problem(description: "cannot create \(folder): \(error.localizedDescription)")
+        }
+        var name = String(base)
+        var n = 1
+        while FileManager.default.fileExists(atPath: folder + "/" + name + ".http") {
+            n += 1
+            name = "\(String(base))-\(n)"
+        }
+        let path = folder + "/" + name + ".http"
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw Problem(description: "cannot write \(path)")
+        }
+        return ("\(provider)/\(name)", path)
     }
 }

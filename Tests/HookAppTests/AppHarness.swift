@@ -24,7 +24,8 @@ struct AppHarness {
          replayEdited: (@Sendable (CapturedRequest, String, Bool) async -> ReplayAttempt)? = nil,
          editFile: (@Sendable (String) async -> Bool)? = nil, forwardTarget: String? = nil,
          rules: (@Sendable () -> [RuleStatus])? = nil, setOverride: (@Sendable (AnswerOverride?) -> Void)? = nil,
-         currentOverride: (@Sendable () -> AnswerOverride?)? = nil) async {
+         currentOverride: (@Sendable () -> AnswerOverride?)? = nil,
+         saveSample: (@Sendable (CapturedRequest) throws -> (name: String, path: String))? = nil) async {
         self.store = store
         var environment = AppEnvironment(
             store: store, listenURL: "http://127.0.0.1:9777", captures: AsyncStream { $0.finish() },
@@ -34,6 +35,7 @@ struct AppHarness {
         environment.rules = rules
         environment.setOverride = setOverride
         environment.currentOverride = currentOverride
+        environment.saveSample = saveSample
         runner = EffectRunner(environment: environment, scanBatchSize: scanBatchSize)
         state = AppState(listenURL: environment.listenURL, replayTo: replayTo, forwardTarget: forwardTarget, size: size)
         var initial = AppState.startEffects
