@@ -19,7 +19,7 @@ import Testing
     func aSingleHostileRequestDoesNotKillTheListener(request: String) async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let listener = try await SpawnedListener(["--memory"], in: directory)
+        let listener = try await ListenerProcess(["--memory"], outputFilesIn: directory)
         let port = listener.port
         // The teardown crash depends on timing: try a few times, each on a fresh connection.
         await onOwnThread {
@@ -82,7 +82,7 @@ import Testing
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("captures.sqlite").path
-        let listener = try await SpawnedListener(["--db", db], in: directory)
+        let listener = try await ListenerProcess(["--db", db], outputFilesIn: directory)
         let port = listener.port
         let request = "POST /piped HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
             + "GET /second HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -107,7 +107,7 @@ import Testing
     @Test func theDefaultBindIsLoopbackOnly() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let listener = try await SpawnedListener(["--memory"], in: directory)
+        let listener = try await ListenerProcess(["--memory"], outputFilesIn: directory)
         let portHex = String(format: "%04X", listener.port)
         var listening: [String] = []
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
@@ -130,7 +130,7 @@ import Testing
     @Test func a100MBBodyDoesNotGrowTheListenersMemory() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let listener = try await SpawnedListener(["--db", directory.appendingPathComponent("c.sqlite").path], in: directory)
+        let listener = try await ListenerProcess(["--db", directory.appendingPathComponent("c.sqlite").path], outputFilesIn: directory)
         let port = listener.port
         // Warm up: a few normal requests so that the baseline includes the store and the codecs.
         let warm = await onOwnThread { () -> [Int?] in
@@ -298,7 +298,7 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         let started = Date()
         for loop in 0..<loops {
-            let listener = try await SpawnedListener(["--db", db], in: directory)
+            let listener = try await ListenerProcess(["--db", db], outputFilesIn: directory)
             let port = listener.port
             let sender = Task {
                 await onOwnThread {
@@ -357,7 +357,7 @@ import Testing
 
         var outputs: [(String, [UInt8])] = []
         for json in [false, true] {
-            let listener = try await SpawnedListener(["--db", db] + secretFlags + (json ? ["--json"] : []), in: directory)
+            let listener = try await ListenerProcess(["--db", db] + secretFlags + (json ? ["--json"] : []), outputFilesIn: directory)
             let port = listener.port
             let statuses = await onOwnThread { () -> [Int?] in
                 guard let client = KeepAliveClient(port: port) else { return [] }
@@ -371,8 +371,8 @@ import Testing
             #expect(statuses == [200, 200, 200, 200])
             listener.stop()
             _ = await listener.waitForExit()
-            let stdout = try [UInt8](Data(contentsOf: listener.stdoutURL))
-            let stderr = try [UInt8](Data(contentsOf: listener.stderrURL))
+            let stdout = try [UInt8](Data(contentsOf: listener.stdoutURL!))
+            let stderr = try [UInt8](Data(contentsOf: listener.stderrURL!))
             outputs.append(("headless \(json ? "json" : "text") stdout", stdout))
             outputs.append(("headless \(json ? "json" : "text") stderr", stderr))
             if json {
@@ -551,67 +551,4 @@ final class AckLog: Sendable {
     private let storage = Mutex<[String]>([])
     func append(_ item: String) { storage.withLock { $0.append(item) } }
     var items: [String] { storage.withLock { $0 } }
-}
-
-/// `hookscope listen --headless --port 0 ARGS` with stdout and stderr going to files (so that the
-/// log can be searched afterwards), started once its `listening on` line is there (on stderr with
-/// `--json`).
-final class SpawnedListener: @unchecked Sendable {
-    let process = ChildProcess()
-    let port: Int
-    let stdoutURL: URL
-    let stderrURL: URL
-    var pid: Int32 { process.processIdentifier }
-
-    init(_ arguments: [String], in directory: URL) async throws {
-        let name = UUID().uuidString
-        stdoutURL = directory.appendingPathComponent("\(name).out")
-        stderrURL = directory.appendingPathComponent("\(name).err")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = try hookscopeBinary()
-        process.arguments = ["listen", "--headless", "--port", "0"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // With --json, stdout carries JSON objects only and the listening line is on stderr.
-        let url = arguments.contains("--json") ? stderrURL : stdoutURL
-        let process = self.process
-        let firstLine = await onOwnThread { () -> String? in
-            let deadline = Date().addingTimeInterval(20)
-            while Date() < deadline {
-                if let text = try? String(contentsOf: url, encoding: .utf8), let end = text.firstIndex(of: "\n") {
-                    return String(text[..<end])
-                }
-                if !process.isRunning { return nil }
-                usleep(2000)
-            }
-            return nil
-        }
-        guard let firstLine, firstLine.hasPrefix("listening on http://127.0.0.1:"),
-            let port = Int(firstLine.split(separator: ":").last ?? "")
-        else {
-            process.terminate()
-            throw ProcessTestError("listener did not start: \(firstLine ?? "no output")")
-        }
-        self.port = port
-    }
-
-    func kill(_ signal: Int32) { Glibc.kill(process.processIdentifier, signal) }
-
-    func stop() { if process.isRunning { kill(SIGTERM) } }
-
-    func waitForExit() async -> Int32 {
-        let process = self.process
-        return await onOwnThread {
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-    }
-
-    deinit { if process.isRunning { process.terminate() } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HookTestSupport
 import Testing
 
 @Suite struct ReplayConfigTests {
