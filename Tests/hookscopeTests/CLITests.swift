@@ -6,7 +6,7 @@ import Testing
 @Suite struct CLITests {
     @Test func headlessJSONLinesCarryTheSpecFields() async throws {
         let listener = try await ListenerProcess(["--memory", "--json"])
-        let status = await onOwnThread { KeepAliveClient(port: listener.port)?.post(path: "/j?x=%41", body: "{\"a\":1}") }
+        let status = await onOwnThread { try? RawClient(port: listener.port).post(path: "/j?x=%41", body: "{\"a\":1}") }
         #expect(status == 200)
         listener.kill(SIGINT)
         #expect(await listener.waitForExit() == 0)
@@ -32,7 +32,7 @@ import Testing
     @Test func jsonModesStdoutIsOnlyJSONObjects() async throws {
         let listener = try await ListenerProcess(["--memory", "--json"])
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            guard let client = try? RawClient(port: listener.port) else { return [] }
             return [client.post(path: "/one", body: "{}"), client.post(path: "/two", body: "{}")]
         }
         #expect(statuses == [200, 200])
@@ -50,7 +50,7 @@ import Testing
         // %1B stays percent-encoded in the target; a raw ESC is refused by the strict parser, so
         // check escaping through a header and the body in `show`.
         let fd = await onOwnThread { () -> Int? in
-            guard let client = KeepAliveClient(port: listener.port) else { return nil }
+            guard let client = try? RawClient(port: listener.port) else { return nil }
             return client.post(path: "/evil", body: "\u{1b}]0;pwned\u{07}\u{202e}txt.exe\r\n")
         }
         #expect(fd == 200)

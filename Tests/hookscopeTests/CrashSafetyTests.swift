@@ -17,7 +17,7 @@ import Testing
         let senders = (0..<4).map { sender in
             Task {
                 await onOwnThread {
-                    guard let client = KeepAliveClient(port: port) else { return }
+                    guard let client = try? RawClient(port: port) else { return }
                     var n = 0
                     while n < 100_000 {
                         let path = "/s\(sender)/n\(n)"
@@ -40,7 +40,7 @@ import Testing
 
         // Restart on the same database: it opens, serves, and still has every acknowledged request.
         let restarted = try await ListenerProcess(["--db", db])
-        let after = await onOwnThread { KeepAliveClient(port: restarted.port)?.post(path: "/after-restart", body: "x") }
+        let after = await onOwnThread { try? RawClient(port: restarted.port).post(path: "/after-restart", body: "x") }
         #expect(after == 200)
         restarted.kill(SIGTERM)
         #expect(await restarted.waitForExit() == 0)
