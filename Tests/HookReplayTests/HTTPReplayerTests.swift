@@ -9,10 +9,9 @@ import Testing
 func capture(
     id: Int64 = 1, method: String = "POST", target: String = "/hooks/x", headers: [HeaderField], body: [UInt8]
 ) -> CapturedRequest {
-    CapturedRequest(
-        id: id, receivedAt: CaptureTime(nanosecondsSince1970: 1_700_000_000_000_000_000), method: method,
-        rawTarget: Array(target.utf8), headers: headers, remoteAddress: "10.0.0.9:5555", body: Data(body),
-        response: CapturedResponse(status: 200))
+    sampleCapture(
+        id: id, method: method, rawTarget: Array(target.utf8), headers: headers, remoteAddress: "10.0.0.9:5555",
+        body: Data(body))
 }
 
 func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
