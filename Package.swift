@@ -95,7 +95,7 @@ let package = Package(
         ]),
 
         // Helpers shared by the test targets (not part of the product).
-        .target(name: "HookTestSupport", path: "Tests/HookTestSupport"),
+        .target(name: "HookTestSupport", dependencies: ["HookCore"], path: "Tests/HookTestSupport"),
         .testTarget(name: "TextSafetyTests", dependencies: ["TextSafety"]),
         .testTarget(name: "HookCoreTests", dependencies: ["HookCore", "TextSafety", "HookTestSupport"]),
         .testTarget(name: "HookSignaturesTests", dependencies: [

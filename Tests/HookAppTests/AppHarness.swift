@@ -1,6 +1,7 @@
 import Foundation
 import HookCore
 import HookStore
+import HookTestSupport
 import Synchronization
 import TermUI
 @testable import HookApp
@@ -92,10 +93,10 @@ enum Sample {
     static func request(_ path: String, method: String = "POST", body: String = "ping body",
                         headers: [HeaderField] = [HeaderField("Content-Type", "text/plain")],
                         status: Int = 200, signature: SignatureSummary = .unsigned, second: Int64 = 0) -> CapturedRequest {
-        CapturedRequest(
+        sampleCapture(
             receivedAt: CaptureTime(nanosecondsSince1970: 1_795_000_000_000_000_000 + second * 1_000_000_000),
-            method: method, rawTarget: Array(path.utf8), headers: headers, remoteAddress: "127.0.0.1:50000",
-            body: Data(body.utf8), response: CapturedResponse(status: status), signature: signature)
+            method: method, rawTarget: Array(path.utf8), headers: headers, body: Data(body.utf8),
+            response: CapturedResponse(status: status), signature: signature)
     }
 
     static func store(_ requests: [CapturedRequest]) async throws -> InMemoryRequestStore {

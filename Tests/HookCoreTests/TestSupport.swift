@@ -11,17 +11,9 @@ func makeRequest(
     status: Int = 200,
     signature: SignatureSummary = .unsigned
 ) -> CapturedRequest {
-    CapturedRequest(
-        id: 1,
-        receivedAt: CaptureTime(nanosecondsSince1970: 1_700_000_000_000_000_000),
-        method: method,
-        rawTarget: Array(target.utf8),
-        headers: headers.map { HeaderField($0.0, $0.1) },
-        remoteAddress: "127.0.0.1:5555",
-        body: Data(body),
-        response: CapturedResponse(status: status),
-        signature: signature
-    )
+    sampleCapture(
+        id: 1, method: method, rawTarget: Array(target.utf8), headers: headers.map { HeaderField($0.0, $0.1) },
+        remoteAddress: "127.0.0.1:5555", body: Data(body), response: CapturedResponse(status: status), signature: signature)
 }
 
 func makeRequest(method: String = "POST", target: String = "/hook", headers: [(String, String)] = [], text: String, status: Int = 200) -> CapturedRequest {

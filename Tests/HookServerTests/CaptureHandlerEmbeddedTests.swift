@@ -1,6 +1,7 @@
 import Foundation
 import HookCore
 import HookStore
+import HookTestSupport
 import Logging
 import NIOCore
 import NIOEmbedded

@@ -1,5 +1,6 @@
 import Foundation
 import HookCore
+import HookTestSupport
 @testable import HookSignatures
 
 /// Builds a capture as the listener would store it.
@@ -17,10 +18,8 @@ func makeRequest(
     var fields: [HeaderField] = []
     if let host { fields.append(HeaderField("Host", host)) }
     fields += headers.map { HeaderField($0.0, $0.1) }
-    return CapturedRequest(
-        receivedAt: CaptureTime(nanosecondsSince1970: seconds * 1_000_000_000), method: method,
-        rawTarget: Array(target.utf8), headers: fields, remoteAddress: "127.0.0.1:50000",
-        body: Data(bodyBytes), response: CapturedResponse(status: 200))
+    return sampleCapture(
+        receivedAt: time(seconds), method: method, rawTarget: Array(target.utf8), headers: fields, body: Data(bodyBytes))
 }
 
 func time(_ seconds: Int64) -> CaptureTime { CaptureTime(nanosecondsSince1970: seconds * 1_000_000_000) }

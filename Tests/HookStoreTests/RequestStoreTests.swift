@@ -1,13 +1,14 @@
 import Foundation
 import GRDB
 import HookCore
+import HookTestSupport
 import Synchronization
 import Testing
 
 @testable import HookStore
 
 func sampleRequest(_ n: Int, body: Data? = nil) -> CapturedRequest {
-    CapturedRequest(
+    sampleCapture(
         receivedAt: CaptureTime(nanosecondsSince1970: 1_700_000_000_123_456_789 + Int64(n)),
         method: n % 2 == 0 ? "POST" : "PUT",
         rawTarget: Array("/hook/\(n)?a=%20b".utf8) + [0xff],

@@ -29,7 +29,7 @@ import Testing
         var unexplained = 0
         while unexplained == 0 && sent < 12_000 {
             let statuses = await onOwnThread { () -> [Int?] in
-                guard let client = KeepAliveClient(port: port) else { return [nil] }
+                guard let client = try? RawClient(port: port) else { return [nil] }
                 return (0..<400).map { _ in client.post(path: "/stripe", body: body, headers: [signature]) }
             }
             #expect(statuses.allSatisfy { $0 == 200 })
@@ -82,7 +82,7 @@ import Testing
         let port = listener.port
         let statuses = await onOwnThread { () -> [Int?] in
             (0..<21).flatMap { _ -> [Int?] in
-                guard let client = KeepAliveClient(port: port) else { return [nil] }
+                guard let client = try? RawClient(port: port) else { return [nil] }
                 return (0..<500).map { _ in client.post(path: "/other", body: "{}", headers: []) }
             }
         }

@@ -10,7 +10,7 @@ import Testing
     /// One POST on a connection of its own, as a provider's retry comes.
     static func post(port: Int, delivery: String, event: String, body: String) async -> Int? {
         await onOwnThread { () -> Int? in
-            guard let client = KeepAliveClient(port: port) else { return nil }
+            guard let client = try? RawClient(port: port) else { return nil }
             return client.post(path: "/github", body: body, headers: ["X-GitHub-Event: \(event)", "X-GitHub-Delivery: \(delivery)"])
         }
     }

@@ -27,7 +27,7 @@ import Testing
             raw("/bin", headers: ["Content-Type: application/octet-stream", "x-trace: 1"], body: binary),
         ]
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            guard let client = try? RawClient(port: listener.port) else { return [] }
             return requests.map { client.exchange($0) }
         }
         #expect(statuses == [200, 200, 200, 200, 200])

@@ -121,7 +121,7 @@ import Testing
         let ready = await expect.ready()
         let listening = try #require(ready.first { $0.hasPrefix("listening on http://127.0.0.1:") })
         let port = try #require(Int(listening.split(separator: ":").last ?? ""))
-        let client = try #require(KeepAliveClient(port: port))
+        let client = try #require(try? RawClient(port: port))
         #expect(client.exchange(Array("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".utf8)) == 200)
         #expect(client.post(path: "/one", body: "a=1") == 200)
         #expect(client.post(path: "/two", body: "a=2") == 200)

@@ -15,7 +15,7 @@ import Testing
         let listener = try await ListenerProcess(["--db", db] + extra)
         let port = listener.port
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = RawSocket(port: port) else { return [] }
+            guard let client = try? RawClient(port: port) else { return [] }
             var results: [Int?] = []
             for (index, body) in Self.hostileBodies.enumerated() {
                 var head = Array("POST /hook/\(index)?a='b'&c=$(x)&d=%0A HTTP/1.1\r\nHost: test\r\n".utf8)
@@ -240,7 +240,7 @@ import Testing
         let db = directory.appendingPathComponent("c.sqlite").path
         let listener = try await ListenerProcess(["--db", db, "--response-body", "answered"])
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            guard let client = try? RawClient(port: listener.port) else { return [] }
             return [client.post(path: "/one", body: "first"), client.post(path: "/two", body: "second\r\n\r\nPOST /x HTTP/1.1")]
         }
         #expect(statuses == [200, 200])
@@ -494,14 +494,4 @@ func runShell(_ script: String) async throws -> (status: Int32, stdout: String, 
             return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
         }
     }.get()
-}
-
-/// Sends exact bytes over one connection and reads one response's status.
-final class RawSocket {
-    let client: KeepAliveClient
-    init?(port: Int) {
-        guard let client = KeepAliveClient(port: port) else { return nil }
-        self.client = client
-    }
-    func exchange(_ bytes: [UInt8]) -> Int? { client.exchange(bytes) }
 }

@@ -24,7 +24,7 @@ import Testing
         let listener = try await ListenerProcess(["--db", db])
         let port = listener.port
         let status = await onOwnThread { () -> Int? in
-            guard let client = RawSocket(port: port) else { return nil }
+            guard let client = try? RawClient(port: port) else { return nil }
             let body = Array(#"{"name":"Caf\u00e9"}"#.utf8)
             let head = Array("POST /menu HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
             return client.exchange(head + body)

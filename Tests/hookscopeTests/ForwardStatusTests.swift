@@ -11,10 +11,10 @@ import Testing
             "--db", sourceDB, "--max-body", "16", "--forward-to", "http://127.0.0.1:\(target.port)",
         ])
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: source.port) else { return [] }
+            guard let client = try? RawClient(port: source.port) else { return [] }
             return [
                 client.post(path: "/one", body: "1"),
-                KeepAliveClient(port: source.port)?.post(path: "/too-big", body: String(repeating: "x", count: 64)),
+                try? RawClient(port: source.port).post(path: "/too-big", body: String(repeating: "x", count: 64)),
                 client.post(path: "/three", body: "3"),
             ]
         }
@@ -64,7 +64,7 @@ import Testing
         let source = try await ListenerProcess([
             "--memory", "--json", "--forward-to", "http://127.0.0.1:\(refusing.port)/in",
         ])
-        let status = await onOwnThread { KeepAliveClient(port: source.port)?.post(path: "/x", body: "{}") }
+        let status = await onOwnThread { try? RawClient(port: source.port).post(path: "/x", body: "{}") }
         #expect(status == 200)
         let object = try #require(jsonObject(await source.nextLine()))
         #expect(object["target"] as? String == "/x")

@@ -10,7 +10,7 @@ import Testing
         let target = try await ListenerProcess(["--db", targetDB, "--status", "202"])
         let source = try await ListenerProcess(["--db", sourceDB, "--forward-to", "http://127.0.0.1:\(target.port)"])
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: source.port) else { return [] }
+            guard let client = try? RawClient(port: source.port) else { return [] }
             return (0..<50).map { client.post(path: "/burst/\($0)", body: "{\"n\":\($0)}") }
         }
         // The sender gets the listener's own answer (200), not the target's.
@@ -34,12 +34,12 @@ import Testing
             "--db", directory.appendingPathComponent("s.sqlite").path,
             "--forward-to", "http://127.0.0.1:\(target.port)", "--proxy-response",
         ])
-        let answer = await onOwnThread { KeepAliveClient(port: source.port)?.postReturningBody(path: "/p", body: "x") }
+        let answer = await onOwnThread { try? RawClient(port: source.port).postReturningBody(path: "/p", body: "x") }
         #expect(answer == "from the target")
         // With the target gone, the sender gets a 502 that says why.
         target.kill(SIGTERM)
         _ = await target.waitForExit()
-        let status = await onOwnThread { KeepAliveClient(port: source.port)?.post(path: "/p2", body: "y") }
+        let status = await onOwnThread { try? RawClient(port: source.port).post(path: "/p2", body: "y") }
         #expect(status == 502)
         source.kill(SIGTERM)
         _ = await source.waitForExit()
@@ -53,14 +53,14 @@ import Testing
         let db = directory.appendingPathComponent("s.sqlite").path
         let target = try await ListenerProcess(["--memory", "--status", "400", "--response-body", "bad signature"])
         let source = try await ListenerProcess(["--db", db, "--json", "--forward-to", "http://127.0.0.1:\(target.port)", "--proxy-response"])
-        let first = await onOwnThread { KeepAliveClient(port: source.port)?.post(path: "/p", body: "x") }
+        let first = await onOwnThread { try? RawClient(port: source.port).post(path: "/p", body: "x") }
         #expect(first == 400)
         let line = try #require(jsonObject(await source.nextLine()))
         #expect(line["response_status"] as? Int == 400, "\(line)")
         #expect((line["replay"] as? [String: Any])?["status"] as? Int == 400)
         target.kill(SIGTERM)
         _ = await target.waitForExit()
-        let second = await onOwnThread { KeepAliveClient(port: source.port)?.post(path: "/p2", body: "y") }
+        let second = await onOwnThread { try? RawClient(port: source.port).post(path: "/p2", body: "y") }
         #expect(second == 502)
         let secondLine = try #require(jsonObject(await source.nextLine()))
         #expect(secondLine["response_status"] as? Int == 502, "\(secondLine)")
@@ -83,7 +83,7 @@ import Testing
         let sourceDB = directory.appendingPathComponent("source.sqlite").path
         let source = try await ListenerProcess(["--db", sourceDB])
         let sent = await onOwnThread {
-            KeepAliveClient(port: source.port)?.exchange(Array("POST /hook?a=%41 HTTP/1.1\r\nHost: test\r\nX-Dup: 1\r\nx-dup: 2\r\nContent-Length: 4\r\n\r\n".utf8) + [0x00, 0xff, 0x0a, 0x41])
+            try? RawClient(port: source.port).exchange(Array("POST /hook?a=%41 HTTP/1.1\r\nHost: test\r\nX-Dup: 1\r\nx-dup: 2\r\nContent-Length: 4\r\n\r\n".utf8) + [0x00, 0xff, 0x0a, 0x41])
         }
         #expect(sent == 200)
         source.kill(SIGTERM)

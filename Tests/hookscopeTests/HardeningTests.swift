@@ -19,13 +19,13 @@ import Testing
     func aSingleHostileRequestDoesNotKillTheListener(request: String) async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let listener = try await SpawnedListener(["--memory"], in: directory)
+        let listener = try await ListenerProcess(["--memory"], outputFilesIn: directory)
         let port = listener.port
         // The teardown crash depends on timing: try a few times, each on a fresh connection.
         await onOwnThread {
-            var clients: [KeepAliveClient] = []
+            var clients: [RawClient] = []
             for _ in 0..<40 {
-                guard let client = KeepAliveClient(port: port) else { return }
+                guard let client = try? RawClient(port: port) else { return }
                 // Send without waiting, and leave the connection open while the listener tears it down.
                 _ = Array(request.utf8).withUnsafeBytes { Glibc.send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 clients.append(client)
@@ -33,7 +33,7 @@ import Testing
             usleep(500_000)
             withExtendedLifetime(clients) {}
         }
-        let after = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/after", body: "x") }
+        let after = await onOwnThread { try? RawClient(port: port).post(path: "/after", body: "x") }
         #expect(listener.process.isRunning, "the listener died (status \(listener.process.isRunning ? 0 : listener.process.terminationStatus))")
         #expect(after == 200)
         listener.stop()
@@ -51,8 +51,8 @@ import Testing
         let escapeHead = Array("POST /esc HTTP/1.1\r\nHost: x\r\nX-Evil: a".utf8) + [0x1b] + Array("]0;pwned\u{07}\r\nContent-Length: 0\r\n\r\n".utf8)
         let statuses = await onOwnThread { () -> [Int?] in
             [manyHeaders, escapeHead].map { bytes in
-                KeepAliveClient(port: port)?.sendEndAndReadAll(bytes).flatMap { Int(String(decoding: $0.prefix(12).dropFirst(9), as: UTF8.self)) }
-            } + [KeepAliveClient(port: port)?.post(path: "/after", body: "x")]
+                try? RawClient(port: port).sendEndAndReadAll(bytes).flatMap { Int(String(decoding: $0.prefix(12).dropFirst(9), as: UTF8.self)) }
+            } + [try? RawClient(port: port).post(path: "/after", body: "x")]
         }
         #expect(statuses == [431, 400, 200])
         let lines = await listener.lines(count: 3, within: .seconds(30))
@@ -82,12 +82,12 @@ import Testing
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("captures.sqlite").path
-        let listener = try await SpawnedListener(["--db", db], in: directory)
+        let listener = try await ListenerProcess(["--db", db], outputFilesIn: directory)
         let port = listener.port
         let request = "POST /piped HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
             + "GET /second HTTP/1.1\r\nHost: x\r\n\r\n"
         let answers = await onOwnThread { () -> String? in
-            KeepAliveClient(port: port)?.sendEndAndReadAll(Array(request.utf8)).map { String(decoding: $0, as: UTF8.self) }
+            try? RawClient(port: port).sendEndAndReadAll(Array(request.utf8)).map { String(decoding: $0, as: UTF8.self) }
         }
         let answer = try #require(answers, "no answer, or the connection was not closed after the answers")
         let statusLines = answer.split(separator: "\r\n").filter { $0.hasPrefix("HTTP/1.1 ") }
@@ -107,7 +107,7 @@ import Testing
     @Test func theDefaultBindIsLoopbackOnly() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let listener = try await SpawnedListener(["--memory"], in: directory)
+        let listener = try await ListenerProcess(["--memory"], outputFilesIn: directory)
         let portHex = String(format: "%04X", listener.port)
         var listening: [String] = []
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
@@ -130,11 +130,11 @@ import Testing
     @Test func a100MBBodyDoesNotGrowTheListenersMemory() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let listener = try await SpawnedListener(["--db", directory.appendingPathComponent("c.sqlite").path], in: directory)
+        let listener = try await ListenerProcess(["--db", directory.appendingPathComponent("c.sqlite").path], outputFilesIn: directory)
         let port = listener.port
         // Warm up: a few normal requests so that the baseline includes the store and the codecs.
         let warm = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: port) else { return [] }
+            guard let client = try? RawClient(port: port) else { return [] }
             return (0..<20).map { client.post(path: "/warm/\($0)", body: String(repeating: "w", count: 2048)) }
         }
         #expect(warm.allSatisfy { $0 == 200 } && warm.count == 20)
@@ -146,7 +146,7 @@ import Testing
             #expect(result.status == 413 || result.status == nil, "chunked=\(chunked): got \(String(describing: result.status))")
             #expect(result.sent < 100 * 1024 * 1024, "chunked=\(chunked): the whole body was read instead of refused")
         }
-        let after = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/after", body: "x") }
+        let after = await onOwnThread { try? RawClient(port: port).post(path: "/after", body: "x") }
         #expect(after == 200)
         let peak = try #require(procStatus(listener.pid, "VmHWM"))
         let rss = try #require(procStatus(listener.pid, "VmRSS"))
@@ -169,7 +169,7 @@ import Testing
         return await onOwnThread { () -> [Int?] in
             var statuses: [Int?] = []
             while statuses.count < count {
-                guard let client = KeepAliveClient(port: port) else { return statuses + [nil] }
+                guard let client = try? RawClient(port: port) else { return statuses + [nil] }
                 for _ in 0..<min(500, count - statuses.count) {
                     statuses.append(client.post(path: "/long?pad=\(pad)", body: "{}"))
                     if statuses.last! == nil { return statuses }
@@ -273,7 +273,7 @@ import Testing
         let db = directory.appendingPathComponent("c.sqlite").path
         let listener = try await ListenerProcess(["--db", db, "--json"])
         let port = listener.port
-        let answer = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/one", body: "{}") }
+        let answer = await onOwnThread { try? RawClient(port: port).post(path: "/one", body: "{}") }
         #expect(answer == 200)
         #expect(await listener.nextLine().contains("\"target\":\"/one\""))
         listener.closeOutput()
@@ -298,11 +298,11 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         let started = Date()
         for loop in 0..<loops {
-            let listener = try await SpawnedListener(["--db", db], in: directory)
+            let listener = try await ListenerProcess(["--db", db], outputFilesIn: directory)
             let port = listener.port
             let sender = Task {
                 await onOwnThread {
-                    guard let client = KeepAliveClient(port: port) else { return }
+                    guard let client = try? RawClient(port: port) else { return }
                     var n = 0
                     while true {
                         let path = "/loop\(loop)/n\(n)"
@@ -357,10 +357,10 @@ import Testing
 
         var outputs: [(String, [UInt8])] = []
         for json in [false, true] {
-            let listener = try await SpawnedListener(["--db", db] + secretFlags + (json ? ["--json"] : []), in: directory)
+            let listener = try await ListenerProcess(["--db", db] + secretFlags + (json ? ["--json"] : []), outputFilesIn: directory)
             let port = listener.port
             let statuses = await onOwnThread { () -> [Int?] in
-                guard let client = KeepAliveClient(port: port) else { return [] }
+                guard let client = try? RawClient(port: port) else { return [] }
                 return [
                     client.post(path: "/stripe", body: stripeBody, headers: ["Stripe-Signature: t=\(timestamp),v1=\(stripeSignature)"]),
                     client.post(path: "/stripe", body: stripeBody + " ", headers: ["Stripe-Signature: t=\(timestamp),v1=\(stripeSignature)"]),
@@ -371,8 +371,8 @@ import Testing
             #expect(statuses == [200, 200, 200, 200])
             listener.stop()
             _ = await listener.waitForExit()
-            let stdout = try [UInt8](Data(contentsOf: listener.stdoutURL))
-            let stderr = try [UInt8](Data(contentsOf: listener.stderrURL))
+            let stdout = try [UInt8](Data(contentsOf: listener.stdoutURL!))
+            let stderr = try [UInt8](Data(contentsOf: listener.stderrURL!))
             outputs.append(("headless \(json ? "json" : "text") stdout", stdout))
             outputs.append(("headless \(json ? "json" : "text") stderr", stderr))
             if json {
@@ -499,7 +499,7 @@ func procStatus(_ pid: Int32, _ field: String) -> Int? {
 /// Pushes a huge body (sender thread) while reading the answer (this thread); returns the status and
 /// how many body bytes the server accepted before it closed.
 func pushHugeBody(port: Int, total: Int, chunked: Bool) -> (status: Int?, sent: Int) {
-    guard let client = KeepAliveClient(port: port) else { return (nil, 0) }
+    guard let client = try? RawClient(port: port) else { return (nil, 0) }
     let fd = client.fd
     let head = chunked
         ? "POST /huge HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -551,67 +551,4 @@ final class AckLog: Sendable {
     private let storage = Mutex<[String]>([])
     func append(_ item: String) { storage.withLock { $0.append(item) } }
     var items: [String] { storage.withLock { $0 } }
-}
-
-/// `hookscope listen --headless --port 0 ARGS` with stdout and stderr going to files (so that the
-/// log can be searched afterwards), started once its `listening on` line is there (on stderr with
-/// `--json`).
-final class SpawnedListener: @unchecked Sendable {
-    let process = ChildProcess()
-    let port: Int
-    let stdoutURL: URL
-    let stderrURL: URL
-    var pid: Int32 { process.processIdentifier }
-
-    init(_ arguments: [String], in directory: URL) async throws {
-        let name = UUID().uuidString
-        stdoutURL = directory.appendingPathComponent("\(name).out")
-        stderrURL = directory.appendingPathComponent("\(name).err")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = try hookscopeBinary()
-        process.arguments = ["listen", "--headless", "--port", "0"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // With --json, stdout carries JSON objects only and the listening line is on stderr.
-        let url = arguments.contains("--json") ? stderrURL : stdoutURL
-        let process = self.process
-        let firstLine = await onOwnThread { () -> String? in
-            let deadline = Date().addingTimeInterval(20)
-            while Date() < deadline {
-                if let text = try? String(contentsOf: url, encoding: .utf8), let end = text.firstIndex(of: "\n") {
-                    return String(text[..<end])
-                }
-                if !process.isRunning { return nil }
-                usleep(2000)
-            }
-            return nil
-        }
-        guard let firstLine, firstLine.hasPrefix("listening on http://127.0.0.1:"),
-            let port = Int(firstLine.split(separator: ":").last ?? "")
-        else {
-            process.terminate()
-            throw ProcessTestError("listener did not start: \(firstLine ?? "no output")")
-        }
-        self.port = port
-    }
-
-    func kill(_ signal: Int32) { Glibc.kill(process.processIdentifier, signal) }
-
-    func stop() { if process.isRunning { kill(SIGTERM) } }
-
-    func waitForExit() async -> Int32 {
-        let process = self.process
-        return await onOwnThread {
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-    }
-
-    deinit { if process.isRunning { process.terminate() } }
 }

@@ -9,7 +9,7 @@ import Testing
         let db = directory.appendingPathComponent("source.sqlite").path
         let source = try await ListenerProcess(["--db", db])
         let sent = await onOwnThread {
-            KeepAliveClient(port: source.port)?.exchange(
+            try? RawClient(port: source.port).exchange(
                 Array("POST /hook?a=%41 HTTP/1.1\r\nHost: test\r\nX-Dup: 1\r\nx-dup: 2\r\nContent-Length: 4\r\n\r\n".utf8) + [0x00, 0xff, 0x0a, 0x41])
         }
         #expect(sent == 200)
@@ -61,7 +61,7 @@ import Testing
         let head = Array("POST /fwd HTTP/1.1\r\nHost: test\r\nX-Dup: 1\r\nx-dup: 2\r\nContent-Length: 4\r\n\r\n".utf8)
 
         let strict = try await ListenerProcess(["--memory", "--json", "--forward-to", url])
-        #expect(await onOwnThread { KeepAliveClient(port: strict.port)?.exchange(head + body) } == 200)
+        #expect(await onOwnThread { try? RawClient(port: strict.port).exchange(head + body) } == 200)
         let failed = try #require(jsonObject(await strict.nextLine()))
         let error = (failed["replay"] as? [String: Any])?["error"] as? String
         #expect(error?.hasPrefix("TLS handshake failed with 127.0.0.1:\(port): certificate not trusted") == true, "\(String(describing: error))")
@@ -70,7 +70,7 @@ import Testing
         #expect(server.requests.isEmpty)
 
         let insecure = try await ListenerProcess(["--memory", "--forward-to", url, "--insecure"])
-        #expect(await onOwnThread { KeepAliveClient(port: insecure.port)?.exchange(head + body) } == 200)
+        #expect(await onOwnThread { try? RawClient(port: insecure.port).exchange(head + body) } == 200)
         let line = await insecure.nextLine()
         #expect(line.contains(" => 201 in "), "\(line)")
         insecure.kill(SIGTERM)
@@ -87,7 +87,7 @@ import Testing
         let source = try await ListenerProcess(["--db", db])
         let latin1: [UInt8] = Array("caf".utf8) + [0xE9, 0x20, 0xFF]
         let head = Array("PUT /obs HTTP/1.1\r\nHost: test\r\nX-Latin1: ".utf8) + latin1 + Array("\r\nContent-Length: 2\r\n\r\nhi".utf8)
-        #expect(await onOwnThread { KeepAliveClient(port: source.port)?.exchange(head) } == 200)
+        #expect(await onOwnThread { try? RawClient(port: source.port).exchange(head) } == 200)
         source.kill(SIGTERM)
         _ = await source.waitForExit()
         let server = TLSRecordingServer()

@@ -184,7 +184,7 @@ import Testing
             (0..<2).map { sender -> Task<Void, Never> in
                 Task { () async -> Void in
                     await onOwnThread { () -> Void in
-                        guard let client = KeepAliveClient(port: port) else { return }
+                        guard let client = try? RawClient(port: port) else { return }
                         // The survivor's senders stop after 400 each; the killed one's when it dies.
                         for n in 0..<(name == "s" ? 400 : 100_000) {
                             let path = "/\(name)\(sender)/n\(n)"

@@ -13,7 +13,7 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
         let db = directory.appendingPathComponent("c.sqlite").path
         let listener = try await ListenerProcess(["--db", db, "--json", "--secret", "stripe=test_secret"] + extraArguments)
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            guard let client = try? RawClient(port: listener.port) else { return [] }
             return [
                 client.post(path: "/stripe", body: "{\"hello\":\"world\"}", headers: ["Stripe-Signature: \(stripeVectorHeader)"]),
                 client.post(path: "/stripe", body: "{\"hello\":\"world!\"}", headers: ["Stripe-Signature: \(stripeVectorHeader)"]),
@@ -48,7 +48,7 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
         let body = "{\"id\":\"evt_big\",\"items\":[\(items)]}"
         #expect(body.utf8.count > 64 * 1024)
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: listener.port) else { return [] }
+            guard let client = try? RawClient(port: listener.port) else { return [] }
             return [
                 client.post(path: "/stripe", body: body, headers: ["Stripe-Signature: \(stripeVectorHeader)"]),
                 client.post(path: "/stripe", body: body, headers: ["Stripe-Signature: t=\(Int(Date().timeIntervalSince1970)),v1=00"]),
@@ -145,7 +145,7 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
             """.utf8).write(to: config)
         let listener = try await ListenerProcess(["--db", db, "--config", config.path])
         let status = await onOwnThread {
-            KeepAliveClient(port: listener.port)?.post(
+            try? RawClient(port: listener.port).post(
                 path: "/acme", body: "Hello, World!",
                 headers: ["X-Acme-Signature: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"])
         }
@@ -161,7 +161,7 @@ let stripeVectorHeader = "t=1700000000,v1=a5d9de1d23a233e086ce2cd0940311c91c3039
     @Test func handshakesAreAnsweredByTheListener() async throws {
         let listener = try await ListenerProcess(["--memory"])
         let body = await onOwnThread {
-            KeepAliveClient(port: listener.port)?.postReturningBody(
+            try? RawClient(port: listener.port).postReturningBody(
                 path: "/slack", body: "{\"type\":\"url_verification\",\"challenge\":\"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P\",\"token\":\"x\"}",
                 headers: ["Content-Type: application/json"])
         }

@@ -96,7 +96,7 @@ final class TmuxSession: @unchecked Sendable {
         let (tmux, port) = try await start()
         let hostileBody = "\u{1b}]0;pwned\u{07}\u{1b}[2Jhi"
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: port) else { return [] }
+            guard let client = try? RawClient(port: port) else { return [] }
             return [
                 client.post(path: "/stripe/webhook", body: "{\"id\":\"evt_1\",\"amount\":2000}", headers: ["Content-Type: application/json"]),
                 client.exchange(Array("POST /evil HTTP/1.1\r\nHost: test\r\nX-Note: \u{202E}gnp.exe\r\nContent-Length: \(hostileBody.utf8.count)\r\n\r\n\(hostileBody)".utf8)),
@@ -125,7 +125,7 @@ final class TmuxSession: @unchecked Sendable {
         let (tmux, port) = try await start(extra: "", environment: "XDG_STATE_HOME=\(exports)")
         // tmux keeps what OSC 52 sets in its paste buffer when set-clipboard is on.
         try await tmux.tmux(["set-option", "-s", "set-clipboard", "on"])
-        let status = await onOwnThread { KeepAliveClient(port: port)?.post(path: "/copy/me", body: "{\"a\":1}") }
+        let status = await onOwnThread { try? RawClient(port: port).post(path: "/copy/me", body: "{\"a\":1}") }
         #expect(status == 200)
         _ = try await tmux.waitFor("the capture") { $0.contains("/copy/me") }
         try await tmux.send("y")
@@ -160,7 +160,7 @@ final class TmuxSession: @unchecked Sendable {
             extra: "--replay-to http://127.0.0.1:\(target.port)/edited",
             environment: "EDITOR='\(editor)' XDG_STATE_HOME=\(directory.path)")
         // This connection stays open while the editor runs: the editor must not inherit it.
-        let client = await onOwnThread { KeepAliveClient(port: port) }
+        let client = await onOwnThread { try? RawClient(port: port) }
         let status = await onOwnThread { client?.post(path: "/orig", body: "{\"msg\":\"hello\"}") }
         #expect(status == 200)
         _ = try await tmux.waitFor("the capture") { $0.contains("/orig") }
@@ -197,7 +197,7 @@ final class TmuxSession: @unchecked Sendable {
             command: "env SWIFT_BACKTRACE=enable=no TERM=xterm-256color HOOKSCOPE_LOG=/dev/null \(binary) watch --db \(sourceDB) --replay-to http://127.0.0.1:\(target.port)/replayed; echo EXITED $?; sleep 60")
         _ = try await tmux.waitFor("the status bar") { $0.contains("watching \(sourceDB)") && $0.contains("0 captures") }
         let body = "{\"watched\":\"caf\u{e9}\",\"n\":[1, 2 ,3]}"
-        let client = try #require(await onOwnThread { KeepAliveClient(port: source.port) })
+        let client = try #require(await onOwnThread { try? RawClient(port: source.port) })
         #expect(await onOwnThread { client.post(path: "/from-elsewhere", body: body) } == 200)
         _ = try await tmux.waitFor("the capture") { $0.contains("/from-elsewhere") && $0.contains("1 capture") }
         try await tmux.send("r")
@@ -236,7 +236,7 @@ final class TmuxSession: @unchecked Sendable {
             extra: "--secret stripe=test_secret --forward-to http://127.0.0.1:\(target.port)",
             environment: "VISUAL='\(editor)' XDG_STATE_HOME=\(directory.path)")
         let status = await onOwnThread {
-            KeepAliveClient(port: port)?.post(path: "/stripe", body: "{\"hello\":\"world\"}", headers: ["Stripe-Signature: \(stripeVectorHeader)"])
+            try? RawClient(port: port).post(path: "/stripe", body: "{\"hello\":\"world\"}", headers: ["Stripe-Signature: \(stripeVectorHeader)"])
         }
         #expect(status == 200)
         _ = try await tmux.waitFor("the forward") { $0.contains("→200") }
@@ -283,7 +283,7 @@ final class TmuxSession: @unchecked Sendable {
     @Test func filterHelpResizeAndSIGTERM() async throws {
         let (tmux, port) = try await start()
         let statuses = await onOwnThread { () -> [Int?] in
-            guard let client = KeepAliveClient(port: port) else { return [] }
+            guard let client = try? RawClient(port: port) else { return [] }
             return [
                 client.post(path: "/stripe/a", body: "{}"),
                 client.post(path: "/github/b", body: "{}"),
