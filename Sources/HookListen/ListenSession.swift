@@ -164,8 +164,7 @@ public final class ListenSession: Sendable {
         printer.readLines(from: store)
         let newestIDAtStart: Int64
         do {
-            let total = try await store.count()
-            newestIDAtStart = total == 0 ? 0 : try await store.summaries(offset: total - 1, limit: 1).last?.id ?? 0
+            newestIDAtStart = try await store.newestID()
         } catch {
             await closeStore()
             cancel(signalSources)

@@ -87,6 +87,13 @@ extension RequestStore {
         return outcomes
     }
 
+    /// The id of the newest capture, 0 in an empty store.
+    public func newestID() async throws -> Int64 {
+        let total = try await count()
+        guard total > 0 else { return 0 }
+        return try await summaries(offset: total - 1, limit: 1).last?.id ?? 0
+    }
+
     /// In one step: stores in memory delete everything at once.
     public func deleteAll(progress: @Sendable (Int) -> Void) async throws {
         try await deleteAll()

@@ -150,7 +150,7 @@ struct Expect: AsyncParsableCommand {
         deadline: ContinuousClock.Instant
     ) async throws -> Outcome {
         var afterID: Int64
-        if let start = sinceID ?? startID { afterID = start } else { afterID = try await newestID(in: store) }
+        if let start = sinceID ?? startID { afterID = start } else { afterID = try await store.newestID() }
         // Scripts may wait for this line before they trigger the webhook.
         let what = filter.map { " matching '\(TerminalSafety.escape(Array($0.utf8)))'" } ?? ""
         FileHandle.standardError.write(Data(
@@ -158,23 +158,26 @@ struct Expect: AsyncParsableCommand {
         var matches: [CapturedRequest] = []
         var wakeUps = wakeUps.makeAsyncIterator()
         while true {
+            // Through the store's filter pages: the indexes answer the terms they can, and only
+            // the rest is read capture by capture.
             while true {
-                let batch = try await store.requests(afterID: afterID, limit: 256)
-                guard let last = batch.last else { break }
-                afterID = last.id
-                matches += try await store.matching(matcher, in: batch)
-                if matches.count >= count { return Outcome(matches: Array(matches.prefix(count)), timedOut: false) }
+                if let matcher {
+                    let page = try await store.filterPage(matcher, after: afterID, limit: 256, whole: true)
+                    afterID = max(afterID, page.through)
+                    matches += page.requests
+                    if matches.count >= count { return Outcome(matches: Array(matches.prefix(count)), timedOut: false) }
+                    if page.done { break }
+                } else {
+                    let batch = try await store.requests(afterID: afterID, limit: 256)
+                    guard let last = batch.last else { break }
+                    afterID = last.id
+                    matches += batch
+                    if matches.count >= count { return Outcome(matches: Array(matches.prefix(count)), timedOut: false) }
+                }
             }
             if ContinuousClock.now >= deadline { return Outcome(matches: matches, timedOut: true) }
             guard await wakeUps.next() != nil else { return Outcome(matches: matches, timedOut: true) }
         }
-    }
-
-    /// The id of the newest capture, 0 in an empty store.
-    private func newestID(in store: any RequestStore) async throws -> Int64 {
-        let total = try await store.count()
-        guard total > 0 else { return 0 }
-        return try await store.summaries(offset: total - 1, limit: 1).last?.id ?? 0
     }
 
     /// `30 s`, `0.5 s`.
