@@ -40,8 +40,12 @@ public struct AppEnvironment: Sendable {
     public var replayResults: AsyncStream<ReplayAttempt>?
     /// Writes a capture as a sample of the user's own; returns its name and file (`w`).
     public var saveSample: (@Sendable (CapturedRequest) throws -> (name: String, path: String))?
-    /// `hookscope watch`: the path of the store shown, which another process writes (no listener here).
+    /// `hookscope watch`: the store shown (a path, or a database URL without its password), which
+    /// other processes write (no listener here).
     public var watchedStore: String?
+    /// `hookscope watch`: what other processes changed in the store besides adding captures
+    /// (merged, a few times a second at most); the TUI reloads what it shows.
+    public var storeChanges: AsyncStream<StoreChange>?
     /// Changes in whether captures are being stored (`StoreHealthTracker`); nil in tests.
     public var storeHealth: AsyncStream<StoreHealth>?
     /// `--proxy-response`: the sender of a forwarded capture got the target's answer, which the

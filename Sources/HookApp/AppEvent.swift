@@ -8,6 +8,8 @@ public enum AppEvent: Sendable {
     case captured(RequestSummary)
     /// A capture another process stored in the same store (it is not this session's to forward).
     case capturedElsewhere(RequestSummary)
+    /// Another process changed or deleted captures (`watch`), or the way to hear of it was lost or found again.
+    case storeChanged(StoreChange)
     case countLoaded(Int)
     case windowLoaded(offset: Int, summaries: [RequestSummary])
     case requestLoaded(CapturedRequest)

@@ -81,6 +81,8 @@ public enum AppRuntime {
             customProviders: environment.customProviders, size: initialSize)
         state.proxyResponse = environment.proxyResponse
         state.watchedStore = environment.watchedStore
+        // A viewer has no listener: the keys that change how the listener answers are not bound there.
+        if environment.watchedStore != nil { state.keymap = .viewer }
         var slots: [EffectSlot: Task<Void, Never>] = [:]
         let running = TaskSet()
         var nextTaskID = 0
@@ -116,6 +118,10 @@ public enum AppRuntime {
         let storeHealthTask = Task {
             guard let updates = environment.storeHealth else { return }
             for await health in updates { inbox.post(.storeHealth(health)) }
+        }
+        let storeChangesTask = Task {
+            guard let changes = environment.storeChanges else { return }
+            for await change in changes { inbox.post(.storeChanged(change)) }
         }
 
         func launch(_ effect: Effect) {
@@ -168,6 +174,7 @@ public enum AppRuntime {
         capturesTask.cancel()
         replayResultsTask.cancel()
         storeHealthTask.cancel()
+        storeChangesTask.cancel()
         ruleNoticesTask.cancel()
         running.cancelAll()
         inbox.finish()

@@ -116,6 +116,18 @@ public struct AppState: Sendable {
                 }
             }
             effects += added(summary)
+        case .storeChanged(let change):
+            switch change {
+            case .updated:
+                effects += reloadVerdicts()
+            case .deleted:
+                effects.append(.loadCount)
+                effects += reloadVerdicts()
+            case .lost(let reason):
+                status = StatusMessage(text: reason, isError: true)
+            case .resumed:
+                status = StatusMessage(text: "following \(watchedStore ?? "the store") again", isError: false)
+            }
         case .countLoaded(let count):
             list.total = count
             list.window = ListWindow()

@@ -168,6 +168,13 @@ public struct Keymap: Sendable {
         KeyBinding(chords: [.down, .character("j"), .pageDown], action: .moveDown, help: "scroll the help down", context: .help),
     ])
 
+    /// `hookscope watch`: the standard keymap without the keys that change how the listener answers
+    /// (response rules and overrides), since the viewer has no listener.
+    public static let viewer = Keymap(bindings: standard.bindings.filter { !listenerOnly.contains($0.action) })
+
+    /// The actions that act on this process's listener.
+    public static let listenerOnly: Set<Action> = [.rules, .failNext, .endpointDown]
+
     /// The action for a key: the first binding of `context` that has it, then (for pane contexts) a global one.
     public func action(for key: Key, in context: KeyContext) -> Action? {
         if let binding = bindings.first(where: { $0.context == context && $0.chords.contains(key) }) {

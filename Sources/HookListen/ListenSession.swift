@@ -285,27 +285,86 @@ public final class ListenSession: Sendable {
         try await start(settings: settings, interface: interface).run()
     }
 
-    /// `hookscope watch`: the terminal interface on the SQLite store at `path`, which another process
-    /// (a listener) writes, without a listener of its own. Captures appear as that process commits
-    /// them (`SQLiteChangeWatcher`); replays, re-verification with this process's secrets, export
-    /// and deletes work as in a listening session. Returns when the user quits.
+    /// `hookscope watch`: the terminal interface on a store that other processes (listeners) write,
+    /// without a listener of its own: the SQLite file `settings.storage` names, or a PostgreSQL
+    /// database. Captures appear as those processes commit them, and verdicts, answers, replays
+    /// and deletions they make are reloaded (`StoreChange`): an SQLite file is watched
+    /// (`SQLiteChangeWatcher`), a PostgreSQL store heard through LISTEN/NOTIFY
+    /// (`PostgresStoreFollower`). Replays, re-verification with this process's secrets, export and
+    /// deletes work as in a listening session. Returns when the user quits.
     public static func watch(
-        settings: ListenSettings, path: String, runInterface: @escaping @Sendable (AppEnvironment) async throws -> Void
+        settings: ListenSettings, runInterface: @escaping @Sendable (AppEnvironment) async throws -> Void
     ) async throws {
         let (captures, capturesContinuation) = AsyncStream.makeStream(of: CaptureBatch.self, bufferingPolicy: .bufferingNewest(50_000))
-        let store: SQLiteRequestStore
-        let watcher: SQLiteChangeWatcher
-        do {
-            // Read-only files are fine: the captures can be looked at, replays are then not kept.
-            store = try SQLiteRequestStore(path: path, forReading: true, onOtherWriters: { capturesContinuation.yield(CaptureBatch($0, elsewhere: true)) })
-            watcher = try SQLiteChangeWatcher(path: path) { store.checkOtherWriters() }
-        } catch {
-            throw UserError("\(error)")
-        }
-        defer {
-            watcher.stop()
-            capturesContinuation.finish()
-            try? store.close()
+        let changes = StoreChangeFeed()
+        let store: any RequestStore
+        let shown: String
+        let stopFollowing: @Sendable () async -> Void
+        switch settings.storage {
+        case .memory:
+            throw UserError("watch follows a store another process writes: give it with --db")
+        case .sqlite(let path):
+            let sqlite: SQLiteRequestStore
+            let watcher: SQLiteChangeWatcher
+            do {
+                // Read-only files are fine: the captures can be looked at, replays are then not kept.
+                sqlite = try SQLiteRequestStore(path: path, forReading: true, onOtherWriters: { capturesContinuation.yield(CaptureBatch($0, elsewhere: true)) })
+                watcher = try SQLiteChangeWatcher(path: path) { sqlite.checkOtherWriters(changed: { changes.note($0) }) }
+            } catch {
+                throw UserError("\(error)")
+            }
+            store = sqlite
+            shown = path
+            stopFollowing = {
+                watcher.stop()
+                try? sqlite.close()
+            }
+        case .postgres(let url):
+            let postgres: PostgresRequestStore
+            let follower: PostgresStoreFollower
+            // New captures are read by one task, from the newest id seen: a ring while it reads
+            // means "read again" (several rings, once).
+            let (rings, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            do {
+                postgres = try await PostgresRequestStore.open(url)
+                // Listening before the newest id is read: nothing committed in between is missed.
+                follower = try await PostgresStoreFollower.start(url) { change in
+                    switch change {
+                    case .captures: ring.yield()
+                    case .store(let change): changes.note(change)
+                    }
+                }
+            } catch {
+                throw UserError("\(error)")
+            }
+            let newestAtStart: Int64
+            do {
+                newestAtStart = try await postgres.newestID()
+            } catch {
+                follower.stop()
+                await postgres.close()
+                throw UserError("\(error)")
+            }
+            let reader = Task {
+                var newest = newestAtStart
+                for await _ in rings {
+                    // Until a read comes back short; a failed read waits for the next ring (the
+                    // follower rings again once it has reconnected).
+                    while let batch = try? await postgres.summaries(afterID: newest, limit: 1_000), let last = batch.last {
+                        newest = last.id
+                        capturesContinuation.yield(CaptureBatch(batch, elsewhere: true))
+                        if batch.count < 1_000 { break }
+                    }
+                }
+            }
+            store = postgres
+            shown = postgres.displayName
+            stopFollowing = {
+                follower.stop()
+                ring.finish()
+                reader.cancel()
+                await postgres.close()
+            }
         }
         let diagnosisBudget = DiagnosisBudget()
         let verifiers = VerifierBox(settings.verifier)
@@ -316,14 +375,20 @@ public final class ListenSession: Sendable {
         var environment = appEnvironment(
             settings: settings, store: store, listenURL: "", captures: captures, verifiers: verifiers, catchUp: catchUp,
             diagnosisBudget: diagnosisBudget, forwardResults: results, storeHealth: nil, rules: nil, ruleNotices: nil)
-        environment.environment.watchedStore = path
+        environment.environment.watchedStore = shown
+        environment.environment.storeChanges = changes.changes
+        let outcome: Result<Void, any Error>
         do {
             try await runInterface(environment.environment)
+            outcome = .success(())
         } catch {
-            await environment.replayer.shutdown()
-            throw UserError("cannot start the terminal interface: \(error)")
+            outcome = .failure(UserError("cannot start the terminal interface: \(error)"))
         }
         await environment.replayer.shutdown()
+        await stopFollowing()
+        changes.finish()
+        capturesContinuation.finish()
+        try outcome.get()
     }
 
     private static func installTerminationSignals(into reasons: AsyncStream<StopReason>.Continuation) -> [any DispatchSourceSignal] {

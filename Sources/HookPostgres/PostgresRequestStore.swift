@@ -182,6 +182,38 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
             "ALTER TABLE request ADD COLUMN rule text",
             "ALTER TABLE request ADD COLUMN failure text",
         ]),
+        // Viewers (`watch`, `expect`) LISTEN on the schema's channel (`PostgresStoreFollower`) and
+        // hear of every writer's changes, whichever process or command made them: 'c' new captures,
+        // 'u' rows changed in place (verdicts, answers, identities, replays and forwards), 'd'
+        // captures deleted. Statement triggers that touched no row stay quiet, and PostgreSQL sends
+        // one of each payload per transaction, at its COMMIT (none for a rolled-back one).
+        ("v12-notify", [
+            """
+            CREATE FUNCTION hookscope_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM changed) THEN
+                    PERFORM pg_notify(left('hookscope_' || current_schema(), 63), TG_ARGV[0]);
+                END IF;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER request_notify_added AFTER INSERT ON request REFERENCING NEW TABLE AS changed
+                FOR EACH STATEMENT EXECUTE FUNCTION hookscope_notify('c')
+            """,
+            """
+            CREATE TRIGGER request_notify_updated AFTER UPDATE ON request REFERENCING NEW TABLE AS changed
+                FOR EACH STATEMENT EXECUTE FUNCTION hookscope_notify('u')
+            """,
+            """
+            CREATE TRIGGER request_notify_deleted AFTER DELETE ON request REFERENCING OLD TABLE AS changed
+                FOR EACH STATEMENT EXECUTE FUNCTION hookscope_notify('d')
+            """,
+            """
+            CREATE TRIGGER replay_notify_added AFTER INSERT ON replay REFERENCING NEW TABLE AS changed
+                FOR EACH STATEMENT EXECUTE FUNCTION hookscope_notify('u')
+            """,
+        ]),
     ]
 
     /// Runs the migrations not yet applied, one opener at a time (the advisory lock): the table

@@ -27,6 +27,8 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
         var maxID: Int64 = 0
         /// When the last capture batch was committed: the text indexer waits for a quiet moment.
         var lastCommit: ContinuousClock.Instant?
+        /// The oldest id when `checkOtherWriters(changed:)` last looked: a larger one means rows went.
+        var oldestSeen: Int64?
     }
 
     let pool: DatabasePool
@@ -454,19 +456,36 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
     /// Looks for captures another process committed since this store's last commit or check and
     /// hands them to `onOtherWriters` (a `SQLiteChangeWatcher` calls this when the file changed).
     /// Returns at once; the work runs on the writer thread, between commits.
-    public func checkOtherWriters() {
+    ///
+    /// With `changed` (a viewer, `watch`): a change that added no capture, or one after which the
+    /// oldest capture is another, changed or deleted rows; the count is read again then (it is
+    /// kept, not counted, otherwise) and `changed` says which.
+    public func checkOtherWriters(changed: (@Sendable (StoreChange) -> Void)? = nil) {
         guard onOtherWriters != nil else { return }
         writeQueue.async {
             guard !self.closed.withLock({ $0 }) else { return }
-            let knownMaxID = self.writer.withLock { $0.maxID }
-            guard let others = try? self.pool.read({ db in try Self.summaries(after: knownMaxID, in: db) }), let last = others.last else {
-                return
+            let (knownMaxID, oldestBefore) = self.writer.withLock { ($0.maxID, $0.oldestSeen) }
+            // One snapshot: the count (when read) holds exactly the rows up to the last of `others`.
+            guard let (others, oldest, total) = try? self.pool.read({ db -> ([RequestSummary], Int64?, Int?) in
+                let others = try Self.summaries(after: knownMaxID, in: db)
+                let oldest = try Int64.fetchOne(db, sql: "SELECT min(id) FROM request")
+                guard changed != nil, others.isEmpty || (oldestBefore != nil && oldest != oldestBefore) else { return (others, oldest, nil) }
+                return (others, oldest, try Int.fetchOne(db, sql: "SELECT count(*) FROM request") ?? 0)
+            }) else { return }
+            let change = self.writer.withLock { state -> StoreChange? in
+                state.oldestSeen = oldest
+                guard let total else { return nil }
+                defer { state.count = total - others.count }
+                return total < state.count + others.count ? .deleted : .updated
             }
-            self.writer.withLock { state in
-                state.count += others.count
-                state.maxID = max(state.maxID, last.id)
+            if let last = others.last {
+                self.writer.withLock { state in
+                    state.count += others.count
+                    state.maxID = max(state.maxID, last.id)
+                }
+                self.onOtherWriters?(others)
             }
-            self.onOtherWriters?(others)
+            if let change { changed?(change) }
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookCore
 import HookListen
+import HookPostgres
 import HookStore
 
 /// `hookscope expect`: the CI step that waits for webhooks. It reads the store a listener writes
@@ -107,15 +108,15 @@ struct Expect: AsyncParsableCommand {
                 if let sqlite = opened as? SQLiteRequestStore {
                     let watcher = try SQLiteChangeWatcher(path: sqlite.path) { wake.yield() }
                     stopWatching = { watcher.stop() }
-                } else {
-                    // A shared (PostgreSQL) store: asked every 250 ms until LISTEN/NOTIFY tells.
-                    let poll = Task {
-                        while !Task.isCancelled {
-                            try? await Task.sleep(for: .milliseconds(250))
-                            wake.yield()
-                        }
+                } else if case .postgres(let url) = try store.address(config: config) {
+                    // A shared store: every writer's commits are heard through LISTEN/NOTIFY (listening
+                    // starts before the starting point is read).
+                    let follower = try await PostgresStoreFollower.start(url) { change in
+                        if change == .captures || change == .store(.resumed) { wake.yield() }
                     }
-                    stopWatching = { poll.cancel() }
+                    stopWatching = { follower.stop() }
+                } else {
+                    stopWatching = {}
                 }
                 session = nil
             }

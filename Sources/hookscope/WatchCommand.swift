@@ -6,9 +6,11 @@ import HookStore
 /// `hookscope watch`: the TUI on a store that another process (a headless listener) writes.
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The TUI on a store without a listener of its own: captures appear as another process stores them.",
+        abstract: "The TUI on a store without a listener of its own: captures appear as other processes store them.",
         discussion: """
-            Replay, re-sign, export, filters and s (secrets stay in this process) work as in `listen`. \
+            --db takes an SQLite file or a postgres:// URL (a store shared by a team: changes are heard \
+            through LISTEN/NOTIFY). Replay, re-sign, export, filters and s (secrets stay in this process) \
+            work as in `listen`; the keys that change the listener's answers (u, F, !) are not there. \
             Exit status: 0, 64 usage error, 3 any other error (a missing store, no terminal).
             """)
 
@@ -32,16 +34,13 @@ struct Watch: AsyncParsableCommand {
             flags.replayTo = replayTo
             flags.insecure = insecure
             let settings = try ListenSettings.resolve(flags: flags, environment: ProcessInfo.processInfo.environment, config: config)
-            guard case .sqlite(let path) = settings.storage else {
-                throw CLIError("watch follows a SQLite store for now (--db PATH); a shared PostgreSQL store is not followed yet")
-            }
-            guard FileManager.default.fileExists(atPath: path) else {
+            if case .sqlite(let path) = settings.storage, !FileManager.default.fileExists(atPath: path) {
                 throw CLIError("no captures yet: \(path) does not exist (start `hookscope listen --headless --db \(path)` first)")
             }
             guard isTerminal(0), isTerminal(1) else {
                 throw CLIError("watch needs a terminal; `hookscope list` and `hookscope expect` read a store from scripts")
             }
-            try await ListenSession.watch(settings: settings, path: path, runInterface: runTUI)
+            try await ListenSession.watch(settings: settings, runInterface: runTUI)
         } catch let error as UserError where error.isUsage {
             throw error
         } catch {

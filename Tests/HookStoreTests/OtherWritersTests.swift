@@ -56,4 +56,36 @@ import Testing
         try other.close()
         try mine.close()
     }
+
+    /// A viewer's check (`watch`) also tells rows changed in place from rows deleted, and counts
+    /// again when rows went.
+    @Test func aViewersCheckTellsUpdatesFromDeletions() async throws {
+        let path = temporaryDatabasePath()
+        let (found, foundContinuation) = AsyncStream.makeStream(of: [Int64].self)
+        let (changes, changesContinuation) = AsyncStream.makeStream(of: StoreChange.self)
+        let viewer = try SQLiteRequestStore(path: path, forReading: true, onOtherWriters: { foundContinuation.yield($0.map(\.id)) })
+        let other = try SQLiteRequestStore(path: path)
+        let watcher = try SQLiteChangeWatcher(path: path, interval: .milliseconds(10)) {
+            viewer.checkOtherWriters(changed: { changesContinuation.yield($0) })
+        }
+        defer { watcher.stop() }
+        var foundIDs = found.makeAsyncIterator()
+        var changed = changes.makeAsyncIterator()
+        _ = try await other.insert(sampleRequest(1))
+        _ = try await other.insert(sampleRequest(2))
+        var ids: [Int64] = []
+        while ids.count < 2, let batch = await foundIDs.next() { ids += batch }
+        #expect(ids == [1, 2])
+
+        try await other.updateSignature(id: 1, SignatureSummary(provider: "stripe", status: .valid, detail: "checked"))
+        #expect(await changed.next() == .updated)
+        #expect(try await viewer.count() == 2)
+
+        try await other.delete(id: 1)
+        #expect(await changed.next() == .deleted)
+        #expect(try await viewer.count() == 1)
+        #expect(try await viewer.summaries(offset: 0, limit: 5).map(\.id) == [2])
+        try other.close()
+        try viewer.close()
+    }
 }

@@ -220,6 +220,69 @@ final class TmuxSession: @unchecked Sendable {
         withExtendedLifetime(client) {}
     }
 
+    /// `hookscope watch` on a PostgreSQL store that two headless listeners write (a team's shared
+    /// endpoint): captures sent to either appear on screen as they are committed (LISTEN/NOTIFY),
+    /// a deletion made in another viewer disappears, and `r` replays a capture from the viewer to
+    /// a local target byte for byte; the replay is kept in the shared store.
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func watchOnPostgresFollowsTwoListenersAndReplays() async throws {
+        let url = try TestPostgresServer.freshSchemaURL()
+        let directory = try temporaryDirectory()
+        let targetDB = directory.appendingPathComponent("target.sqlite").path
+        let first = try await ListenerProcess(["--db", url])
+        let second = try await ListenerProcess(["--db", url])
+        let target = try await ListenerProcess(["--db", targetDB, "--status", "202"])
+        let binary = try hookscopeBinary().path
+        // The URL as shown: without its password, if it has one.
+        let credentials = url[url.range(of: "://")!.upperBound..<url.range(of: "@")!.lowerBound]
+        let password = credentials.firstIndex(of: ":").map { String(credentials[credentials.index(after: $0)...]) }
+        let shown = password.map { url.replacingOccurrences(of: ":\($0)@", with: "@") } ?? url
+        let tmux = try await TmuxSession(
+            width: 160, height: 40,
+            command: "env SWIFT_BACKTRACE=enable=no TERM=xterm-256color HOOKSCOPE_LOG=/dev/null \(binary) watch --db '\(url)' --replay-to http://127.0.0.1:\(target.port)/replayed; echo EXITED $?; sleep 60")
+        let start = try await tmux.waitFor("the status bar") { $0.contains("watching postgres://") && $0.contains("0 captures") }
+        #expect(start.contains("watching \(shown)"), "\(start)")
+        if let password { #expect(!start.contains(password)) }
+        let body = "{\"shared\":\"caf\u{e9}\",\"n\":[1, 2 ,3]}"
+        let one = try #require(await onOwnThread { try? RawClient(port: first.port) })
+        let two = try #require(await onOwnThread { try? RawClient(port: second.port) })
+        #expect(await onOwnThread { one.post(path: "/from-first", body: body) } == 200)
+        #expect(await onOwnThread { two.post(path: "/from-second", body: "{}") } == 200)
+        _ = try await tmux.waitFor("both captures") { $0.contains("/from-first") && $0.contains("/from-second") && $0.contains("2 captures") }
+
+        // Another viewer (here: the CLI's store, through a second watch) deletes #2.
+        let other = try await TmuxSession(
+            width: 120, height: 30,
+            command: "env SWIFT_BACKTRACE=enable=no TERM=xterm-256color HOOKSCOPE_LOG=/dev/null \(binary) watch --db '\(url)'; echo EXITED $?; sleep 60")
+        _ = try await other.waitFor("the other viewer") { $0.contains("/from-second") && $0.contains("2 captures") }
+        try await other.send("G")
+        try await other.send("d")
+        _ = try await other.waitFor("the delete prompt") { $0.contains("#2") }
+        try await other.send("y")
+        _ = try await other.waitFor("the delete") { $0.contains("1 capture") }
+        await other.close()
+        _ = try await tmux.waitFor("the deletion made elsewhere") { !$0.contains("/from-second") && $0.contains("1 capture") }
+
+        try await tmux.send("g")
+        try await tmux.send("r")
+        _ = try await tmux.waitFor("the replay prompt") { $0.contains("/replayed") }
+        try await tmux.send("Enter")
+        let screen = try await tmux.waitFor("the replay result") { $0.contains("replayed #1") }
+        #expect(screen.contains("202"))
+        try await tmux.send("q")
+        _ = try await tmux.waitFor("the exit") { $0.contains("EXITED 0") }
+        await tmux.close()
+        for listener in [first, second, target] {
+            listener.kill(SIGTERM)
+            _ = await listener.waitForExit()
+        }
+        let replayed = try await runHookscope(["show", "1", "--raw", "--db", targetDB])
+        #expect(replayed.stdout == Data(body.utf8))
+        let kept = try await runHookscope(["show", "1", "--db", url])
+        #expect(String(decoding: kept.stdout, as: UTF8.self).contains("/replayed: 202"), "\(String(decoding: kept.stdout, as: UTF8.self))")
+        withExtendedLifetime((one, two)) {}
+    }
+
     /// `E` edits a Stripe delivery and re-signs the edited copy: the target finds it valid. An
     /// editor that leaves the file as it was (vi's `:q!`) sends nothing, and the status bar says so;
     /// `d` asks before deleting.
