@@ -97,6 +97,28 @@ import Testing
         #expect(printed.allSatisfy { $0["event"] as? String == "invoice.paid" })
     }
 
+    /// On a shared PostgreSQL store, expect hears the commits of every listener writing it (LISTEN/NOTIFY).
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func onPostgresItHearsEveryListenerOfTheStore() async throws {
+        let url = try TestPostgresServer.freshSchemaURL()
+        let first = try await ListenerProcess(["--db", url, "--secret", "stripe=\(Self.secret)"])
+        let second = try await ListenerProcess(["--db", url, "--secret", "stripe=\(Self.secret)"])
+        defer {
+            first.process.terminate()
+            second.process.terminate()
+        }
+        let expect = try ExpectProcess(["--db", url, "--filter", "sig:valid", "--count", "2", "--timeout", "20", "--json"])
+        let ready = await expect.ready()
+        #expect(ready.last?.contains("waiting for 2 captures matching 'sig:valid' after #0") == true, "\(ready)")
+        try await send(first.port, path: "/other")
+        try await send(first.port, path: "/stripe", secret: Self.secret)
+        try await send(second.port, path: "/stripe", secret: Self.secret)
+        let result = await expect.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        let printed = result.stdout.split(separator: "\n").compactMap { jsonObject($0) }
+        #expect(printed.compactMap { $0["id"] as? Int } == [2, 3])
+    }
+
     @Test func aTimeoutExitsOneAndSaysHowManyMatched() async throws {
         let directory = try temporaryDirectory()
         let db = directory.appendingPathComponent("captures.sqlite").path
