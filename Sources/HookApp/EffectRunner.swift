@@ -210,6 +210,10 @@ public struct EffectRunner: Sendable {
             }
         } catch is CancellationError {
             return
+        } catch where Task.isCancelled {
+            // Replaced by a newer effect of the same slot: a store may report the cancelled read
+            // as its own error (PostgreSQL's does), which is no failure to show.
+            return
         } catch {
             switch effect {
             case .replay(let id, _, _), .editAndReplay(let id, _, _): emit(.replayNotSent(id: id, message: "\(error)"))

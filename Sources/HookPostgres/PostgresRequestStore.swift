@@ -508,9 +508,12 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         do {
             do {
                 return try await body(try await readerLink.get())
-            } catch where isConnectionFailure(error) {
+            } catch where isConnectionFailure(error) && !Task.isCancelled {
                 return try await body(try await readerLink.get())
             }
+        } catch where error is CancellationError || Task.isCancelled {
+            // The reader (a TUI effect replaced by a newer one) no longer wants the answer.
+            throw CancellationError()
         } catch {
             throw StoreError("cannot read the capture database \(url): \(describePostgres(error))")
         }

@@ -37,4 +37,25 @@ import Testing
         #expect(try await store.count() == 2)
         await store.close()
     }
+
+    /// A read whose task was cancelled (a TUI effect replaced by a newer one) ends as cancelled, not
+    /// as a store failure the TUI would show ("cannot read the capture database: CancellationError()").
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func aCancelledReadIsACancellationNotAFailure() async throws {
+        let store = try await TestPostgres.open()
+        _ = try await store.insert(sampleRequest(1))
+        let read = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await store.summaries(offset: 0, limit: 10)
+        }
+        do {
+            _ = try await read.value
+            Issue.record("the cancelled read returned rows")
+        } catch {
+            #expect(error is CancellationError, "\(error)")
+        }
+        // The reader's connection still serves.
+        #expect(try await store.summaries(offset: 0, limit: 10).count == 1)
+        await store.close()
+    }
 }
