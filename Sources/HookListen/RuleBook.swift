@@ -90,10 +90,16 @@ public final class RuleBook: Sendable {
     }
 
     /// The rule's (or override's) answer for a capture, or nil for the listener's own.
-    func answer(for request: CapturedRequest) -> RuleAnswer? {
+    /// - Parameter exempt: asked once something matched, before it counts: true leaves the capture
+    ///   to the listener (a provider's handshake, which hookscope answers whatever the rules say),
+    ///   and then no match count, sequence position or fail-next request is used up by it.
+    func answer(for request: CapturedRequest, exempt: (CapturedRequest) -> Bool = { _ in false }) -> RuleAnswer? {
         state.withLock { state -> RuleAnswer? in
-            if let override = state.override, let answer = Self.answer(state: &state, override: override, request: request) {
-                return answer
+            if let override = state.override {
+                if override.applies(toPath: request.path) {
+                    if exempt(request) { return nil }
+                    return Self.answer(state: &state, override: override, request: request)
+                }
             }
             guard !state.rules.isEmpty else { return nil }
             var provider: String??
@@ -125,6 +131,7 @@ public final class RuleBook: Sendable {
                 if let glob = rule.event {
                     guard let event = identity?.event, glob.matches(event) else { continue }
                 }
+                if exempt(request) { return nil }
                 state.matched[index] += 1
                 var status = rule.status ?? 200
                 if !rule.sequence.isEmpty {
@@ -161,7 +168,6 @@ public final class RuleBook: Sendable {
         case .endpointDown(let failure):
             return answer(status: 503, failure: failure)
         case .failNext(let remaining, let status, let failure, let pathPrefix):
-            if let pathPrefix, !request.path.hasPrefix(pathPrefix) { return nil }
             let result = answer(status: status, failure: failure)
             state.override = remaining > 1 ? .failNext(remaining: remaining - 1, status: status, failure: failure, pathPrefix: pathPrefix) : nil
             return result

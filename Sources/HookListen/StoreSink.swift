@@ -41,10 +41,11 @@ struct StoreSink: CaptureSink {
         var request = request
         var ruleTarget: String?
         var ruleDelay: Duration = .zero
-        // A handshake is answered by hookscope whatever the rules say (checked only when a rule
-        // matched: the handler has set its answer already, and this costs a pass over the body).
-        if let rules, rules.isActive, request.refusal == nil, let answer = rules.answer(for: request),
-           handshakeResponse(for: request) == nil {
+        // A handshake is answered by hookscope whatever the rules say, and uses up no rule's count,
+        // sequence or fail-next (checked only when a rule matched: the handler has set its answer
+        // already, and this costs a pass over the body).
+        if let rules, rules.isActive, request.refusal == nil,
+           let answer = rules.answer(for: request, exempt: { handshakeResponse(for: $0) != nil }) {
             request.rule = answer.label
             request.failure = answer.failure
             request.response = answer.response

@@ -97,6 +97,35 @@ import Testing
         #expect(try Glob(pattern).matches(text) == matches)
     }
 
+    /// A request the listener answers itself (a provider's handshake) uses up nothing: no match
+    /// count, no sequence position, no fail-next request.
+    @Test func anExemptRequestUsesUpNoCountSequenceOrFailNext() throws {
+        let rules = try parse("""
+            [[rule]]
+            name = "seq"
+            path = "/hooks"
+            sequence = [500, 503, 200]
+            """)
+        let book = RuleBook(rules: rules) { _ in nil }
+        func request(_ body: String) -> CapturedRequest {
+            CapturedRequest(
+                receivedAt: .now(), method: "POST", rawTarget: Array("/hooks".utf8), headers: [], remoteAddress: "",
+                body: Data(body.utf8), response: CapturedResponse(status: 200))
+        }
+        let isHandshake: (CapturedRequest) -> Bool = { $0.body == Data("handshake".utf8) }
+        #expect(book.answer(for: request("handshake"), exempt: isHandshake) == nil)
+        #expect(book.statuses.first?.matched == 0)
+        #expect(book.answer(for: request("event"), exempt: isHandshake)?.response.status == 500)
+        #expect(book.answer(for: request("handshake"), exempt: isHandshake) == nil)
+        #expect(book.answer(for: request("event"), exempt: isHandshake)?.response.status == 503)
+        #expect(book.statuses.first?.matched == 2)
+        book.setOverride(.failNext(remaining: 1, status: 502, failure: nil, pathPrefix: nil))
+        #expect(book.answer(for: request("handshake"), exempt: isHandshake) == nil)
+        #expect(book.override != nil)
+        #expect(book.answer(for: request("event"), exempt: isHandshake)?.label == "fail-next")
+        #expect(book.override == nil)
+    }
+
     /// The first matching rule answers; a sequence goes on per delivery id and stays at its last
     /// status; the override answers before the rules and "fail next" ends by itself.
     @Test func theFirstMatchAnswersAndOverridesComeFirst() throws {

@@ -15,6 +15,14 @@ public enum AnswerOverride: Sendable, Hashable {
         }
     }
 
+    /// Whether it answers a request on `path` (a fail-next may be limited to a path prefix).
+    public func applies(toPath path: String) -> Bool {
+        switch self {
+        case .endpointDown: true
+        case .failNext(_, _, _, let pathPrefix): pathPrefix.map { path.hasPrefix($0) } ?? true
+        }
+    }
+
     /// The status bar's words for it.
     public var description: String {
         switch self {
