@@ -6,7 +6,8 @@
 #  2. cost: wrk floods the listener for SECONDS, alone and with an expect waiting for a capture
 #     that never comes (it wakes after every commit and reads the new captures), alternating.
 # Usage: bench/expect-latency.sh [rounds] [seconds] [runs]; BIN=path uses that binary instead of a
-# release build.
+# release build; DB=postgres://USER[:PASSWORD]@HOST:PORT/DB?schema=NAME measures a PostgreSQL store
+# (expect hears it through LISTEN/NOTIFY) instead of an SQLite file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -20,7 +21,7 @@ if [[ -z "${BIN:-}" ]]; then
 fi
 bench_work
 webhook_files
-db="$work/captures.sqlite"
+db=${DB:-$work/captures.sqlite}
 "$BIN" listen --headless --port 0 --db "$db" > "$work/out" 2>&1 &
 pid=$!
 url=$(listening_url "$work/out")
