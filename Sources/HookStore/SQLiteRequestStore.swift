@@ -27,7 +27,8 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
         var maxID: Int64 = 0
         /// When the last capture batch was committed: the text indexer waits for a quiet moment.
         var lastCommit: ContinuousClock.Instant?
-        /// The oldest id when `checkOtherWriters(changed:)` last looked: a larger one means rows went.
+        /// The oldest id when the store was opened or `checkOtherWriters(changed:)` last looked: a
+        /// larger one means rows went.
         var oldestSeen: Int64?
     }
 
@@ -110,11 +111,12 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
                 throw StoreError(
                     "cannot open the capture database \(path): it can be read but not written (a read-only file or file system); choose another with --db, or --memory")
             }
-            let (count, maxID) = try pool.read { db in
+            let (count, maxID, oldest) = try pool.read { db in
                 (try Int.fetchOne(db, sql: "SELECT count(*) FROM request") ?? 0,
-                 try Int64.fetchOne(db, sql: "SELECT max(id) FROM request") ?? 0)
+                 try Int64.fetchOne(db, sql: "SELECT max(id) FROM request") ?? 0,
+                 try Int64.fetchOne(db, sql: "SELECT min(id) FROM request"))
             }
-            writer.withLock { $0.count = count; $0.maxID = maxID }
+            writer.withLock { $0.count = count; $0.maxID = maxID; $0.oldestSeen = oldest }
             files.withLock { $0 = FileIdentities(database: FileIdentity(path), wal: FileIdentity(path + "-wal")) }
             if let keep, count > keep { schedulePruning() }
         } catch let error as DatabaseError {
