@@ -42,7 +42,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
     /// The advisory lock's second key: one lock per schema, so stores in different schemas of one
     /// database do not wait for each other.
     private let lockSchema: String
-    private static let logger = Logger(label: "hookscope.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let logger = Logger(label: "hookscope.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// What messages call the store: its URL without the password.
     public var displayName: String { url.description }
@@ -218,7 +218,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
     }
 
     /// BEGIN, `body`, COMMIT; ROLLBACK when `body` throws (the connection may be gone then).
-    private static func transaction<T: Sendable>(
+    static func transaction<T: Sendable>(
         _ connection: PostgresConnection, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await connection.query("BEGIN", logger: logger)
@@ -245,7 +245,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
     static let summaryColumns =
         "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail, sig_diagnosis, rule, failure, event, delivery_id, attempt"
 
-    private static func bind(_ request: CapturedRequest, into binds: inout PostgresBindings) {
+    static func bind(_ request: CapturedRequest, into binds: inout PostgresBindings) {
         binds.append(request.receivedAt.nanosecondsSince1970)
         binds.append(request.method)
         binds.append(ByteBuffer(bytes: request.rawTarget))
