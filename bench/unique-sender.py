@@ -8,7 +8,7 @@ captures were acknowledged and compare the stored bytes with those sent.
 
 --count N sends N requests in all (split over the connections); --duration S sends until S seconds
 have passed, at --rate R requests/s in all when given (else as fast as answers come). Each log line:
-"N STATUS SECONDS" (SECONDS since the start, when the answer came; STATUS 0 when the connection
+"N STATUS TIME" (TIME: when the answer came, in seconds since 1970; STATUS 0 when the connection
 broke, and the connection is made again). Prints "sent N, 2xx A, non-2xx B, seconds S, requests/s R"."""
 import argparse
 import asyncio
@@ -20,18 +20,21 @@ def body_for(template: bytes, prefix: str, n: int) -> bytes:
     return b'{"bench_id":"%s-%d",' % (prefix.encode(), n) + template[1:]
 
 
-async def read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """The status, and whether the server closes the connection after it."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     status = int(lines[0].split(b" ")[1])
-    length = 0
+    length, close = 0, False
     for line in lines[1:]:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value.strip())
+        if name.strip().lower() == b"connection" and value.strip().lower() == b"close":
+            close = True
     if length:
         await reader.readexactly(length)
-    return status
+    return status, close
 
 
 async def main() -> None:
@@ -78,13 +81,16 @@ async def main() -> None:
                     reader, writer = await asyncio.open_connection("127.0.0.1", args.port)
                 writer.write(request)
                 await writer.drain()
-                status = await read_response(reader)
+                status, close = await read_response(reader)
+                if close:
+                    writer.close()
+                    reader = writer = None
             except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
                 status = 0
                 if writer is not None:
                     writer.close()
                 reader = writer = None
-            log.write("%d %d %.3f\n" % (n, status, time.monotonic() - start))
+            log.write("%d %d %.3f\n" % (n, status, time.time()))
             results["ok" if 200 <= status < 300 else "bad"] += 1
         if writer is not None:
             writer.close()

@@ -44,7 +44,8 @@ public final class PostgresImport: CaptureImport {
                 connection = try await connect()
                 self.connection = connection
             }
-            try await connection.query(stagingInsert(batch), logger: PostgresRequestStore.logger)
+            let insert = stagingInsert(batch)
+            _ = try await unlessConnectionCloses(connection) { try await connection.query(insert, logger: PostgresRequestStore.logger) }
             staged += Int64(batch.count)
         } catch let error as StoreError {
             throw error
@@ -70,6 +71,7 @@ public final class PostgresImport: CaptureImport {
         }
         let lockSchema = url.schema ?? ""
         let invalid = VerdictStatus.invalid.rawValue
+        let staged = staged
         do {
             let ids = try await PostgresRequestStore.transaction(connection) { connection in
                 // The lock of `PostgresRequestStore.commit`: one writer at a time hands out ids.

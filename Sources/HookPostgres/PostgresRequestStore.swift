@@ -189,6 +189,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
     /// open a store that is up to date: nothing is created then.
     private func migrate() async throws {
         let connection = try await writerLink.get()
+        let (lockSchema, url) = (lockSchema, url)
         try await Self.transaction(connection) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('hookscope'), hashtext(\(lockSchema)))", logger: Self.logger)
             if let schema = url.schema {
@@ -217,18 +218,21 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         }
     }
 
-    /// BEGIN, `body`, COMMIT; ROLLBACK when `body` throws (the connection may be gone then).
+    /// BEGIN, `body`, COMMIT; ROLLBACK when `body` throws (the connection may be gone then). Fails
+    /// when the connection closes under it (`unlessConnectionCloses`).
     static func transaction<T: Sendable>(
-        _ connection: PostgresConnection, _ body: (PostgresConnection) async throws -> T
+        _ connection: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            let value = try await body(connection)
-            try await connection.query("COMMIT", logger: logger)
-            return value
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
+        try await unlessConnectionCloses(connection) {
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
         }
     }
 
@@ -461,7 +465,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
 
     /// A write outside the capture commits (verdicts, answers, replays, deletes), on the writer's connection.
     @discardableResult
-    private func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             let connection = try await writerLink.get()
             return try await Self.transaction(connection, body)
@@ -472,12 +476,14 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
 
     /// A read on the readers' connection; once more on a new connection when that one was lost
     /// (the server restarted since it was last used), which a read may safely be.
-    private func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             do {
-                return try await body(try await readerLink.get())
+                let connection = try await readerLink.get()
+                return try await unlessConnectionCloses(connection) { try await body(connection) }
             } catch where isConnectionFailure(error) {
-                return try await body(try await readerLink.get())
+                let connection = try await readerLink.get()
+                return try await unlessConnectionCloses(connection) { try await body(connection) }
             }
         } catch {
             throw StoreError("cannot read the capture database \(url): \(describePostgres(error))")
