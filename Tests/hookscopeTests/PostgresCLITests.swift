@@ -123,7 +123,8 @@ import Testing
         let relay = try TCPRelay(to: TestPostgresServer.port(of: url))
         defer { relay.stop() }
         let relayed = TestPostgresServer.url(url, throughPort: relay.port)
-        let listener = try await ListenerProcess(["--db", relayed])
+        let errors = try temporaryDirectory().appendingPathComponent("stderr")
+        let listener = try await ListenerProcess(["--db", relayed], errors: errors)
         defer { listener.process.terminate() }
         listener.discardOutput()
         func status(_ answer: String) -> Int { Int(answer.dropFirst("HTTP/1.1 ".count).prefix(3)) ?? 0 }
@@ -158,6 +159,18 @@ import Testing
             n += 1
         }
         #expect(recovered, "no capture was stored within 20 s of the server coming back")
+        // stderr says once that storing works again, after the failures it logged.
+        func said() -> [Substring] {
+            String(decoding: (try? Data(contentsOf: errors)) ?? Data(), as: UTF8.self).split(separator: "\n")
+        }
+        let noticeDeadline = ContinuousClock.now + .seconds(10)
+        while !said().contains(where: { $0.contains("storing captures works again") }), ContinuousClock.now < noticeDeadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let lines = said()
+        #expect(lines.filter { $0.contains("storing captures works again after ") }.count == 1, "\(lines)")
+        #expect(lines.contains { $0.contains("capture(s) were refused meanwhile") && !$0.contains(" 0 capture(s)") }, "\(lines)")
+        #expect(lines.contains { $0.contains("could not store a capture") }, "\(lines)")
 
         // Read straight from the server, not through the relay.
         let list = try await runHookscope(["list", "--db", url, "--json"])
