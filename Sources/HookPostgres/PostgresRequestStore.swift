@@ -751,8 +751,27 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
             diagnosis: try columns["sig_diagnosis"].decode(String?.self).flatMap(DiagnosisState.init(rawValue:)) ?? .complete)
     }
 
+    /// The columns both kinds of row have besides the request: the response rule that answered,
+    /// the failure the sender got instead, and the delivery identity with its attempt.
+    private struct AnswerColumns {
+        var rule: String?
+        var failure: AnswerFailure?
+        var event: String?
+        var deliveryID: String?
+        var attempt: Int
+
+        init(_ columns: PostgresRandomAccessRow) throws {
+            rule = try columns["rule"].decode(String?.self)
+            failure = try columns["failure"].decode(String?.self).flatMap(AnswerFailure.init(rawValue:))
+            event = try columns["event"].decode(String?.self)
+            deliveryID = try columns["delivery_id"].decode(String?.self)
+            attempt = Int(try columns["attempt"].decode(Int64?.self) ?? 1)
+        }
+    }
+
     private static func summary(from row: PostgresRow) throws -> RequestSummary {
         let columns = row.makeRandomAccess()
+        let answer = try AnswerColumns(columns)
         return RequestSummary(
             id: try columns["id"].decode(Int64.self),
             receivedAt: CaptureTime(nanosecondsSince1970: try columns["received_at"].decode(Int64.self)),
@@ -762,15 +781,12 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
             responseStatus: Int(try columns["response_status"].decode(Int64.self)),
             refusal: try columns["refusal"].decode(String?.self).flatMap(Refusal.init(rawValue:)),
             signature: try signature(from: columns),
-            rule: try columns["rule"].decode(String?.self),
-            failure: try columns["failure"].decode(String?.self).flatMap(AnswerFailure.init(rawValue:)),
-            event: try columns["event"].decode(String?.self),
-            deliveryID: try columns["delivery_id"].decode(String?.self),
-            attempt: Int(try columns["attempt"].decode(Int64?.self) ?? 1))
+            rule: answer.rule, failure: answer.failure, event: answer.event, deliveryID: answer.deliveryID, attempt: answer.attempt)
     }
 
     private static func request(from row: PostgresRow) throws -> CapturedRequest {
         let columns = row.makeRandomAccess()
+        let answer = try AnswerColumns(columns)
         return CapturedRequest(
             id: try columns["id"].decode(Int64.self),
             receivedAt: CaptureTime(nanosecondsSince1970: try columns["received_at"].decode(Int64.self)),
@@ -789,11 +805,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
                 headers: try HeaderCoding.decode(try bytes(columns["response_headers"])),
                 body: try bytes(columns["response_body"])),
             signature: try signature(from: columns),
-            rule: try columns["rule"].decode(String?.self),
-            failure: try columns["failure"].decode(String?.self).flatMap(AnswerFailure.init(rawValue:)),
-            event: try columns["event"].decode(String?.self),
-            deliveryID: try columns["delivery_id"].decode(String?.self),
-            attempt: Int(try columns["attempt"].decode(Int64?.self) ?? 1))
+            rule: answer.rule, failure: answer.failure, event: answer.event, deliveryID: answer.deliveryID, attempt: answer.attempt)
     }
 
     private static func attempt(from row: PostgresRow) throws -> ReplayAttempt {
