@@ -23,7 +23,7 @@ acknowledged, sent = set(), set()
 for item in args.log:
     prefix, _, path = item.partition("=")
     for line in open(path):
-        n, status, _ = line.split()
+        n, status = line.split()[:2]
         sent.add((prefix, int(n)))
         if 200 <= int(status) < 300:
             acknowledged.add((prefix, int(n)))

@@ -55,7 +55,7 @@ status=0
 python3 - "$work/log" "$t_stop" "$t_stopped" "$t_start" "$t_started" <<'PY' || status=1
 import sys
 log, t_stop, t_stopped, t_start, t_started = sys.argv[1], *map(float, sys.argv[2:])
-answers = sorted((float(t), int(s)) for n, s, t in (line.split() for line in open(log)))
+answers = sorted((float(t), int(s)) for n, s, t, ms in (line.split() for line in open(log)))
 phases = {"before the stop": (0, t_stop), "while stopping": (t_stop, t_stopped), "down": (t_stopped, t_start),
           "while starting": (t_start, t_started), "after the start": (t_started, float("inf"))}
 for name, (a, b) in phases.items():

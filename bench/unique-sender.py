@@ -8,10 +8,12 @@ captures were acknowledged and compare the stored bytes with those sent.
 
 --count N sends N requests in all (split over the connections); --duration S sends until S seconds
 have passed, at --rate R requests/s in all when given (else as fast as answers come). Each log line:
-"N STATUS TIME" (TIME: when the answer came, in seconds since 1970; STATUS 0 when the connection
-broke, and the connection is made again). Prints "sent N, 2xx A, non-2xx B, seconds S, requests/s R"."""
+"N STATUS TIME MS" (TIME: when the answer came, in seconds since 1970; MS: how long it took, in
+milliseconds; STATUS 0 when the connection broke, and the connection is made again). Prints "sent N, 2xx A, non-2xx B, seconds S, requests/s R"."""
 import argparse
 import asyncio
+import itertools
+import signal
 import time
 
 
@@ -71,6 +73,7 @@ async def main() -> None:
                     await asyncio.sleep(delay)
                 next_send += interval
             body = body_for(template, args.prefix, n)
+            sent_at = time.monotonic()
             request = (
                 b"POST /%s/%d HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
                 b"User-Agent: Stripe/1.0 (+https://stripe.com/docs/webhooks)\r\nContent-Length: %d\r\n\r\n"
@@ -90,11 +93,15 @@ async def main() -> None:
                 if writer is not None:
                     writer.close()
                 reader = writer = None
-            log.write("%d %d %.3f\n" % (n, status, time.time()))
+            log.write("%d %d %.3f %.1f\n" % (n, status, time.time(), (time.monotonic() - sent_at) * 1000))
             results["ok" if 200 <= status < 300 else "bad"] += 1
         if writer is not None:
             writer.close()
 
+    # SIGTERM stops the sending: each connection's request in flight is answered and logged first.
+    stopping = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+    counter = itertools.takewhile(lambda _: not stopping.is_set(), counter)
     await asyncio.gather(*(connection(i) for i in range(args.connections)))
     elapsed = time.monotonic() - start
     log.close()
