@@ -60,3 +60,47 @@ private final class Outcome<T: Sendable>: Sendable {
         first?.resume(with: result)
     }
 }
+
+/// One transaction at a time on a connection. postgres-nio sends the queries of concurrent callers
+/// on one connection between each other's, so two transactions there would become one: a BEGIN
+/// inside the other, and one's failure aborting the other (or its ROLLBACK taking back the other's
+/// rows, which its caller was told were stored).
+final class TransactionGate: Sendable {
+    private struct State {
+        var busy = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        await enter()
+        defer { leave() }
+        return try await body()
+    }
+
+    private func enter() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                if !state.busy {
+                    state.busy = true
+                    return true
+                }
+                state.waiting.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    private func leave() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiting.isEmpty {
+                state.busy = false
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
+    }
+}

@@ -37,6 +37,10 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
     private let keep: Int?
     private let onCommit: (@Sendable ([CapturedRequest]) -> Void)?
     private let writerLink: PostgresLink
+    /// Writes other than captures (verdicts, answers, replays, deletes), one transaction at a time
+    /// on a connection of their own: they never hold up a commit, nor share its transaction.
+    private let writesLink: PostgresLink
+    private let writes = TransactionGate()
     private let readerLink: PostgresLink
     private let writer = Mutex(WriterState())
     /// The advisory lock's second key: one lock per schema, so stores in different schemas of one
@@ -55,6 +59,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         self.onCommit = onCommit
         self.lockSchema = url.schema ?? ""
         writerLink = PostgresLink(configuration: configuration, logger: Self.logger)
+        writesLink = PostgresLink(configuration: configuration, logger: Self.logger)
         readerLink = PostgresLink(configuration: configuration, logger: Self.logger)
     }
 
@@ -94,6 +99,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         }
         for submission in pending { submission.completion(.failure(StoreError("the capture store is closed"))) }
         await writerLink.close()
+        await writesLink.close()
         await readerLink.close()
     }
 
@@ -463,12 +469,14 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         }
     }
 
-    /// A write outside the capture commits (verdicts, answers, replays, deletes), on the writer's connection.
+    /// A write outside the capture commits (verdicts, answers, replays, deletes), on its own connection.
     @discardableResult
     private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            let connection = try await writerLink.get()
-            return try await Self.transaction(connection, body)
+            return try await writes.run {
+                let connection = try await writesLink.get()
+                return try await Self.transaction(connection, body)
+            }
         } catch {
             throw StoreError("cannot write to the capture database \(url): \(describePostgres(error))")
         }

@@ -163,4 +163,41 @@ import Testing
             await store.close()
         }
     }
+
+    /// Other writes (a replay, a verdict) failing in the database while captures commit: the
+    /// captures' transactions are their own, so every capture `insert` returned is stored. A replay
+    /// of a capture that is gone (pruned or deleted meanwhile) fails on its foreign key.
+    @Test(.enabled(if: TestPostgresServer.wanted))
+    func aFailingWriteNeverTakesCapturesWithIt() async throws {
+        let store = try await TestPostgres.open()
+        let stop = Atomic<Bool>(false)
+        let failing = Task {
+            var failed = 0
+            while !stop.load(ordering: .relaxed) {
+                let attempt = ReplayAttempt(
+                    requestID: 999_999_999, startedAt: sampleCaptureTime, targetURL: "http://127.0.0.1:9/", resigned: false,
+                    changedHeaders: [], response: nil, error: "refused", durationNanoseconds: 1)
+                if (try? await store.addReplay(attempt)) == nil { failed += 1 }
+            }
+            return failed
+        }
+        let stored = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for sender in 0..<4 {
+                group.addTask {
+                    var ids: [Int64] = []
+                    for n in 0..<150 { ids.append(try await store.insert(sampleRequest(sender * 1_000 + n)).id) }
+                    return ids
+                }
+            }
+            var all: [Int64] = []
+            for try await ids in group { all += ids }
+            return all
+        }
+        stop.store(true, ordering: .relaxed)
+        #expect(await failing.value > 0)
+        let found = try await store.summaries(afterID: 0, limit: 10_000).map(\.id)
+        #expect(Set(found) == Set(stored), "acknowledged but missing: \(Set(stored).subtracting(found).sorted().prefix(10))")
+        #expect(try await store.count() == stored.count)
+        await store.close()
+    }
 }
