@@ -49,6 +49,9 @@ import Testing
         }
     }
 
+    /// The body `send` posts as request `n` to the `index`th port: each capture's own.
+    static func body(_ index: Int, _ n: Int) -> String { "{\"from\":\(index),\"n\":\(n)}" }
+
     /// Sends `count` requests to each port at once (a thread per port); the statuses, per port.
     func send(_ count: Int, toEach ports: [Int]) async -> [[Int]] {
         await withTaskGroup(of: (Int, [Int]).self) { group in
@@ -56,7 +59,8 @@ import Testing
                 group.addTask {
                     await onOwnThread {
                         (index, (0..<count).map { n in
-                            let request = Array("POST /from/\(index)/\(n) HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".utf8)
+                            let body = Self.body(index, n)
+                            let request = Array("POST /from/\(index)/\(n) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
                             let answer = exchangeOnce(port: port, request: request).map { String(decoding: $0, as: UTF8.self) } ?? ""
                             return Int(answer.dropFirst("HTTP/1.1 ".count).prefix(3)) ?? 0
                         })
@@ -91,6 +95,15 @@ import Testing
         #expect(ids.count == 600)
         #expect(ids == ids.sorted() && Set(ids).count == 600)
         #expect(Set(targets) == Set((0..<2).flatMap { index in (0..<300).map { "/from/\(index)/\($0)" } }))
+        // Each capture holds the bytes sent with it.
+        let mismatched = objects.filter { object in
+            let parts = (object["target"] as? String ?? "").split(separator: "/")
+            guard parts.count == 3, let index = Int(parts[1]), let n = Int(parts[2]),
+                let body = (object["body_base64"] as? String).flatMap({ Data(base64Encoded: $0) })
+            else { return true }
+            return body != Data(Self.body(index, n).utf8)
+        }
+        #expect(mismatched.isEmpty, "\(mismatched.count) capture(s) with other bytes than sent")
     }
 
     /// `--keep` counts both listeners' captures: the store ends with exactly that many, the newest.
