@@ -248,13 +248,19 @@ import Testing
     @Test func anUnreachableServerIsOneLineWithoutThePassword() async throws {
         let (fd, port) = refusingPort()
         defer { close(fd) }
-        let result = try await runHookscope(["list", "--db", "postgres://alice:hunter2@127.0.0.1:\(port)/hooks?sslmode=disable"])
-        #expect(result.status != 0)
-        #expect(result.stderr.hasPrefix("hookscope: "), "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("postgres://alice@127.0.0.1:\(port)/hooks"), "\(result.stderr)")
-        #expect(result.stderr.contains("connection refused"), "\(result.stderr)")
-        #expect(!result.stderr.contains("hunter2"))
+        let har = try temporaryDirectory().appendingPathComponent("one.har")
+        try Data(#"{"log":{"entries":[{"startedDateTime":"2026-11-29T10:00:00.000Z","request":{"method":"POST","url":"http://h/x"}}]}}"#.utf8)
+            .write(to: har)
+        let db = "postgres://alice:hunter2@127.0.0.1:\(port)/hooks?sslmode=disable"
+        for arguments in [["list", "--db", db], ["import", har.path, "--db", db]] {
+            let result = try await runHookscope(arguments)
+            #expect(result.status == 3, "\(arguments[0])")
+            #expect(result.stderr.hasPrefix("hookscope: "), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("postgres://alice@127.0.0.1:\(port)/hooks"), "\(result.stderr)")
+            #expect(result.stderr.contains("connection refused"), "\(result.stderr)")
+            #expect(!result.stderr.contains("hunter2"))
+        }
     }
 
     /// Taken as a path, `mysql://…` once made a local directory named `mysql:`.
