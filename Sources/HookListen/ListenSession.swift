@@ -189,8 +189,9 @@ public final class ListenSession: Sendable {
         // A rule's `forward_to`: the sender gets the handler's answer, or the rule's own when it is down.
         let ruleForwards = RuleForwards(insecure: settings.insecure, store: store, stored: forwarded)
 
-        // Only the terminal interface shows it (headless mode logs each refusal on stderr).
-        let health: StoreHealthTracker? = interactive ? StoreHealthTracker() : nil
+        // The terminal interface shows it in the status bar; headless mode logs the refusals on
+        // stderr (at most once a second) and says there once when storing works again.
+        let health = StoreHealthTracker()
         var sink = StoreSink(
             store: store, verifiers: verifiers, handshakes: settings.handshakes, metaVerifyToken: settings.metaVerifyToken,
             forwarder: forwarding?.forwarder, proxyResponse: settings.proxyResponse, diagnosisBudget: diagnosisBudget)
@@ -247,12 +248,13 @@ public final class ListenSession: Sendable {
         switch interface {
         case .headless:
             printer.start(url: listener.url)
+            services.append(.init(service: StoreRecoveryNotices(updates: health.updates) { printer.notice($0) }))
             services.append(
                 .init(service: WaitForStop(reasons: stops), successTerminationBehavior: .gracefullyShutdownGroup))
         case .terminal(let runInterface):
             let environment = appEnvironment(
                 settings: settings, store: store, listenURL: listener.url, captures: captures, verifiers: verifiers,
-                catchUp: catchUp, diagnosisBudget: diagnosisBudget, forwardResults: forwardResults, storeHealth: health?.updates,
+                catchUp: catchUp, diagnosisBudget: diagnosisBudget, forwardResults: forwardResults, storeHealth: health.updates,
                 rules: ruleBook, ruleNotices: ruleNotices)
             services.append(
                 .init(
@@ -537,6 +539,38 @@ final class RuleForwards: Sendable {
             return Array(targets.forwardings.values)
         }
         for forwarding in all { await forwarding.stop() }
+    }
+}
+
+/// Headless mode: one line on stderr when storing works again after captures were refused (a
+/// database server back after a restart), with how long and how many.
+private struct StoreRecoveryNotices: Service {
+    let updates: AsyncStream<StoreHealth>
+    let notice: @Sendable (String) -> Void
+
+    func run() async {
+        let updates = self.updates
+        let notice = self.notice
+        await cancelWhenGracefulShutdown {
+            var refusedBefore = 0
+            var failingSince: CaptureTime?
+            for await health in updates {
+                if let since = health.failingSince {
+                    if failingSince == nil { failingSince = since }
+                    continue
+                }
+                guard let recovered = health.recoveredAt else { continue }
+                let refused = health.failures - refusedBefore
+                refusedBefore = health.failures
+                // The update that began the failures can be missed (only the newest is kept).
+                let after = failingSince.map { since in
+                    let tenths = max(0, recovered.nanosecondsSince1970 - since.nanosecondsSince1970) / 100_000_000
+                    return " after \(tenths / 10).\(tenths % 10) s"
+                } ?? ""
+                failingSince = nil
+                notice("storing captures works again\(after); \(refused) capture(s) were refused meanwhile (answered 503 or 500)")
+            }
+        }
     }
 }
 

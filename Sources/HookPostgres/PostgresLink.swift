@@ -128,6 +128,7 @@ extension PostgresURL {
 /// never holds the password), else what failed, without the URL's password.
 func describePostgres(_ error: any Error) -> String {
     if let error = error as? StoreError { return error.description }
+    if let error = error as? ConnectionLostError { return error.description }
     if let error = error as? PSQLError {
         if let message = error.serverInfo?[.message] {
             if let state = error.serverInfo?[.sqlState], state == "28P01" || state == "28000" {
@@ -164,6 +165,7 @@ func describePostgres(_ error: any Error) -> String {
 /// Whether `error` says the server cannot be reached for now (down, restarting, the connection
 /// lost, too many connections), rather than that it refused what was asked.
 func isConnectionFailure(_ error: any Error) -> Bool {
+    if error is ConnectionLostError { return true }
     if let error = error as? PSQLError {
         if let state = error.serverInfo?[.sqlState] {
             return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)

@@ -37,12 +37,16 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
     private let keep: Int?
     private let onCommit: (@Sendable ([CapturedRequest]) -> Void)?
     private let writerLink: PostgresLink
+    /// Writes other than captures (verdicts, answers, replays, deletes), one transaction at a time
+    /// on a connection of their own: they never hold up a commit, nor share its transaction.
+    private let writesLink: PostgresLink
+    private let writes = TransactionGate()
     private let readerLink: PostgresLink
     private let writer = Mutex(WriterState())
     /// The advisory lock's second key: one lock per schema, so stores in different schemas of one
     /// database do not wait for each other.
     private let lockSchema: String
-    private static let logger = Logger(label: "hookscope.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let logger = Logger(label: "hookscope.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// What messages call the store: its URL without the password.
     public var displayName: String { url.description }
@@ -55,6 +59,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         self.onCommit = onCommit
         self.lockSchema = url.schema ?? ""
         writerLink = PostgresLink(configuration: configuration, logger: Self.logger)
+        writesLink = PostgresLink(configuration: configuration, logger: Self.logger)
         readerLink = PostgresLink(configuration: configuration, logger: Self.logger)
     }
 
@@ -94,6 +99,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         }
         for submission in pending { submission.completion(.failure(StoreError("the capture store is closed"))) }
         await writerLink.close()
+        await writesLink.close()
         await readerLink.close()
     }
 
@@ -221,6 +227,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
     /// open a store that is up to date: nothing is created then.
     private func migrate() async throws {
         let connection = try await writerLink.get()
+        let (lockSchema, url) = (lockSchema, url)
         try await Self.transaction(connection) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('hookscope'), hashtext(\(lockSchema)))", logger: Self.logger)
             if let schema = url.schema {
@@ -249,18 +256,21 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         }
     }
 
-    /// BEGIN, `body`, COMMIT; ROLLBACK when `body` throws (the connection may be gone then).
-    private static func transaction<T: Sendable>(
-        _ connection: PostgresConnection, _ body: (PostgresConnection) async throws -> T
+    /// BEGIN, `body`, COMMIT; ROLLBACK when `body` throws (the connection may be gone then). Fails
+    /// when the connection closes under it (`unlessConnectionCloses`).
+    static func transaction<T: Sendable>(
+        _ connection: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            let value = try await body(connection)
-            try await connection.query("COMMIT", logger: logger)
-            return value
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
+        try await unlessConnectionCloses(connection) {
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
         }
     }
 
@@ -277,7 +287,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
     static let summaryColumns =
         "id, received_at, method, target, body_size, response_status, refusal, sig_provider, sig_status, sig_detail, sig_diagnosis, rule, failure, event, delivery_id, attempt"
 
-    private static func bind(_ request: CapturedRequest, into binds: inout PostgresBindings) {
+    static func bind(_ request: CapturedRequest, into binds: inout PostgresBindings) {
         binds.append(request.receivedAt.nanosecondsSince1970)
         binds.append(request.method)
         binds.append(ByteBuffer(bytes: request.rawTarget))
@@ -491,12 +501,14 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         }
     }
 
-    /// A write outside the capture commits (verdicts, answers, replays, deletes), on the writer's connection.
+    /// A write outside the capture commits (verdicts, answers, replays, deletes), on its own connection.
     @discardableResult
-    private func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            let connection = try await writerLink.get()
-            return try await Self.transaction(connection, body)
+            return try await writes.run {
+                let connection = try await writesLink.get()
+                return try await Self.transaction(connection, body)
+            }
         } catch {
             throw StoreError("cannot write to the capture database \(url): \(describePostgres(error))")
         }
@@ -504,12 +516,14 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
 
     /// A read on the readers' connection; once more on a new connection when that one was lost
     /// (the server restarted since it was last used), which a read may safely be.
-    private func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             do {
-                return try await body(try await readerLink.get())
+                let connection = try await readerLink.get()
+                return try await unlessConnectionCloses(connection) { try await body(connection) }
             } catch where isConnectionFailure(error) && !Task.isCancelled {
-                return try await body(try await readerLink.get())
+                let connection = try await readerLink.get()
+                return try await unlessConnectionCloses(connection) { try await body(connection) }
             }
         } catch where error is CancellationError || Task.isCancelled {
             // The reader (a TUI effect replaced by a newer one) no longer wants the answer.
@@ -780,8 +794,27 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
             diagnosis: try columns["sig_diagnosis"].decode(String?.self).flatMap(DiagnosisState.init(rawValue:)) ?? .complete)
     }
 
+    /// The columns both kinds of row have besides the request: the response rule that answered,
+    /// the failure the sender got instead, and the delivery identity with its attempt.
+    private struct AnswerColumns {
+        var rule: String?
+        var failure: AnswerFailure?
+        var event: String?
+        var deliveryID: String?
+        var attempt: Int
+
+        init(_ columns: PostgresRandomAccessRow) throws {
+            rule = try columns["rule"].decode(String?.self)
+            failure = try columns["failure"].decode(String?.self).flatMap(AnswerFailure.init(rawValue:))
+            event = try columns["event"].decode(String?.self)
+            deliveryID = try columns["delivery_id"].decode(String?.self)
+            attempt = Int(try columns["attempt"].decode(Int64?.self) ?? 1)
+        }
+    }
+
     private static func summary(from row: PostgresRow) throws -> RequestSummary {
         let columns = row.makeRandomAccess()
+        let answer = try AnswerColumns(columns)
         return RequestSummary(
             id: try columns["id"].decode(Int64.self),
             receivedAt: CaptureTime(nanosecondsSince1970: try columns["received_at"].decode(Int64.self)),
@@ -791,15 +824,12 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
             responseStatus: Int(try columns["response_status"].decode(Int64.self)),
             refusal: try columns["refusal"].decode(String?.self).flatMap(Refusal.init(rawValue:)),
             signature: try signature(from: columns),
-            rule: try columns["rule"].decode(String?.self),
-            failure: try columns["failure"].decode(String?.self).flatMap(AnswerFailure.init(rawValue:)),
-            event: try columns["event"].decode(String?.self),
-            deliveryID: try columns["delivery_id"].decode(String?.self),
-            attempt: Int(try columns["attempt"].decode(Int64?.self) ?? 1))
+            rule: answer.rule, failure: answer.failure, event: answer.event, deliveryID: answer.deliveryID, attempt: answer.attempt)
     }
 
     private static func request(from row: PostgresRow) throws -> CapturedRequest {
         let columns = row.makeRandomAccess()
+        let answer = try AnswerColumns(columns)
         return CapturedRequest(
             id: try columns["id"].decode(Int64.self),
             receivedAt: CaptureTime(nanosecondsSince1970: try columns["received_at"].decode(Int64.self)),
@@ -818,11 +848,7 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
                 headers: try HeaderCoding.decode(try bytes(columns["response_headers"])),
                 body: try bytes(columns["response_body"])),
             signature: try signature(from: columns),
-            rule: try columns["rule"].decode(String?.self),
-            failure: try columns["failure"].decode(String?.self).flatMap(AnswerFailure.init(rawValue:)),
-            event: try columns["event"].decode(String?.self),
-            deliveryID: try columns["delivery_id"].decode(String?.self),
-            attempt: Int(try columns["attempt"].decode(Int64?.self) ?? 1))
+            rule: answer.rule, failure: answer.failure, event: answer.event, deliveryID: answer.deliveryID, attempt: answer.attempt)
     }
 
     private static func attempt(from row: PostgresRow) throws -> ReplayAttempt {

@@ -18,8 +18,11 @@ public struct DeliveryIdentity: Sendable, Hashable {
     /// store indexes them.
     static let maxLength = 200
 
+    /// NUL (a `\u0000` in a JSON body, a `%00` in a form) reads as U+FFFD: a PostgreSQL text
+    /// column cannot hold it, and the commit of every capture sharing the transaction would fail.
     private static func kept(_ value: String) -> String? {
         guard !value.isEmpty else { return nil }
+        let value = value.utf8.contains(0) ? value.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : value
         return value.count > maxLength ? String(value.prefix(maxLength)) : value
     }
 

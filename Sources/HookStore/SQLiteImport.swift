@@ -4,8 +4,9 @@ import HookCore
 /// Adds captures to the SQLite store at `path` a batch at a time, all or nothing: `rollBack` takes
 /// back every capture added so far, and removes the database when this import created it. The
 /// store is opened with the first batch, so an import that fails before it leaves no file.
-public final class SQLiteImport {
+public final class SQLiteImport: CaptureImport {
     public let path: String
+    public var displayName: String { path }
     private let existed: Bool
     private var store: SQLiteRequestStore?
     /// The ids added so far, as ranges of consecutive ids.
@@ -23,13 +24,13 @@ public final class SQLiteImport {
         let written = try await withCheckedThrowingContinuation { continuation in
             store.insert(contentsOf: batch) { continuation.resume(with: $0) }
         }
-        for capture in written {
-            if let last = added.last, last.upperBound + 1 == capture.id {
-                added[added.count - 1] = last.lowerBound...capture.id
-            } else {
-                added.append(capture.id...capture.id)
-            }
-        }
+        added.append(ids: written.map(\.id))
+    }
+
+    /// Each batch was committed by `add`.
+    public func finish() async throws {
+        try? store?.close()
+        store = nil
     }
 
     /// Takes back what was added: deletes those captures, or the whole database when this import

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookCore
 import HookListen
+import HookPostgres
 import HookSignatures
 import HookStore
 
@@ -104,7 +105,12 @@ struct Export: AsyncParsableCommand {
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Bring captures back from a HAR file (exact bytes from hookscope's _base64 fields when present).")
+        abstract: "Bring captures back from a HAR file (exact bytes from hookscope's _base64 fields when present).",
+        discussion: """
+            Into the SQLite file or the postgres:// database --db names, all or nothing: a bad entry or a failed \
+            write imports nothing. Into PostgreSQL the captures are stored in one transaction at the end, with \
+            ids after those of the listeners writing to it meanwhile.
+            """)
 
     @Argument(help: "The HAR file.")
     var file: String
@@ -145,17 +151,16 @@ struct Import: AsyncParsableCommand {
         } catch {
             throw CLIError("\(file): \(error)")
         }
-        let storePath: String
-        switch try store.address(config: config) {
-        case .sqlite(let path): storePath = path
-        case .postgres(let url): throw CLIError("import into a PostgreSQL store (\(url)) is not supported yet: import into an SQLite file")
+        let storing: any CaptureImport = switch try store.address(config: config) {
+        case .sqlite(let path): SQLiteImport(path: path)
+        case .postgres(let url): PostgresImport(url: url)
         }
         // Judged as the listener would have judged them when they arrived.
         let verdict: (CapturedRequest) -> SignatureSummary = { verifier.summary(for: $0, now: $0.receivedAt) }
-        // One pass: each batch of entries is decoded and stored in one transaction. A bad entry (or a
-        // failed write) imports nothing: what was stored before it is taken back, and a database
-        // this import created is removed.
-        let storing = SQLiteImport(path: storePath)
+        // One pass: each batch of entries is decoded and handed to the store. A bad entry (or a
+        // failed write) imports nothing: into SQLite each batch is a transaction, and what was
+        // stored before is taken back (a database this import created is removed); into
+        // PostgreSQL the batches are staged and stored in one transaction at the end.
         do {
             for start in stride(from: 0, to: ranges.count, by: 500) {
                 var batch: [CapturedRequest] = []
@@ -176,6 +181,11 @@ struct Import: AsyncParsableCommand {
                     throw CLIError("\(error)")
                 }
             }
+            do {
+                try await storing.finish()
+            } catch {
+                throw CLIError("\(error)")
+            }
         } catch {
             await storing.rollBack()
             throw error
@@ -184,7 +194,7 @@ struct Import: AsyncParsableCommand {
         let first = stored.first?.lowerBound
         let last = stored.last?.upperBound
         if let first, let last {
-            writeStdout("imported \(ranges.count) capture(s) into \(storePath) as #\(first)–#\(last)\n")
+            writeStdout("imported \(ranges.count) capture(s) into \(storing.displayName) as #\(first)–#\(last)\n")
         } else {
             writeStdout("the file holds no requests; nothing imported\n")
         }

@@ -154,6 +154,8 @@ import Testing
         let long = String(repeating: "x", count: 5000)
         #expect(identity(#"{"type":"\#(long)"}"#).event?.count == DeliveryIdentity.maxLength)
         #expect(identity(#"{"type":""}"#) == DeliveryIdentity())                         // empty is none
+        // NUL, which a PostgreSQL text column refuses, reads as U+FFFD.
+        #expect(identity(#"{"type":"a\u0000b","id":"evt_\u0000"}"#) == DeliveryIdentity(event: "a\u{FFFD}b", deliveryID: "evt_\u{FFFD}"))
     }
 
     @Test func jsonPeekSkipsNestedValuesAndStringsWithBrackets() {

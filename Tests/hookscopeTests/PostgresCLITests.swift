@@ -49,6 +49,9 @@ import Testing
         }
     }
 
+    /// The body `send` posts as request `n` to the `index`th port: each capture's own.
+    static func body(_ index: Int, _ n: Int) -> String { "{\"from\":\(index),\"n\":\(n)}" }
+
     /// Sends `count` requests to each port at once (a thread per port); the statuses, per port.
     func send(_ count: Int, toEach ports: [Int]) async -> [[Int]] {
         await withTaskGroup(of: (Int, [Int]).self) { group in
@@ -56,7 +59,8 @@ import Testing
                 group.addTask {
                     await onOwnThread {
                         (index, (0..<count).map { n in
-                            let request = Array("POST /from/\(index)/\(n) HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".utf8)
+                            let body = Self.body(index, n)
+                            let request = Array("POST /from/\(index)/\(n) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8)
                             let answer = exchangeOnce(port: port, request: request).map { String(decoding: $0, as: UTF8.self) } ?? ""
                             return Int(answer.dropFirst("HTTP/1.1 ".count).prefix(3)) ?? 0
                         })
@@ -91,6 +95,15 @@ import Testing
         #expect(ids.count == 600)
         #expect(ids == ids.sorted() && Set(ids).count == 600)
         #expect(Set(targets) == Set((0..<2).flatMap { index in (0..<300).map { "/from/\(index)/\($0)" } }))
+        // Each capture holds the bytes sent with it.
+        let mismatched = objects.filter { object in
+            let parts = (object["target"] as? String ?? "").split(separator: "/")
+            guard parts.count == 3, let index = Int(parts[1]), let n = Int(parts[2]),
+                let body = (object["body_base64"] as? String).flatMap({ Data(base64Encoded: $0) })
+            else { return true }
+            return body != Data(Self.body(index, n).utf8)
+        }
+        #expect(mismatched.isEmpty, "\(mismatched.count) capture(s) with other bytes than sent")
     }
 
     /// `--keep` counts both listeners' captures: the store ends with exactly that many, the newest.
@@ -123,7 +136,8 @@ import Testing
         let relay = try TCPRelay(to: TestPostgresServer.port(of: url))
         defer { relay.stop() }
         let relayed = TestPostgresServer.url(url, throughPort: relay.port)
-        let listener = try await ListenerProcess(["--db", relayed])
+        let errors = try temporaryDirectory().appendingPathComponent("stderr")
+        let listener = try await ListenerProcess(["--db", relayed], errors: errors)
         defer { listener.process.terminate() }
         listener.discardOutput()
         func status(_ answer: String) -> Int { Int(answer.dropFirst("HTTP/1.1 ".count).prefix(3)) ?? 0 }
@@ -158,6 +172,18 @@ import Testing
             n += 1
         }
         #expect(recovered, "no capture was stored within 20 s of the server coming back")
+        // stderr says once that storing works again, after the failures it logged.
+        func said() -> [Substring] {
+            String(decoding: (try? Data(contentsOf: errors)) ?? Data(), as: UTF8.self).split(separator: "\n")
+        }
+        let noticeDeadline = ContinuousClock.now + .seconds(10)
+        while !said().contains(where: { $0.contains("storing captures works again") }), ContinuousClock.now < noticeDeadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let lines = said()
+        #expect(lines.filter { $0.contains("storing captures works again after ") }.count == 1, "\(lines)")
+        #expect(lines.contains { $0.contains("capture(s) were refused meanwhile") && !$0.contains(" 0 capture(s)") }, "\(lines)")
+        #expect(lines.contains { $0.contains("could not store a capture") }, "\(lines)")
 
         // Read straight from the server, not through the relay.
         let list = try await runHookscope(["list", "--db", url, "--json"])
@@ -222,13 +248,19 @@ import Testing
     @Test func anUnreachableServerIsOneLineWithoutThePassword() async throws {
         let (fd, port) = refusingPort()
         defer { close(fd) }
-        let result = try await runHookscope(["list", "--db", "postgres://alice:hunter2@127.0.0.1:\(port)/hooks?sslmode=disable"])
-        #expect(result.status != 0)
-        #expect(result.stderr.hasPrefix("hookscope: "), "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("postgres://alice@127.0.0.1:\(port)/hooks"), "\(result.stderr)")
-        #expect(result.stderr.contains("connection refused"), "\(result.stderr)")
-        #expect(!result.stderr.contains("hunter2"))
+        let har = try temporaryDirectory().appendingPathComponent("one.har")
+        try Data(#"{"log":{"entries":[{"startedDateTime":"2026-11-29T10:00:00.000Z","request":{"method":"POST","url":"http://h/x"}}]}}"#.utf8)
+            .write(to: har)
+        let db = "postgres://alice:hunter2@127.0.0.1:\(port)/hooks?sslmode=disable"
+        for arguments in [["list", "--db", db], ["import", har.path, "--db", db]] {
+            let result = try await runHookscope(arguments)
+            #expect(result.status == 3, "\(arguments[0])")
+            #expect(result.stderr.hasPrefix("hookscope: "), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("postgres://alice@127.0.0.1:\(port)/hooks"), "\(result.stderr)")
+            #expect(result.stderr.contains("connection refused"), "\(result.stderr)")
+            #expect(!result.stderr.contains("hunter2"))
+        }
     }
 
     /// Taken as a path, `mysql://…` once made a local directory named `mysql:`.
