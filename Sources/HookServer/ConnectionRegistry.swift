@@ -45,15 +45,58 @@ final class ConnectionRegistry: Sendable {
 
     func markIdle(_ channel: any Channel) {
         entries.withLock { $0[ObjectIdentifier(channel)]?.idleSince = .now() }
+        // Stopping: a connection whose answer is written goes now.
+        if closing.withLock({ $0.started }) { channel.close(promise: nil) }
     }
 
     func remove(_ channel: any Channel) {
-        _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        let empty = entries.withLock { entries in
+            entries.removeValue(forKey: ObjectIdentifier(channel))
+            return entries.isEmpty
+        }
+        if empty { resumeWaiters() }
     }
 
     func closeAll() {
         let channels = entries.withLock { $0.values.map(\.channel) }
         for channel in channels { channel.close(promise: nil) }
+    }
+
+    private struct Closing {
+        var started = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let closing = Mutex(Closing())
+
+    /// Stops without cutting an answer short: idle connections are closed now, each busy one once
+    /// its answer is written (a request whose capture was committed gets its 2xx), and whatever is
+    /// still open after `grace` (a sender trickling a body) is closed then.
+    func closeGracefully(grace: Duration) async {
+        closing.withLock { $0.started = true }
+        let idle = entries.withLock { $0.values.filter { $0.idleSince != nil }.map(\.channel) }
+        for channel in idle { channel.close(promise: nil) }
+        let deadline = Task {
+            try? await Task.sleep(for: grace)
+            self.resumeWaiters()
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = entries.withLock { $0.isEmpty }
+            if done { return continuation.resume() }
+            closing.withLock { $0.waiters.append(continuation) }
+            // Emptied between the check and the append: resume it here.
+            if entries.withLock({ $0.isEmpty }) { resumeWaiters() }
+        }
+        deadline.cancel()
+        closeAll()
+    }
+
+    private func resumeWaiters() {
+        let waiters = closing.withLock { closing in
+            defer { closing.waiters.removeAll() }
+            return closing.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }
 

@@ -107,9 +107,11 @@ public final class HTTPListener: Sendable {
     var bodyBytesInFlight: Int { budget.inUse }
 
     /// Stops accepting, closes every connection and stops the event loops.
+    /// Stops accepting, lets the answers of requests already received be written (up to a second),
+    /// then closes every connection and the event loops.
     public func shutdown() async {
         try? await serverChannel.close()
-        registry.closeAll()
+        await registry.closeGracefully(grace: .seconds(1))
         try? await group.shutdownGracefully()
     }
 }

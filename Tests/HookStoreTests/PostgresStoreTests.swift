@@ -39,24 +39,41 @@ import Testing
         await store.close()
     }
 
-    /// A read whose task was cancelled (a TUI effect replaced by a newer one) ends as cancelled, not
-    /// as a store failure the TUI would show ("cannot read the capture database: CancellationError()").
+    /// A read or write whose task was cancelled (a TUI effect replaced by a newer one) is never a
+    /// store failure the TUI would show ("cannot read the capture database: CancellationError()"):
+    /// it completes, or ends as cancelled. A cancelled write is whole or not at all, and leaves its
+    /// connection out of any transaction, so the next writes are their own.
     @Test(.enabled(if: TestPostgresServer.wanted))
-    func aCancelledReadIsACancellationNotAFailure() async throws {
+    func aCancelledReadOrWriteIsNoFailureAndLeavesNothingHalfDone() async throws {
         let store = try await TestPostgres.open()
-        _ = try await store.insert(sampleRequest(1))
+        let first = try await store.insert(sampleRequest(1))
+        let second = try await store.insert(sampleRequest(2))
         let read = Task {
             withUnsafeCurrentTask { $0?.cancel() }
             return try await store.summaries(offset: 0, limit: 10)
         }
         do {
-            _ = try await read.value
-            Issue.record("the cancelled read returned rows")
+            #expect(try await read.value.count == 2)
         } catch {
             #expect(error is CancellationError, "\(error)")
         }
-        // The reader's connection still serves.
-        #expect(try await store.summaries(offset: 0, limit: 10).count == 1)
+        let write = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await store.updateSignatures([
+                (first.id, SignatureSummary(provider: "stripe", status: .valid, detail: "checked")),
+                (second.id, SignatureSummary(provider: "stripe", status: .valid, detail: "checked")),
+            ])
+        }
+        do {
+            try await write.value
+        } catch {
+            #expect(error is CancellationError, "\(error)")
+        }
+        let verdicts = try await store.summaries(offset: 0, limit: 10).map(\.signature.status)
+        #expect(verdicts == [.valid, .valid] || verdicts == [.invalid, .invalid], "half a write: \(verdicts)")
+        // The next write is a transaction of its own, committed.
+        try await store.delete(id: first.id)
+        #expect(try await store.summaries(offset: 0, limit: 10).map(\.id) == [second.id])
         await store.close()
     }
 
