@@ -18,13 +18,17 @@
 # same instructions.
 #
 # Usage: bench/instructions-per-request.sh [SMALL=500] [LARGE=2500]
-# Env: HOOKSCOPE_BIN=path (default .build-release/release/hookscope, built when missing), RUNS (default 3)
+# Env: HOOKSCOPE_BIN=path (default .build-release/release/hookscope, built when missing), RUNS (default 3),
+#      STORES (default "memory sqlite"), PREPARE_SQL: SQL run on each new SQLite store, created and
+#      migrated by hookscope, before the counted listener starts (as in capture-throughput.sh; e.g.
+#      PREPARE_SQL='DROP INDEX request_method;' to count without an index).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 small=${1:-500}
 large=${2:-2500}
 runs=${RUNS:-3}
+stores=${STORES:-"memory sqlite"}
 bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
 command -v valgrind > /dev/null || { echo "needs valgrind (apt-get install -y valgrind)" >&2; exit 1; }
 if [[ -z "${HOOKSCOPE_BIN:-}" && ! -x "$bin" ]]; then
@@ -70,6 +74,17 @@ for _ in range(count):
 s.close()
 PY
 
+# prepare_store: a new SQLite store at $work/captures.sqlite, changed by PREPARE_SQL when it is set.
+prepare_store() {
+  rm -f "$work"/captures.sqlite*
+  [[ -n "${PREPARE_SQL:-}" ]] || return 0
+  HOME="$work" XDG_CONFIG_HOME="$work" "$bin" listen --headless --port 0 --db "$work/captures.sqlite" > "$work/prepare.out" 2>&1 &
+  pid=$!
+  listening_url "$work/prepare.out" > /dev/null
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  sqlite3 "$work/captures.sqlite" "$PREPARE_SQL"
+}
+
 # instructions STORE_ARGS COUNT: total instructions of one listener process that captured COUNT requests.
 instructions() {
   local out="$work/out.$RANDOM" log="$work/callgrind.$RANDOM"
@@ -92,19 +107,20 @@ instructions() {
 }
 
 echo "hookscope: $label; requests: $small and $large; runs: $runs"
+[[ -n "${PREPARE_SQL:-}" ]] && echo "each SQLite store prepared with: $PREPARE_SQL"
 echo "| store | instructions for $small | instructions for $large | instructions per request |"
 echo "| --- | ---: | ---: | ---: |"
-for store in "--memory" "--db $work/captures.sqlite"; do
+for name in $stores; do
+  store="--memory"; [[ "$name" == "sqlite" ]] && store="--db $work/captures.sqlite"
   per=()
   for _ in $(seq "$runs"); do
-    rm -f "$work"/captures.sqlite*
+    prepare_store
     a=$(instructions "$store" "$small")
-    rm -f "$work"/captures.sqlite*
+    prepare_store
     b=$(instructions "$store" "$large")
     p=$(( (b - a) / (large - small) ))
     per+=("$p")
-    name=${store%% *}; [[ "$name" == "--db" ]] && name="sqlite"; [[ "$name" == "--memory" ]] && name="memory"
     echo "| $name | $a | $b | $p |"
   done
-  printf '%s\n' "${per[@]}" | median | awk -v s="${store%% *}" '{print "median per request (" s "): " $1}'
+  printf '%s\n' "${per[@]}" | median | awk -v s="$name" '{print "median per request (" s "): " $1}'
 done
