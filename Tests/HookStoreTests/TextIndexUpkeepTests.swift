@@ -75,8 +75,9 @@ import Testing
     }
 
     /// Opened with a much smaller `keep` on an indexed store, the first capture is committed while
-    /// almost every excess capture is still there (it waited for one step of taking them out of
-    /// the index, not for all of them), and the index then holds the kept captures only.
+    /// most excess captures are still there (it waited for a step or a few of taking them out of
+    /// the index, not for all of them; the bound leaves room for a slow test thread), and the index
+    /// then holds the kept captures only.
     @Test func pruningAnIndexedStoreGoesInStepsBetweenCommits() async throws {
         let path = temporaryDatabasePath()
         let filling = try SQLiteRequestStore(path: path)
@@ -96,7 +97,7 @@ import Testing
         holder.withLock { $0 = store }
         let new = try await Self.insert(store, "new", 0..<1)
         let atCommit = try #require(rowsAtCommit.withLock { $0 })
-        #expect(atCommit > 900, "the capture waited for \(1_001 - atCommit) deletions")
+        #expect(atCommit > 500, "the capture waited for \(1_001 - atCommit) deletions")
         try await waitUntil(seconds: 60) { try await store.count() == 10 }
         #expect(try await Self.entries(store) == 9)
         #expect(try await Self.candidates(store, "old").count == 9)
