@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Capture throughput: wrk posting a 2 KB JSON webhook over keep-alive connections to hookscope
 # (headless, file store, durable commits). Several runs; prints requests/s and latency per run.
-# Usage: [PREPARE_SQL=...] bench/capture-throughput.sh [connections] [seconds] [runs]
+# Usage: [PREPARE_SQL=...] [DISTINCT_IDS=1] bench/capture-throughput.sh [connections] [seconds] [runs]
+# DISTINCT_IDS=1: each request carries its own event id (a counter in place of the body's `evt_…`,
+# same length), as real deliveries do; otherwise every capture is another attempt of one delivery,
+# and numbering it counts all the earlier ones (request_delivery), a cost that grows with the store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -13,6 +16,16 @@ swift build -c release --scratch-path .build-release --product hookscope >/dev/n
 bin=.build-release/release/hookscope
 bench_work
 webhook_files
+if [[ "${DISTINCT_IDS:-0}" == 1 ]]; then
+  cat >> "$work/post.lua" <<'LUA'
+local template = wrk.body
+local sent = 0
+request = function()
+  sent = sent + 1
+  return wrk.format(nil, nil, nil, (template:gsub("evt_1NG8Du2eZvKYlo2CUI79vXWy", string.format("evt_%024d", sent))))
+end
+LUA
+fi
 if [[ -n "${PREPARE_SQL:-}" ]]; then
   # The store created and migrated by hookscope, then changed by this SQL before the runs (to
   # measure without an index: PREPARE_SQL='DROP INDEX request_method; ...').

@@ -3,7 +3,9 @@
 # 1. hookscope creates and migrates the store and captures one ~2 KB Stripe-like webhook; the
 #    sqlite3 CLI copies it N-1 times in one transaction, varying the columns the filters look at:
 #    every 10th is a PUT, every 20th `invalid`, every 3rd from `github`, every 50th answered 404
-#    and every 97th 500; every 100,000th body ends with the word "zebracorn".
+#    and every 97th 500; every 100,000th body ends with the word "zebracorn". Each copy is a
+#    delivery of its own, already numbered (otherwise the listener's DeliveryCatchUp would number
+#    them first, renumbering all the attempts of the one delivery they share at every step).
 # 2. A headless listener on the store fills the text index in the background (it starts when no
 #    capture arrives): the time until its watermark reaches the last capture is the indexing rate.
 # 3. Each filter: `hookscope list --filter F | head -50`, wall time (process start, open, first 50
@@ -33,13 +35,14 @@ sqlite3 "$db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < $count)
-INSERT INTO request (received_at, method, response_status, sig_provider, sig_status, body, $cols)
+INSERT INTO request (received_at, method, response_status, sig_provider, sig_status, body, event, delivery_id, attempt, $cols)
 SELECT r.received_at + n.i * 1000000,
   CASE WHEN n.i % 10 = 0 THEN 'PUT' ELSE 'POST' END,
   CASE WHEN n.i % 50 = 0 THEN 404 WHEN n.i % 97 = 0 THEN 500 ELSE 200 END,
   CASE WHEN n.i % 3 = 0 THEN 'github' ELSE 'stripe' END,
   CASE WHEN n.i % 20 = 0 THEN 'invalid' ELSE 'valid' END,
   CASE WHEN n.i % 100000 = 0 THEN r.body || CAST(' zebracorn' AS BLOB) ELSE r.body END,
+  r.event, 'evt_' || n.i, 1,
   $cols FROM n, (SELECT * FROM request WHERE id = 1) AS r ORDER BY n.i;
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);

@@ -24,6 +24,8 @@ public struct ConfigFile: Sendable {
     public var forwardTo: String?
     public var publicURL: String?
     public var handshakes: Bool?
+    /// The SQLite store's text index for filters (`--no-text-index` when false).
+    public var textIndex: Bool?
     /// Accept self-signed certificates from replay and forward targets.
     public var insecure: Bool?
     public var metaVerifyToken: String?
@@ -86,6 +88,7 @@ public struct ConfigFile: Sendable {
         let known: Set<String> = [
             "host", "port", "db", "memory", "keep", "status", "response_body", "response_headers", "delay", "max_body",
             "replay_to", "forward_to", "public_url", "handshakes", "insecure", "secrets", "providers", "meta", "custom", "rule",
+            "text_index",
         ]
         for key in table.keys where !known.contains(key) {
             throw UserError("\(path): unknown setting '\(key)'")
@@ -104,6 +107,7 @@ public struct ConfigFile: Sendable {
         config.forwardTo = try reader.string(table, "forward_to")
         config.publicURL = try reader.string(table, "public_url")
         config.handshakes = try reader.bool(table, "handshakes")
+        config.textIndex = try reader.bool(table, "text_index")
         config.insecure = try reader.bool(table, "insecure")
 
         if let meta = table["meta"] {

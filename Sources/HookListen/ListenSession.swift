@@ -143,8 +143,20 @@ public final class ListenSession: Sendable {
                 cancel(signalSources)
                 throw UserError("\(error)")
             }
-            // The filter's text index fills in the background when captures stop arriving.
-            sqlite.startTextIndexing()
+            // The filter's text index fills in the background when captures stop arriving; turned
+            // off, what it held is dropped (in steps, between captures).
+            if settings.textIndex {
+                sqlite.startTextIndexing()
+            } else {
+                do {
+                    try sqlite.discardTextIndex()
+                } catch {
+                    watcher?.stop()
+                    try? sqlite.close()
+                    cancel(signalSources)
+                    throw UserError("cannot drop the text index of \(path): \(error)")
+                }
+            }
             store = sqlite
             closeStore = {
                 watcher?.stop()

@@ -22,6 +22,7 @@ public struct ListenFlags: Sendable {
     public var pins: [String] = []
     public var publicURL: String?
     public var noHandshakes = false
+    public var noTextIndex = false
     public var metaVerifyToken: String?
     public var replayTo: String?
     public var forwardTo: String?
@@ -54,6 +55,9 @@ public struct ListenSettings: Sendable {
     public var storage: Storage
     /// Keep at most this many captures.
     public var keep: Int?
+    /// Keep the SQLite store's text index for filters (built in the background); when false, the
+    /// index is dropped and text filters read every capture.
+    public var textIndex = true
     public var verifier: SignatureVerifier
     /// Answer provider handshakes (Slack's url_verification and the like) by ourselves.
     public var handshakes: Bool
@@ -168,6 +172,7 @@ public struct ListenSettings: Sendable {
             exportDirectory: exportDirectory(environment: environment))
         settings.rules = rules
         settings.rulesFile = rulesFile
+        settings.textIndex = !flags.noTextIndex && config.textIndex != false
         return settings
     }
 

@@ -21,12 +21,16 @@ struct FilterCondition {
 
 enum FilterSQL {
     /// The terms the store answers with SQL, one line each, on the columns the "v12-filter-index"
-    /// migration indexes. `COLLATE NOCASE` is ASCII case folding, as `RequestFilter` compares
+    /// and "v13-text-index" migrations index. `COLLATE NOCASE` is ASCII case folding, as `RequestFilter` compares
     /// methods and provider ids. Terms without a line here (text, `path:`, `header:`,
     /// `forward:`) are decided by `RequestFilter`'s matcher over the captures the others leave.
     static func condition(_ predicate: RequestFilter.Predicate) -> FilterCondition? {
         switch predicate {
-        case .method(let method): .exact("method = ? COLLATE NOCASE", method)
+        // `request_method` leaves 'POST' out; its own WHERE term, repeated, lets SQLite use it
+        // for the other methods (a literal: a bound value would not match the index's term).
+        case .method(let method):
+            method.uppercased() == "POST"
+                ? .exact("method = ? COLLATE NOCASE", method) : .exact("method = ? COLLATE NOCASE AND method <> 'POST'", method)
         case .status(let pattern): statusCondition(pattern)
         case .verdict(let verdict): .exact("sig_status = ?", verdict.rawValue)
         case .provider(let id): .exact("sig_provider = ? COLLATE NOCASE", id)

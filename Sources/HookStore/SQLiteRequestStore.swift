@@ -315,6 +315,25 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
                 INSERT INTO request_text_state (indexed_through) VALUES (0);
                 """)
         }
+        migrator.registerMigration("v13-text-index") { db in
+            // The method index leaves POST out: nearly every webhook is a POST, so the capture
+            // path skips this index's insert (it cost about a quarter of the four column indexes'
+            // 11.6% of a capture's instructions, docs/benchmarks.md); `method:POST` reads the
+            // captures in id order instead, where POSTs are dense (`FilterSQL.condition`).
+            try db.execute(sql: """
+                DROP INDEX request_method;
+                CREATE INDEX request_method ON request(method COLLATE NOCASE) WHERE method <> 'POST';
+                """)
+            // Pruning and deletes take captures out of `request_text` since this migration. Stores
+            // pruned before it hold entries of deleted captures there (harmless to results: every
+            // candidate is joined to the captures, but the index only grew): their index is set
+            // aside, dropped in steps by the next listener, and built again from the start.
+            let through = try Self.textIndexedThrough(db)
+            let entries = try Int.fetchOne(db, sql: "SELECT count(*) FROM request_text_docsize") ?? 0
+            let indexed = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM request INDEXED BY request_ids WHERE id <= ?", arguments: [through]) ?? 0
+            if entries != indexed { try Self.discardTextIndex(db, keepingThrough: 0) }
+        }
         return migrator
     }
 
@@ -402,6 +421,7 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
                 if backlog { schedulePruning() }
                 let knownMaxID = writer.withLock { $0.maxID }
                 var others: [RequestSummary] = []
+                var pruned = 0
                 let stored = try pool.write { db -> [CapturedRequest] in
                     // Rows above the last id this store committed or reported are another process's.
                     if onOtherWriters != nil { others = try Self.summaries(after: knownMaxID, in: db) }
@@ -424,17 +444,21 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
                             stored.append(copy)
                         }
                     }
-                    if excess > 0 {
+                    // Only captures the text index does not hold: taking one out of it costs about
+                    // as much as indexing it, so the oldest indexed ones are left to `pruneOnce`.
+                    if excess > 0, try Self.oldestIsUnindexed(db) {
                         try db.execute(
                             sql: "DELETE FROM request WHERE id IN (SELECT id FROM request ORDER BY id LIMIT ?)",
                             arguments: [excess])
+                        pruned = db.changesCount
                         try db.execute(sql: "DELETE FROM unexplained WHERE id < (SELECT min(id) FROM request)")
                     }
                     return stored
                 }
+                if pruned < excess { schedulePruning() }
                 try checkFilesAreStillOurs()
                 writer.withLock { state in
-                    state.count += others.count + stored.count - excess
+                    state.count += others.count + stored.count - pruned
                     state.lastCommit = .now
                     if let last = stored.last?.id { state.maxID = max(state.maxID, last) }
                 }
@@ -504,29 +528,42 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
     private let pruning = Mutex(false)
 
     /// Deletes the oldest captures beyond `keep`, `pruneStep` at a time on the writer queue, each
-    /// batch its own transaction, until the store holds `keep`; then gives the space back
-    /// (`checkpoint(.truncate)` and `incremental_vacuum`). Capture commits queued meanwhile run
-    /// between the batches.
+    /// batch its own transaction, until the store holds `keep`; then, after a bulk prune, gives
+    /// the space back (`checkpoint(.truncate)` and `incremental_vacuum`). Capture commits queued
+    /// meanwhile run between the batches. Captures the text index holds leave it in the same
+    /// transaction as their rows, `textUnindexStep` at a time.
     private func schedulePruning() {
         guard let keep, !pruning.withLock({ running in defer { running = true }; return running }) else { return }
-        writeQueue.async { self.pruneOnce(keep: keep) }
+        writeQueue.async { self.pruneOnce(keep: keep, removedSoFar: 0) }
     }
 
     /// One batch of `schedulePruning`, on the writer queue; queues the next behind whatever
     /// commits were queued meanwhile.
-    private func pruneOnce(keep: Int) {
+    private func pruneOnce(keep: Int, removedSoFar: Int) {
         if closed.withLock({ $0 }) { return }
         let excess = writer.withLock { max(0, $0.count - keep) }
         guard excess > 0 else {
             pruning.withLock { $0 = false }
-            giveSpaceBack()
+            // Not after the capture or two a commit left to this (the oldest were indexed): SQLite
+            // reuses their pages for the next captures.
+            if removedSoFar >= Self.pruneStep { giveSpaceBack() }
             return
         }
+        let removed: Int
         do {
-            let removed = try pool.write { db -> Int in
+            removed = try pool.write { db -> Int in
+                var limit = min(excess, Self.pruneStep)
+                if try !Self.oldestIsUnindexed(db) {
+                    // The oldest captures are in the text index: out of it first, with their text.
+                    let rows = try Row.fetchAll(
+                        db, sql: "SELECT * FROM request WHERE id <= ? ORDER BY id LIMIT ?",
+                        arguments: [try Self.textIndexedThrough(db), min(limit, Self.textUnindexStep)])
+                    try Self.forgetText(of: rows, db: db)
+                    limit = rows.count
+                }
                 try db.execute(
                     sql: "DELETE FROM request WHERE id IN (SELECT id FROM request ORDER BY id LIMIT ?)",
-                    arguments: [min(excess, Self.pruneStep)])
+                    arguments: [limit])
                 let removed = db.changesCount
                 try db.execute(sql: "DELETE FROM unexplained WHERE id < (SELECT coalesce(min(id), 0) FROM request)")
                 return removed
@@ -536,7 +573,7 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
             pruning.withLock { $0 = false }
             return
         }
-        writeQueue.async { self.pruneOnce(keep: keep) }
+        writeQueue.async { self.pruneOnce(keep: keep, removedSoFar: removedSoFar + removed) }
     }
 
     /// After a bulk delete: the WAL back to nothing and free pages back to the file system (in
@@ -544,7 +581,7 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
     /// One step of 2,000 pages at a time on the writer queue, like the pruning batches, so that
     /// capture commits queued meanwhile run between the steps; `done` runs after the last one.
     /// Runs on `writeQueue` only.
-    private func giveSpaceBack(then done: @escaping @Sendable () -> Void = {}) {
+    func giveSpaceBack(then done: @escaping @Sendable () -> Void = {}) {
         guard !closed.withLock({ $0 }) else { return done() }
         let freed = (try? pool.writeWithoutTransaction { db -> Int in
             let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
@@ -696,6 +733,7 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
 
     public func delete(id: Int64) async throws {
         let removed = try await pool.write { db in
+            try Self.forgetText(of: try Row.fetchAll(db, sql: "SELECT * FROM request WHERE id = ?", arguments: [id]), db: db)
             try db.execute(sql: "DELETE FROM request WHERE id = ?", arguments: [id])
             let removed = db.changesCount
             try db.execute(sql: "DELETE FROM unexplained WHERE id = ?", arguments: [id])
@@ -710,7 +748,13 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
         guard !ranges.isEmpty else { return }
         let removed = try await pool.write { db in
             var removed = 0
+            let through = try Self.textIndexedThrough(db)
             for range in ranges {
+                try Self.forgetText(
+                    of: try Row.fetchAll(
+                        db, sql: "SELECT * FROM request WHERE id BETWEEN ? AND ? AND id <= ?",
+                        arguments: [range.lowerBound, range.upperBound, through]),
+                    db: db)
                 try db.execute(sql: "DELETE FROM request WHERE id BETWEEN ? AND ?", arguments: [range.lowerBound, range.upperBound])
                 removed += db.changesCount
                 try db.execute(sql: "DELETE FROM unexplained WHERE id BETWEEN ? AND ?", arguments: [range.lowerBound, range.upperBound])
@@ -765,14 +809,14 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
             progress(deleted)
         }
         writer.withLock { state in if state.count == 0 { state.maxID = 0 } }
-        // The text index forgets everything; captures above `last` that it held become "not
-        // indexed yet" (the watermark goes back to `last`), so filters read them until reindexed.
-        try await pool.write { db in
-            try db.execute(sql: "INSERT INTO request_text (request_text) VALUES ('delete-all')")
-            try db.execute(sql: "UPDATE request_text_state SET indexed_through = min(indexed_through, ?)", arguments: [last])
-        }
+        // The text index starts empty (the old one is set aside, then dropped in steps); captures
+        // above `last` that it held become "not indexed yet" (the watermark goes back to `last`),
+        // so filters read them until they are indexed again.
+        try await pool.write { db in try Self.discardTextIndex(db, keepingThrough: last) }
         await withCheckedContinuation { continuation in
-            writeQueue.async { self.giveSpaceBack { continuation.resume() } }
+            writeQueue.async {
+                self.dropDiscardedTextIndexes { _ in self.writeQueue.async { self.giveSpaceBack { continuation.resume() } } }
+            }
         }
     }
 

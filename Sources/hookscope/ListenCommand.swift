@@ -22,6 +22,9 @@ struct Listen: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Keep at most this many captures, dropping the oldest first.", valueName: "n"))
     var keep: Int?
 
+    @Flag(name: .customLong("no-text-index"), help: "Drop the SQLite store's text index for filters and build none (it takes about 1.5x the captures' disk); text filters then read every capture. Also `text_index = false` in the config file.")
+    var noTextIndex = false
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Status code of the listener's answer (default 200).", valueName: "n"))
     var status: Int?
 
@@ -74,6 +77,7 @@ struct Listen: AsyncParsableCommand {
         flags.db = store.db
         flags.memory = memory
         flags.keep = keep
+        flags.noTextIndex = noTextIndex
         flags.status = status
         flags.responseBody = responseBody
         flags.responseHeaders = responseHeaders
