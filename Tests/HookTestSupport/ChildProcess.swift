@@ -7,6 +7,25 @@ import Glibc
 @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
 private func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
 
+/// Spawn attributes that start a child with no signal blocked and every signal at its default
+/// action. A test process blocks signals in its threads (dispatch signal sources of in-process
+/// listeners): a child would inherit that mask, and a TUI or a tmux server spawned from a test would
+/// then never see SIGTERM or SIGHUP, outliving the test with its connections. Destroy it after use.
+public func cleanSignalAttributes() -> posix_spawnattr_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    sigdelset(&all, SIGKILL)
+    sigdelset(&all, SIGSTOP)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return attributes
+}
+
 /// Adds to `actions` the closing of every descriptor from 3 up, after what `actions` already does:
 /// the child then gets no descriptor of the test process but those wired to 0, 1 and 2. Without it a
 /// child inherits every socket the test process has open at that moment, among them the accepted
@@ -79,9 +98,11 @@ public final class ChildProcess: @unchecked Sendable {
         }
         defer { for pointer in envp { free(pointer) } }
         var child: pid_t = 0
+        var attributes = cleanSignalAttributes()
+        defer { posix_spawnattr_destroy(&attributes) }
         let result = envp.isEmpty
-            ? posix_spawn(&child, path, &actions, nil, argv, environ)
-            : posix_spawn(&child, path, &actions, nil, argv, envp)
+            ? posix_spawn(&child, path, &actions, &attributes, argv, environ)
+            : posix_spawn(&child, path, &actions, &attributes, argv, envp)
         guard result == 0 else {
             throw SpawnError(description: "cannot run \(path): \(String(cString: strerror(result)))")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HookTestSupport
 import Testing
 
@@ -41,7 +42,16 @@ final class TmuxSession: @unchecked Sendable {
         return last
     }
 
+    /// Ends the session: its pane's processes get SIGTERM (a hookscope still running exits and
+    /// closes its connections; tmux's kill-server alone has been seen to leave the server and its
+    /// pane running), then the server is killed.
     func close() async {
+        if let panes = try? await tmux(["list-panes", "-a", "-F", "#{pane_pid}"]).output {
+            for pid in panes.split(separator: "\n").compactMap({ Int32($0.trimmingCharacters(in: .whitespaces)) }) where pid > 1 {
+                // The pane's shell leads its own process group: hookscope and the shell's sleep too.
+                Glibc.kill(-pid, SIGTERM)
+            }
+        }
         _ = try? await tmux(["kill-server"])
     }
 }
@@ -260,6 +270,8 @@ final class TmuxSession: @unchecked Sendable {
         _ = try await other.waitFor("the delete prompt") { $0.contains("#2") }
         try await other.send("y")
         _ = try await other.waitFor("the delete") { $0.contains("1 capture") }
+        try await other.send("q")
+        _ = try await other.waitFor("the other viewer's exit") { $0.contains("EXITED 0") }
         await other.close()
         _ = try await tmux.waitFor("the deletion made elsewhere") { !$0.contains("/from-second") && $0.contains("1 capture") }
 
@@ -407,7 +419,9 @@ func spawnAndWait(_ arguments: [String], captureOutput: Bool) throws -> (code: I
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, arguments[0], &fileActions, nil, &argv, environ)
+    var attributes = cleanSignalAttributes()
+    defer { posix_spawnattr_destroy(&attributes) }
+    let spawned = posix_spawnp(&pid, arguments[0], &fileActions, &attributes, &argv, environ)
     guard spawned == 0 else { throw ProcessTestError("cannot run \(arguments[0]): error \(spawned)") }
     var output: [UInt8] = []
     if captureOutput {
