@@ -16,16 +16,7 @@ swift build -c release --scratch-path .build-release --product hookscope >/dev/n
 bin=.build-release/release/hookscope
 bench_work
 webhook_files
-if [[ "${DISTINCT_IDS:-0}" == 1 ]]; then
-  cat >> "$work/post.lua" <<'LUA'
-local template = wrk.body
-local sent = 0
-request = function()
-  sent = sent + 1
-  return wrk.format(nil, nil, nil, (template:gsub("evt_1NG8Du2eZvKYlo2CUI79vXWy", string.format("evt_%024d", sent))))
-end
-LUA
-fi
+distinct_ids
 if [[ -n "${PREPARE_SQL:-}" ]]; then
   # The store created and migrated by hookscope, then changed by this SQL before the runs (to
   # measure without an index: PREPARE_SQL='DROP INDEX request_method; ...').

@@ -99,6 +99,21 @@ webhook_files() {
   write_post_lua "$work/post.lua" "$work/body.json"
 }
 
+# distinct_ids: with DISTINCT_IDS=1, the wrk script gives each request its own event id (a counter
+# in place of the body's `evt_…`): otherwise every capture is another attempt of one delivery,
+# whose numbering counts the earlier ones and grows with the store.
+distinct_ids() {
+  [[ "${DISTINCT_IDS:-0}" == 1 ]] || return 0
+  cat >> "$work/post.lua" <<'LUA'
+local template = wrk.body
+local sent = 0
+request = function()
+  sent = sent + 1
+  return wrk.format(nil, nil, nil, (template:gsub("evt_1NG8Du2eZvKYlo2CUI79vXWy", string.format("evt_%024d", sent))))
+end
+LUA
+}
+
 # listening_url FILE: waits (up to 10 s) for a headless listener's "listening on URL" line in FILE,
 # its standard output (its standard error with --json, whose stdout carries JSON objects only);
 # prints the URL.

@@ -5,7 +5,8 @@
 # listeners writing one PostgreSQL database at once. Prints requests/s, p50/p99 ms and non-2xx.
 # Usage: HOOKSCOPE_BENCH_POSTGRES_URL=postgres://USER[:PASSWORD]@127.0.0.1:PORT/DB \
 #          bench/postgres-capture.sh [connections] [seconds] [runs]
-# HOOKSCOPE_BIN picks the binary (default: a release build in .build-release).
+# HOOKSCOPE_BIN picks the binary (default: a release build in .build-release); DISTINCT_IDS=1 gives
+# each request its own event id (see bench/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -20,6 +21,7 @@ fi
 bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
 bench_work
 webhook_files
+distinct_ids
 schema="bench_$(date +%s)_$$"
 sep='?'; [[ "$base" == *\?* ]] && sep='&'
 pgurl="$base${sep}schema=$schema"
