@@ -428,8 +428,15 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
             let deliveryIDs = Array(Set(requests.compactMap(\.deliveryID)))
             var seen: [String: Int] = [:]
             if !deliveryIDs.isEmpty {
+                // `DeliveryNumbering`, as the SQLite store: counted up to a bound, then after the newest.
                 let rows = try await connection.query(
-                    "SELECT delivery_id, count(*) FROM request WHERE delivery_id = ANY(\(deliveryIDs)::text[]) GROUP BY delivery_id",
+                    """
+                    SELECT d, CASE WHEN n < \(unescaped: String(DeliveryNumbering.counted)) THEN n
+                        ELSE coalesce((SELECT attempt FROM request WHERE delivery_id = d ORDER BY id DESC LIMIT 1), n) END
+                    FROM (SELECT d, (SELECT count(*) FROM (SELECT 1 FROM request WHERE delivery_id = d
+                        LIMIT \(unescaped: String(DeliveryNumbering.counted))) held) AS n
+                        FROM unnest(\(deliveryIDs)::text[]) AS d) counted
+                    """,
                     logger: Self.logger)
                 for try await (id, count) in rows.decode((String, Int64).self) { seen[id] = Int(count) }
             }

@@ -87,7 +87,11 @@ public final class InMemoryRequestStore: RequestStore, CallbackInserting {
                 state.nextID += 1
                 copy.attempt = 1
                 if let deliveryID = copy.deliveryID {
-                    copy.attempt = 1 + (state.deliveries[deliveryID]?.count ?? 0)
+                    let held = state.deliveries[deliveryID] ?? []
+                    copy.attempt = 1 + held.count
+                    if held.count >= DeliveryNumbering.counted, let newest = held.last, let index = state.index(of: newest) {
+                        copy.attempt = 1 + (state.slots[index]?.attempt ?? held.count)
+                    }
                     state.deliveries[deliveryID, default: []].append(copy.id)
                 }
                 state.slots.append(copy)

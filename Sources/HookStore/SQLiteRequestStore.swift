@@ -622,7 +622,13 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
         """
 
     /// The captures stored so far with a delivery id: the attempt a new one with that id is, less one.
-    private static let countDeliverySQL = "SELECT count(*) FROM request WHERE delivery_id = ?"
+    /// The captures of a delivery the store holds, counted through `request_delivery` up to
+    /// `DeliveryNumbering.counted`, then the newest one's attempt number (`DeliveryNumbering`).
+    private static let countDeliverySQL = """
+        SELECT CASE WHEN n < \(DeliveryNumbering.counted) THEN n
+            ELSE coalesce((SELECT attempt FROM request WHERE delivery_id = ?1 ORDER BY id DESC LIMIT 1), n) END
+        FROM (SELECT count(*) AS n FROM (SELECT 1 FROM request WHERE delivery_id = ?1 LIMIT \(DeliveryNumbering.counted)))
+        """
 
     /// Inserts one capture with the prepared INSERT, binding every value straight from the capture
     /// (no `StatementArguments`, no intermediate `Data`): this runs once per captured request.

@@ -48,6 +48,34 @@ import Testing
         #expect(stored.map(\.attempt) == [1, 1, 2, 3])
     }
 
+    /// Beyond `DeliveryNumbering.counted` held captures of one delivery the next is numbered after
+    /// the newest, so a flood of one delivery id does not count all of them at every capture.
+    @Test(arguments: StoreKind.tested)
+    func pastTheCountedBoundAttemptsFollowTheNewest(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let bound = DeliveryNumbering.counted
+        var stored: [CapturedRequest] = []
+        for start in stride(from: 1, through: bound + 1, by: 250) {
+            let batch = (start...min(bound + 1, start + 249)).map { delivery($0, id: "a") }
+            if let fast = store as? any CallbackInserting {
+                stored += try await withCheckedThrowingContinuation { continuation in
+                    fast.insert(contentsOf: batch) { continuation.resume(with: $0) }
+                }
+            } else {
+                for request in batch { stored.append(try await store.insert(request)) }
+            }
+        }
+        #expect(stored.map(\.attempt) == Array(1...(bound + 1)))
+        // One of them deleted: bound held, so the next follows the newest (bound + 1), not the count.
+        try await store.delete(id: stored[10].id)
+        #expect(try await store.insert(delivery(bound + 2, id: "a")).attempt == bound + 2)
+        // Below the bound the count still decides.
+        _ = try await store.insert(delivery(bound + 3, id: "b"))
+        let second = try await store.insert(delivery(bound + 4, id: "b"))
+        try await store.delete(id: second.id)
+        #expect(try await store.insert(delivery(bound + 5, id: "b")).attempt == 2)
+    }
+
     /// The count is of the captures the store still holds: deleted and pruned ones no longer count.
     @Test(arguments: StoreKind.tested)
     func attemptsCountTheCapturesStillHeld(kind: StoreKind) async throws {
