@@ -55,8 +55,8 @@ public final class PostgresImport: CaptureImport {
     }
 
     /// Moves every staged capture into the store in one transaction; the store numbers the
-    /// attempts of each delivery id (counting the captures it holds, then those earlier in the
-    /// file) and keeps the ids of verdicts without their cause for the signature catch-up.
+    /// attempts of each delivery id (after the captures it holds, as `DeliveryNumbering` says,
+    /// then those earlier in the file) and keeps the ids of verdicts without their cause for the signature catch-up.
     public func finish() async throws {
         guard let connection, staged > 0 else { return }
         let columns = PostgresRequestStore.insertColumns
@@ -64,7 +64,7 @@ public final class PostgresImport: CaptureImport {
             column == "attempt"
                 ? """
                 CASE WHEN s.delivery_id IS NULL THEN 1
-                    ELSE (SELECT count(*) FROM request r WHERE r.delivery_id = s.delivery_id)
+                    ELSE \(PostgresRequestStore.attemptsHeldSQL("s.delivery_id"))
                         + row_number() OVER (PARTITION BY s.delivery_id ORDER BY s.ord) END
                 """
                 : "s.\(column)"

@@ -313,6 +313,18 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         binds.append(Int64(request.attempt))
     }
 
+    /// What the next attempt of the delivery id `expression` (SQL) follows, as `DeliveryNumbering`
+    /// says and the SQLite store does: its held captures, counted through `request_delivery` up to
+    /// the bound, then the newest one's number. Also used by `PostgresImport`.
+    static func attemptsHeldSQL(_ expression: String) -> String {
+        let bound = DeliveryNumbering.counted
+        return """
+            (SELECT CASE WHEN n < \(bound) THEN n
+                ELSE coalesce((SELECT attempt FROM request WHERE delivery_id = \(expression) ORDER BY id DESC LIMIT 1), n) END
+            FROM (SELECT count(*) AS n FROM (SELECT 1 FROM request WHERE delivery_id = \(expression) LIMIT \(bound)) held) counted)
+            """
+    }
+
     /// NULL when the cause was looked for (almost every row), as in the SQLite store.
     private static func storedDiagnosis(_ signature: SignatureSummary) -> String? {
         signature.diagnosis == .complete ? nil : signature.diagnosis.rawValue
@@ -422,21 +434,14 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
         let keep = keep
         return try await Self.transaction(connection) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('hookscope'), hashtext(\(lockSchema)))", logger: Self.logger)
-            // Attempts: 1 + the captures of the same delivery id the store holds, counted under the
-            // lock (every writer's), then those earlier in this batch.
+            // Attempts: 1 + what the captures of the same delivery id the store holds give
+            // (`attemptsHeldSQL`, under the lock: every writer's), then those earlier in this batch.
             var requests = requests
             let deliveryIDs = Array(Set(requests.compactMap(\.deliveryID)))
             var seen: [String: Int] = [:]
             if !deliveryIDs.isEmpty {
-                // `DeliveryNumbering`, as the SQLite store: counted up to a bound, then after the newest.
                 let rows = try await connection.query(
-                    """
-                    SELECT d, CASE WHEN n < \(unescaped: String(DeliveryNumbering.counted)) THEN n
-                        ELSE coalesce((SELECT attempt FROM request WHERE delivery_id = d ORDER BY id DESC LIMIT 1), n) END
-                    FROM (SELECT d, (SELECT count(*) FROM (SELECT 1 FROM request WHERE delivery_id = d
-                        LIMIT \(unescaped: String(DeliveryNumbering.counted))) held) AS n
-                        FROM unnest(\(deliveryIDs)::text[]) AS d) counted
-                    """,
+                    "SELECT d, \(unescaped: Self.attemptsHeldSQL("d")) FROM unnest(\(deliveryIDs)::text[]) AS d",
                     logger: Self.logger)
                 for try await (id, count) in rows.decode((String, Int64).self) { seen[id] = Int(count) }
             }
