@@ -99,6 +99,14 @@ webhook_files() {
   write_post_lua "$work/post.lua" "$work/body.json"
 }
 
+# release_binary: sets `bin` to $HOOKSCOPE_BIN, else to a release build made in .build-release.
+release_binary() {
+  if [[ -z "${HOOKSCOPE_BIN:-}" ]]; then
+    swift build -c release --scratch-path .build-release --product hookscope >/dev/null
+  fi
+  bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
+}
+
 # distinct_ids: with DISTINCT_IDS=1, the wrk script gives each request its own event id (a counter
 # in place of the body's `evt_…`): otherwise every capture is another attempt of one delivery,
 # whose numbering counts the earlier ones and grows with the store.

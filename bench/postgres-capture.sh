@@ -15,10 +15,7 @@ seconds=${2:-10}
 runs=${3:-3}
 base=${HOOKSCOPE_BENCH_POSTGRES_URL:?set HOOKSCOPE_BENCH_POSTGRES_URL to a PostgreSQL database the benchmark may write}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
-if [[ -z "${HOOKSCOPE_BIN:-}" ]]; then
-  swift build -c release --scratch-path .build-release --product hookscope >/dev/null
-fi
-bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
+release_binary
 bench_work
 webhook_files
 distinct_ids

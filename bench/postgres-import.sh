@@ -12,10 +12,7 @@ source bench/lib.sh
 count=${1:-20000}
 rate=${2:-200}
 base=${HOOKSCOPE_BENCH_POSTGRES_URL:?set HOOKSCOPE_BENCH_POSTGRES_URL to a PostgreSQL database the benchmark may write}
-if [[ -z "${HOOKSCOPE_BIN:-}" ]]; then
-  swift build -c release --scratch-path .build-release --product hookscope >/dev/null
-fi
-bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
+release_binary
 bench_work
 bench/make-webhook-body.py "$work/body.json"
 python3 - "$work/body.json" "$count" "$work/import.har" <<'PY'

@@ -19,10 +19,7 @@ before=${3:-5}
 after=${4:-15}
 read -r -a cluster <<< "${HOOKSCOPE_OUTAGE_CLUSTER:?set HOOKSCOPE_OUTAGE_CLUSTER to a cluster of your own, as pg_ctlcluster names it (e.g. \"15 hs-outage\")}"
 base=${HOOKSCOPE_BENCH_POSTGRES_URL:?set HOOKSCOPE_BENCH_POSTGRES_URL to a database of that cluster}
-if [[ -z "${HOOKSCOPE_BIN:-}" ]]; then
-  swift build -c release --scratch-path .build-release --product hookscope >/dev/null
-fi
-bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
+release_binary
 bench_work
 # The cluster is started again whatever happens.
 trap 'pg_ctlcluster "${cluster[@]}" start >/dev/null 2>&1 || true; bench_cleanup' EXIT

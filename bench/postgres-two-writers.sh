@@ -14,10 +14,7 @@ source bench/lib.sh
 count=${1:-10000}
 connections=${2:-25}
 base=${HOOKSCOPE_BENCH_POSTGRES_URL:?set HOOKSCOPE_BENCH_POSTGRES_URL to a PostgreSQL database the benchmark may write}
-if [[ -z "${HOOKSCOPE_BIN:-}" ]]; then
-  swift build -c release --scratch-path .build-release --product hookscope >/dev/null
-fi
-bin=${HOOKSCOPE_BIN:-.build-release/release/hookscope}
+release_binary
 bench_work
 a=""; b=""
 trap 'kill $a $b 2>/dev/null || true; bench_cleanup' EXIT

@@ -211,8 +211,8 @@ public struct EffectRunner: Sendable {
         } catch is CancellationError {
             return
         } catch where Task.isCancelled {
-            // Replaced by a newer effect of the same slot: a store may report the cancelled read
-            // as its own error (PostgreSQL's does), which is no failure to show.
+            // Replaced by a newer effect of the same slot: whatever failed then (a store may report
+            // a cancelled read as an error of its own) is no failure to show.
             return
         } catch {
             switch effect {

@@ -95,11 +95,8 @@ public final class RuleBook: Sendable {
     ///   and then no match count, sequence position or fail-next request is used up by it.
     func answer(for request: CapturedRequest, exempt: (CapturedRequest) -> Bool = { _ in false }) -> RuleAnswer? {
         state.withLock { state -> RuleAnswer? in
-            if let override = state.override {
-                if override.applies(toPath: request.path) {
-                    if exempt(request) { return nil }
-                    return Self.answer(state: &state, override: override, request: request)
-                }
+            if let override = state.override, override.applies(toPath: request.path) {
+                return exempt(request) ? nil : Self.answer(state: &state, override: override)
             }
             guard !state.rules.isEmpty else { return nil }
             var provider: String??
@@ -155,7 +152,9 @@ public final class RuleBook: Sendable {
         }
     }
 
-    private static func answer(state: inout State, override: AnswerOverride, request: CapturedRequest) -> RuleAnswer? {
+    /// The override's answer (it applies to the request: `AnswerOverride.applies(toPath:)`); a
+    /// fail-next counts down and ends after its last request.
+    private static func answer(state: inout State, override: AnswerOverride) -> RuleAnswer {
         func answer(status: Int, failure: AnswerFailure?) -> RuleAnswer {
             let response = failure != nil
                 ? CapturedResponse(status: 0)

@@ -11,6 +11,8 @@ struct ConnectionLostError: Error, CustomStringConvertible {
 /// cut, but not always when the server ends it under a query (a fast shutdown: FATAL 57P01, then
 /// the socket closes): the query was left unanswered for ever, and with it every capture waiting
 /// for the commit. `body` is then abandoned (its task stays suspended; one per lost connection).
+/// `body` runs in a task of its own, which the caller's cancellation does not reach: a TUI effect
+/// replaced by a newer one never cuts a transaction halfway (its ROLLBACK would be cancelled too).
 func unlessConnectionCloses<T: Sendable>(
     _ connection: PostgresConnection, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {

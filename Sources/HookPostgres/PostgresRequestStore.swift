@@ -533,13 +533,10 @@ public final class PostgresRequestStore: NamedRequestStore, CallbackInserting, S
             do {
                 let connection = try await readerLink.get()
                 return try await unlessConnectionCloses(connection) { try await body(connection) }
-            } catch where isConnectionFailure(error) && !Task.isCancelled {
+            } catch where isConnectionFailure(error) {
                 let connection = try await readerLink.get()
                 return try await unlessConnectionCloses(connection) { try await body(connection) }
             }
-        } catch where error is CancellationError || Task.isCancelled {
-            // The reader (a TUI effect replaced by a newer one) no longer wants the answer.
-            throw CancellationError()
         } catch {
             throw StoreError("cannot read the capture database \(url): \(describePostgres(error))")
         }

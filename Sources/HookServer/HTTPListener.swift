@@ -106,7 +106,6 @@ public final class HTTPListener: Sendable {
     /// Body bytes the in-flight budget holds right now.
     var bodyBytesInFlight: Int { budget.inUse }
 
-    /// Stops accepting, closes every connection and stops the event loops.
     /// Stops accepting, lets the answers of requests already received be written (up to a second),
     /// then closes every connection and the event loops.
     public func shutdown() async {

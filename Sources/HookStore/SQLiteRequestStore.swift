@@ -621,7 +621,6 @@ public final class SQLiteRequestStore: NamedRequestStore, CallbackInserting {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// The captures stored so far with a delivery id: the attempt a new one with that id is, less one.
     /// The captures of a delivery the store holds, counted through `request_delivery` up to
     /// `DeliveryNumbering.counted`, then the newest one's attempt number (`DeliveryNumbering`).
     private static let countDeliverySQL = """
